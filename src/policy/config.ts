@@ -1,0 +1,134 @@
+/**
+ * ztgate's configuration as the core sees it: a frozen, already validated object.
+ * Loading and validating a YAML file is the config adapter's job (src/adapters/config).
+ */
+
+/** Resource requests/limits for an injected container. */
+export interface ResourceSettings {
+  readonly requests: Readonly<Record<string, string>>;
+  readonly limits: Readonly<Record<string, string>>;
+}
+
+/** The mTLS sidecar settings (config section `sidecar:`). */
+export interface SidecarConfig {
+  readonly image: string;
+  readonly containerName: string;
+  readonly initImage: string;
+  readonly initContainerName: string;
+  /** Native sidecar (Kubernetes ≥ 1.28): the proxy as an init container with restartPolicy Always. */
+  readonly native: boolean;
+  readonly ports: {
+    readonly inbound: number;
+    readonly outbound: number;
+    readonly health: number;
+    readonly admin: number;
+  };
+  readonly resources: ResourceSettings;
+  readonly trustDomain: string;
+  /** Projected ServiceAccount token for the proxy. */
+  readonly token: { readonly audience: string; readonly expirationSeconds: number };
+  /** ConfigMap holding the trust bundle (ca.crt), mounted read-only. */
+  readonly trustBundleConfigMap: string;
+  /** Admin-only exclusions from traffic capture. */
+  readonly exclude: {
+    readonly inboundPorts: readonly number[];
+    readonly outboundPorts: readonly number[];
+    readonly outboundCIDRs: readonly string[];
+  };
+  /** The proxy runs as this uid (non-root). */
+  readonly runAsUser: number;
+}
+
+/** The namespace default-deny settings (config section `defaultDeny:`). */
+export interface DefaultDenyConfig {
+  /** Whether the reconciler creates the policies; when false ztgate only requires them. */
+  readonly create: boolean;
+  readonly policyName: string;
+  readonly dns: {
+    readonly enabled: boolean;
+    readonly policyName: string;
+    /** Labels selecting the DNS pods in kube-system (matchLabels). */
+    readonly podSelector: Readonly<Record<string, string>>;
+    readonly namespace: string;
+    readonly ports: readonly { readonly port: number; readonly protocol: 'UDP' | 'TCP' }[];
+  };
+}
+
+/** The whole configuration. */
+export interface ZtgateConfig {
+  /** enforce: deny on violations; audit: allow with warnings. */
+  readonly mode: 'enforce' | 'audit';
+  /** Namespaces ztgate never judges or mutates (the control plane and ztgate itself). */
+  readonly exemptNamespaces: readonly string[];
+  /** ztgate's own namespace (always exempt). */
+  readonly namespace: string;
+  /** Istio mesh root namespace: AuthorizationPolicies there apply mesh-wide. */
+  readonly istioRootNamespace: string;
+  /** Groups (and users) allowed to weaken or delete ztgate-protected policies. */
+  readonly admins: { readonly groups: readonly string[]; readonly users: readonly string[] };
+  readonly defaultDeny: DefaultDenyConfig;
+  readonly sidecar: SidecarConfig;
+  /** Cluster-mode view freshness: readiness drops when the view is older than this with a broken watch. */
+  readonly view: { readonly staleAfterSeconds: number };
+}
+
+/** Namespace label an admin sets for gradual rollout: `ztgate.dev/mode: audit`. */
+export const MODE_LABEL = 'ztgate.dev/mode';
+
+/** Label ztgate puts on the objects it manages. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
+/** Deep-freezes a value so no adapter or rule can mutate shared config or view data. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The defaults: what ztgate does with no config file. */
+export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
+  mode: 'enforce',
+  exemptNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'ztgate-system'],
+  namespace: 'ztgate-system',
+  istioRootNamespace: 'istio-system',
+  admins: { groups: ['system:masters'], users: [] },
+  defaultDeny: {
+    create: true,
+    policyName: 'ztgate-default-deny',
+    dns: {
+      enabled: true,
+      policyName: 'ztgate-allow-dns',
+      podSelector: { 'k8s-app': 'kube-dns' },
+      namespace: 'kube-system',
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+  },
+  sidecar: {
+    image: 'ghcr.io/ztgate/proxy:0.1.0',
+    containerName: 'ztgate-proxy',
+    initImage: 'ghcr.io/ztgate/proxy-init:0.1.0',
+    initContainerName: 'ztgate-init',
+    native: false,
+    ports: { inbound: 15006, outbound: 15001, health: 15021, admin: 15000 },
+    resources: {
+      requests: { cpu: '50m', memory: '64Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    },
+    trustDomain: 'cluster.local',
+    token: { audience: 'ztgate-mtls', expirationSeconds: 3600 },
+    trustBundleConfigMap: 'ztgate-trust-bundle',
+    exclude: { inboundPorts: [], outboundPorts: [], outboundCIDRs: [] },
+    runAsUser: 1337,
+  },
+  view: { staleAfterSeconds: 300 },
+});
+
+/** Whether a namespace is exempt: configured, or ztgate's own. Nothing in a workload can make it so. */
+export function isExemptNamespace(config: ZtgateConfig, namespace: string): boolean {
+  return namespace === config.namespace || config.exemptNamespaces.includes(namespace);
+}

@@ -1,0 +1,258 @@
+/**
+ * Shared data shapes of the pure policy core. Everything here is plain data: the core takes
+ * a request and a frozen ClusterView and returns a Decision; adapters do all I/O.
+ */
+
+/** Kubernetes labels (or annotations): string keys to string values. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** An owner reference as Kubernetes writes it in metadata.ownerReferences. */
+export interface OwnerReference {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly uid?: string;
+  readonly controller?: boolean;
+}
+
+/** Object metadata fields the core reads. */
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly generateName?: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly labels?: Labels;
+  readonly annotations?: Labels;
+  readonly ownerReferences?: readonly OwnerReference[];
+  readonly [key: string]: unknown;
+}
+
+/** Any Kubernetes object as decoded from YAML/JSON; the core never trusts its shape. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly [key: string]: unknown;
+}
+
+/** The pod-bearing kinds ztgate judges. */
+export const WORKLOAD_KINDS = [
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+] as const;
+
+/** One of the pod-bearing kinds. */
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** A reference to an object by kind, namespace and name. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * A pod-bearing object reduced to what the rules need. `templatePath` is the dotted field path
+ * of the pod template ("" for a Pod, "spec.template" for a Deployment, "spec.jobTemplate.spec.template"
+ * for a CronJob) so violations can point into it: `${templatePath}.spec.serviceAccountName`.
+ */
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly apiVersion: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** Labels of the pods this workload creates (the pod template's labels). */
+  readonly podLabels: Labels;
+  /** The pod spec (template spec for controllers), untyped: rules read it defensively. */
+  readonly podSpec: Readonly<Record<string, unknown>>;
+  readonly podAnnotations: Labels;
+  readonly templatePath: string;
+  /** The top-level owner: itself, or the controller chain's root (Pod → ReplicaSet → Deployment). */
+  readonly owner: ObjectRef;
+  /** The ServiceAccount the pods run as, or undefined when none is set. */
+  readonly serviceAccountName: string | undefined;
+  /** The field that set it ("serviceAccountName" or the deprecated "serviceAccount"). */
+  readonly serviceAccountField: 'serviceAccountName' | 'serviceAccount' | undefined;
+  readonly object: KubeObject;
+}
+
+/** A field-level error such as an unparsable selector; reported, never an allow. */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The policy flavours ztgate understands. */
+export type PolicyFlavour =
+  'kubernetes' | 'calico' | 'calico-global' | 'cilium' | 'cilium-clusterwide' | 'istio';
+
+/** What a policy's selector is matched against: one pod as the CNI or mesh sees it. */
+export interface SelectTarget {
+  readonly namespace: string;
+  readonly namespaceLabels: Labels;
+  readonly podLabels: Labels;
+  readonly serviceAccountName: string | undefined;
+  /** Labels of the ServiceAccount when known (Calico serviceAccountSelector). */
+  readonly serviceAccountLabels: Labels | undefined;
+}
+
+/** One way a policy admits every source (or everything), found where it is written. */
+export interface AllowAllFinding {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Any policy flavour in one common form. Adapters in policies/ build it; rules read only this.
+ * `namespace` is undefined for cluster-wide policies (Calico GNP, Cilium CCNP) and set for
+ * Istio policies, including those in the mesh root namespace (`clusterWide` true there).
+ */
+export interface NormalizedPolicy {
+  readonly flavour: PolicyFlavour;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  /** True when the policy applies beyond its own namespace (GNP, CCNP, Istio root namespace). */
+  readonly clusterWide: boolean;
+  /** Whether the policy selects this pod. An invalid selector selects nothing. */
+  selects(target: SelectTarget): boolean;
+  /** True when the selector picks every pod in scope (`podSelector: {}`, `all()`, no Istio selector). */
+  readonly selectsEveryPod: boolean;
+  readonly appliesToIngress: boolean;
+  readonly appliesToEgress: boolean;
+  readonly ingressRuleCount: number;
+  readonly egressRuleCount: number;
+  /** True for an allow-list: a policy that admits named sources (Istio ALLOW with rules, K8s/Calico/Cilium with allow rules or none). */
+  readonly isAllowList: boolean;
+  /**
+   * True when the policy denies all ingress and egress for every pod of a namespace it applies in:
+   * every pod selected, both directions, no allow rules.
+   */
+  readonly isDefaultDeny: boolean;
+  /** For a cluster-wide default deny: whether it covers this namespace. Namespaced ones: own namespace only. */
+  coversNamespace(namespace: string, namespaceLabels: Labels): boolean;
+  readonly allowAll: readonly AllowAllFinding[];
+  readonly errors: readonly FieldError[];
+  readonly source: KubeObject;
+}
+
+/** Stable rule names; tests and the decision log key on these. */
+export const RULE_NAMES = [
+  'dedicated-service-account',
+  'allow-list-policy',
+  'no-allow-all-policy',
+  'namespace-default-deny',
+  'no-host-network',
+  'mtls-sidecar',
+  'default-deny-protected',
+  'invalid-object',
+] as const;
+
+/** One of the stable rule names. */
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** Something absent from the view that made a rule deny; adapters may confirm with a live read. */
+export interface MissingRef {
+  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace';
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+/** One denial reason, as data. */
+export interface Violation {
+  readonly rule: RuleName;
+  /** Dotted field path into the judged object, e.g. "spec.template.spec.serviceAccountName". */
+  readonly path: string;
+  readonly message: string;
+  /** The exact fix: prose plus YAML to create, ready to paste. */
+  readonly fix: string;
+  readonly value?: unknown;
+  readonly missing?: MissingRef;
+}
+
+/** Admission operations as the API server names them. */
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+/** The requesting user, from AdmissionReview request.userInfo. */
+export interface UserInfo {
+  readonly username?: string;
+  readonly groups?: readonly string[];
+}
+
+/** What the engine judges: one object in one operation. */
+export interface EvaluationInput {
+  readonly operation: Operation;
+  /** The new object (CREATE/UPDATE) — undefined for DELETE. */
+  readonly object: KubeObject | undefined;
+  /** The old object (UPDATE/DELETE). */
+  readonly oldObject?: KubeObject | undefined;
+  /** Namespace of the request (AdmissionReview request.namespace), used when metadata lacks it. */
+  readonly namespace?: string | undefined;
+  readonly user?: UserInfo | undefined;
+}
+
+/** The engine's answer: every violation of every rule, at once. */
+export interface Decision {
+  readonly allowed: boolean;
+  /** True when ztgate does not judge this kind/operation (allowed untouched). */
+  readonly skipped: boolean;
+  /** Mode in force for this request: audit turns violations into warnings. */
+  readonly mode: 'enforce' | 'audit';
+  readonly violations: readonly Violation[];
+  readonly warnings: readonly string[];
+}
+
+/** A namespace as the view knows it. */
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** A ServiceAccount as the view knows it. */
+export interface ServiceAccountInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** A workload already in the cluster, reduced to identity facts. */
+export interface WorkloadRef {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly owner: ObjectRef;
+  readonly serviceAccountName: string | undefined;
+}
+
+/**
+ * A frozen snapshot of what the cluster holds, indexed so a decision costs what its namespace
+ * holds. Adapters (state-dir, kube watch cache) build one with createClusterView and publish a
+ * new one on every change; a request reads one reference.
+ */
+export interface ClusterView {
+  /** Monotonic version of this snapshot (for logs and staleness). */
+  readonly revision: number;
+  namespace(name: string): NamespaceInfo | undefined;
+  namespaces(): readonly NamespaceInfo[];
+  /** Whether the view holds the namespace's ServiceAccount inventory (so absence means "does not exist"). */
+  knowsServiceAccounts(namespace: string): boolean;
+  serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
+  /** Workloads in the view that run as this ServiceAccount. */
+  serviceAccountUsers(namespace: string, serviceAccountName: string): readonly WorkloadRef[];
+  /** Policies that may apply to pods in this namespace: its own, plus every cluster-wide one. */
+  policiesFor(namespace: string): readonly NormalizedPolicy[];
+  /** Every policy in the view. */
+  allPolicies(): readonly NormalizedPolicy[];
+  /** Every workload in the view, optionally of one namespace. */
+  workloads(namespace?: string): readonly WorkloadRef[];
+  /** The raw objects the view was built from (audit, reconciliation). */
+  objects(): readonly KubeObject[];
+}
