@@ -1,0 +1,61 @@
+import {
+  boolean,
+  cidr,
+  dnsLabel,
+  dnsSubdomain,
+  integer,
+  labelKey,
+  labelValue,
+  leaf,
+  list,
+  nonEmptyString,
+  object,
+  oneOf,
+  port,
+  quantity,
+  record,
+  type SchemaNode,
+} from './schema-nodes.js';
+
+const resourceMap = record(labelKey, quantity);
+
+/** The schema of a ztgate config file: the shape of ZtgateConfig, camelCase, every key optional. */
+export const CONFIG_SCHEMA: SchemaNode = object({
+  mode: leaf(oneOf('enforce', 'audit')),
+  exemptNamespaces: list(leaf(dnsLabel)),
+  namespace: leaf(dnsLabel),
+  istioRootNamespace: leaf(dnsLabel),
+  admins: object({ groups: list(leaf(nonEmptyString)), users: list(leaf(nonEmptyString)) }),
+  defaultDeny: object({
+    create: leaf(boolean),
+    policyName: leaf(dnsSubdomain),
+    dns: object({
+      enabled: leaf(boolean),
+      policyName: leaf(dnsSubdomain),
+      podSelector: record(labelKey, labelValue),
+      namespace: leaf(dnsLabel),
+      ports: list(object({ port: leaf(port), protocol: leaf(oneOf('UDP', 'TCP')) })),
+    }),
+  }),
+  sidecar: object({
+    image: leaf(nonEmptyString),
+    containerName: leaf(dnsLabel),
+    initImage: leaf(nonEmptyString),
+    initContainerName: leaf(dnsLabel),
+    native: leaf(boolean),
+    ports: object({ inbound: leaf(port), outbound: leaf(port), health: leaf(port), admin: leaf(port) }),
+    resources: object({ requests: resourceMap, limits: resourceMap }),
+    trustDomain: leaf(nonEmptyString),
+    // The API server rejects projected token expirations under 10 minutes.
+    token: object({ audience: leaf(nonEmptyString), expirationSeconds: leaf(integer(600, 4_294_967_295)) }),
+    trustBundleConfigMap: leaf(dnsSubdomain),
+    exclude: object({
+      inboundPorts: list(leaf(port)),
+      outboundPorts: list(leaf(port)),
+      outboundCIDRs: list(leaf(cidr)),
+    }),
+    // Non-root: uid 0 would give the proxy root in the pod.
+    runAsUser: leaf(integer(1, 2_147_483_647)),
+  }),
+  view: object({ staleAfterSeconds: leaf(integer(1, 86_400)) }),
+});

@@ -1,0 +1,170 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../../src/adapters/config/load-config.js';
+import { ConfigError } from '../../../src/adapters/errors.js';
+import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+
+function errorOf(text: string): string {
+  try {
+    parseConfig(text, 'ztgate.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig: valid files', () => {
+  it.each([
+    ['an empty file', '', {}],
+    ['a comment only', '# nothing\n', {}],
+    ['audit mode', 'mode: audit\n', { mode: 'audit' }],
+    ['a port override', 'sidecar:\n  ports:\n    inbound: 16006\n', { inbound: 16006 }],
+    ['CIDR exclusions', 'sidecar:\n  exclude:\n    outboundCIDRs: [10.0.0.0/8, "fd00::/8"]\n', { cidrs: 2 }],
+  ])('%s', (_name, text, expected) => {
+    const config = parseConfig(text, 'ztgate.yaml');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.sidecar.ports)).toBe(true);
+    if ('mode' in expected) expect(config.mode).toBe(expected.mode);
+    if ('inbound' in expected) {
+      expect(config.sidecar.ports).toEqual({ ...DEFAULT_CONFIG.sidecar.ports, inbound: expected.inbound });
+      expect(config.sidecar.image).toBe(DEFAULT_CONFIG.sidecar.image);
+    }
+    if ('cidrs' in expected) expect(config.sidecar.exclude.outboundCIDRs).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    if (Object.keys(expected).length === 0) expect(config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('replaces lists and string maps whole, merges mappings key by key', () => {
+    const config = parseConfig(
+      'exemptNamespaces: [kube-system]\ndefaultDeny:\n  dns:\n    podSelector: { app: coredns }\n',
+      'x.yaml',
+    );
+    expect(config.exemptNamespaces).toEqual(['kube-system']);
+    expect(config.defaultDeny.dns.podSelector).toEqual({ app: 'coredns' });
+    expect(config.defaultDeny.dns.ports).toEqual(DEFAULT_CONFIG.defaultDeny.dns.ports);
+    expect(config.defaultDeny.policyName).toBe(DEFAULT_CONFIG.defaultDeny.policyName);
+  });
+
+  it('does not share objects with DEFAULT_CONFIG', () => {
+    expect(parseConfig('mode: enforce', 'x').sidecar).not.toBe(DEFAULT_CONFIG.sidecar);
+  });
+});
+
+describe('parseConfig: invalid files name the key path', () => {
+  it.each([
+    [
+      'a bad port',
+      'sidecar:\n  ports:\n    inbound: x\n',
+      'ztgate.yaml: sidecar.ports.inbound: expected an integer 1-65535, got "x"',
+    ],
+    [
+      'port 0',
+      'sidecar:\n  ports:\n    health: 0\n',
+      'sidecar.ports.health: expected an integer 1-65535, got 0',
+    ],
+    [
+      'port 65536',
+      'sidecar:\n  exclude:\n    inboundPorts: [22, 65536]\n',
+      'sidecar.exclude.inboundPorts[1]: expected an integer 1-65535, got 65536',
+    ],
+    ['a bad mode', 'mode: strict\n', 'mode: expected one of enforce | audit, got "strict"'],
+    ['an unknown top key', 'modes: audit\n', 'modes: unknown key'],
+    [
+      'an unknown nested key',
+      'sidecar:\n  imagePullPolicy: Always\n',
+      'sidecar.imagePullPolicy: unknown key',
+    ],
+    ['an empty image', 'sidecar:\n  image: ""\n', 'sidecar.image: expected a non-empty string, got ""'],
+    [
+      'a bad CIDR',
+      'sidecar:\n  exclude:\n    outboundCIDRs: [10.0.0.0/33]\n',
+      'sidecar.exclude.outboundCIDRs[0]: expected a CIDR',
+    ],
+    [
+      'a CIDR without prefix',
+      'sidecar:\n  exclude:\n    outboundCIDRs: [10.0.0.1]\n',
+      'sidecar.exclude.outboundCIDRs[0]: expected a CIDR',
+    ],
+    ['a non-boolean', 'sidecar:\n  native: "yes"\n', 'sidecar.native: expected true or false, got "yes"'],
+    [
+      'a bad namespace',
+      'exemptNamespaces: [Kube_System]\n',
+      'exemptNamespaces[0]: expected a DNS-1123 label',
+    ],
+    [
+      'a scalar where a list belongs',
+      'exemptNamespaces: kube-system\n',
+      'exemptNamespaces: expected a list, got "kube-system"',
+    ],
+    ['a scalar where a mapping belongs', 'sidecar: 3\n', 'sidecar: expected a mapping, got 3'],
+    ['a top-level list', '- mode\n', '(top level): expected a mapping'],
+    [
+      'a bad protocol',
+      'defaultDeny:\n  dns:\n    ports: [{ port: 53, protocol: SCTP }]\n',
+      'defaultDeny.dns.ports[0].protocol: expected one of UDP | TCP, got "SCTP"',
+    ],
+    [
+      'a port entry without port',
+      'defaultDeny:\n  dns:\n    ports: [{ protocol: UDP }]\n',
+      'defaultDeny.dns.ports[0].port: required',
+    ],
+    [
+      'a root proxy',
+      'sidecar:\n  runAsUser: 0\n',
+      'sidecar.runAsUser: expected an integer 1-2147483647, got 0',
+    ],
+    [
+      'a short token',
+      'sidecar:\n  token:\n    expirationSeconds: 60\n',
+      'sidecar.token.expirationSeconds: expected an integer 600-',
+    ],
+    [
+      'a bad quantity',
+      'sidecar:\n  resources:\n    limits: { cpu: lots }\n',
+      'sidecar.resources.limits.cpu: expected a resource quantity',
+    ],
+    [
+      'a bad label value',
+      'defaultDeny:\n  dns:\n    podSelector: { app: "a b" }\n',
+      'defaultDeny.dns.podSelector.app: expected a label value',
+    ],
+    ['a duplicate key', 'mode: audit\nmode: enforce\n', 'ztgate.yaml: invalid YAML'],
+    ['broken YAML', 'sidecar: [\n', 'ztgate.yaml: invalid YAML'],
+  ])('%s', (_name, text, expected) => {
+    expect(errorOf(text)).toContain(expected);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const lines = errorOf('mode: x\nsidecar:\n  ports:\n    admin: -1\nfoo: 1\n').split('\n');
+    expect(lines.map((line) => line.split(': ')[1])).toEqual(['foo', 'mode', 'sidecar.ports.admin']);
+  });
+
+  it('carries the ZT_ERR_CONFIG code', () => {
+    expect(() => parseConfig('mode: 1', 'x')).toThrow(expect.objectContaining({ code: 'ZT_ERR_CONFIG' }));
+  });
+});
+
+describe('loadConfig', () => {
+  it('returns the defaults without a file', async () => {
+    expect(await loadConfig()).toBe(DEFAULT_CONFIG);
+  });
+
+  it('reads and validates a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztgate-config-'));
+    const file = join(dir, 'ztgate.yaml');
+    await writeFile(file, 'mode: audit\n');
+    expect((await loadConfig(file)).mode).toBe('audit');
+    await writeFile(file, 'mode: off\n');
+    await expect(loadConfig(file)).rejects.toThrow(
+      `${file}: mode: expected one of enforce | audit, got "off"`,
+    );
+  });
+
+  it('names a missing file', async () => {
+    await expect(loadConfig('/nonexistent/ztgate.yaml')).rejects.toThrow(
+      '/nonexistent/ztgate.yaml: cannot read',
+    );
+  });
+});
