@@ -1,0 +1,103 @@
+import type { JsonPatchOp } from '../policy/sidecar/json-patch.js';
+import type { Decision, Violation } from '../policy/types.js';
+import { encodeBase64 } from './base64.js';
+import {
+  ADMISSION_API_VERSION,
+  type AdmissionResponse,
+  type AdmissionReviewResponse,
+} from './review-types.js';
+
+// Kubernetes truncates warnings over 256 characters and drops them past 4096 in total; its docs
+// ask for under 120 each. kubectl prints one "Warning:" line per entry.
+const WARNING_MAX = 120;
+const WARNINGS_TOTAL_MAX = 4096;
+
+/** What the decision log calls the outcome of one admission decision. */
+export type DecisionOutcome = 'allow' | 'deny' | 'warn';
+
+/** Wraps a response in the AdmissionReview v1 envelope. */
+export function toReview(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+}
+
+/** One line per violation, `[rule] path: message`. */
+export function formatViolationLine(violation: Violation): string {
+  const line = `[${violation.rule}] ${violation.path === '' ? '(object)' : violation.path}: ${violation.message}`;
+  return line.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The denial message kubectl shows: the violation lines, then each distinct fix. */
+export function formatDenialMessage(violations: readonly Violation[]): string {
+  const lines = violations.map(formatViolationLine);
+  const fixes = [...new Set(violations.map((violation) => violation.fix.trim()).filter((fix) => fix !== ''))];
+  if (fixes.length === 0) return lines.join('\n');
+  return [...lines, '', 'How to fix:', ...fixes.map((fix) => `- ${fix}`)].join('\n');
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length <= WARNING_MAX ? flat : `${flat.slice(0, WARNING_MAX - 1)}…`;
+}
+
+/** Audit-mode warnings: a short header, one clipped line per violation, within Kubernetes' budget. */
+export function formatWarnings(violations: readonly Violation[], extra: readonly string[] = []): string[] {
+  const candidates: string[] = [];
+  if (violations.length > 0) {
+    const count = violations.length === 1 ? '1 violation' : `${violations.length} violations`;
+    candidates.push(`ztgate audit mode: ${count}; enforce mode would deny (run ztgate check for fixes)`);
+  }
+  candidates.push(...violations.map(formatViolationLine), ...extra);
+  const warnings: string[] = [];
+  let total = 0;
+  for (const warning of new Set(candidates.map(clip))) {
+    if (total + warning.length > WARNINGS_TOTAL_MAX) break;
+    warnings.push(warning);
+    total += warning.length;
+  }
+  return warnings;
+}
+
+/** The outcome label of a decision: deny, warn (allowed with findings), or allow. */
+export function outcomeOf(decision: Decision): DecisionOutcome {
+  if (!decision.allowed) return 'deny';
+  return decision.violations.length > 0 || decision.warnings.length > 0 ? 'warn' : 'allow';
+}
+
+/** Allowed, optionally with warnings. */
+export function allowResponse(uid: string, warnings: readonly string[] = []): AdmissionResponse {
+  return warnings.length > 0 ? { uid, allowed: true, warnings } : { uid, allowed: true };
+}
+
+/** Denied with 403 and the violation lines and fixes. */
+export function denyResponse(uid: string, violations: readonly Violation[]): AdmissionResponse {
+  return {
+    uid,
+    allowed: false,
+    status: { code: 403, reason: 'Forbidden', message: formatDenialMessage(violations) },
+  };
+}
+
+/** Denied with 403 for a reason that is not a rule violation (e.g. the view is not synced yet). */
+export function refuseResponse(uid: string, message: string): AdmissionResponse {
+  return { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } };
+}
+
+/**
+ * An internal fault: never an allow (fail closed). Used by /validate, and by /mutate too, where it
+ * means "no patch and an error status" — a pod that could not be injected is not admitted unmeshed.
+ */
+export function errorResponse(uid: string, message: string): AdmissionResponse {
+  return { uid, allowed: false, status: { code: 500, reason: 'InternalError', message } };
+}
+
+/** The /validate answer for an engine decision. */
+export function decisionResponse(uid: string, decision: Decision): AdmissionResponse {
+  if (!decision.allowed) return denyResponse(uid, decision.violations);
+  return allowResponse(uid, formatWarnings(decision.violations, decision.warnings));
+}
+
+/** The /mutate answer: allowed, with a base64 JSONPatch only when there is something to patch. */
+export function patchResponse(uid: string, patch: readonly JsonPatchOp[]): AdmissionResponse {
+  if (patch.length === 0) return { uid, allowed: true };
+  return { uid, allowed: true, patchType: 'JSONPatch', patch: encodeBase64(JSON.stringify(patch)) };
+}

@@ -1,0 +1,107 @@
+import type { EvaluationInput, KubeObject, Operation, UserInfo } from '../policy/types.js';
+import { ADMISSION_API_VERSION, type AdmissionRequest } from './review-types.js';
+
+/** A body that is not an AdmissionReview v1 with a request; the HTTP adapter answers 400 with the message. */
+export class AdmissionReviewError extends Error {
+  override readonly name = 'AdmissionReviewError';
+}
+
+const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function fail(message: string): never {
+  throw new AdmissionReviewError(message);
+}
+
+function optionalString(request: Json, key: string): string | undefined {
+  const value = request[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? value : fail(`request.${key} must be a string`);
+}
+
+function optionalObject(request: Json, key: string): KubeObject | undefined {
+  const value = request[key];
+  if (value === undefined || value === null) return undefined;
+  return isObject(value) ? value : fail(`request.${key} must be an object or null`);
+}
+
+function triple<K extends string>(request: Json, key: string, names: readonly K[]): Record<K, string> {
+  const value = request[key];
+  if (!isObject(value)) return fail(`request.${key} must be an object with ${names.join(', ')}`);
+  const result = {} as Record<K, string>;
+  for (const name of names) {
+    const field = value[name];
+    // group is "" for the core API group; the other two must be non-empty.
+    const ok = typeof field === 'string' && (name === 'group' || field !== '');
+    if (!ok) fail(`request.${key}.${name} must be a ${name === 'group' ? '' : 'non-empty '}string`);
+    result[name] = field as string;
+  }
+  return result;
+}
+
+function decodeUserInfo(request: Json): UserInfo {
+  const info = request['userInfo'];
+  if (info === undefined || info === null) return {};
+  if (!isObject(info)) return fail('request.userInfo must be an object');
+  const groups = info['groups'];
+  if (
+    groups !== undefined &&
+    !(Array.isArray(groups) && groups.every((group) => typeof group === 'string'))
+  ) {
+    fail('request.userInfo.groups must be a list of strings');
+  }
+  const username = info['username'];
+  if (username !== undefined && typeof username !== 'string')
+    fail('request.userInfo.username must be a string');
+  return { username: username as string | undefined, groups: (groups as string[] | undefined) ?? [] };
+}
+
+/** Checks that a parsed body is an admission.k8s.io/v1 AdmissionReview with a request and returns the request. */
+export function decodeReview(body: unknown): AdmissionRequest {
+  if (!isObject(body)) return fail('expected an AdmissionReview object');
+  if (body['kind'] !== 'AdmissionReview')
+    fail(`expected kind AdmissionReview, got ${JSON.stringify(body['kind'])}`);
+  if (body['apiVersion'] !== ADMISSION_API_VERSION) {
+    fail(`expected apiVersion ${ADMISSION_API_VERSION}, got ${JSON.stringify(body['apiVersion'])}`);
+  }
+  const request = body['request'];
+  if (!isObject(request)) return fail('AdmissionReview has no request');
+  const uid = request['uid'];
+  if (typeof uid !== 'string' || uid === '') fail('request.uid must be a non-empty string');
+  const operation = request['operation'];
+  if (!OPERATIONS.includes(operation as Operation)) {
+    fail(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(operation)}`);
+  }
+  const dryRun = request['dryRun'];
+  if (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean')
+    fail('request.dryRun must be a boolean');
+  return {
+    uid,
+    kind: triple(request, 'kind', ['group', 'version', 'kind']),
+    resource: triple(request, 'resource', ['group', 'version', 'resource']),
+    subResource: optionalString(request, 'subResource'),
+    operation: operation as Operation,
+    namespace: optionalString(request, 'namespace'),
+    name: optionalString(request, 'name'),
+    object: optionalObject(request, 'object'),
+    oldObject: optionalObject(request, 'oldObject'),
+    userInfo: decodeUserInfo(request),
+    dryRun: dryRun === true,
+  };
+}
+
+/** Builds the engine input from a decoded request: DELETE judges the old object, UPDATE the new one. */
+export function toEvaluationInput(request: AdmissionRequest): EvaluationInput {
+  return {
+    operation: request.operation,
+    object: request.operation === 'DELETE' ? undefined : request.object,
+    oldObject: request.oldObject,
+    namespace: request.namespace,
+    user: request.userInfo,
+  };
+}

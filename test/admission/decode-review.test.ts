@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { AdmissionReviewError, decodeReview, toEvaluationInput } from '../../src/admission/decode-review.js';
+
+const request = {
+  uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+  kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+  resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+  operation: 'CREATE',
+  namespace: 'shop',
+  name: 'web',
+  object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
+  oldObject: null,
+  userInfo: { username: 'alice', groups: ['dev', 'system:authenticated'] },
+  dryRun: false,
+};
+
+function review(
+  overrides: Record<string, unknown> = {},
+  requestOverrides: Record<string, unknown> = {},
+): unknown {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { ...request, ...requestOverrides },
+    ...overrides,
+  };
+}
+
+describe('decodeReview', () => {
+  it('decodes a v1 review', () => {
+    expect(decodeReview(review())).toEqual({
+      uid: request.uid,
+      kind: request.kind,
+      resource: request.resource,
+      subResource: undefined,
+      operation: 'CREATE',
+      namespace: 'shop',
+      name: 'web',
+      object: request.object,
+      oldObject: undefined,
+      userInfo: { username: 'alice', groups: ['dev', 'system:authenticated'] },
+      dryRun: false,
+    });
+  });
+
+  it.each([
+    ['dryRun true', { dryRun: true }, { dryRun: true }],
+    ['no userInfo', { userInfo: undefined }, { userInfo: {} }],
+    [
+      'the core group',
+      { kind: { group: '', version: 'v1', kind: 'Pod' } },
+      { kind: { group: '', version: 'v1', kind: 'Pod' } },
+    ],
+    ['a subresource', { subResource: 'status' }, { subResource: 'status' }],
+    ['an empty namespace (cluster-scoped)', { namespace: '' }, { namespace: undefined }],
+  ])('accepts %s', (_name, overrides, expected) => {
+    expect(decodeReview(review({}, overrides))).toMatchObject(expected);
+  });
+
+  it.each([
+    ['a list', [], 'expected an AdmissionReview object'],
+    ['null', null, 'expected an AdmissionReview object'],
+    ['another kind', review({ kind: 'Pod' }), 'expected kind AdmissionReview, got "Pod"'],
+    [
+      'v1beta1',
+      review({ apiVersion: 'admission.k8s.io/v1beta1' }),
+      'expected apiVersion admission.k8s.io/v1, got "admission.k8s.io/v1beta1"',
+    ],
+    [
+      'no request',
+      { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' },
+      'AdmissionReview has no request',
+    ],
+    ['no uid', review({}, { uid: '' }), 'request.uid must be a non-empty string'],
+    [
+      'a bad operation',
+      review({}, { operation: 'PATCH' }),
+      'request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got "PATCH"',
+    ],
+    ['no kind', review({}, { kind: undefined }), 'request.kind must be an object with group, version, kind'],
+    [
+      'an empty kind',
+      review({}, { kind: { group: '', version: 'v1', kind: '' } }),
+      'request.kind.kind must be a non-empty string',
+    ],
+    ['no resource', review({}, { resource: 'pods' }), 'request.resource must be an object'],
+    ['a scalar object', review({}, { object: 'x' }), 'request.object must be an object or null'],
+    [
+      'bad groups',
+      review({}, { userInfo: { groups: 'dev' } }),
+      'request.userInfo.groups must be a list of strings',
+    ],
+    ['a string dryRun', review({}, { dryRun: 'true' }), 'request.dryRun must be a boolean'],
+  ])('refuses %s', (_name, body, message) => {
+    expect(() => decodeReview(body)).toThrow(AdmissionReviewError);
+    expect(() => decodeReview(body)).toThrow(message);
+  });
+});
+
+describe('toEvaluationInput', () => {
+  it.each([
+    [
+      'CREATE',
+      { object: { kind: 'Pod' } },
+      { operation: 'CREATE', object: { kind: 'Pod' }, oldObject: undefined },
+    ],
+    [
+      'UPDATE',
+      { object: { kind: 'Pod', v: 2 }, oldObject: { kind: 'Pod', v: 1 } },
+      { operation: 'UPDATE', object: { kind: 'Pod', v: 2 }, oldObject: { kind: 'Pod', v: 1 } },
+    ],
+    [
+      'DELETE',
+      { object: null, oldObject: { kind: 'NetworkPolicy' } },
+      { operation: 'DELETE', object: undefined, oldObject: { kind: 'NetworkPolicy' } },
+    ],
+  ])('%s', (operation, fields, expected) => {
+    const input = toEvaluationInput(decodeReview(review({}, { operation, ...fields })));
+    expect(input).toEqual({
+      ...expected,
+      namespace: 'shop',
+      user: { username: 'alice', groups: ['dev', 'system:authenticated'] },
+    });
+  });
+});
