@@ -1,0 +1,37 @@
+import { isExemptNamespace } from '../config.js';
+import type { Violation } from '../types.js';
+import type { Rule } from './rule.js';
+
+/** Dotted path of a pod-spec field inside the judged object ("spec.x" for a Pod). */
+function podSpecPath(templatePath: string, field: string): string {
+  return templatePath === '' ? `spec.${field}` : `${templatePath}.spec.${field}`;
+}
+
+/**
+ * Refuses hostNetwork pods in enforced namespaces: they share the node's network namespace, so
+ * NetworkPolicy does not select their traffic and the sidecar's traffic capture cannot apply.
+ */
+export const noHostNetworkRule: Rule = {
+  name: 'no-host-network',
+  description:
+    'Pods in enforced namespaces must not use hostNetwork: it bypasses network policy and the mTLS sidecar.',
+  appliesTo: 'workload',
+  operations: ['CREATE', 'UPDATE'],
+  check({ workload, config }): readonly Violation[] {
+    if (workload === undefined || isExemptNamespace(config, workload.namespace)) return [];
+    if (workload.podSpec['hostNetwork'] !== true) return [];
+    return [
+      {
+        rule: 'no-host-network',
+        path: podSpecPath(workload.templatePath, 'hostNetwork'),
+        value: true,
+        message:
+          `${workload.kind} "${workload.name}" uses hostNetwork: its pods share the node's network, ` +
+          'which bypasses network policy (default deny and allow-lists) and the mTLS sidecar.',
+        fix:
+          'Remove `hostNetwork: true` from the pod spec. If the workload really needs the node network ' +
+          `(a CNI or node agent), ask a ztgate admin to list namespace "${workload.namespace}" in exemptNamespaces.`,
+      },
+    ];
+  },
+};

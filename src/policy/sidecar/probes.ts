@@ -1,0 +1,81 @@
+/**
+ * Probe rewriting. The kubelet probes from the node and holds no workload certificate, so with
+ * inbound capture an app's httpGet/tcpSocket/grpc probe would hit the proxy and fail mTLS.
+ * We rewrite each such probe to an httpGet on the proxy's health port (Istio's approach); the
+ * proxy answers `/app-health/<container>/<livez|readyz|startupz>` by running the original probe
+ * against 127.0.0.1, which it finds in the ZTGATE_APP_PROBES env var. The alternative —
+ * excluding probe ports from capture — would open the app's serving port (usually the probe
+ * port) to plaintext, unauthenticated traffic, which zero trust cannot accept.
+ */
+import type { SidecarConfig } from '../config.js';
+import { escapePointerSegment, type JsonPatchOp } from './json-patch.js';
+import { HEALTH_PATHS } from './names.js';
+import { asRecord, asRecordArray, nameOf, type JsonRecord } from './read.js';
+
+const PROBES = [
+  ['livenessProbe', 'livez'],
+  ['readinessProbe', 'readyz'],
+  ['startupProbe', 'startupz'],
+] as const;
+
+const HANDLERS = ['httpGet', 'tcpSocket', 'grpc'] as const;
+
+/** The probe ops and the originals the proxy must run, keyed by the proxy path that replaces them. */
+export interface ProbeRewrite {
+  readonly ops: readonly JsonPatchOp[];
+  readonly appProbes: Readonly<Record<string, JsonRecord>>;
+}
+
+/** Resolves a probe port (number or the name of a container port) to a number. */
+function resolvePort(port: unknown, container: JsonRecord): number | undefined {
+  if (typeof port === 'number') return port;
+  if (typeof port !== 'string') return undefined;
+  if (/^\d+$/.test(port)) return Number(port);
+  for (const declared of asRecordArray(container['ports']) ?? []) {
+    if (declared['name'] === port && typeof declared['containerPort'] === 'number')
+      return declared['containerPort'];
+  }
+  return undefined;
+}
+
+/** The original check, with its port made numeric; undefined when the probe needs no rewrite. */
+function originalCheck(probe: JsonRecord, container: JsonRecord): JsonRecord | undefined {
+  for (const handler of HANDLERS) {
+    const action = asRecord(probe[handler]);
+    if (action === undefined) continue;
+    // A probe aimed at another host never enters this pod's network namespace.
+    if (handler === 'httpGet' && typeof action['host'] === 'string' && action['host'] !== '')
+      return undefined;
+    const port = resolvePort(action['port'], container);
+    if (port === undefined) return undefined;
+    const check: Record<string, unknown> = { [handler]: { ...action, port } };
+    if (typeof probe['timeoutSeconds'] === 'number') check['timeoutSeconds'] = probe['timeoutSeconds'];
+    return check;
+  }
+  return undefined;
+}
+
+/** Rewrites the app containers' network probes to go through the proxy's health port. */
+export function rewriteAppProbes(containers: readonly JsonRecord[], config: SidecarConfig): ProbeRewrite {
+  const ops: JsonPatchOp[] = [];
+  const appProbes: Record<string, JsonRecord> = {};
+  containers.forEach((container, index) => {
+    const name = nameOf(container);
+    if (name === undefined) return;
+    for (const [field, endpoint] of PROBES) {
+      const probe = asRecord(container[field]);
+      const check = probe === undefined ? undefined : originalCheck(probe, container);
+      if (probe === undefined || check === undefined) continue;
+      const path = `${HEALTH_PATHS.appPrefix}/${name}/${endpoint}`;
+      appProbes[path] = check;
+      const { httpGet: _httpGet, tcpSocket: _tcpSocket, grpc: _grpc, ...timing } = probe;
+      const rewritten = { httpGet: { path, port: config.ports.health, scheme: 'HTTP' }, ...timing };
+      ops.push({
+        op: 'replace',
+        path: `/spec/containers/${index}/${escapePointerSegment(field)}`,
+        value: rewritten,
+      });
+    }
+  });
+  return { ops, appProbes };
+}
