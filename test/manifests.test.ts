@@ -1,0 +1,388 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/adapters/config/load-config.js';
+import {
+  MANIFESTS_DIR,
+  readManifest,
+  type ManifestObject,
+  type WebhookConfiguration,
+  type WebhookSpec,
+} from './e2e/support/manifests.js';
+
+// The kustomize base is what an admin applies: these tests pin the security-relevant settings.
+const yamlFiles = readdirSync(MANIFESTS_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+const GENERATED = ['tls-secret.yaml']; // written by `ztgate certs --manifests manifests/`, git-ignored
+const committed = yamlFiles.filter((f) => !GENERATED.includes(f));
+const all = committed.flatMap((file) => readManifest(file));
+const kustomization = readManifest('kustomization.yaml')[0] as unknown as { resources: string[] };
+
+function find<T extends ManifestObject>(kind: string, name?: string): T {
+  const found = all.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found === undefined) throw new Error(`no ${kind} ${name ?? ''}`);
+  return found as T;
+}
+
+const configMap = find<ManifestObject & { data: Record<string, string> }>('ConfigMap', 'ztgate-config');
+const config = parseConfig(configMap.data['config.yaml'] ?? '', 'manifests/configmap.yaml');
+const mutating = find<WebhookConfiguration>('MutatingWebhookConfiguration');
+const validating = find<WebhookConfiguration>('ValidatingWebhookConfiguration');
+const webhooks: [string, WebhookSpec][] = [...mutating.webhooks, ...validating.webhooks].map((w) => [
+  w.name,
+  w,
+]);
+
+/** Evaluates a webhook's namespaceSelector (matchExpressions only) against namespace labels. */
+function selects(webhook: WebhookSpec, labels: Record<string, string>): boolean {
+  return (webhook.namespaceSelector?.matchExpressions ?? []).every((e) => {
+    const value = labels[e.key];
+    if (e.operator === 'NotIn') return value === undefined || !(e.values ?? []).includes(value);
+    if (e.operator === 'In') return value !== undefined && (e.values ?? []).includes(value);
+    if (e.operator === 'Exists') return value !== undefined;
+    if (e.operator === 'DoesNotExist') return value === undefined;
+    throw new Error(`operator ${e.operator}`);
+  });
+}
+
+function covers(webhook: WebhookSpec, group: string, resource: string, operation: string): boolean {
+  return webhook.rules.some(
+    (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.operations.includes(operation),
+  );
+}
+
+describe('manifests/ kustomize base', () => {
+  it('lists every manifest file, and only those, in kustomization.yaml', () => {
+    expect([...kustomization.resources].sort()).toEqual([...new Set([...yamlFiles, ...GENERATED])].sort());
+  });
+
+  it.each(committed)('%s parses into objects with apiVersion, kind and name', (file) => {
+    const objects = readManifest(file);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const o of objects) {
+      expect([typeof o.apiVersion, typeof o.kind, typeof o.metadata.name]).toEqual([
+        'string',
+        'string',
+        'string',
+      ]);
+    }
+  });
+
+  it('puts every namespaced object in ztgate-system, the namespace the config names', () => {
+    const clusterScoped = [
+      'Namespace',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
+    ];
+    const namespaces = new Set(
+      all.filter((o) => !clusterScoped.includes(o.kind)).map((o) => o.metadata.namespace),
+    );
+    expect([...namespaces]).toEqual([config.namespace]);
+    expect(find('Namespace').metadata.name).toBe(config.namespace);
+  });
+
+  it('ships a ConfigMap the config loader accepts', () => {
+    expect([config.mode, config.namespace, config.defaultDeny.create]).toEqual([
+      'enforce',
+      'ztgate-system',
+      true,
+    ]);
+    expect(config.exemptNamespaces).toEqual([
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'ztgate-system',
+    ]);
+  });
+});
+
+describe('webhooks.yaml', () => {
+  it.each(webhooks)(
+    '%s: v1 reviews, no side effects, fails closed, quick, equivalent matching',
+    (_name, w) => {
+      expect({
+        admissionReviewVersions: w.admissionReviewVersions,
+        sideEffects: w.sideEffects,
+        failurePolicy: w.failurePolicy,
+        matchPolicy: w.matchPolicy,
+        caBundle: w.clientConfig.caBundle,
+        service: w.clientConfig.service?.name,
+        namespace: w.clientConfig.service?.namespace,
+        port: w.clientConfig.service?.port,
+      }).toEqual({
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        matchPolicy: 'Equivalent',
+        caBundle: '',
+        service: find('Service').metadata.name,
+        namespace: 'ztgate-system',
+        port: 443,
+      });
+      expect(w.timeoutSeconds).toBeLessThanOrEqual(5);
+    },
+  );
+
+  const namespaceCases: [string, Record<string, string>, boolean][] = [
+    ...config.exemptNamespaces.map((ns): [string, Record<string, string>, boolean] => [
+      `${ns} (1.21+ name label)`,
+      { 'kubernetes.io/metadata.name': ns },
+      false,
+    ]),
+    ['kube-system on 1.20, labelled exempt', { 'ztgate.dev/exempt': 'true' }, false],
+    ['shop (enforced)', { 'kubernetes.io/metadata.name': 'shop' }, true],
+    ['shop on 1.20 (no labels)', {}, true],
+    [
+      'shop labelled ztgate.dev/exempt=false',
+      { 'kubernetes.io/metadata.name': 'shop', 'ztgate.dev/exempt': 'false' },
+      true,
+    ],
+  ];
+  it.each(
+    webhooks.flatMap(([name, w]) =>
+      namespaceCases.map(([ns, labels, judged]) => [name, ns, w, labels, judged] as const),
+    ),
+  )('%s judges %s: %s', (_name, _ns, w, labels, judged) => {
+    expect(selects(w, labels)).toBe(judged);
+  });
+
+  it('mutates only Pod CREATE on /mutate and is re-invoked if needed', () => {
+    const [w] = mutating.webhooks;
+    expect(mutating.webhooks).toHaveLength(1);
+    expect([w?.clientConfig.service?.path, w?.reinvocationPolicy]).toEqual(['/mutate', 'IfNeeded']);
+    expect(w?.rules).toEqual([
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        resources: ['pods'],
+        scope: 'Namespaced',
+      },
+    ]);
+  });
+
+  const validateCases: [string, string, string, boolean][] = [
+    ['', 'pods', 'CREATE', true],
+    ['', 'pods', 'UPDATE', true],
+    ['', 'pods', 'DELETE', false],
+    ['', 'replicationcontrollers', 'UPDATE', true],
+    ['apps', 'deployments', 'CREATE', true],
+    ['apps', 'deployments', 'UPDATE', true],
+    ['apps', 'deployments', 'DELETE', false],
+    ['apps', 'replicasets', 'CREATE', true],
+    ['apps', 'statefulsets', 'UPDATE', true],
+    ['apps', 'daemonsets', 'CREATE', true],
+    ['batch', 'jobs', 'CREATE', true],
+    ['batch', 'cronjobs', 'UPDATE', true],
+    ['networking.k8s.io', 'networkpolicies', 'CREATE', true],
+    ['networking.k8s.io', 'networkpolicies', 'UPDATE', true],
+    ['networking.k8s.io', 'networkpolicies', 'DELETE', true],
+    ['projectcalico.org', 'networkpolicies', 'DELETE', true],
+    ['projectcalico.org', 'globalnetworkpolicies', 'UPDATE', true],
+    ['cilium.io', 'ciliumnetworkpolicies', 'CREATE', true],
+    ['cilium.io', 'ciliumclusterwidenetworkpolicies', 'DELETE', true],
+    ['security.istio.io', 'authorizationpolicies', 'UPDATE', true],
+    ['', 'secrets', 'CREATE', false],
+    ['', 'namespaces', 'CREATE', false],
+  ];
+  it.each(validateCases)('validates %s/%s %s: %s', (group, resource, operation, expected) => {
+    expect(validating.webhooks.some((w) => covers(w, group, resource, operation))).toBe(expected);
+  });
+
+  it('sends every validation to /validate', () => {
+    expect(validating.webhooks.map((w) => w.clientConfig.service?.path)).toEqual(['/validate', '/validate']);
+  });
+});
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+const roles = all.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as (ManifestObject & {
+  rules: PolicyRule[];
+})[];
+const rules = roles.flatMap((role) => role.rules.map((rule) => ({ role, rule })));
+
+function allows(kind: 'ClusterRole' | 'Role', group: string, resource: string, verb: string): boolean {
+  return rules.some(
+    ({ role, rule }) =>
+      role.kind === kind &&
+      rule.apiGroups.includes(group) &&
+      rule.resources.includes(resource) &&
+      rule.verbs.includes(verb),
+  );
+}
+
+describe('rbac.yaml', () => {
+  it('uses no wildcards in groups, resources or verbs', () => {
+    const words = rules.flatMap(({ rule }) => [...rule.apiGroups, ...rule.resources, ...rule.verbs]);
+    expect(words.filter((w) => w.includes('*'))).toEqual([]);
+  });
+
+  it('never deletes, escalates, binds or impersonates, and never touches Secrets', () => {
+    const verbs = new Set(rules.flatMap(({ rule }) => rule.verbs));
+    for (const verb of ['delete', 'deletecollection', 'escalate', 'bind', 'impersonate'])
+      expect(verbs.has(verb)).toBe(false);
+    expect(rules.filter(({ rule }) => rule.resources.includes('secrets'))).toEqual([]);
+  });
+
+  it('writes only NetworkPolicies, Leases and policy reports', () => {
+    const writes = new Set(
+      rules
+        .filter(({ rule }) => rule.verbs.some((v) => ['create', 'update', 'patch'].includes(v)))
+        .flatMap(({ rule }) => rule.resources),
+    );
+    expect([...writes].sort()).toEqual([
+      'clusterpolicyreports',
+      'leases',
+      'networkpolicies',
+      'policyreports',
+    ]);
+  });
+
+  const grants: [string, 'ClusterRole' | 'Role', string, string, string, boolean][] = [
+    ['reads namespaces', 'ClusterRole', '', 'namespaces', 'watch', true],
+    ['reads serviceaccounts', 'ClusterRole', '', 'serviceaccounts', 'list', true],
+    ['reads deployments', 'ClusterRole', 'apps', 'deployments', 'watch', true],
+    ['reads cronjobs', 'ClusterRole', 'batch', 'cronjobs', 'list', true],
+    ['reads calico policies', 'ClusterRole', 'projectcalico.org', 'globalnetworkpolicies', 'watch', true],
+    ['reads cilium policies', 'ClusterRole', 'cilium.io', 'ciliumnetworkpolicies', 'watch', true],
+    ['reads istio policies', 'ClusterRole', 'security.istio.io', 'authorizationpolicies', 'watch', true],
+    ['discovers CRDs', 'ClusterRole', 'apiextensions.k8s.io', 'customresourcedefinitions', 'watch', true],
+    ['creates networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'create', true],
+    ['restores networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'update', true],
+    ['writes policyreports', 'ClusterRole', 'wgpolicyk8s.io', 'policyreports', 'create', true],
+    ['writes clusterpolicyreports', 'ClusterRole', 'wgpolicyk8s.io', 'clusterpolicyreports', 'update', true],
+    ['no cluster-wide leases', 'ClusterRole', 'coordination.k8s.io', 'leases', 'update', false],
+    ['leases in its namespace', 'Role', 'coordination.k8s.io', 'leases', 'update', true],
+    ['no pod writes', 'ClusterRole', '', 'pods', 'create', false],
+    ['no deployment writes', 'ClusterRole', 'apps', 'deployments', 'patch', false],
+    ['no CRD writes', 'ClusterRole', 'apiextensions.k8s.io', 'customresourcedefinitions', 'create', false],
+    ['no calico writes', 'ClusterRole', 'projectcalico.org', 'networkpolicies', 'update', false],
+  ];
+  it.each(grants)('%s', (_name, kind, group, resource, verb, expected) => {
+    expect(allows(kind, group, resource, verb)).toBe(expected);
+  });
+
+  it('binds both roles to the ztgate ServiceAccount only', () => {
+    const sa = find('ServiceAccount');
+    const bindings = all.filter(
+      (o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding',
+    ) as (ManifestObject & {
+      roleRef: { name: string };
+      subjects: unknown[];
+    })[];
+    expect(bindings.map((b) => [b.kind, b.roleRef.name, b.subjects])).toEqual(
+      bindings.map((b) => [
+        b.kind,
+        roles.find((r) => r.kind === b.kind.replace('Binding', ''))?.metadata.name,
+        [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }],
+      ]),
+    );
+    expect(find('Role').metadata.namespace).toBe('ztgate-system');
+  });
+});
+
+type Container = {
+  name: string;
+  args: string[];
+  ports: { name: string; containerPort: number }[];
+  securityContext: Record<string, unknown>;
+  readinessProbe: { httpGet: { path: string; port: string; scheme: string } };
+  livenessProbe: { httpGet: { path: string; port: string; scheme: string } };
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  volumeMounts: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+};
+type PodSpec = {
+  serviceAccountName: string;
+  securityContext: Record<string, unknown>;
+  affinity: { podAntiAffinity?: unknown };
+  containers: Container[];
+  volumes: { name: string; secret?: { secretName: string }; configMap?: { name: string } }[];
+};
+const deployment = find<
+  ManifestObject & {
+    spec: {
+      replicas: number;
+      selector: { matchLabels: Record<string, string> };
+      template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    };
+  }
+>('Deployment');
+const pod = deployment.spec.template.spec;
+const container = pod.containers[0] as Container;
+
+describe('deployment.yaml, service.yaml, pdb.yaml', () => {
+  it('runs two replicas spread by pod anti-affinity under the ztgate ServiceAccount', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(pod.affinity.podAntiAffinity).toBeDefined();
+    expect(pod.serviceAccountName).toBe(find('ServiceAccount').metadata.name);
+    expect(pod.containers).toHaveLength(1);
+  });
+
+  it('meets the restricted Pod Security Standard', () => {
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.securityContext.runAsUser).not.toBe(0);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it('probes /healthz and /readyz over HTTPS on the serving port', () => {
+    expect([container.livenessProbe.httpGet, container.readinessProbe.httpGet]).toEqual([
+      { path: '/healthz', port: 'https', scheme: 'HTTPS' },
+      { path: '/readyz', port: 'https', scheme: 'HTTPS' },
+    ]);
+    expect(container.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+  });
+
+  it('sets requests and limits for cpu and memory', () => {
+    expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
+    expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
+  });
+
+  it('mounts the config and the ztgate-tls Secret where its arguments point', () => {
+    const arg = (flag: string): string | undefined => container.args[container.args.indexOf(flag) + 1];
+    const mountOf = (volume: string) => container.volumeMounts.find((m) => m.name === volume);
+    const tlsVolume = pod.volumes.find((v) => v.secret?.secretName === 'ztgate-tls');
+    const configVolume = pod.volumes.find((v) => v.configMap?.name === configMap.metadata.name);
+    expect(arg('--config')).toBe('/etc/ztgate/config.yaml');
+    expect(mountOf(configVolume?.name ?? '')).toEqual({
+      name: 'config',
+      mountPath: '/etc/ztgate/config.yaml',
+      subPath: 'config.yaml',
+      readOnly: true,
+    });
+    expect([arg('--tls-cert'), arg('--tls-key')]).toEqual([
+      `${mountOf(tlsVolume?.name ?? '')?.mountPath}/tls.crt`,
+      `${mountOf(tlsVolume?.name ?? '')?.mountPath}/tls.key`,
+    ]);
+    expect(arg('--port')).toBe('8443');
+  });
+
+  it('routes Service port 443 to the https container port and selects the pods', () => {
+    const service = find<ManifestObject & { spec: { selector: Record<string, string>; ports: unknown[] } }>(
+      'Service',
+    );
+    expect(service.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(deployment.spec.selector.matchLabels).toEqual(service.spec.selector);
+  });
+
+  it('keeps one replica through voluntary disruptions', () => {
+    const pdb = find<
+      ManifestObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }
+    >('PodDisruptionBudget');
+    expect(pdb.spec).toEqual({
+      minAvailable: 1,
+      selector: { matchLabels: deployment.spec.selector.matchLabels },
+    });
+  });
+});
