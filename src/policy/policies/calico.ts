@@ -1,0 +1,163 @@
+/**
+ * projectcalico.org/v3 NetworkPolicy and GlobalNetworkPolicy → NormalizedPolicy, following
+ * libcalico-go's conversion for Felix (updateprocessors/networkpolicyprocessor.go and
+ * globalnetworkpolicyprocessor.go): a namespaced policy's selector is ANDed with
+ * `projectcalico.org/namespace == '<ns>'`; a global policy's namespaceSelector is matched against
+ * the namespace's labels (Felix sees them on the endpoint as `pcns.<key>`), and a
+ * serviceAccountSelector against the ServiceAccount's labels (`pcsa.<key>`).
+ */
+import {
+  calicoSelectorLabels,
+  evaluateCalicoSelector,
+  isCalicoAll,
+  type CalicoSelector,
+} from '../selectors/calico-ast.js';
+import { parseCalicoSelector } from '../selectors/calico-parser.js';
+import type { FieldError, KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../types.js';
+import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
+import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+
+const NAMESPACE_LABEL = 'projectcalico.org/namespace';
+const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
+const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
+/** Calico labels every namespace and ServiceAccount with its own name under this key. */
+const NAME_LABEL = 'projectcalico.org/name';
+
+function prefixed(prefix: string, labels: Labels): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [`${prefix}${key}`, value]));
+}
+
+/** Labels every pod of a namespace carries as Calico sees it (no pod-specific ones). */
+function namespaceLevelLabels(namespace: string, namespaceLabels: Labels): Labels {
+  return {
+    ...prefixed('pcns.', { ...namespaceLabels, [NAME_LABEL]: namespace }),
+    [NAMESPACE_LABEL]: namespace,
+    [ORCHESTRATOR_LABEL]: 'k8s',
+  };
+}
+
+/** The workload endpoint's labels: profile labels, then the pod's, then Calico's own, which win. */
+function endpointLabels(target: SelectTarget): Labels {
+  const serviceAccount = target.serviceAccountName ?? 'default';
+  const accountLabels =
+    target.serviceAccountLabels === undefined
+      ? {}
+      : { ...target.serviceAccountLabels, [NAME_LABEL]: serviceAccount };
+  return {
+    ...prefixed('pcsa.', accountLabels),
+    ...target.podLabels,
+    ...namespaceLevelLabels(target.namespace, target.namespaceLabels),
+    [SERVICE_ACCOUNT_LABEL]: serviceAccount,
+  };
+}
+
+function isNamespaceLevel(key: string): boolean {
+  return key === NAMESPACE_LABEL || key === ORCHESTRATOR_LABEL || key.startsWith('pcns.');
+}
+
+/** Parses an optional selector field; absent or blank means all(). */
+function parseField(
+  spec: Readonly<Record<string, unknown>>,
+  key: string,
+  errors: FieldError[],
+): CalicoSelector | undefined {
+  const value = spec[key];
+  if (value === undefined || value === null) return { type: 'all' };
+  if (typeof value !== 'string') {
+    errors.push({ path: `spec.${key}`, message: 'a Calico selector must be a string' });
+    return undefined;
+  }
+  const parsed = parseCalicoSelector(value);
+  if (parsed.ok) return parsed.selector;
+  errors.push({ path: `spec.${key}`, message: parsed.error });
+  return undefined;
+}
+
+/** Calico `types` defaulting: Ingress unless there are only egress rules; both when both have rules. */
+export function calicoPolicyTypes(
+  spec: Readonly<Record<string, unknown>>,
+  errors: FieldError[] = [],
+): { ingress: boolean; egress: boolean } {
+  const types = asList(spec.types);
+  if (types.length > 0) {
+    types.forEach((type, index) => {
+      if (type !== 'Ingress' && type !== 'Egress') {
+        errors.push({
+          path: fieldPath('spec.types', index),
+          message: `unknown type ${JSON.stringify(type)}: expected Ingress or Egress`,
+        });
+      }
+    });
+    return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+  }
+  const ingress = asList(spec.ingress).length;
+  const egress = asList(spec.egress).length;
+  return { ingress: ingress > 0 || egress === 0, egress: egress > 0 };
+}
+
+/** Normalizes a Calico NetworkPolicy or GlobalNetworkPolicy. */
+export function normalizeCalicoPolicy(object: KubeObject, options: NormalizeOptions): NormalizedPolicy {
+  const global = object.kind === 'GlobalNetworkPolicy';
+  const meta = metadataOf(object, options.defaultNamespace);
+  const namespace = global ? undefined : meta.namespace;
+  const spec = isRecord(object.spec) ? object.spec : {};
+  const errors: FieldError[] = [];
+  const selector = parseField(spec, 'selector', errors);
+  // A namespaced policy has no namespaceSelector of its own: its namespace is its scope.
+  const namespaceSelector: CalicoSelector | undefined = global
+    ? parseField(spec, 'namespaceSelector', errors)
+    : { type: 'all' };
+  const accountSelector = parseField(spec, 'serviceAccountSelector', errors);
+  const types = calicoPolicyTypes(spec, errors);
+  const ingress = asList(spec.ingress);
+  const egress = asList(spec.egress);
+  errors.push(...calicoRuleErrors(ingress, 'spec.ingress'), ...calicoRuleErrors(egress, 'spec.egress'));
+
+  const inScope = (candidate: string, labels: Labels): boolean =>
+    selector !== undefined &&
+    namespaceSelector !== undefined &&
+    (global || candidate === namespace) &&
+    evaluateCalicoSelector(namespaceSelector, { ...labels, [NAME_LABEL]: candidate });
+  const accountMatches = (target: SelectTarget): boolean => {
+    if (accountSelector === undefined) return false;
+    if (isCalicoAll(accountSelector)) return true;
+    // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
+    if (target.serviceAccountLabels === undefined) return false;
+    const name = target.serviceAccountName ?? 'default';
+    return evaluateCalicoSelector(accountSelector, { ...target.serviceAccountLabels, [NAME_LABEL]: name });
+  };
+  const namespaceLevel = selector !== undefined && calicoSelectorLabels(selector).every(isNamespaceLevel);
+  const selectsEveryPod = namespaceLevel && accountSelector !== undefined && isCalicoAll(accountSelector);
+
+  return buildPolicy({
+    flavour: global ? 'calico-global' : 'calico',
+    object,
+    name: meta.name,
+    namespace,
+    clusterWide: global,
+    selects: (target) =>
+      selector !== undefined &&
+      inScope(target.namespace, target.namespaceLabels) &&
+      evaluateCalicoSelector(selector, endpointLabels(target)) &&
+      accountMatches(target),
+    selectsEveryPod,
+    appliesToIngress: types.ingress,
+    appliesToEgress: types.egress,
+    ingressRuleCount: ingress.length,
+    egressRuleCount: egress.length,
+    // Rules that only Deny/Log/Pass name nobody who may connect: that is not an allow-list.
+    isAllowList: types.ingress && (ingress.length === 0 || calicoRulesAllow(ingress)),
+    isDefaultDeny:
+      selectsEveryPod &&
+      types.ingress &&
+      types.egress &&
+      !calicoRulesAdmit(ingress) &&
+      !calicoRulesAdmit(egress),
+    coversNamespace: (candidate, labels) =>
+      inScope(candidate, labels) &&
+      (!namespaceLevel ||
+        evaluateCalicoSelector(selector as CalicoSelector, namespaceLevelLabels(candidate, labels))),
+    allowAll: types.ingress ? calicoAllowAll(ingress, global) : [],
+    errors,
+  });
+}

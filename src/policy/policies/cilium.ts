@@ -1,0 +1,182 @@
+/**
+ * cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy → NormalizedPolicy.
+ * Default deny follows Cilium's policy enforcement docs and pkg/policy/repository.go: a rule
+ * puts the endpoints it selects into default deny for a direction when it has rules for that
+ * direction (`ingress`/`ingressDeny`, `egress`/`egressDeny` non-empty) unless
+ * `enableDefaultDeny.<direction>` is false. An empty list (`ingress: []`) is no rule at all:
+ * the Rule API says "if omitted or empty, this rule does not apply at ingress". The canonical
+ * deny-all is `ingress: [{}]` / `egress: [{}]`, an empty rule that allows nothing.
+ */
+import {
+  labelSelectorKeys,
+  mapLabelSelectorKeys,
+  matchesLabelSelector,
+  validateLabelSelector,
+} from '../selectors/label-selector.js';
+import type {
+  AllowAllFinding,
+  FieldError,
+  KubeObject,
+  Labels,
+  NormalizedPolicy,
+  SelectTarget,
+} from '../types.js';
+import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
+import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+
+const NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
+const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
+const SERVICE_ACCOUNT_KEY = 'io.cilium.k8s.policy.serviceaccount';
+
+/** Cilium label keys may name their source; pod labels come from `k8s`, and `any` matches every source. */
+export function stripCiliumSource(key: string): string {
+  return key.replace(/^(k8s|any):/, '');
+}
+
+function namespaceLevelLabels(namespace: string, namespaceLabels: Labels): Labels {
+  const prefixed = Object.entries(namespaceLabels).map(([key, value]) => [
+    `${NAMESPACE_LABELS_PREFIX}${key}`,
+    value,
+  ]);
+  return { ...Object.fromEntries(prefixed), [NAMESPACE_KEY]: namespace };
+}
+
+function endpointLabels(target: SelectTarget): Labels {
+  const own = { [SERVICE_ACCOUNT_KEY]: target.serviceAccountName ?? 'default' };
+  return { ...target.podLabels, ...own, ...namespaceLevelLabels(target.namespace, target.namespaceLabels) };
+}
+
+function isNamespaceKey(key: string): boolean {
+  return key === NAMESPACE_KEY || key.startsWith(NAMESPACE_LABELS_PREFIX);
+}
+
+/** The part of a (valid, stripped) selector that constrains the namespace only. */
+function namespacePart(selector: Readonly<Record<string, unknown>>): unknown {
+  const labels = isRecord(selector.matchLabels)
+    ? Object.entries(selector.matchLabels).filter(([key]) => isNamespaceKey(key))
+    : [];
+  const expressions = asList(selector.matchExpressions).filter(
+    (entry) => isRecord(entry) && isNamespaceKey(String(entry.key)),
+  );
+  return { matchLabels: Object.fromEntries(labels), matchExpressions: expressions };
+}
+
+interface RuleSummary {
+  readonly selects: (target: SelectTarget) => boolean;
+  readonly everyPod: boolean;
+  readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
+  readonly ingress: readonly unknown[];
+  readonly egress: readonly unknown[];
+  readonly appliesToIngress: boolean;
+  readonly appliesToEgress: boolean;
+  readonly ruleCount: { readonly ingress: number; readonly egress: number };
+  readonly isDefaultDeny: boolean;
+  readonly allowAll: readonly AllowAllFinding[];
+  readonly errors: readonly FieldError[];
+}
+
+function summarizeRule(
+  rule: Readonly<Record<string, unknown>>,
+  base: string,
+  namespace: string | undefined,
+): RuleSummary {
+  const errors: FieldError[] = [];
+  const hasSelector = rule.endpointSelector !== undefined && rule.endpointSelector !== null;
+  const selector = mapLabelSelectorKeys(rule.endpointSelector, stripCiliumSource) as Readonly<
+    Record<string, unknown>
+  >;
+  if (hasSelector) errors.push(...validateLabelSelector(selector, `${base}.endpointSelector`));
+  else if (rule.nodeSelector === undefined)
+    errors.push({ path: base, message: 'a Cilium rule needs an endpointSelector or a nodeSelector' });
+  // nodeSelector rules are host policies: they never select pods.
+  const valid = hasSelector && errors.length === 0;
+  const ingress = asList(rule.ingress);
+  const ingressDeny = asList(rule.ingressDeny);
+  const egress = asList(rule.egress);
+  const egressDeny = asList(rule.egressDeny);
+  const defaults = isRecord(rule.enableDefaultDeny) ? rule.enableDefaultDeny : {};
+  const appliesToIngress = ingress.length > 0 || ingressDeny.length > 0;
+  const appliesToEgress = egress.length > 0 || egressDeny.length > 0;
+  if (!appliesToIngress && !appliesToEgress) {
+    errors.push({
+      path: base,
+      message:
+        'Cilium rejects a rule with no ingress, ingressDeny, egress or egressDeny rules (empty lists count as none)',
+    });
+  }
+  const everyPod = valid && labelSelectorKeys(selector).every(isNamespaceKey);
+  const allowsNothing = ingress.every(isEmptyCiliumRule) && egress.every(isEmptyCiliumRule);
+  const scoped = (candidate: string): boolean => namespace === undefined || candidate === namespace;
+  return {
+    selects: (target) =>
+      valid && scoped(target.namespace) && matchesLabelSelector(selector, endpointLabels(target)),
+    everyPod,
+    coversNamespace: (candidate, labels) =>
+      valid &&
+      scoped(candidate) &&
+      matchesLabelSelector(namespacePart(selector), namespaceLevelLabels(candidate, labels)),
+    ingress: ingress,
+    egress: egress,
+    appliesToIngress,
+    appliesToEgress,
+    ruleCount: { ingress: ingress.length + ingressDeny.length, egress: egress.length + egressDeny.length },
+    isDefaultDeny:
+      everyPod &&
+      appliesToIngress &&
+      appliesToEgress &&
+      defaults.ingress !== false &&
+      defaults.egress !== false &&
+      allowsNothing,
+    allowAll: ciliumAllowAll(ingress, base, namespace === undefined),
+    errors,
+  };
+}
+
+/** The rules of a policy: `spec` and every entry of `specs`, with their field paths. */
+function rulesOf(object: KubeObject): { rule: Readonly<Record<string, unknown>>; base: string }[] {
+  const rules = isRecord(object.spec) ? [{ rule: object.spec, base: 'spec' }] : [];
+  asList(object.specs).forEach((rule, index) => {
+    if (isRecord(rule)) rules.push({ rule, base: fieldPath('specs', index) });
+  });
+  return rules;
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+/** Normalizes a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy. */
+export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOptions): NormalizedPolicy {
+  const clusterWide = object.kind === 'CiliumClusterwideNetworkPolicy';
+  const meta = metadataOf(object, options.defaultNamespace);
+  const namespace = clusterWide ? undefined : meta.namespace;
+  const rules = rulesOf(object).map(({ rule, base }) => summarizeRule(rule, base, namespace));
+  const errors = rules.flatMap((rule) => rule.errors);
+  if (rules.length === 0) errors.push({ path: 'spec', message: 'a Cilium policy needs `spec` or `specs`' });
+  const selectsEveryPod = rules.length > 0 && rules.every((rule) => rule.everyPod);
+  // With mixed rules, a namespace-wide rule must not make the policy look written for every pod.
+  const selecting = selectsEveryPod ? rules : rules.filter((rule) => !rule.everyPod);
+  const denyRules = rules.filter((rule) => rule.isDefaultDeny);
+  return buildPolicy({
+    flavour: clusterWide ? 'cilium-clusterwide' : 'cilium',
+    object,
+    name: meta.name,
+    namespace,
+    clusterWide,
+    selects: (target) => selecting.some((rule) => rule.selects(target)),
+    selectsEveryPod,
+    appliesToIngress: rules.some((rule) => rule.appliesToIngress),
+    appliesToEgress: rules.some((rule) => rule.appliesToEgress),
+    ingressRuleCount: sum(rules.map((rule) => rule.ruleCount.ingress)),
+    egressRuleCount: sum(rules.map((rule) => rule.ruleCount.egress)),
+    // Only ingress *allow* rules list sources; ingressDeny alone is a block-list.
+    isAllowList: selecting.some((rule) => rule.ingress.length > 0),
+    isDefaultDeny: denyRules.length > 0,
+    coversNamespace: (candidate, labels) =>
+      (denyRules.length > 0 ? denyRules : rules).some((rule) => rule.coversNamespace(candidate, labels)),
+    allowAll: rules.flatMap((rule) => rule.allowAll),
+    errors,
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Helpers every policy adapter uses: defensive field readers (policies arrive before the API
+ * server validated them), dotted field paths for findings, and the "every address" CIDR test.
+ */
+import type { AllowAllFinding, FieldError, KubeObject, Labels, NormalizedPolicy } from '../types.js';
+
+/** Options every adapter receives. */
+export interface NormalizeOptions {
+  /** Istio's mesh root namespace: AuthorizationPolicies there apply mesh-wide. */
+  readonly istioRootNamespace: string;
+  /** Namespace for a namespaced policy whose metadata has none (kubectl's `default`). */
+  readonly defaultNamespace?: string;
+}
+
+/** Whether a value is a plain mapping (not null, not an array). */
+export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value as a list, or an empty list when it is absent or not a list. */
+export function asList(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The value when it is a string, else undefined. */
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether a field holds something: a non-empty string, list or mapping, or any other non-null value. */
+export function isSet(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
+  return isRecord(value) ? Object.keys(value).length > 0 : true;
+}
+
+/** String labels from a mapping; non-string values are dropped. */
+export function readLabels(value: unknown): Labels {
+  if (!isRecord(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+/** Builds a dotted path with list indexes: fieldPath('spec.ingress', 0, 'from', 1) → "spec.ingress[0].from[1]". */
+export function fieldPath(base: string, ...segments: readonly (string | number)[]): string {
+  let path = base;
+  for (const segment of segments) {
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else path = path === '' ? segment : `${path}.${segment}`;
+  }
+  return path;
+}
+
+/**
+ * Whether a CIDR covers a whole address family: any prefix length 0 ("0.0.0.0/0", "::/0").
+ * Kubernetes parses ipBlock.cidr with net.ParseCIDR, which accepts host bits, so "10.0.0.0/0"
+ * is every IPv4 address too.
+ */
+export function isEverythingCidr(cidr: unknown): boolean {
+  if (typeof cidr !== 'string') return false;
+  const match = /^\s*([0-9A-Fa-f:.]+)\/0+\s*$/.exec(cidr);
+  if (match === null) return false;
+  const address = match[1] as string;
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) || address.includes(':');
+}
+
+/** Name and namespace of an object's metadata, with the namespace defaulted for namespaced kinds. */
+export function metadataOf(
+  object: KubeObject,
+  defaultNamespace: string | undefined,
+): { name: string; namespace: string } {
+  const name = asString(object.metadata?.name) ?? asString(object.metadata?.generateName) ?? '';
+  const namespace = asString(object.metadata?.namespace);
+  return {
+    name,
+    namespace: namespace !== undefined && namespace !== '' ? namespace : (defaultNamespace ?? 'default'),
+  };
+}
+
+/** The common, frozen shape every adapter returns. */
+export interface PolicyParts {
+  readonly flavour: NormalizedPolicy['flavour'];
+  readonly object: KubeObject;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly clusterWide: boolean;
+  readonly selects: NormalizedPolicy['selects'];
+  readonly selectsEveryPod: boolean;
+  readonly appliesToIngress: boolean;
+  readonly appliesToEgress: boolean;
+  readonly ingressRuleCount: number;
+  readonly egressRuleCount: number;
+  readonly isAllowList: boolean;
+  readonly isDefaultDeny: boolean;
+  readonly coversNamespace: NormalizedPolicy['coversNamespace'];
+  readonly allowAll: readonly AllowAllFinding[];
+  readonly errors: readonly FieldError[];
+}
+
+/** Freezes adapter output into a NormalizedPolicy. */
+export function buildPolicy(parts: PolicyParts): NormalizedPolicy {
+  const { object, ...rest } = parts;
+  return Object.freeze({
+    ...rest,
+    apiVersion: asString(object.apiVersion) ?? '',
+    kind: asString(object.kind) ?? '',
+    allowAll: Object.freeze([...parts.allowAll]),
+    errors: Object.freeze([...parts.errors]),
+    source: object,
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * The Calico selector syntax tree, its evaluator and printer, with the semantics of
+ * libcalico-go/lib/selector/parser/ast.go: a missing label makes `==`, `in`, `contains`,
+ * `starts with` and `ends with` false and `!=`, `not in` true; `all()` and `global()` match
+ * any labels (global() only changes scope where Calico allows it, in a namespaceSelector).
+ */
+import type { Labels } from '../types.js';
+
+/** Comparison of one label with one value. */
+export interface CalicoCompare {
+  readonly type: 'eq' | 'ne' | 'contains' | 'startsWith' | 'endsWith';
+  readonly label: string;
+  readonly value: string;
+}
+
+/** Membership of one label's value in a set literal. */
+export interface CalicoSetTest {
+  readonly type: 'in' | 'notIn';
+  readonly label: string;
+  readonly values: readonly string[];
+}
+
+/** A parsed Calico selector expression. */
+export type CalicoSelector =
+  | { readonly type: 'all' }
+  | { readonly type: 'global' }
+  | { readonly type: 'has'; readonly label: string }
+  | CalicoCompare
+  | CalicoSetTest
+  | { readonly type: 'not'; readonly operand: CalicoSelector }
+  | { readonly type: 'and'; readonly operands: readonly CalicoSelector[] }
+  | { readonly type: 'or'; readonly operands: readonly CalicoSelector[] };
+
+function compare(node: CalicoCompare, value: string | undefined): boolean {
+  if (value === undefined) return node.type === 'ne';
+  switch (node.type) {
+    case 'eq':
+      return value === node.value;
+    case 'ne':
+      return value !== node.value;
+    case 'contains':
+      return value.includes(node.value);
+    case 'startsWith':
+      return value.startsWith(node.value);
+    case 'endsWith':
+      return value.endsWith(node.value);
+  }
+}
+
+/** Whether the selector matches a set of labels, exactly as Calico evaluates it. */
+export function evaluateCalicoSelector(node: CalicoSelector, labels: Labels): boolean {
+  switch (node.type) {
+    case 'all':
+    case 'global':
+      return true;
+    case 'has':
+      return Object.hasOwn(labels, node.label);
+    case 'in':
+    case 'notIn': {
+      const present = Object.hasOwn(labels, node.label);
+      const member = present && node.values.includes(labels[node.label] as string);
+      return node.type === 'in' ? member : !member;
+    }
+    case 'not':
+      return !evaluateCalicoSelector(node.operand, labels);
+    case 'and':
+      return node.operands.every((operand) => evaluateCalicoSelector(operand, labels));
+    case 'or':
+      return node.operands.some((operand) => evaluateCalicoSelector(operand, labels));
+    default:
+      return compare(node, Object.hasOwn(labels, node.label) ? labels[node.label] : undefined);
+  }
+}
+
+/** Calico strings have no escapes: a value holding `"` is single-quoted, any other double-quoted. */
+function quote(value: string): string {
+  return value.includes('"') ? `'${value}'` : `"${value}"`;
+}
+
+const OPERATOR_TEXT: Readonly<Record<CalicoCompare['type'], string>> = {
+  eq: '==',
+  ne: '!=',
+  contains: 'contains',
+  startsWith: 'starts with',
+  endsWith: 'ends with',
+};
+
+/** Canonical text of a selector (as Calico's String()): and/or groups are parenthesised. */
+export function printCalicoSelector(node: CalicoSelector): string {
+  switch (node.type) {
+    case 'all':
+      return 'all()';
+    case 'global':
+      return 'global()';
+    case 'has':
+      return `has(${node.label})`;
+    case 'in':
+      return `${node.label} in {${node.values.map(quote).join(', ')}}`;
+    case 'notIn':
+      return `${node.label} not in {${node.values.map(quote).join(', ')}}`;
+    case 'not':
+      return `!${printCalicoSelector(node.operand)}`;
+    case 'and':
+      return `(${node.operands.map(printCalicoSelector).join(' && ')})`;
+    case 'or':
+      return `(${node.operands.map(printCalicoSelector).join(' || ')})`;
+    default:
+      return `${node.label} ${OPERATOR_TEXT[node.type]} ${quote(node.value)}`;
+  }
+}
+
+/** Every label key the selector reads. */
+export function calicoSelectorLabels(node: CalicoSelector): string[] {
+  switch (node.type) {
+    case 'all':
+    case 'global':
+      return [];
+    case 'not':
+      return calicoSelectorLabels(node.operand);
+    case 'and':
+    case 'or':
+      return [...new Set(node.operands.flatMap(calicoSelectorLabels))];
+    default:
+      return [node.label];
+  }
+}
+
+/** Whether the selector is plain `all()` (also what an empty selector string parses to). */
+export function isCalicoAll(node: CalicoSelector): boolean {
+  return node.type === 'all';
+}

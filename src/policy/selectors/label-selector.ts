@@ -1,0 +1,165 @@
+/**
+ * Kubernetes label selectors (metav1.LabelSelector): matchLabels plus matchExpressions with
+ * In / NotIn / Exists / DoesNotExist, evaluated as the API machinery does
+ * (k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector).
+ */
+import type { FieldError, Labels } from '../types.js';
+
+/** The operators a matchExpressions entry may use. */
+export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+/** One of the matchExpressions operators. */
+export type LabelSelectorOperator = (typeof LABEL_SELECTOR_OPERATORS)[number];
+
+interface Requirement {
+  readonly key: string;
+  readonly operator: LabelSelectorOperator;
+  readonly values: readonly string[];
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOperator(value: unknown): value is LabelSelectorOperator {
+  return (LABEL_SELECTOR_OPERATORS as readonly unknown[]).includes(value);
+}
+
+function validateMatchLabels(matchLabels: unknown, path: string): FieldError[] {
+  if (matchLabels === undefined || matchLabels === null) return [];
+  if (!isRecord(matchLabels))
+    return [{ path, message: 'matchLabels must be a map of label keys to string values' }];
+  const errors: FieldError[] = [];
+  for (const [key, value] of Object.entries(matchLabels)) {
+    // YAML turns `version: 1` into a number; the API server refuses it, so the selector is invalid.
+    if (typeof value !== 'string')
+      errors.push({ path: `${path}.${key}`, message: 'label value must be a string' });
+  }
+  return errors;
+}
+
+function validateExpression(expression: unknown, path: string): FieldError[] {
+  if (!isRecord(expression)) return [{ path, message: 'a matchExpressions entry must be an object' }];
+  const errors: FieldError[] = [];
+  const { key, operator, values } = expression;
+  if (typeof key !== 'string' || key === '')
+    errors.push({ path: `${path}.key`, message: 'key must be a non-empty string' });
+  const list = values === undefined || values === null ? [] : values;
+  if (!Array.isArray(list) || list.some((value) => typeof value !== 'string')) {
+    errors.push({ path: `${path}.values`, message: 'values must be a list of strings' });
+  }
+  const count = Array.isArray(list) ? list.length : 0;
+  if (!isOperator(operator)) {
+    errors.push({
+      path: `${path}.operator`,
+      message: `unknown operator ${JSON.stringify(operator)}: expected In, NotIn, Exists or DoesNotExist`,
+    });
+  } else if ((operator === 'In' || operator === 'NotIn') && count === 0) {
+    errors.push({ path: `${path}.values`, message: `operator ${operator} needs at least one value` });
+  } else if ((operator === 'Exists' || operator === 'DoesNotExist') && count > 0) {
+    errors.push({ path: `${path}.values`, message: `operator ${operator} takes no values` });
+  }
+  return errors;
+}
+
+/** Structural errors of a label selector at `path`; an empty list means valid (null/absent is valid). */
+export function validateLabelSelector(selector: unknown, path: string): FieldError[] {
+  if (selector === undefined || selector === null) return [];
+  if (!isRecord(selector)) return [{ path, message: 'a label selector must be an object' }];
+  const errors = validateMatchLabels(selector.matchLabels, `${path}.matchLabels`);
+  const expressions = selector.matchExpressions;
+  if (expressions === undefined || expressions === null) return errors;
+  if (!Array.isArray(expressions)) {
+    return [...errors, { path: `${path}.matchExpressions`, message: 'matchExpressions must be a list' }];
+  }
+  expressions.forEach((expression, index) => {
+    errors.push(...validateExpression(expression, `${path}.matchExpressions[${index}]`));
+  });
+  return errors;
+}
+
+/** The requirements of a selector already known to be valid; matchLabels become `In` with one value. */
+function requirementsOf(selector: Readonly<Record<string, unknown>>): Requirement[] {
+  const requirements: Requirement[] = [];
+  if (isRecord(selector.matchLabels)) {
+    for (const [key, value] of Object.entries(selector.matchLabels)) {
+      requirements.push({ key, operator: 'In', values: [String(value)] });
+    }
+  }
+  if (Array.isArray(selector.matchExpressions)) {
+    for (const expression of selector.matchExpressions as readonly Record<string, unknown>[]) {
+      const values = Array.isArray(expression.values) ? (expression.values as string[]) : [];
+      requirements.push({
+        key: String(expression.key),
+        operator: expression.operator as LabelSelectorOperator,
+        values,
+      });
+    }
+  }
+  return requirements;
+}
+
+function matchesRequirement(requirement: Requirement, labels: Labels): boolean {
+  const present = Object.hasOwn(labels, requirement.key);
+  switch (requirement.operator) {
+    case 'In':
+      return present && requirement.values.includes(labels[requirement.key] as string);
+    case 'NotIn':
+      // Kubernetes: NotIn is satisfied by a pod that lacks the key altogether.
+      return !present || !requirement.values.includes(labels[requirement.key] as string);
+    case 'Exists':
+      return present;
+    case 'DoesNotExist':
+      return !present;
+  }
+}
+
+/**
+ * Whether the selector selects these labels. `{}` selects everything; null/absent selects
+ * nothing (LabelSelectorAsSelector(nil) is labels.Nothing()), so callers whose field defaults
+ * to "everything" pass `{}`. An invalid selector selects nothing.
+ */
+export function matchesLabelSelector(selector: unknown, labels: Labels): boolean {
+  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return false;
+  return requirementsOf(selector).every((requirement) => matchesRequirement(requirement, labels));
+}
+
+/** True for a selector object with no requirements at all (`{}`), which selects everything. */
+export function isEmptyLabelSelector(selector: unknown): boolean {
+  if (!isRecord(selector)) return false;
+  const { matchLabels, matchExpressions } = selector;
+  const noLabels =
+    matchLabels === undefined ||
+    matchLabels === null ||
+    (isRecord(matchLabels) && Object.keys(matchLabels).length === 0);
+  const noExpressions =
+    matchExpressions === undefined ||
+    matchExpressions === null ||
+    (Array.isArray(matchExpressions) && matchExpressions.length === 0);
+  return noLabels && noExpressions;
+}
+
+/** The label keys a valid selector constrains (matchLabels and matchExpressions keys). */
+export function labelSelectorKeys(selector: unknown): string[] {
+  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return [];
+  return [...new Set(requirementsOf(selector).map((requirement) => requirement.key))];
+}
+
+/** A copy of a selector with every key rewritten (Cilium strips its `k8s:`/`any:` source prefixes). */
+export function mapLabelSelectorKeys(selector: unknown, rename: (key: string) => string): unknown {
+  if (!isRecord(selector)) return selector;
+  const result: Record<string, unknown> = { ...selector };
+  if (isRecord(selector.matchLabels)) {
+    result.matchLabels = Object.fromEntries(
+      Object.entries(selector.matchLabels).map(([key, value]) => [rename(key), value]),
+    );
+  }
+  if (Array.isArray(selector.matchExpressions)) {
+    result.matchExpressions = selector.matchExpressions.map((expression: unknown) =>
+      isRecord(expression) && typeof expression.key === 'string'
+        ? { ...expression, key: rename(expression.key) }
+        : expression,
+    );
+  }
+  return result;
+}
