@@ -1,0 +1,92 @@
+import { extendClusterView } from '../../policy/cluster-view.js';
+import type { ClusterView, KubeObject, MissingRef } from '../../policy/types.js';
+import { hasStatus, type KubeRest } from './kube-rest.js';
+import type { KubeLogger } from './logger.js';
+import { apiVersionOf, resourcePath, type ResourceSpec } from './resources.js';
+import { stripObject } from './strip-object.js';
+
+const SERVICE_ACCOUNT: ResourceSpec = {
+  group: '',
+  version: 'v1',
+  plural: 'serviceaccounts',
+  kind: 'ServiceAccount',
+  namespaced: true,
+};
+const NAMESPACE: ResourceSpec = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
+const POLICY_KINDS = new Set([
+  'NetworkPolicy',
+  'GlobalNetworkPolicy',
+  'CiliumNetworkPolicy',
+  'CiliumClusterwideNetworkPolicy',
+  'AuthorizationPolicy',
+]);
+
+/** What a live confirmation needs: the client, the view to extend, and the policy kinds served. */
+export interface ConfirmOptions {
+  readonly rest: KubeRest;
+  readonly view: ClusterView;
+  readonly missing: readonly MissingRef[];
+  readonly namespace: string;
+  /** Every watched resource; the policy kinds among them are listed for a missing policy. */
+  readonly policySpecs: readonly ResourceSpec[];
+  readonly logger: KubeLogger;
+}
+
+type Json = Record<string, unknown>;
+
+/** One read; undefined when the object does not exist. */
+async function read<T>(rest: KubeRest, path: string): Promise<T | undefined> {
+  try {
+    return await rest.request<T>('GET', path);
+  } catch (error) {
+    if (hasStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+async function readOne(rest: KubeRest, spec: ResourceSpec, namespace: string | undefined, name: string) {
+  const item = await read<Json>(rest, resourcePath(spec, namespace, name));
+  return item ? [stripObject(item, apiVersionOf(spec), spec.kind)] : [];
+}
+
+async function listPolicies(rest: KubeRest, specs: readonly ResourceSpec[], namespace: string) {
+  const found: KubeObject[] = [];
+  for (const spec of specs) {
+    const list = await read<{ items?: Json[] }>(rest, resourcePath(spec, namespace));
+    for (const item of list?.items ?? []) found.push(stripObject(item, apiVersionOf(spec), spec.kind));
+  }
+  return found;
+}
+
+/**
+ * Confirms with live reads what a rule found missing from the watched view (the watch lags the
+ * API server by a few ms). A failed read leaves the view as it was, so the denial stands.
+ */
+export async function confirmMissing(options: ConfirmOptions): Promise<ClusterView> {
+  const { rest, view, missing, logger } = options;
+  const policySpecs = options.policySpecs.filter((spec) => POLICY_KINDS.has(spec.kind));
+  const found: KubeObject[] = [];
+  const listedPolicies = new Set<string>();
+  for (const ref of missing) {
+    const namespace = ref.namespace ?? options.namespace;
+    try {
+      if (ref.kind === 'ServiceAccount' && ref.name !== undefined) {
+        found.push(...(await readOne(rest, SERVICE_ACCOUNT, namespace, ref.name)));
+      } else if (ref.kind === 'Namespace') {
+        found.push(...(await readOne(rest, NAMESPACE, undefined, ref.name ?? namespace)));
+      } else if (ref.kind === 'Policy' && !listedPolicies.has(namespace)) {
+        listedPolicies.add(namespace);
+        found.push(...(await listPolicies(rest, policySpecs, namespace)));
+      }
+    } catch (error) {
+      logger.warn({ missing: ref, err: String(error) }, 'live read failed; the view stays as watched');
+    }
+  }
+  return found.length === 0 ? view : extendClusterView(view, found);
+}

@@ -1,0 +1,141 @@
+import http from 'node:http';
+import https from 'node:https';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+
+/** An API server answer other than 2xx, with the Status reason when the server sent one. */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Query parameters for a request; undefined values are left out. */
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** One watch event as the API server streams it. */
+export interface WatchEvent {
+  readonly type: string;
+  readonly object: Record<string, unknown>;
+}
+
+/** A running watch; abort() ends it without calling onDone with an error. */
+export interface WatchHandle {
+  abort(): void;
+}
+
+/**
+ * The raw JSON REST calls the kube adapter makes. Raw JSON (not client-node's typed models) keeps
+ * objects exactly as the API server and YAML files spell them, which is what the core reads.
+ */
+export interface KubeRest {
+  request<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options?: { readonly query?: Query; readonly body?: unknown },
+  ): Promise<T>;
+  watch(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<WatchHandle>;
+}
+
+function withQuery(server: string, path: string, query: Query | undefined): URL {
+  const url = new URL(server.replace(/\/$/, '') + path);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+function toError(statusCode: number, text: string): KubeApiError {
+  try {
+    const status = JSON.parse(text) as { message?: string; reason?: string };
+    return new KubeApiError(statusCode, status.message ?? `HTTP ${statusCode}`, status.reason);
+  } catch {
+    return new KubeApiError(statusCode, text.trim() || `HTTP ${statusCode}`);
+  }
+}
+
+async function send(
+  kubeConfig: KubeConfig,
+  method: string,
+  url: URL,
+  body: unknown,
+): Promise<{ statusCode: number; text: string }> {
+  const options: https.RequestOptions = { method, headers: { accept: 'application/json' } };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  if (payload !== undefined) {
+    options.headers = { ...options.headers, 'content-type': 'application/json' };
+  }
+  const transport = url.protocol === 'http:' ? http : https;
+  return new Promise((resolve, reject) => {
+    const request = transport.request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+    });
+    // A live read on the admission path must not hang the request: the API server's webhook timeout is 10 s.
+    request.setTimeout(15_000, () => request.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+/** Builds the REST client for the current context of a kubeconfig. */
+export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
+  const server = (): string => {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    return cluster.server;
+  };
+  const watcher = new Watch(kubeConfig);
+  return {
+    async request<T>(
+      method: string,
+      path: string,
+      options: { readonly query?: Query; readonly body?: unknown } = {},
+    ): Promise<T> {
+      const url = withQuery(server(), path, options.query);
+      const { statusCode, text } = await send(kubeConfig, method, url, options.body);
+      if (statusCode < 200 || statusCode >= 300) throw toError(statusCode, text);
+      return JSON.parse(text) as T;
+    },
+    async watch(path, query, onEvent, onDone) {
+      let aborted = false;
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params[key] = String(value);
+      const controller = await watcher.watch(
+        path,
+        params,
+        (type: string, object: Record<string, unknown>) => {
+          if (!aborted) onEvent({ type, object });
+        },
+        (error: unknown) => {
+          if (!aborted) onDone(error ?? null);
+        },
+      );
+      return {
+        abort(): void {
+          aborted = true;
+          controller.abort();
+        },
+      };
+    },
+  };
+}
+
+/** Whether an error is an API answer with one of these status codes. */
+export function hasStatus(error: unknown, ...codes: readonly number[]): boolean {
+  return error instanceof KubeApiError && codes.includes(error.statusCode);
+}

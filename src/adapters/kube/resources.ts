@@ -1,0 +1,164 @@
+import { hasStatus, type KubeRest } from './kube-rest.js';
+
+/** One API resource the watch cache lists and watches. */
+export interface ResourceSpec {
+  /** "" for the core group. */
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** The resources every cluster serves, in the order they are listed. */
+export const CORE_RESOURCES: readonly ResourceSpec[] = [
+  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
+  { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+  },
+  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    namespaced: true,
+  },
+  { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
+  { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true },
+  { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true },
+  { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
+];
+
+/**
+ * Resources served only on some clusters, best version first: CronJob is batch/v1 from
+ * Kubernetes 1.21 (batch/v1beta1 before), and the policy flavours exist only when their CRDs
+ * (or Calico's aggregated API server) are installed.
+ */
+export const OPTIONAL_RESOURCES: readonly (readonly ResourceSpec[])[] = [
+  [
+    { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
+    { group: 'batch', version: 'v1beta1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
+  ],
+  [
+    {
+      group: 'projectcalico.org',
+      version: 'v3',
+      plural: 'networkpolicies',
+      kind: 'NetworkPolicy',
+      namespaced: true,
+    },
+  ],
+  [
+    {
+      group: 'projectcalico.org',
+      version: 'v3',
+      plural: 'globalnetworkpolicies',
+      kind: 'GlobalNetworkPolicy',
+      namespaced: false,
+    },
+  ],
+  [
+    {
+      group: 'cilium.io',
+      version: 'v2',
+      plural: 'ciliumnetworkpolicies',
+      kind: 'CiliumNetworkPolicy',
+      namespaced: true,
+    },
+  ],
+  [
+    {
+      group: 'cilium.io',
+      version: 'v2',
+      plural: 'ciliumclusterwidenetworkpolicies',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      namespaced: false,
+    },
+  ],
+  [
+    {
+      group: 'security.istio.io',
+      version: 'v1',
+      plural: 'authorizationpolicies',
+      kind: 'AuthorizationPolicy',
+      namespaced: true,
+    },
+    {
+      group: 'security.istio.io',
+      version: 'v1beta1',
+      plural: 'authorizationpolicies',
+      kind: 'AuthorizationPolicy',
+      namespaced: true,
+    },
+  ],
+];
+
+/** The CustomResourceDefinition resource, watched to notice policy kinds appearing. */
+export const CRD_RESOURCE: ResourceSpec = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  kind: 'CustomResourceDefinition',
+  namespaced: false,
+};
+
+/** The apiVersion of a resource ("v1", "apps/v1"). */
+export function apiVersionOf(spec: ResourceSpec): string {
+  return spec.group === '' ? spec.version : `${spec.group}/${spec.version}`;
+}
+
+/** A stable key for a resource: "apps/v1/deployments". */
+export function resourceKey(spec: ResourceSpec): string {
+  return `${apiVersionOf(spec)}/${spec.plural}`;
+}
+
+/** The REST path of a resource collection, cluster-wide or in one namespace, optionally one object. */
+export function resourcePath(spec: ResourceSpec, namespace?: string, name?: string): string {
+  const base = spec.group === '' ? `/api/${spec.version}` : `/apis/${spec.group}/${spec.version}`;
+  const scope =
+    spec.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const object = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  return `${base}${scope}/${spec.plural}${object}`;
+}
+
+interface ApiResourceList {
+  readonly resources?: readonly { readonly name?: string }[];
+}
+
+/**
+ * Asks the discovery endpoints which optional resources are served; returns the best served
+ * version of each. A group that is not served answers 404 (or 503 for a broken aggregated API).
+ */
+export async function discoverOptionalResources(rest: KubeRest): Promise<ResourceSpec[]> {
+  const lists = new Map<string, Promise<ApiResourceList | undefined>>();
+  const fetchList = (spec: ResourceSpec): Promise<ApiResourceList | undefined> => {
+    const path = spec.group === '' ? `/api/${spec.version}` : `/apis/${spec.group}/${spec.version}`;
+    let list = lists.get(path);
+    if (!list) {
+      list = rest.request<ApiResourceList>('GET', path).catch((error: unknown) => {
+        if (hasStatus(error, 404, 503)) return undefined;
+        throw error;
+      });
+      lists.set(path, list);
+    }
+    return list;
+  };
+  const served: ResourceSpec[] = [];
+  for (const candidates of OPTIONAL_RESOURCES) {
+    for (const spec of candidates) {
+      const list = await fetchList(spec);
+      if (list?.resources?.some((resource) => resource.name === spec.plural)) {
+        served.push(spec);
+        break;
+      }
+    }
+  }
+  return served;
+}

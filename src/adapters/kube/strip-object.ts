@@ -1,0 +1,82 @@
+import type { KubeObject } from '../../policy/types.js';
+
+type Json = Record<string, unknown>;
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function isRecord(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Keeps env names (rules may mention them) and drops values: Secrets leak through env, and they cost memory. */
+function stripContainers(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.map((container: unknown) => {
+    if (!isRecord(container) || !Array.isArray(container['env'])) return container;
+    const env = (container['env'] as unknown[]).map((entry) =>
+      isRecord(entry) ? { name: entry['name'] } : entry,
+    );
+    return { ...container, env };
+  });
+}
+
+function stripPodSpec(spec: unknown): unknown {
+  if (!isRecord(spec)) return spec;
+  const result: Json = { ...spec };
+  for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
+    if (key in result) result[key] = stripContainers(result[key]);
+  }
+  return result;
+}
+
+function stripTemplate(template: unknown): unknown {
+  if (!isRecord(template)) return template;
+  const metadata = isRecord(template['metadata'])
+    ? stripMetadata(template['metadata'])
+    : template['metadata'];
+  return { ...template, metadata, spec: stripPodSpec(template['spec']) };
+}
+
+function stripMetadata(metadata: Json): Json {
+  const { managedFields: _managedFields, ...rest } = metadata;
+  const annotations = rest['annotations'];
+  if (isRecord(annotations) && LAST_APPLIED in annotations) {
+    const { [LAST_APPLIED]: _lastApplied, ...others } = annotations;
+    rest['annotations'] = others;
+  }
+  return rest;
+}
+
+function stripSpec(kind: string, spec: unknown): unknown {
+  if (!isRecord(spec)) return spec;
+  if (kind === 'Pod') return stripPodSpec(spec);
+  if (kind === 'CronJob') {
+    const jobTemplate = spec['jobTemplate'];
+    if (!isRecord(jobTemplate) || !isRecord(jobTemplate['spec'])) return spec;
+    const jobSpec = { ...jobTemplate['spec'], template: stripTemplate(jobTemplate['spec']['template']) };
+    return { ...spec, jobTemplate: { ...jobTemplate, spec: jobSpec } };
+  }
+  if ('template' in spec) return { ...spec, template: stripTemplate(spec['template']) };
+  return spec;
+}
+
+/**
+ * Reduces an object from the API server to what ztgate reads, and stamps apiVersion and kind
+ * (list responses leave them off their items). Drops managedFields, status (except a Namespace's
+ * phase, which says whether it is terminating), the last-applied annotation and env values.
+ */
+export function stripObject(object: Json, apiVersion: string, kind: string): KubeObject {
+  const { status, metadata, spec, ...rest } = object;
+  const result: Json = { ...rest, apiVersion, kind };
+  if (isRecord(metadata)) result['metadata'] = stripMetadata(metadata);
+  if (spec !== undefined) result['spec'] = stripSpec(kind, spec);
+  if (kind === 'Namespace' && isRecord(status) && typeof status['phase'] === 'string') {
+    result['status'] = { phase: status['phase'] };
+  }
+  return result as KubeObject;
+}
+
+/** The cache key of an object: "namespace/name" ("/name" when cluster-scoped). */
+export function objectKey(object: KubeObject): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}

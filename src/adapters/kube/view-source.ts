@@ -1,0 +1,188 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createClusterView } from '../../policy/cluster-view.js';
+import type { ZtgateConfig } from '../../policy/config.js';
+import { isPolicyObject, normalizePolicy } from '../../policy/policies/index.js';
+import type { ClusterView, KubeObject, NormalizedPolicy } from '../../policy/types.js';
+import type { ViewSource } from '../view-source.js';
+import { confirmMissing } from './confirm.js';
+import { createKubeRest, type KubeRest } from './kube-rest.js';
+import type { KubeLogger } from './logger.js';
+import { chooseOptionalResources } from './optional-resources.js';
+import { createReflector, type Reflector } from './reflector.js';
+import {
+  CORE_RESOURCES,
+  CRD_RESOURCE,
+  discoverOptionalResources,
+  resourceKey,
+  type ResourceSpec,
+} from './resources.js';
+
+/** Options of the Kubernetes watch cache. */
+export interface KubeViewSourceOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly config: ZtgateConfig;
+  readonly logger: KubeLogger;
+  /** Overrides the REST client (tests). */
+  readonly rest?: KubeRest;
+  /** Coalescing window for view rebuilds after the first sync (default 50 ms). */
+  readonly debounceMs?: number;
+  /** How often discovery is re-run for aggregated APIs without a CRD (default 60 s). */
+  readonly discoveryIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * The cluster-mode view source: one reflector per watched resource, a new frozen ClusterView
+ * published after every burst of changes, policy kinds watched as soon as their CRDs are served.
+ */
+export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource {
+  const { config, logger } = options;
+  const rest = options.rest ?? createKubeRest(options.kubeConfig);
+  const now = options.now ?? Date.now;
+  const debounceMs = options.debounceMs ?? 50;
+  const reflectors = new Map<string, Reflector>();
+  let crdReflector: Reflector | undefined;
+  let discovered: ResourceSpec[] = [];
+  let view: ClusterView | undefined;
+  let revision = 0;
+  let initialSynced = false;
+  let closed = false;
+  let rebuildTimer: ReturnType<typeof setTimeout> | undefined;
+  let discoveryTimer: ReturnType<typeof setInterval> | undefined;
+  let crdTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // Normalizing a policy (parsing its selectors) is the costly part of a rebuild; a store object is
+  // replaced on every change, so a cache keyed by object identity only ever recomputes what changed.
+  const normalized = new WeakMap<KubeObject, NormalizedPolicy | null>();
+
+  function publish(): void {
+    rebuildTimer = undefined;
+    const objects: KubeObject[] = [];
+    const policies: NormalizedPolicy[] = [];
+    const normalizeOptions = { istioRootNamespace: config.istioRootNamespace };
+    for (const reflector of reflectors.values()) {
+      for (const object of reflector.objects()) {
+        if (!isPolicyObject(object)) {
+          objects.push(object);
+          continue;
+        }
+        let policy = normalized.get(object);
+        if (policy === undefined) {
+          policy = normalizePolicy(object, normalizeOptions) ?? null;
+          normalized.set(object, policy);
+        }
+        if (policy) policies.push(policy);
+      }
+    }
+    revision += 1;
+    view = createClusterView(objects, {
+      istioRootNamespace: config.istioRootNamespace,
+      serviceAccountsComplete: true,
+      revision,
+      policies,
+    });
+  }
+
+  function onChange(): void {
+    if (closed) return;
+    if (!initialSynced) {
+      if (![...reflectors.values()].every((r) => r.synced())) return;
+      initialSynced = true;
+      publish();
+      logger.info({ revision, resources: [...reflectors.keys()] }, 'cluster view synced');
+      return;
+    }
+    rebuildTimer ??= setTimeout(publish, debounceMs);
+  }
+
+  function addReflector(spec: ResourceSpec): void {
+    const reflector = createReflector({ rest, spec, logger, onChange, now });
+    reflectors.set(resourceKey(spec), reflector);
+    reflector.start();
+  }
+
+  function applyOptional(): void {
+    if (closed) return;
+    const wanted = chooseOptionalResources(discovered, crdReflector?.objects() ?? []);
+    const wantedKeys = new Set(wanted.map(resourceKey));
+    const optionalKeys = [...reflectors.keys()].filter(
+      (key) => !CORE_RESOURCES.some((s) => resourceKey(s) === key),
+    );
+    for (const key of optionalKeys) {
+      if (wantedKeys.has(key)) continue;
+      reflectors.get(key)?.stop();
+      reflectors.delete(key);
+      logger.info({ resource: key }, 'resource no longer served; stopped watching');
+      onChange();
+    }
+    for (const spec of wanted) {
+      if (reflectors.has(resourceKey(spec))) continue;
+      logger.info({ resource: resourceKey(spec) }, 'resource served; watching');
+      addReflector(spec);
+    }
+  }
+
+  async function rediscover(): Promise<void> {
+    try {
+      discovered = await discoverOptionalResources(rest);
+    } catch (error) {
+      logger.warn({ err: String(error) }, 'API discovery failed; keeping the previous answer');
+    }
+    applyOptional();
+  }
+
+  function notReadyReason(): string {
+    if (!initialSynced) {
+      const waiting = [...reflectors.values()].filter((r) => !r.synced()).map((r) => r.spec.plural);
+      return `cluster view not synced yet (waiting for ${waiting.join(', ') || 'start'})`;
+    }
+    const limitMs = config.view.staleAfterSeconds * 1000;
+    for (const reflector of reflectors.values()) {
+      const since = reflector.brokenSince();
+      if (since !== undefined && now() - since > limitMs) {
+        const seconds = Math.round((now() - since) / 1000);
+        return `watch of ${resourceKey(reflector.spec)} broken for ${seconds}s (limit ${config.view.staleAfterSeconds}s)`;
+      }
+    }
+    return '';
+  }
+
+  return {
+    current: () => view,
+    isReady: () => notReadyReason() === '',
+    notReadyReason,
+    async start(): Promise<void> {
+      for (const spec of CORE_RESOURCES) addReflector(spec);
+      await rediscover();
+      // A CRD event re-checks which policy kinds are served; the CRD list itself is not needed
+      // for readiness (RBAC may deny it; discovery then still finds the kinds, more slowly).
+      crdReflector = createReflector({
+        rest,
+        spec: CRD_RESOURCE,
+        logger,
+        now,
+        onChange: () => {
+          crdTimer ??= setTimeout(() => {
+            crdTimer = undefined;
+            applyOptional();
+          }, 20);
+        },
+      });
+      crdReflector.start();
+      discoveryTimer = setInterval(() => void rediscover(), options.discoveryIntervalMs ?? 60_000);
+      discoveryTimer.unref();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      for (const timer of [rebuildTimer, crdTimer]) if (timer) clearTimeout(timer);
+      if (discoveryTimer) clearInterval(discoveryTimer);
+      crdReflector?.stop();
+      for (const reflector of reflectors.values()) reflector.stop();
+    },
+    confirm(missing, namespace): Promise<ClusterView> {
+      if (!view) return Promise.reject(new Error('cluster view not synced yet'));
+      const policySpecs = [...reflectors.values()].map((r) => r.spec);
+      return confirmMissing({ rest, view, missing, namespace, policySpecs, logger });
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildDesiredPolicies,
+  buildReplacement,
+  isPolicyUpToDate,
+  isSameNetworkPolicySpec,
+} from '../../../src/adapters/kube/desired-policies.js';
+import { DEFAULT_CONFIG, type DefaultDenyConfig } from '../../../src/policy/config.js';
+
+const denySpec = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
+const dnsSpec = {
+  podSelector: {},
+  policyTypes: ['Egress'],
+  egress: [
+    {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    },
+  ],
+};
+
+describe('buildDesiredPolicies', () => {
+  it('builds the default deny and the DNS allowance with the default config', () => {
+    expect(buildDesiredPolicies(DEFAULT_CONFIG.defaultDeny, 'shop')).toEqual([
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: {
+          name: 'ztgate-default-deny',
+          namespace: 'shop',
+          labels: { 'app.kubernetes.io/managed-by': 'ztgate' },
+        },
+        spec: denySpec,
+      },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: {
+          name: 'ztgate-allow-dns',
+          namespace: 'shop',
+          labels: { 'app.kubernetes.io/managed-by': 'ztgate' },
+        },
+        spec: dnsSpec,
+      },
+    ]);
+  });
+
+  it('leaves the DNS policy out when dns.enabled is false, and uses the configured names', () => {
+    const settings: DefaultDenyConfig = {
+      ...DEFAULT_CONFIG.defaultDeny,
+      policyName: 'deny-all',
+      dns: { ...DEFAULT_CONFIG.defaultDeny.dns, enabled: false },
+    };
+    expect(buildDesiredPolicies(settings, 'a').map((policy) => policy.metadata.name)).toEqual(['deny-all']);
+  });
+
+  it('uses the configured DNS namespace, selector and ports', () => {
+    const settings: DefaultDenyConfig = {
+      ...DEFAULT_CONFIG.defaultDeny,
+      dns: {
+        enabled: true,
+        policyName: 'dns',
+        namespace: 'dns-system',
+        podSelector: { app: 'coredns' },
+        ports: [{ port: 5353, protocol: 'UDP' }],
+      },
+    };
+    expect(buildDesiredPolicies(settings, 'a')[1]?.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns-system' } },
+              podSelector: { matchLabels: { app: 'coredns' } },
+            },
+          ],
+          ports: [{ protocol: 'UDP', port: 5353 }],
+        },
+      ],
+    });
+  });
+});
+
+describe('isSameNetworkPolicySpec', () => {
+  it.each([
+    ['identical', denySpec, denySpec],
+    ['policy types in another order', { podSelector: {}, policyTypes: ['Egress', 'Ingress'] }, denySpec],
+    [
+      'empty matchLabels for the empty selector',
+      { podSelector: { matchLabels: {} }, policyTypes: ['Ingress', 'Egress'] },
+      denySpec,
+    ],
+    ['empty rule lists', { ...denySpec, ingress: [], egress: [] }, denySpec],
+    [
+      'ports in another order, protocol defaulted, port as string',
+      {
+        ...dnsSpec,
+        egress: [{ to: dnsSpec.egress[0]?.to, ports: [{ port: '53' }, { protocol: 'UDP', port: 53 }] }],
+      },
+      dnsSpec,
+    ],
+  ])('treats %s as the same', (_name, actual, desired) => {
+    expect(isSameNetworkPolicySpec(actual, desired)).toBe(true);
+  });
+
+  it.each([
+    ['an ingress rule added', { ...denySpec, ingress: [{}] }, denySpec],
+    ['egress allowed to everything', { ...denySpec, egress: [{}] }, denySpec],
+    ['Egress dropped', { podSelector: {}, policyTypes: ['Ingress'] }, denySpec],
+    [
+      'a pod selector narrowed',
+      { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Ingress', 'Egress'] },
+      denySpec,
+    ],
+    [
+      'a DNS port changed',
+      { ...dnsSpec, egress: [{ to: dnsSpec.egress[0]?.to, ports: [{ protocol: 'UDP', port: 54 }] }] },
+      dnsSpec,
+    ],
+    ['the DNS peer removed', { ...dnsSpec, egress: [{ ports: dnsSpec.egress[0]?.ports }] }, dnsSpec],
+    ['a missing spec', undefined, denySpec],
+  ])('treats %s as different', (_name, actual, desired) => {
+    expect(isSameNetworkPolicySpec(actual, desired)).toBe(false);
+  });
+});
+
+describe('isPolicyUpToDate and buildReplacement', () => {
+  const desired = buildDesiredPolicies(DEFAULT_CONFIG.defaultDeny, 'shop')[0]!;
+  const existing = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: 'ztgate-default-deny',
+      namespace: 'shop',
+      resourceVersion: '42',
+      labels: { 'app.kubernetes.io/managed-by': 'ztgate', team: 'a' },
+    },
+    spec: denySpec,
+  };
+
+  it('is up to date when spec and label match', () => {
+    expect(isPolicyUpToDate(existing, desired)).toBe(true);
+  });
+
+  it('is stale when the managed-by label was removed', () => {
+    expect(
+      isPolicyUpToDate({ ...existing, metadata: { ...existing.metadata, labels: { team: 'a' } } }, desired),
+    ).toBe(false);
+  });
+
+  it('keeps metadata (resourceVersion, other labels) and restores spec and label', () => {
+    const edited = {
+      ...existing,
+      metadata: { ...existing.metadata, labels: { team: 'a' } },
+      spec: { podSelector: {} },
+    };
+    expect(buildReplacement(edited, desired)).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: {
+        name: 'ztgate-default-deny',
+        namespace: 'shop',
+        resourceVersion: '42',
+        labels: { team: 'a', 'app.kubernetes.io/managed-by': 'ztgate' },
+      },
+      spec: denySpec,
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { objectKey, stripObject } from '../../../src/adapters/kube/strip-object.js';
+
+const metadata = {
+  name: 'web',
+  namespace: 'shop',
+  labels: { app: 'web' },
+  annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}', note: 'kept' },
+  managedFields: [{ manager: 'kubectl' }],
+};
+const podSpec = {
+  serviceAccountName: 'web',
+  containers: [
+    {
+      name: 'app',
+      image: 'web:1',
+      env: [
+        { name: 'PASSWORD', value: 'hunter2' },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      ],
+    },
+  ],
+  initContainers: [{ name: 'init', image: 'init:1' }],
+};
+const strippedSpec = {
+  serviceAccountName: 'web',
+  containers: [{ name: 'app', image: 'web:1', env: [{ name: 'PASSWORD' }, { name: 'TOKEN' }] }],
+  initContainers: [{ name: 'init', image: 'init:1' }],
+};
+const strippedMeta = {
+  name: 'web',
+  namespace: 'shop',
+  labels: { app: 'web' },
+  annotations: { note: 'kept' },
+};
+
+describe('stripObject', () => {
+  it('strips a pod: managedFields, last-applied, status and env values go; apiVersion and kind are stamped', () => {
+    expect(stripObject({ metadata, spec: podSpec, status: { phase: 'Running' } }, 'v1', 'Pod')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: strippedMeta,
+      spec: strippedSpec,
+    });
+  });
+
+  it.each([
+    [
+      'Deployment',
+      'apps/v1',
+      { replicas: 2, template: { metadata, spec: podSpec } },
+      { replicas: 2, template: { metadata: strippedMeta, spec: strippedSpec } },
+    ],
+    [
+      'CronJob',
+      'batch/v1',
+      { schedule: '* * * * *', jobTemplate: { spec: { template: { metadata, spec: podSpec } } } },
+      {
+        schedule: '* * * * *',
+        jobTemplate: { spec: { template: { metadata: strippedMeta, spec: strippedSpec } } },
+      },
+    ],
+  ])('strips the pod template of a %s', (kind, apiVersion, spec, expected) => {
+    expect(stripObject({ metadata, spec }, apiVersion, kind)['spec']).toEqual(expected);
+  });
+
+  it('keeps a namespace phase (a terminating namespace is skipped by the reconciler) and nothing else of status', () => {
+    expect(
+      stripObject(
+        { metadata: { name: 'a' }, status: { phase: 'Terminating', conditions: [] } },
+        'v1',
+        'Namespace',
+      ),
+    ).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'a' },
+      status: { phase: 'Terminating' },
+    });
+  });
+
+  it('leaves a policy spec as it is', () => {
+    const spec = { podSelector: {}, policyTypes: ['Ingress'] };
+    expect(
+      stripObject({ metadata: { name: 'p', namespace: 'a' }, spec }, 'networking.k8s.io/v1', 'NetworkPolicy')[
+        'spec'
+      ],
+    ).toEqual(spec);
+  });
+
+  it.each([
+    [{ metadata: { name: 'a', namespace: 'b' } }, 'b/a'],
+    [{ metadata: { name: 'a' } }, '/a'],
+  ])('keys %j as %s', (object, key) => {
+    expect(objectKey(object)).toBe(key);
+  });
+});
