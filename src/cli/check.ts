@@ -1,10 +1,65 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../adapters/config/load-config.js';
+import { ConfigError } from '../adapters/errors.js';
+import { InputError } from '../adapters/state-dir/index.js';
+import type { ZtgateConfig } from '../policy/config.js';
+import { runCheck, type CheckReport } from './check-run.js';
+import { formatCheckJson, formatCheckText } from './output/check-output.js';
 import { UsageError } from './usage-error.js';
 
-// PLACEHOLDER — replaced by the issue that builds `ztgate check`.
-/** Registers `ztgate check`. */
+interface CheckOptions {
+  readonly filename: readonly string[];
+  readonly state?: string;
+  readonly output: 'text' | 'json';
+  readonly config?: string;
+  readonly namespace: string;
+}
+
+async function readConfig(file: string | undefined): Promise<ZtgateConfig> {
+  try {
+    return await loadConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function judge(options: CheckOptions, config: ZtgateConfig): Promise<CheckReport> {
+  try {
+    return await runCheck({
+      files: options.filename,
+      stateDir: options.state,
+      namespace: options.namespace,
+      config,
+    });
+  } catch (error) {
+    // Unreadable input is bad usage (exit 2), not a denial.
+    if (error instanceof InputError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Registers `ztgate check`: the webhook's verdicts on manifests, before `kubectl apply`. */
 export function registerCheckCommand(program: Command): void {
-  program.command('check').action(() => {
-    throw new UsageError('check: not built yet');
-  });
+  program
+    .command('check')
+    .description('Judge manifests as the webhook would: exit 0 all allowed, 1 any denied, 2 unreadable input')
+    .requiredOption(
+      '-f, --filename <paths...>',
+      'files, folders (.yaml/.yml/.json, recursive) or - for stdin',
+    )
+    .option(
+      '--state <dir>',
+      'folder of YAML/JSON holding the cluster view (namespaces, ServiceAccounts, policies, workloads)',
+    )
+    .option('--config <file>', 'ztgate config file (mode, exempt namespaces, default deny)')
+    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: CheckOptions) => {
+      const config = await readConfig(options.config);
+      const report = await judge(options, config);
+      const text = options.output === 'json' ? formatCheckJson(report) : formatCheckText(report);
+      process.stdout.write(text);
+      process.exitCode = report.results.every((result) => result.allowed) ? 0 : 1;
+    });
 }

@@ -1,0 +1,98 @@
+import { loadObjects, loadStateDir, type LoadOptions } from '../adapters/state-dir/index.js';
+import { createClusterView, extendClusterView } from '../policy/cluster-view.js';
+import type { ZtgateConfig } from '../policy/config.js';
+import { evaluate } from '../policy/engine.js';
+import { isPolicyObject } from '../policy/policies/index.js';
+import type { KubeObject } from '../policy/types.js';
+import { objectKey } from '../policy/view-layer.js';
+import { isWorkloadObject } from '../policy/workload.js';
+
+/** One judged object, as `check` prints it. */
+export interface CheckResult {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** null for cluster-scoped objects (Calico GlobalNetworkPolicy, Cilium CCNP). */
+  readonly namespace: string | null;
+  readonly name: string;
+  readonly allowed: boolean;
+  readonly violations: readonly { rule: string; path: string; message: string; fix: string }[];
+  readonly warnings: readonly string[];
+}
+
+/** What `check` was asked to judge. */
+export interface CheckRequest {
+  readonly files: readonly string[];
+  readonly stateDir?: string | undefined;
+  /** Namespace of objects that name none (kubectl's `default`). */
+  readonly namespace: string;
+  readonly config: ZtgateConfig;
+  readonly load?: LoadOptions;
+}
+
+/** Every result, plus the kinds given with -f that are view input only (ServiceAccounts, Namespaces, …). */
+export interface CheckReport {
+  readonly results: readonly CheckResult[];
+  readonly notJudged: readonly string[];
+}
+
+// Kinds without a namespace; every other kind lands in the default namespace as kubectl would put it.
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'GlobalNetworkPolicy',
+  'GlobalNetworkSet',
+  'CiliumClusterwideNetworkPolicy',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'Node',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+]);
+
+/** The object with the default namespace filled in when it is namespaced and names none. */
+export function withDefaultNamespace(object: KubeObject, namespace: string): KubeObject {
+  if (CLUSTER_SCOPED.has(object.kind ?? '') || (object.metadata?.namespace ?? '') !== '') return object;
+  return { ...object, metadata: { ...object.metadata, namespace } };
+}
+
+/**
+ * Judges the -f objects as one change on top of the state: their ServiceAccounts, policies and
+ * workloads join the view first, then each workload and policy is evaluated as the webhook would
+ * (UPDATE when the state already holds the object, CREATE otherwise).
+ */
+export async function runCheck(request: CheckRequest): Promise<CheckReport> {
+  const { config, namespace } = request;
+  const state = request.stateDir === undefined ? [] : await loadStateDir(request.stateDir);
+  const inputs = (await loadObjects(request.files, request.load)).objects.map((o) =>
+    withDefaultNamespace(o, namespace),
+  );
+  const stateObjects = state.map((object) => withDefaultNamespace(object, namespace));
+  const base = createClusterView(stateObjects, { istioRootNamespace: config.istioRootNamespace });
+  const view = extendClusterView(base, inputs);
+  const existing = new Map(stateObjects.map((object) => [objectKey(object), object]));
+  const results: CheckResult[] = [];
+  const notJudged: string[] = [];
+  for (const object of inputs) {
+    if (!isWorkloadObject(object) && !isPolicyObject(object)) {
+      notJudged.push(object.kind ?? '?');
+      continue;
+    }
+    const oldObject = existing.get(objectKey(object));
+    const operation = oldObject === undefined ? 'CREATE' : 'UPDATE';
+    const decision = evaluate({ operation, object, oldObject, namespace }, view, config);
+    results.push({
+      apiVersion: object.apiVersion ?? '',
+      kind: object.kind ?? '',
+      namespace: CLUSTER_SCOPED.has(object.kind ?? '') ? null : (object.metadata?.namespace ?? namespace),
+      name: object.metadata?.name ?? object.metadata?.generateName ?? '',
+      allowed: decision.allowed,
+      violations: decision.violations.map(({ rule, path, message, fix }) => ({ rule, path, message, fix })),
+      warnings: decision.warnings,
+    });
+  }
+  return { results, notJudged };
+}

@@ -1,0 +1,148 @@
+import { isExemptNamespace, MODE_LABEL, type ZtgateConfig } from './config.js';
+import { namespaceOf } from './objects.js';
+import { isPolicyObject, normalizePolicy } from './policies/index.js';
+import { RULES } from './rules/index.js';
+import type { Rule, RuleContext } from './rules/rule.js';
+import type {
+  ClusterView,
+  Decision,
+  EvaluationInput,
+  FieldError,
+  KubeObject,
+  NormalizedPolicy,
+  Violation,
+  Workload,
+} from './types.js';
+import { readWorkload } from './workload.js';
+
+const SKIPPED: Decision = Object.freeze({
+  allowed: true,
+  skipped: true,
+  mode: 'enforce',
+  violations: [],
+  warnings: [],
+});
+
+/** The wire form of one violation: `[rule] path: message`. */
+export function formatViolation(violation: Violation): string {
+  return `[${violation.rule}] ${violation.path}: ${violation.message}`;
+}
+
+function invalid(errors: readonly FieldError[], what: string): Violation[] {
+  return errors.map((error) => ({
+    rule: 'invalid-object',
+    path: error.path,
+    message: error.message,
+    fix: `Correct ${error.path === '' ? `the ${what}` : error.path}; ztgate denies what it cannot read.`,
+  }));
+}
+
+interface Subject {
+  readonly appliesTo: Rule['appliesTo'];
+  readonly namespace: string | undefined;
+  readonly workload?: Workload | undefined;
+  readonly policy?: NormalizedPolicy | undefined;
+  readonly oldPolicy?: NormalizedPolicy | undefined;
+  readonly invalid: readonly Violation[];
+}
+
+function normalize(object: KubeObject | undefined, config: ZtgateConfig): NormalizedPolicy | undefined {
+  return object === undefined
+    ? undefined
+    : normalizePolicy(object, { istioRootNamespace: config.istioRootNamespace });
+}
+
+/** What the request is about; undefined for kinds ztgate does not judge. */
+function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undefined {
+  const object = input.operation === 'DELETE' ? (input.oldObject ?? input.object) : input.object;
+  if (object === undefined) return undefined;
+  const namespace = namespaceOf(object, input.namespace);
+  const reading = readWorkload(object, input.namespace);
+  if (reading !== undefined) {
+    if (input.operation === 'DELETE' || input.operation === 'CONNECT') return undefined;
+    return {
+      appliesTo: 'workload',
+      namespace,
+      workload: reading.workload,
+      invalid: invalid(reading.errors ?? [], 'workload'),
+    };
+  }
+  if (!isPolicyObject(object)) return undefined;
+  const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);
+  const oldPolicy = normalize(input.oldObject, config);
+  const unreadable =
+    input.operation !== 'DELETE' && policy === undefined
+      ? [{ path: '', message: `the ${object.kind ?? 'policy'} cannot be read as a policy` }]
+      : [];
+  return {
+    appliesTo: 'policy',
+    namespace,
+    policy,
+    oldPolicy,
+    invalid: invalid([...unreadable, ...(policy?.errors ?? [])], 'policy'),
+  };
+}
+
+/** Runs one rule; a rule that throws denies (fail closed) instead of letting the object through. */
+function runRule(rule: Rule, context: RuleContext): readonly Violation[] {
+  try {
+    return rule.check(context);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return [
+      {
+        rule: rule.name,
+        path: '',
+        message: `ztgate could not evaluate this rule (${reason}); denied to fail closed`,
+        fix: 'Report this to the ztgate administrators with the object that triggered it.',
+      },
+    ];
+  }
+}
+
+function modeFor(namespace: string | undefined, view: ClusterView, config: ZtgateConfig): Decision['mode'] {
+  if (config.mode === 'audit') return 'audit';
+  if (namespace === undefined) return 'enforce';
+  return view.namespace(namespace)?.labels[MODE_LABEL] === 'audit' ? 'audit' : 'enforce';
+}
+
+/**
+ * Judges one object against the view: every applicable rule runs and every violation is
+ * returned. Audit mode (config or namespace label) allows with the violations as warnings.
+ */
+export function evaluate(
+  input: EvaluationInput,
+  view: ClusterView,
+  config: ZtgateConfig,
+  rules: readonly Rule[] = RULES,
+): Decision {
+  const subject = classify(input, config);
+  if (subject === undefined) return SKIPPED;
+  if (subject.namespace !== undefined && isExemptNamespace(config, subject.namespace)) return SKIPPED;
+  const applicable = rules.filter(
+    (rule) => rule.appliesTo === subject.appliesTo && rule.operations.includes(input.operation),
+  );
+  if (applicable.length === 0 && subject.invalid.length === 0) return SKIPPED;
+  const violations: Violation[] = [...subject.invalid];
+  // A malformed workload cannot be judged further; its invalid-object violations deny it.
+  if (subject.appliesTo === 'policy' || subject.workload !== undefined) {
+    const context: RuleContext = {
+      input,
+      view,
+      config,
+      workload: subject.workload,
+      policy: subject.policy,
+      oldPolicy: subject.oldPolicy,
+    };
+    for (const rule of applicable) violations.push(...runRule(rule, context));
+  }
+  const mode = modeFor(subject.namespace, view, config);
+  const audit = mode === 'audit';
+  return Object.freeze({
+    allowed: audit || violations.length === 0,
+    skipped: false,
+    mode,
+    violations: Object.freeze(violations),
+    warnings: Object.freeze(audit ? violations.map(formatViolation) : []),
+  });
+}

@@ -1,0 +1,75 @@
+import { field, isRecord } from '../objects.js';
+import type { Labels, Workload } from '../types.js';
+import { renderFix, type FixManifest } from './render.js';
+
+interface PortEntry {
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/** The ports the pod template's containers declare, in order, without duplicates. */
+function containerPorts(workload: Workload): PortEntry[] {
+  const ports: PortEntry[] = [];
+  const containers = workload.podSpec['containers'];
+  for (const container of Array.isArray(containers) ? (containers as unknown[]) : []) {
+    const declared = field(container, 'ports');
+    for (const entry of Array.isArray(declared) ? (declared as unknown[]) : []) {
+      const port = field(entry, 'containerPort');
+      const protocol = field(entry, 'protocol');
+      if (typeof port !== 'number') continue;
+      const candidate = { protocol: typeof protocol === 'string' ? protocol : 'TCP', port };
+      if (!ports.some((seen) => seen.port === port && seen.protocol === candidate.protocol))
+        ports.push(candidate);
+    }
+  }
+  return ports;
+}
+
+/**
+ * The NetworkPolicy that allow-lists callers of a workload: it selects the pod template's labels,
+ * applies to Ingress, and names each caller by namespace and pod labels. The caller values are
+ * placeholders the API server rejects (`<` is not a label character), so it cannot be applied unedited.
+ */
+export function allowListManifest(workload: Workload, name: string, podLabels: Labels): FixManifest {
+  const ports = containerPorts(workload);
+  const rule: Record<string, unknown> = {
+    from: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': '<caller-namespace>' } },
+        podSelector: { matchLabels: { app: '<caller>' } },
+      },
+    ],
+  };
+  if (ports.length > 0) rule['ports'] = ports;
+  const comments = [
+    {
+      path: ['spec', 'ingress', 0],
+      text: 'TODO: one entry per caller: its namespace and its pod labels (or ServiceAccount label).',
+    },
+  ];
+  if (ports.length === 0) {
+    comments.push({
+      path: ['spec', 'ingress', 0, 'from'],
+      text: 'TODO: add `ports:` for the ports callers may use.',
+    });
+  }
+  return {
+    value: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${name}-allow-ingress`, namespace: workload.namespace },
+      spec: { podSelector: { matchLabels: { ...podLabels } }, policyTypes: ['Ingress'], ingress: [rule] },
+    },
+    comments,
+  };
+}
+
+/** The fix for a workload no allow-list selects: the NetworkPolicy to write (and labels to add, if none). */
+export function buildAllowListFix(workload: Workload, name: string): string {
+  const hasLabels = isRecord(workload.podLabels) && Object.keys(workload.podLabels).length > 0;
+  const podLabels = hasLabels ? workload.podLabels : { app: name };
+  const prose = hasLabels
+    ? 'Create a NetworkPolicy that lists who may call this workload; fill in the callers:'
+    : `Label the pod template (app: ${name}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
+  return renderFix(prose, [allowListManifest(workload, name, podLabels)]);
+}

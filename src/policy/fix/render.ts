@@ -1,0 +1,32 @@
+import { Document, isNode } from 'yaml';
+
+/** One manifest to render, with optional comments placed before given nodes. */
+export interface FixManifest {
+  readonly value: Readonly<Record<string, unknown>>;
+  /** Comments keyed by a path of keys/indexes into the manifest; placed before that node. */
+  readonly comments?: readonly { readonly path: readonly (string | number)[]; readonly text: string }[];
+}
+
+function asComment(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => ` ${line}`)
+    .join('\n');
+}
+
+/**
+ * Renders prose plus manifests as one valid multi-document YAML text: the prose is a comment,
+ * so the whole fix can be saved to a file and applied once the placeholders are filled in.
+ */
+export function renderFix(prose: string, manifests: readonly FixManifest[]): string {
+  const documents = manifests.map((manifest, index) => {
+    const document = new Document(manifest.value);
+    if (index === 0) document.commentBefore = asComment(prose);
+    for (const comment of manifest.comments ?? []) {
+      const node: unknown = document.getIn(comment.path, true);
+      if (isNode(node)) node.commentBefore = asComment(comment.text);
+    }
+    return document.toString({ lineWidth: 0 });
+  });
+  return documents.join('---\n').trimEnd();
+}

@@ -1,0 +1,37 @@
+import { joinPath } from '../objects.js';
+import type { Workload } from '../types.js';
+import { renderFix } from './render.js';
+
+/** The ServiceAccount manifest a workload should run as. */
+export function serviceAccountManifest(namespace: string, name: string): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } };
+}
+
+/**
+ * The fix for a missing, default or shared identity: the ServiceAccount to create and the field
+ * to set in the pod template.
+ */
+export function buildServiceAccountFix(
+  workload: Workload,
+  serviceAccountName: string,
+  create = true,
+): string {
+  const path = joinPath(workload.templatePath, 'spec.serviceAccountName');
+  const prose = create
+    ? `Create a ServiceAccount for this workload alone and set ${path}: ${serviceAccountName}`
+    : `Set ${path}: ${serviceAccountName} (or create the ServiceAccount the workload names)`;
+  return renderFix(prose, [{ value: serviceAccountManifest(workload.namespace, serviceAccountName) }]);
+}
+
+/** The fix when the shared ServiceAccount is named after this workload: the other workloads move out. */
+export function buildSharerServiceAccountsFix(
+  namespace: string,
+  serviceAccountName: string,
+  sharerNames: readonly string[],
+): string {
+  const prose = `ServiceAccount ${serviceAccountName} is named after this workload: give each other workload its own and set its serviceAccountName`;
+  return renderFix(
+    prose,
+    sharerNames.map((name) => ({ value: serviceAccountManifest(namespace, name) })),
+  );
+}

@@ -1,0 +1,72 @@
+import type { KubeObject, Labels, ObjectRef } from './types.js';
+
+/**
+ * Defensive readers for untrusted Kubernetes objects: the core never assumes a field has the
+ * type Kubernetes would give it, because manifests reach it before the API server validates them.
+ */
+
+/** Whether a value is a plain mapping (not null, not an array). */
+export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A field of a mapping when the mapping is one, else undefined. */
+export function field(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
+}
+
+/** A non-empty string, else undefined. */
+export function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** String-to-string labels; non-string values are dropped (the API server would reject them). */
+export function readLabels(value: unknown): Labels {
+  if (!isRecord(value)) return {};
+  const labels: Record<string, string> = {};
+  for (const [key, label] of Object.entries(value)) {
+    if (typeof label === 'string') labels[key] = label;
+  }
+  return labels;
+}
+
+/** Joins dotted field paths, treating "" as the object root (a Pod's template path). */
+export function joinPath(base: string, rest: string): string {
+  if (base === '') return rest;
+  return rest === '' ? base : `${base}.${rest}`;
+}
+
+/** The API group of an apiVersion ("" for the core group). */
+export function apiGroup(apiVersion: string | undefined): string {
+  if (apiVersion === undefined) return '';
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The object's namespace, else the fallback (request namespace, or kubectl's `default`). */
+export function namespaceOf(object: KubeObject, fallback: string | undefined): string | undefined {
+  return nonEmptyString(object.metadata?.namespace) ?? fallback;
+}
+
+/** A stable identity key for kind/namespace/name lookups. */
+export function refKey(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/** Whether two references name the same object. */
+export function sameRef(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+}
+
+/** "Kind namespace/name" for messages. */
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/** Renders labels as `{a=1, b=2}` for messages, sorted for stable output. */
+export function describeLabels(labels: Labels): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((key) => `${key}=${labels[key] ?? ''}`);
+  return `{${pairs.join(', ')}}`;
+}

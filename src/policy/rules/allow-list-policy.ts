@@ -1,0 +1,56 @@
+import { resolveOwner } from '../cluster-view.js';
+import { buildAllowListFix } from '../fix/index.js';
+import { describeLabels, joinPath } from '../objects.js';
+import type { ClusterView, NormalizedPolicy, Violation, Workload } from '../types.js';
+import { selectTargetFor } from '../workload.js';
+import type { Rule } from './rule.js';
+
+const RULE = 'allow-list-policy';
+
+/**
+ * Policies in force in the workload's namespace written for this workload: allow-lists that
+ * apply to ingress and select its pod labels with a selector narrower than "every pod"
+ * (a namespace default deny or a blanket policy is not an allow-list for anyone).
+ */
+export function findAllowListPolicies(workload: Workload, view: ClusterView): NormalizedPolicy[] {
+  const target = selectTargetFor(workload, view);
+  return view
+    .policiesFor(workload.namespace)
+    .filter(
+      (policy) =>
+        (policy.clusterWide || policy.namespace === workload.namespace) &&
+        policy.isAllowList &&
+        policy.appliesToIngress &&
+        !policy.selectsEveryPod &&
+        policy.selects(target),
+    );
+}
+
+/** Where a violation about the pods' allow-list points: the pod template's labels. */
+export function podLabelsPath(workload: Workload): string {
+  return joinPath(workload.templatePath, 'metadata.labels');
+}
+
+function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
+  if (findAllowListPolicies(workload, view).length > 0) return [];
+  return [
+    {
+      rule: RULE,
+      path: podLabelsPath(workload),
+      message: `no policy in namespace ${workload.namespace} allow-lists ingress to pods labelled ${describeLabels(workload.podLabels)}`,
+      value: workload.podLabels,
+      fix: buildAllowListFix(workload, resolveOwner(view, workload).name),
+      missing: { kind: 'Policy', namespace: workload.namespace },
+    },
+  ];
+}
+
+/** Rule 2: some policy in force names who may call this workload. */
+export const allowListPolicy: Rule = {
+  name: RULE,
+  description:
+    'A policy in force in the namespace selects the workload’s pods for ingress and lists who may call them.',
+  appliesTo: 'workload',
+  operations: ['CREATE', 'UPDATE'],
+  check: (context) => (context.workload === undefined ? [] : checkWorkload(context.workload, context.view)),
+};

@@ -1,0 +1,96 @@
+import { resolveOwner } from '../cluster-view.js';
+import { buildServiceAccountFix, buildSharerServiceAccountsFix } from '../fix/index.js';
+import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
+import type { ClusterView, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
+import type { Rule } from './rule.js';
+
+const RULE = 'dedicated-service-account';
+/** How many sharers a message names before summarizing. */
+const NAMED_SHARERS = 5;
+
+/** Other workloads in the view running as the same ServiceAccount under a different top-level owner. */
+export function findSharers(workload: Workload, owner: ObjectRef, view: ClusterView): WorkloadRef[] {
+  if (workload.serviceAccountName === undefined) return [];
+  const users = view.serviceAccountUsers(workload.namespace, workload.serviceAccountName);
+  // The judged object itself (an UPDATE) and what its controller chain owns are not sharers.
+  return users.filter(
+    (user) => !sameRef(user, workload) && !sameRef(user.owner, owner) && !sameRef(user, owner),
+  );
+}
+
+/** A ServiceAccount name for the workload alone: its top-level owner's name (never `default`). */
+function suggestName(owner: ObjectRef): string {
+  return owner.name === 'default' ? `${owner.name}-${owner.kind.toLowerCase()}` : owner.name;
+}
+
+function sharingFix(
+  workload: Workload,
+  owner: ObjectRef,
+  sa: string,
+  sharers: readonly WorkloadRef[],
+): string {
+  if (owner.name !== sa) return buildServiceAccountFix(workload, suggestName(owner));
+  const names = [...new Set(sharers.map((sharer) => sharer.owner.name))].slice(0, NAMED_SHARERS);
+  return buildSharerServiceAccountsFix(workload.namespace, sa, names);
+}
+
+/** Sharers named by their top-level owners: a Deployment's ReplicaSets and pods are one sharer. */
+function describeSharers(sharers: readonly WorkloadRef[]): string {
+  const owners = new Map<string, ObjectRef>();
+  for (const sharer of sharers) owners.set(refKey(sharer.owner), sharer.owner);
+  const all = [...owners.values()];
+  const named = all.slice(0, NAMED_SHARERS).map(describeRef).join(', ');
+  const more = all.length > NAMED_SHARERS ? ` and ${all.length - NAMED_SHARERS} more` : '';
+  return `${named}${more}`;
+}
+
+function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
+  const owner = resolveOwner(view, workload);
+  const field = workload.serviceAccountField ?? 'serviceAccountName';
+  const path = joinPath(workload.templatePath, `spec.${field}`);
+  const sa = workload.serviceAccountName;
+  if (sa === undefined || sa === 'default') {
+    const message =
+      sa === undefined
+        ? 'the pod template sets no serviceAccountName, so its pods run as the shared `default` identity'
+        : 'the pods run as the shared `default` ServiceAccount; each workload needs its own identity';
+    return [
+      { rule: RULE, path, message, value: sa, fix: buildServiceAccountFix(workload, suggestName(owner)) },
+    ];
+  }
+  const violations: Violation[] = [];
+  if (
+    view.knowsServiceAccounts(workload.namespace) &&
+    view.serviceAccount(workload.namespace, sa) === undefined
+  ) {
+    violations.push({
+      rule: RULE,
+      path,
+      message: `ServiceAccount ${workload.namespace}/${sa} does not exist`,
+      value: sa,
+      fix: buildServiceAccountFix(workload, sa),
+      missing: { kind: 'ServiceAccount', namespace: workload.namespace, name: sa },
+    });
+  }
+  const sharers = findSharers(workload, owner, view);
+  if (sharers.length > 0) {
+    violations.push({
+      rule: RULE,
+      path,
+      message: `ServiceAccount ${sa} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities`,
+      value: sa,
+      fix: sharingFix(workload, owner, sa, sharers),
+    });
+  }
+  return violations;
+}
+
+/** Rule 1: pods run as a ServiceAccount of their own, which exists and no other workload uses. */
+export const dedicatedServiceAccount: Rule = {
+  name: RULE,
+  description:
+    'Pods run as a dedicated ServiceAccount: set, not `default`, existing, and not shared with another workload.',
+  appliesTo: 'workload',
+  operations: ['CREATE', 'UPDATE'],
+  check: (context) => (context.workload === undefined ? [] : checkWorkload(context.workload, context.view)),
+};

@@ -1,0 +1,44 @@
+import { buildDefaultDenyFix } from '../fix/index.js';
+import type { ZtgateConfig } from '../config.js';
+import type { ClusterView, Violation, Workload } from '../types.js';
+import { namespaceLabelsFor } from '../workload.js';
+import type { Rule } from './rule.js';
+
+const RULE = 'namespace-default-deny';
+
+/** Whether a policy in force denies all ingress and egress for every pod of the namespace. */
+export function hasDefaultDeny(namespace: string, view: ClusterView): boolean {
+  const labels = namespaceLabelsFor(view, namespace);
+  return view
+    .policiesFor(namespace)
+    .some((policy) => policy.isDefaultDeny && policy.coversNamespace(namespace, labels));
+}
+
+function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConfig): Violation[] {
+  const namespace = workload.namespace;
+  if (hasDefaultDeny(namespace, view)) return [];
+  // Say who acts: with defaultDeny.create the reconciler adds it within seconds and a retry passes.
+  const who = config.defaultDeny.create
+    ? `ztgate creates ${config.defaultDeny.policyName} there shortly; retry in a few seconds`
+    : 'an administrator must create one (ztgate does not: defaultDeny.create is false)';
+  return [
+    {
+      rule: RULE,
+      path: 'metadata.namespace',
+      message: `namespace ${namespace} has no default deny for ingress and egress; ${who}`,
+      value: namespace,
+      fix: buildDefaultDenyFix(namespace, config),
+      missing: { kind: 'Policy', namespace, name: config.defaultDeny.policyName },
+    },
+  ];
+}
+
+/** Rule 4: the workload's namespace starts from deny-all in both directions. */
+export const namespaceDefaultDeny: Rule = {
+  name: RULE,
+  description: 'The workload’s namespace has a default deny for ingress and egress.',
+  appliesTo: 'workload',
+  operations: ['CREATE', 'UPDATE'],
+  check: (context) =>
+    context.workload === undefined ? [] : checkWorkload(context.workload, context.view, context.config),
+};

@@ -1,0 +1,173 @@
+import { apiGroup, nonEmptyString, readLabels, refKey } from './objects.js';
+import { isPolicyObject, normalizePolicy } from './policies/index.js';
+import type {
+  KubeObject,
+  NamespaceInfo,
+  NormalizedPolicy,
+  ObjectRef,
+  ServiceAccountInfo,
+  WorkloadRef,
+} from './types.js';
+import { readWorkload, toWorkloadRef } from './workload.js';
+import type { Workload } from './types.js';
+
+/**
+ * One layer of a cluster view: the objects of one snapshot (or of one change on top of it),
+ * indexed by namespace so a decision reads only what its namespace holds.
+ */
+export interface ViewLayer {
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** namespace → name → ServiceAccount. */
+  readonly serviceAccounts: ReadonlyMap<string, ReadonlyMap<string, ServiceAccountInfo>>;
+  readonly policiesByNamespace: ReadonlyMap<string, readonly NormalizedPolicy[]>;
+  readonly clusterPolicies: readonly NormalizedPolicy[];
+  readonly policyKeys: ReadonlySet<string>;
+  readonly workloadsByNamespace: ReadonlyMap<string, readonly WorkloadRef[]>;
+  /** refKey(kind/namespace/name) → workload. */
+  readonly workloadsByKey: ReadonlyMap<string, WorkloadRef>;
+  /** `${namespace}/${serviceAccount}` → workloads running as it. */
+  readonly usersByServiceAccount: ReadonlyMap<string, readonly WorkloadRef[]>;
+  readonly objectKeys: ReadonlySet<string>;
+  readonly objects: readonly KubeObject[];
+}
+
+/** Options a layer is built with. */
+export interface LayerOptions {
+  readonly istioRootNamespace: string;
+  readonly policies?: readonly NormalizedPolicy[] | undefined;
+}
+
+/** The identity of a policy across API versions (Istio v1 and v1beta1 name the same object). */
+export function policyKey(policy: NormalizedPolicy): string {
+  return `${apiGroup(policy.apiVersion)}/${policy.kind}/${policy.namespace ?? ''}/${policy.name}`;
+}
+
+/** The identity of any object across API versions. */
+export function objectKey(object: KubeObject): string {
+  const meta = object.metadata;
+  return `${apiGroup(object.apiVersion)}/${object.kind ?? ''}/${meta?.namespace ?? ''}/${meta?.name ?? ''}`;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+function isCoreKind(object: KubeObject, kind: string): boolean {
+  return object.kind === kind && apiGroup(object.apiVersion) === '';
+}
+
+function addNamespace(namespaces: Map<string, NamespaceInfo>, object: KubeObject): void {
+  const name = nonEmptyString(object.metadata?.name);
+  if (name === undefined) return;
+  // The API server always sets this label; manifests often omit it.
+  const labels = { 'kubernetes.io/metadata.name': name, ...readLabels(object.metadata?.labels) };
+  namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels) }));
+}
+
+function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>>, object: KubeObject): void {
+  const name = nonEmptyString(object.metadata?.name);
+  const namespace = nonEmptyString(object.metadata?.namespace);
+  if (name === undefined || namespace === undefined) return;
+  let inNamespace = accounts.get(namespace);
+  if (inNamespace === undefined) accounts.set(namespace, (inNamespace = new Map()));
+  inNamespace.set(
+    name,
+    Object.freeze({ namespace, name, labels: Object.freeze(readLabels(object.metadata?.labels)) }),
+  );
+}
+
+/**
+ * Resolves each workload's controller chain to its root (Pod → ReplicaSet → Deployment) using
+ * this layer's workloads first, then `lookupBelow` (lower layers, already resolved).
+ */
+function resolveOwners(
+  workloads: ReadonlyMap<string, Workload>,
+  lookupBelow: (ref: ObjectRef) => WorkloadRef | undefined,
+): Map<string, ObjectRef> {
+  const resolved = new Map<string, ObjectRef>();
+  const resolve = (workload: Workload, depth: number): ObjectRef => {
+    const key = refKey(workload);
+    const known = resolved.get(key);
+    if (known !== undefined) return known;
+    let owner = workload.owner;
+    const parent = workloads.get(refKey(owner));
+    // Depth bounds ownership cycles, which a hand-written manifest can contain.
+    if (parent !== undefined && parent !== workload && depth < 8) owner = resolve(parent, depth + 1);
+    else if (parent === undefined) owner = lookupBelow(owner)?.owner ?? owner;
+    resolved.set(key, owner);
+    return owner;
+  };
+  for (const workload of workloads.values()) resolve(workload, 0);
+  return resolved;
+}
+
+function addPolicy(
+  layer: { byNs: Map<string, NormalizedPolicy[]>; cluster: NormalizedPolicy[] },
+  policy: NormalizedPolicy,
+): void {
+  if (policy.clusterWide) layer.cluster.push(policy);
+  else if (policy.namespace !== undefined) push(layer.byNs, policy.namespace, policy);
+}
+
+/** Builds one indexed layer in a single pass over the objects. */
+export function buildLayer(
+  objects: readonly KubeObject[],
+  options: LayerOptions,
+  lookupBelow: (ref: ObjectRef) => WorkloadRef | undefined = () => undefined,
+): ViewLayer {
+  const namespaces = new Map<string, NamespaceInfo>();
+  const serviceAccounts = new Map<string, Map<string, ServiceAccountInfo>>();
+  const policies = { byNs: new Map<string, NormalizedPolicy[]>(), cluster: [] as NormalizedPolicy[] };
+  const policyKeys = new Set<string>();
+  const rawWorkloads = new Map<string, Workload>();
+  const objectKeys = new Set<string>();
+  const all: KubeObject[] = [];
+  const normalizeOptions = { istioRootNamespace: options.istioRootNamespace };
+  for (const policy of options.policies ?? []) {
+    addPolicy(policies, policy);
+    policyKeys.add(policyKey(policy));
+    all.push(policy.source);
+  }
+  for (const object of objects) {
+    all.push(object);
+    objectKeys.add(objectKey(object));
+    if (isCoreKind(object, 'Namespace')) addNamespace(namespaces, object);
+    else if (isCoreKind(object, 'ServiceAccount')) addServiceAccount(serviceAccounts, object);
+    else if (isPolicyObject(object)) {
+      const policy = normalizePolicy(object, normalizeOptions);
+      if (policy === undefined) continue;
+      addPolicy(policies, policy);
+      policyKeys.add(policyKey(policy));
+    } else {
+      const workload = readWorkload(object)?.workload;
+      if (workload !== undefined) rawWorkloads.set(refKey(workload), workload);
+    }
+  }
+  for (const policy of options.policies ?? []) objectKeys.add(objectKey(policy.source));
+  const owners = resolveOwners(rawWorkloads, lookupBelow);
+  const workloadsByNamespace = new Map<string, WorkloadRef[]>();
+  const workloadsByKey = new Map<string, WorkloadRef>();
+  const usersByServiceAccount = new Map<string, WorkloadRef[]>();
+  for (const [key, workload] of rawWorkloads) {
+    const ref = Object.freeze(toWorkloadRef(workload, owners.get(key)));
+    workloadsByKey.set(key, ref);
+    push(workloadsByNamespace, ref.namespace, ref);
+    // A pod without serviceAccountName runs as `default`; sharing `default` is reported by another check.
+    if (ref.serviceAccountName !== undefined)
+      push(usersByServiceAccount, `${ref.namespace}/${ref.serviceAccountName}`, ref);
+  }
+  return {
+    namespaces,
+    serviceAccounts,
+    policiesByNamespace: policies.byNs,
+    clusterPolicies: policies.cluster,
+    policyKeys,
+    workloadsByNamespace,
+    workloadsByKey,
+    usersByServiceAccount,
+    objectKeys,
+    objects: all,
+  };
+}

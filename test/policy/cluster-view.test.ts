@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { createClusterView, extendClusterView, resolveOwner } from '../../src/policy/cluster-view.js';
+import { toWorkload } from '../../src/policy/workload.js';
+import {
+  controller,
+  defaultDeny,
+  deployment,
+  namespace,
+  pod,
+  policy,
+  serviceAccount,
+  viewOf,
+} from './helpers.js';
+
+describe('createClusterView', () => {
+  it('indexes namespaces with the kubernetes.io/metadata.name label the API server sets', () => {
+    const view = viewOf([namespace('shop', { team: 'a' })]);
+    expect(view.namespace('shop')).toEqual({
+      name: 'shop',
+      labels: { 'kubernetes.io/metadata.name': 'shop', team: 'a' },
+    });
+    expect(view.namespace('other')).toBeUndefined();
+    expect(view.namespaces().map((ns) => ns.name)).toEqual(['shop']);
+  });
+
+  it('indexes ServiceAccounts by namespace and name', () => {
+    const view = viewOf([serviceAccount('web', 'shop', { tier: 'front' }), serviceAccount('web', 'other')]);
+    expect(view.serviceAccount('shop', 'web')).toEqual({
+      namespace: 'shop',
+      name: 'web',
+      labels: { tier: 'front' },
+    });
+    expect(view.serviceAccount('shop', 'api')).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'a namespace with a ServiceAccount is known', complete: false, ns: 'shop', expected: true },
+    { name: 'a namespace without any is unknown', complete: false, ns: 'empty', expected: false },
+    { name: 'cluster mode knows every namespace', complete: true, ns: 'empty', expected: true },
+  ])('knowsServiceAccounts: $name', ({ complete, ns, expected }) => {
+    const view = createClusterView([serviceAccount('web')], {
+      istioRootNamespace: 'istio-system',
+      serviceAccountsComplete: complete,
+    });
+    expect(view.knowsServiceAccounts(ns)).toBe(expected);
+  });
+
+  it('returns a namespace its own policies plus every cluster-wide one, and no others', () => {
+    const own = policy({ name: 'own', matchLabels: { app: 'web' } });
+    const elsewhere = policy({ name: 'elsewhere', namespace: 'other', matchLabels: { app: 'web' } });
+    const global = policy({
+      name: 'global',
+      namespace: undefined,
+      clusterWide: true,
+      flavour: 'calico-global',
+    });
+    const view = viewOf([], [own, elsewhere, global]);
+    expect(view.policiesFor('shop').map((p) => p.name)).toEqual(['own', 'global']);
+    expect(view.policiesFor('none').map((p) => p.name)).toEqual(['global']);
+    expect(
+      view
+        .allPolicies()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['elsewhere', 'global', 'own']);
+  });
+
+  it('indexes workloads by namespace and by ServiceAccount', () => {
+    const view = viewOf([
+      deployment('web', { sa: 'web' }),
+      deployment('api', { sa: 'web' }),
+      deployment('x', { namespace: 'o' }),
+    ]);
+    expect(view.workloads('shop').map((w) => w.name)).toEqual(['web', 'api']);
+    expect(view.workloads().length).toBe(3);
+    expect(view.serviceAccountUsers('shop', 'web').map((w) => w.name)).toEqual(['web', 'api']);
+    expect(view.serviceAccountUsers('o', 'web')).toEqual([]);
+  });
+
+  it('is frozen and keeps its revision and objects', () => {
+    const objects = [serviceAccount('web')];
+    const view = createClusterView(objects, { istioRootNamespace: 'istio-system', revision: 7 });
+    expect(Object.isFrozen(view)).toBe(true);
+    expect(view.revision).toBe(7);
+    expect(view.objects()).toEqual(objects);
+  });
+});
+
+describe('ownership chains', () => {
+  const rs = controller('ReplicaSet', 'apps/v1', 'web-5d4f8', {
+    sa: 'web',
+    owner: { kind: 'Deployment', name: 'web' },
+  });
+  const podOfRs = pod('web-5d4f8-abcde', { sa: 'web', owner: { kind: 'ReplicaSet', name: 'web-5d4f8' } });
+
+  it('resolves Pod → ReplicaSet → Deployment to the Deployment', () => {
+    const view = viewOf([deployment('web', { sa: 'web' }), rs, podOfRs]);
+    const owners = view.serviceAccountUsers('shop', 'web').map((w) => [w.kind, w.owner.kind, w.owner.name]);
+    expect(owners).toEqual([
+      ['Deployment', 'Deployment', 'web'],
+      ['ReplicaSet', 'Deployment', 'web'],
+      ['Pod', 'Deployment', 'web'],
+    ]);
+  });
+
+  it('keeps an unknown ReplicaSet as the owner (no guessing from the pod-template-hash suffix)', () => {
+    const view = viewOf([deployment('web', { sa: 'web' }), podOfRs]);
+    expect(view.workloads('shop').find((w) => w.kind === 'Pod')?.owner).toEqual({
+      kind: 'ReplicaSet',
+      namespace: 'shop',
+      name: 'web-5d4f8',
+    });
+  });
+
+  it('resolveOwner follows a judged pod through the view', () => {
+    const workload = toWorkload(podOfRs);
+    if (workload === undefined) throw new Error('no workload');
+    expect(resolveOwner(viewOf([rs]), workload)).toEqual({
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'web',
+    });
+    expect(resolveOwner(viewOf([]), workload)).toEqual({
+      kind: 'ReplicaSet',
+      namespace: 'shop',
+      name: 'web-5d4f8',
+    });
+  });
+
+  it('survives an ownership cycle', () => {
+    const a = controller('ReplicaSet', 'apps/v1', 'a', { owner: { kind: 'ReplicaSet', name: 'b' } });
+    const b = controller('ReplicaSet', 'apps/v1', 'b', { owner: { kind: 'ReplicaSet', name: 'a' } });
+    expect(viewOf([a, b]).workloads('shop').length).toBe(2);
+  });
+});
+
+describe('extendClusterView: the -f objects are one change', () => {
+  it('adds ServiceAccounts, policies and namespaces on top of the base', () => {
+    const base = viewOf([serviceAccount('api')], [defaultDeny()]);
+    const view = extendClusterView(base, [serviceAccount('web'), namespace('shop', { team: 'a' })], {
+      policies: [policy({ name: 'web-allow', matchLabels: { app: 'web' } })],
+    });
+    expect(view.serviceAccount('shop', 'web')?.name).toBe('web');
+    expect(view.serviceAccount('shop', 'api')?.name).toBe('api');
+    expect(view.policiesFor('shop').map((p) => p.name)).toEqual(['ztgate-default-deny', 'web-allow']);
+    expect(view.namespace('shop')?.labels['team']).toBe('a');
+    expect(base.serviceAccount('shop', 'web')).toBeUndefined();
+  });
+
+  it('replaces an object of the same identity (an UPDATE changing the ServiceAccount)', () => {
+    const base = viewOf([deployment('web', { sa: 'old' })]);
+    const view = extendClusterView(base, [deployment('web', { sa: 'new' })]);
+    expect(view.serviceAccountUsers('shop', 'old')).toEqual([]);
+    expect(view.serviceAccountUsers('shop', 'new').map((w) => w.name)).toEqual(['web']);
+    expect(view.workloads('shop').length).toBe(1);
+    expect(view.objects().length).toBe(1);
+  });
+
+  it('resolves owners of added workloads through the base', () => {
+    const base = viewOf([
+      controller('ReplicaSet', 'apps/v1', 'web-1', { sa: 'web', owner: { kind: 'Deployment', name: 'web' } }),
+    ]);
+    const view = extendClusterView(base, [
+      pod('web-1-a', { sa: 'web', owner: { kind: 'ReplicaSet', name: 'web-1' } }),
+    ]);
+    expect(view.workloads('shop').find((w) => w.kind === 'Pod')?.owner.name).toBe('web');
+  });
+
+  it('makes a namespace with an added ServiceAccount known', () => {
+    const view = extendClusterView(viewOf([]), [serviceAccount('web', 'fresh')]);
+    expect(view.knowsServiceAccounts('fresh')).toBe(true);
+  });
+});

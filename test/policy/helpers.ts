@@ -1,0 +1,142 @@
+import { createClusterView } from '../../src/policy/cluster-view.js';
+import type {
+  ClusterView,
+  KubeObject,
+  Labels,
+  NormalizedPolicy,
+  SelectTarget,
+} from '../../src/policy/types.js';
+
+/** A hand-built policy in the common form; `matchLabels` undefined selects every pod. */
+export function policy(
+  spec: Partial<Omit<NormalizedPolicy, 'selects' | 'coversNamespace'>> & {
+    readonly name: string;
+    readonly matchLabels?: Labels;
+  },
+): NormalizedPolicy {
+  const { matchLabels, ...rest } = spec;
+  const namespace = 'namespace' in spec ? spec.namespace : 'shop';
+  return {
+    flavour: 'kubernetes',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    clusterWide: false,
+    selectsEveryPod: matchLabels === undefined,
+    appliesToIngress: true,
+    appliesToEgress: false,
+    ingressRuleCount: 1,
+    egressRuleCount: 0,
+    isAllowList: true,
+    isDefaultDeny: false,
+    allowAll: [],
+    errors: [],
+    source: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: spec.name, namespace },
+    },
+    ...rest,
+    namespace,
+    selects: (target: SelectTarget) =>
+      Object.entries(matchLabels ?? {}).every(([key, value]) => target.podLabels[key] === value),
+    coversNamespace: (ns: string) => spec.clusterWide === true || ns === namespace,
+  };
+}
+
+/** A namespace default deny in the common form. */
+export function defaultDeny(namespace = 'shop'): NormalizedPolicy {
+  return policy({
+    name: 'ztgate-default-deny',
+    namespace,
+    appliesToEgress: true,
+    ingressRuleCount: 0,
+    isAllowList: false,
+    isDefaultDeny: true,
+  });
+}
+
+interface WorkloadSpec {
+  readonly namespace?: string;
+  readonly sa?: string;
+  readonly labels?: Labels;
+  readonly owner?: { kind: string; name: string };
+}
+
+function podSpec(spec: WorkloadSpec): Record<string, unknown> {
+  const pod: Record<string, unknown> = {
+    containers: [{ name: 'app', image: 'app:1', ports: [{ containerPort: 8080 }] }],
+  };
+  if (spec.sa !== undefined) pod['serviceAccountName'] = spec.sa;
+  return pod;
+}
+
+function meta(name: string, spec: WorkloadSpec): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { name, namespace: spec.namespace ?? 'shop' };
+  if (spec.owner !== undefined) {
+    metadata['ownerReferences'] = [{ apiVersion: 'apps/v1', ...spec.owner, uid: 'u', controller: true }];
+  }
+  return metadata;
+}
+
+/** An apps/v1 Deployment with its pod template labels and ServiceAccount. */
+export function deployment(name: string, spec: WorkloadSpec = {}): KubeObject {
+  const labels = spec.labels ?? { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(name, spec),
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(spec) } },
+  };
+}
+
+/** A workload of another controller kind with the same template shape as a Deployment. */
+export function controller(
+  kind: string,
+  apiVersion: string,
+  name: string,
+  spec: WorkloadSpec = {},
+): KubeObject {
+  return { ...deployment(name, spec), kind, apiVersion };
+}
+
+/** A batch/v1 CronJob (template at spec.jobTemplate.spec.template). */
+export function cronJob(name: string, spec: WorkloadSpec = {}): KubeObject {
+  const labels = spec.labels ?? { app: name };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: meta(name, spec),
+    spec: {
+      schedule: '* * * * *',
+      jobTemplate: { spec: { template: { metadata: { labels }, spec: podSpec(spec) } } },
+    },
+  };
+}
+
+/** A v1 Pod. */
+export function pod(name: string, spec: WorkloadSpec = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...meta(name, spec), labels: spec.labels ?? { app: name } },
+    spec: podSpec(spec),
+  };
+}
+
+/** A v1 ServiceAccount. */
+export function serviceAccount(name: string, namespace = 'shop', labels: Labels = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } };
+}
+
+/** A v1 Namespace. */
+export function namespace(name: string, labels: Labels = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+/** A view of objects plus hand-built policies. */
+export function viewOf(
+  objects: readonly KubeObject[],
+  policies: readonly NormalizedPolicy[] = [],
+): ClusterView {
+  return createClusterView(objects, { istioRootNamespace: 'istio-system', policies });
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { allowListPolicy } from '../../../src/policy/rules/allow-list-policy.js';
+import type { NormalizedPolicy } from '../../../src/policy/types.js';
+import { cronJob, defaultDeny, deployment, policy, viewOf } from '../helpers.js';
+import { summarize, workloadContext } from './context.js';
+
+const web = deployment('web', { sa: 'web' });
+const forWeb = { name: 'web-allow', matchLabels: { app: 'web' } };
+
+function check(policies: readonly NormalizedPolicy[], object = web) {
+  return summarize(allowListPolicy.check(workloadContext(object, viewOf([], policies))));
+}
+
+describe('allow-list-policy: valid', () => {
+  it.each([
+    { name: 'a NetworkPolicy selecting the pod labels', policies: [policy(forWeb)] },
+    {
+      name: 'a cluster-wide policy selecting them',
+      policies: [policy({ ...forWeb, namespace: undefined, clusterWide: true, flavour: 'calico-global' })],
+    },
+    {
+      name: 'an allow-all allow-list (rule 3 judges it)',
+      policies: [policy({ ...forWeb, allowAll: [{ path: 'spec.ingress[0]', message: 'x' }] })],
+    },
+    {
+      name: 'one matching among others',
+      policies: [defaultDeny(), policy({ name: 'x', matchLabels: { app: 'x' } }), policy(forWeb)],
+    },
+  ])('$name', ({ policies }) => {
+    expect(check(policies)).toEqual([]);
+  });
+});
+
+describe('allow-list-policy: invalid', () => {
+  const expected = [
+    {
+      rule: 'allow-list-policy',
+      path: 'spec.template.metadata.labels',
+      missing: { kind: 'Policy', namespace: 'shop' },
+    },
+  ];
+  it.each([
+    { name: 'no policy at all', policies: [] },
+    { name: 'only the namespace default deny', policies: [defaultDeny()] },
+    { name: 'an allow-list for every pod', policies: [policy({ name: 'everyone' })] },
+    { name: 'a policy for other labels', policies: [policy({ name: 'api', matchLabels: { app: 'api' } })] },
+    {
+      name: 'an egress-only policy',
+      policies: [policy({ ...forWeb, appliesToIngress: false, appliesToEgress: true })],
+    },
+    {
+      name: 'a policy that is not an allow-list (Istio allow-nothing)',
+      policies: [policy({ ...forWeb, isAllowList: false, flavour: 'istio' })],
+    },
+    { name: 'a policy of another namespace', policies: [policy({ ...forWeb, namespace: 'other' })] },
+  ])('$name', ({ policies }) => {
+    expect(check(policies)).toEqual(expected);
+  });
+
+  it('points into a CronJob job template and fixes with a NetworkPolicy for its labels', () => {
+    const [violation] = allowListPolicy.check(
+      workloadContext(cronJob('backup', { sa: 'backup' }), viewOf([])),
+    );
+    expect(violation?.path).toBe('spec.jobTemplate.spec.template.metadata.labels');
+    expect(violation?.message).toBe(
+      'no policy in namespace shop allow-lists ingress to pods labelled {app=backup}',
+    );
+    expect(violation?.fix).toContain('name: backup-allow-ingress');
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { namespaceDefaultDeny } from '../../../src/policy/rules/namespace-default-deny.js';
+import type { NormalizedPolicy } from '../../../src/policy/types.js';
+import { defaultDeny, deployment, policy, viewOf } from '../helpers.js';
+import { summarize, workloadContext } from './context.js';
+
+const web = deployment('web', { sa: 'web' });
+const globalDeny = (covers: boolean): NormalizedPolicy => ({
+  ...defaultDeny(),
+  namespace: undefined,
+  clusterWide: true,
+  flavour: 'calico-global',
+  coversNamespace: () => covers,
+});
+
+describe('namespace-default-deny', () => {
+  it.each([
+    { name: 'the namespace default deny', policies: [defaultDeny()], denied: false },
+    {
+      name: 'a cluster-wide default deny covering the namespace',
+      policies: [globalDeny(true)],
+      denied: false,
+    },
+    { name: 'no policy', policies: [], denied: true },
+    { name: 'a default deny in another namespace', policies: [defaultDeny('other')], denied: true },
+    { name: 'a cluster-wide default deny not covering it', policies: [globalDeny(false)], denied: true },
+    {
+      name: 'an allow-list only',
+      policies: [policy({ name: 'a', matchLabels: { app: 'web' } })],
+      denied: true,
+    },
+  ])('$name', ({ policies, denied }) => {
+    const expected = denied
+      ? [
+          {
+            rule: 'namespace-default-deny',
+            path: 'metadata.namespace',
+            missing: { kind: 'Policy', namespace: 'shop', name: 'ztgate-default-deny' },
+          },
+        ]
+      : [];
+    expect(summarize(namespaceDefaultDeny.check(workloadContext(web, viewOf([], policies))))).toEqual(
+      expected,
+    );
+  });
+
+  it.each([
+    { create: true, says: 'ztgate creates ztgate-default-deny there shortly; retry in a few seconds' },
+    {
+      create: false,
+      says: 'an administrator must create one (ztgate does not: defaultDeny.create is false)',
+    },
+  ])('says who creates it (create: $create)', ({ create, says }) => {
+    const config: ZtgateConfig = {
+      ...DEFAULT_CONFIG,
+      defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create },
+    };
+    const [violation] = namespaceDefaultDeny.check(workloadContext(web, viewOf([]), config));
+    expect(violation?.message).toBe(`namespace shop has no default deny for ingress and egress; ${says}`);
+  });
+});

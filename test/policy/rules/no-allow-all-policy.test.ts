@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { noAllowAllPolicy, noAllowAllWorkload } from '../../../src/policy/rules/no-allow-all-policy.js';
+import type { NormalizedPolicy } from '../../../src/policy/types.js';
+import { deployment, policy, viewOf } from '../helpers.js';
+import { policyContext, summarize, workloadContext } from './context.js';
+
+const RULE = 'no-allow-all-policy';
+const openRule = { path: 'spec.ingress[0]', message: 'the rule has no `from`: it admits every source' };
+const openPeer = { path: 'spec.ingress[1].from[0]', message: 'an empty peer admits every source' };
+
+describe('no-allow-all-policy on admitted policies', () => {
+  it.each([
+    { name: 'a policy naming its sources', allowAll: [], expected: [] },
+    { name: 'one allow-all rule', allowAll: [openRule], expected: [{ rule: RULE, path: 'spec.ingress[0]' }] },
+    {
+      name: 'every finding reported',
+      allowAll: [openRule, openPeer],
+      expected: [
+        { rule: RULE, path: 'spec.ingress[0]' },
+        { rule: RULE, path: 'spec.ingress[1].from[0]' },
+      ],
+    },
+  ])('$name', ({ allowAll, expected }) => {
+    const admitted = policy({ name: 'p', matchLabels: { app: 'web' }, allowAll });
+    expect(summarize(noAllowAllPolicy.check(policyContext(admitted, viewOf([]))))).toEqual(expected);
+  });
+
+  it('carries the finding message', () => {
+    const admitted = policy({ name: 'p', allowAll: [openRule] });
+    expect(noAllowAllPolicy.check(policyContext(admitted, viewOf([])))[0]?.message).toBe(openRule.message);
+  });
+});
+
+describe('no-allow-all-policy on workloads', () => {
+  const open = (name: string): NormalizedPolicy =>
+    policy({ name, matchLabels: { app: 'web' }, allowAll: [openRule] });
+  const narrow = policy({ name: 'narrow', matchLabels: { app: 'web' } });
+  it.each([
+    { name: 'no allow-list at all (rule 2 reports that)', policies: [], expected: [] },
+    { name: 'a narrow allow-list', policies: [narrow], expected: [] },
+    { name: 'an allow-all beside a narrow allow-list', policies: [open('open'), narrow], expected: [] },
+    {
+      name: 'only allow-all allow-lists',
+      policies: [open('a'), open('b')],
+      expected: [{ rule: RULE, path: 'spec.template.metadata.labels' }],
+    },
+  ])('$name', ({ policies, expected }) => {
+    const context = workloadContext(deployment('web', { sa: 'web' }), viewOf([], policies));
+    expect(summarize(noAllowAllWorkload.check(context))).toEqual(expected);
+  });
+
+  it('names the allow-all policies', () => {
+    const context = workloadContext(deployment('web', { sa: 'web' }), viewOf([], [open('a')]));
+    expect(noAllowAllWorkload.check(context)[0]?.message).toBe(
+      'the only policies that allow-list these pods admit every source: NetworkPolicy shop/a',
+    );
+  });
+});
