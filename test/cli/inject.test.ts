@@ -1,0 +1,248 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { registerInjectCommand } from '../../src/cli/inject.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { findPodTemplate, isInjected } from '../../src/policy/sidecar/index.js';
+import { DEFAULT_CONFIG } from '../../src/policy/config.js';
+import type { KubeObject } from '../../src/policy/types.js';
+
+const MANIFESTS = `# shop config, kept as written
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings # inline comment
+  namespace: shop
+data:
+  mode: strict
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: web
+      containers:
+        - name: web
+          image: registry.example/web:1
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 1 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: job, image: registry.example/job:1}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: db, namespace: shop}
+    spec:
+      template:
+        spec:
+          containers: [{name: db, image: registry.example/db:1}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dns-debug, namespace: kube-system}
+spec:
+  containers: [{name: debug, image: registry.example/debug:1}]
+---
+`;
+
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ztgate-inject-'));
+  await writeFile(join(dir, 'app.yaml'), MANIFESTS);
+  await writeFile(join(dir, 'native.yaml'), 'sidecar:\n  native: true\n');
+  await writeFile(join(dir, 'bad-config.yaml'), 'sidecar:\n  nativ: true\n');
+  await writeFile(join(dir, 'broken.yaml'), 'kind: Pod\n  metadata: [\n');
+  await mkdir(join(dir, 'folder'));
+  await writeFile(
+    join(dir, 'folder', 'b.yaml'),
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: b}]}\n',
+  );
+  await writeFile(
+    join(dir, 'folder', 'a.json'),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'a' },
+      spec: { containers: [{ name: 'a' }] },
+    }),
+  );
+  await writeFile(join(dir, 'folder', 'notes.txt'), 'not a manifest');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `ztgate inject …` on a program with only this command; returns what it printed. */
+async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const program = new Command('ztgate').exitOverride().configureOutput({ writeErr: () => undefined });
+  registerInjectCommand(program);
+  let stdout = '';
+  let stderr = '';
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    await program.parseAsync(['inject', ...args], { from: 'user' });
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { stdout, stderr };
+}
+
+function documentsOf(yaml: string): KubeObject[] {
+  return parseAllDocuments(yaml).map((document) => document.toJS() as KubeObject);
+}
+
+function workloadsIn(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.flatMap((object) => (object.kind === 'List' ? (object['items'] as KubeObject[]) : [object]));
+}
+
+function injectedByName(
+  objects: readonly KubeObject[],
+  config = DEFAULT_CONFIG.sidecar,
+): Record<string, boolean> {
+  const result: Record<string, boolean> = {};
+  for (const object of workloadsIn(objects)) {
+    const template = findPodTemplate(object);
+    if (template !== undefined)
+      result[`${object.kind}/${object.metadata?.name}`] = isInjected(template.pod, config);
+  }
+  return result;
+}
+
+describe('ztgate inject', () => {
+  it('adds the proxy to every pod template outside exempt namespaces and keeps the documents', async () => {
+    const { stdout, stderr } = await run('-f', join(dir, 'app.yaml'));
+    const objects = documentsOf(stdout);
+    expect(objects.map((object) => object.kind)).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'CronJob',
+      'Service',
+      'List',
+      'Pod',
+    ]);
+    expect(injectedByName(objects)).toEqual({
+      'Deployment/web': true,
+      'CronJob/nightly': true,
+      'StatefulSet/db': true,
+      'Pod/dns-debug': false,
+    });
+    const input = documentsOf(MANIFESTS);
+    expect(objects[0]).toEqual(input[0]);
+    expect(objects[3]).toEqual(input[3]);
+    expect(objects[5]).toEqual(input[5]);
+    expect(stdout.startsWith('# shop config, kept as written\n')).toBe(true);
+    expect(stdout).toContain('name: settings # inline comment');
+    expect(stderr).toBe('ztgate inject: Pod/dns-debug: not injected, namespace "kube-system" is exempt\n');
+  });
+
+  it('uses --namespace for objects that name none, and the object namespace otherwise', async () => {
+    const { stdout } = await run('-f', join(dir, 'app.yaml'), '--namespace', 'batch');
+    const spiffeIds = workloadsIn(documentsOf(stdout)).flatMap((object) => {
+      const spec = findPodTemplate(object)?.pod['spec'] as
+        { containers: { name: string; env?: { name: string; value?: string }[] }[] } | undefined;
+      const proxy = spec?.containers.find((container) => container.name === 'ztgate-proxy');
+      return proxy === undefined
+        ? []
+        : [proxy.env?.find((entry) => entry.name === 'ZTGATE_SPIFFE_ID')?.value];
+    });
+    expect(spiffeIds).toEqual([
+      'spiffe://cluster.local/ns/shop/sa/web',
+      'spiffe://cluster.local/ns/batch/sa/default',
+      'spiffe://cluster.local/ns/shop/sa/default',
+    ]);
+  });
+
+  it('changes nothing when its output is injected again', async () => {
+    const first = await run('-f', join(dir, 'app.yaml'));
+    await writeFile(join(dir, 'injected.yaml'), first.stdout);
+    const second = await run('-f', join(dir, 'injected.yaml'));
+    expect(documentsOf(second.stdout)).toEqual(documentsOf(first.stdout));
+  });
+
+  it('prints JSON: a v1 List of every document', async () => {
+    const { stdout } = await run('-f', join(dir, 'app.yaml'), '-o', 'json');
+    const list = JSON.parse(stdout) as KubeObject & { items: KubeObject[] };
+    expect({ apiVersion: list.apiVersion, kind: list.kind, count: list.items.length }).toEqual({
+      apiVersion: 'v1',
+      kind: 'List',
+      count: 6,
+    });
+    expect(Object.values(injectedByName(list.items))).toEqual([true, true, true, false]);
+  });
+
+  it('reads the sidecar settings from --config (native mode)', async () => {
+    const { stdout } = await run('-f', join(dir, 'app.yaml'), '--config', join(dir, 'native.yaml'));
+    const deployment = documentsOf(stdout)[1] ?? {};
+    const spec = findPodTemplate(deployment)?.pod['spec'] as {
+      initContainers: { name: string; restartPolicy?: string }[];
+    };
+    expect(spec.initContainers.map(({ name, restartPolicy }) => ({ name, restartPolicy }))).toEqual([
+      { name: 'ztgate-init', restartPolicy: undefined },
+      { name: 'ztgate-proxy', restartPolicy: 'Always' },
+    ]);
+  });
+
+  it('reads the manifest files of a folder in name order', async () => {
+    const { stdout } = await run('-f', join(dir, 'folder'), '-o', 'json');
+    const list = JSON.parse(stdout) as { items: KubeObject[] };
+    expect(list.items.map((item) => item.metadata?.name)).toEqual(['a', 'b']);
+    expect(injectedByName(list.items)).toEqual({ 'Pod/a': true, 'Pod/b': true });
+  });
+
+  it('prints a single object as itself in JSON', async () => {
+    const { stdout } = await run('-f', join(dir, 'folder', 'b.yaml'), '-o', 'json');
+    expect((parse(stdout) as KubeObject).kind).toBe('Pod');
+  });
+
+  it.each([
+    ['a missing file', ['-f', '/nonexistent/ztgate.yaml'], /nonexistent\/ztgate\.yaml: cannot read/],
+    ['invalid YAML', ['-f', 'broken.yaml'], /broken\.yaml: invalid YAML/],
+    ['a bad config key', ['-f', 'app.yaml', '--config', 'bad-config.yaml'], /sidecar\.nativ/],
+  ])('fails with a usage error on %s', async (_name, args, message) => {
+    const resolved = args.map((arg) =>
+      arg.endsWith('.yaml') && !arg.startsWith('/') ? join(dir, arg) : arg,
+    );
+    await expect(run(...resolved)).rejects.toThrow(UsageError);
+    await expect(run(...resolved)).rejects.toThrow(message);
+  });
+
+  it.each([
+    ['no -f', []],
+    ['an unknown output format', ['-f', 'x.yaml', '-o', 'xml']],
+  ])('rejects %s as bad usage', async (_name, args) => {
+    await expect(run(...args)).rejects.toThrow(CommanderError);
+  });
+});

@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import {
+  defaultDenyProtectedRule,
+  isRawDefaultDeny,
+} from '../../../src/policy/rules/default-deny-protected.js';
+import type { RuleContext } from '../../../src/policy/rules/rule.js';
+import type {
+  ClusterView,
+  KubeObject,
+  NormalizedPolicy,
+  Operation,
+  UserInfo,
+} from '../../../src/policy/types.js';
+
+const emptyView: ClusterView = {
+  revision: 0,
+  namespace: () => undefined,
+  namespaces: () => [],
+  knowsServiceAccounts: () => false,
+  serviceAccount: () => undefined,
+  serviceAccountUsers: () => [],
+  policiesFor: () => [],
+  allPolicies: () => [],
+  workloads: () => [],
+  objects: () => [],
+};
+
+function networkPolicy(
+  name: string,
+  spec: Record<string, unknown>,
+  options: { apiVersion?: string; namespace?: string } = {},
+): KubeObject {
+  return {
+    apiVersion: options.apiVersion ?? 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: options.namespace ?? 'shop' },
+    spec,
+  };
+}
+
+const denyAll = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
+const defaultDeny = networkPolicy('ztgate-default-deny', denyAll);
+const allowDns = networkPolicy('ztgate-allow-dns', {
+  podSelector: {},
+  policyTypes: ['Egress'],
+  egress: [{ ports: [{ port: 53 }] }],
+});
+const developer: UserInfo = { username: 'dev@example.com', groups: ['developers', 'system:authenticated'] };
+const admin: UserInfo = { username: 'root@example.com', groups: ['system:masters'] };
+
+/** A normalized policy whose only meaningful field here is isDefaultDeny (the rule reads nothing else). */
+function normalized(source: KubeObject, isDefaultDeny: boolean): NormalizedPolicy {
+  return {
+    flavour: 'kubernetes',
+    apiVersion: source.apiVersion ?? '',
+    kind: 'NetworkPolicy',
+    name: source.metadata?.name ?? '',
+    namespace: source.metadata?.namespace,
+    clusterWide: false,
+    selects: () => true,
+    selectsEveryPod: true,
+    appliesToIngress: true,
+    appliesToEgress: true,
+    ingressRuleCount: 0,
+    egressRuleCount: 0,
+    isAllowList: false,
+    isDefaultDeny,
+    coversNamespace: () => true,
+    allowAll: [],
+    errors: [],
+    source,
+  };
+}
+
+interface Case {
+  operation: Extract<Operation, 'UPDATE' | 'DELETE'>;
+  old: KubeObject;
+  next?: KubeObject;
+  user?: UserInfo;
+  config?: ZtgateConfig;
+  policy?: NormalizedPolicy;
+}
+
+function check({
+  operation,
+  old,
+  next,
+  user = developer,
+  config = DEFAULT_CONFIG,
+  policy,
+}: Case): { rule: string; path: string; value: unknown }[] {
+  const context: RuleContext = {
+    input: {
+      operation,
+      object: operation === 'DELETE' ? undefined : next,
+      oldObject: old,
+      namespace: 'shop',
+      user,
+    },
+    view: emptyView,
+    config,
+    workload: undefined,
+    policy,
+    oldPolicy: undefined,
+  };
+  return defaultDenyProtectedRule.check(context).map(({ rule, path, value }) => ({ rule, path, value }));
+}
+
+const withAdminUser: ZtgateConfig = { ...DEFAULT_CONFIG, admins: { groups: [], users: ['alice'] } };
+const dnsOff: ZtgateConfig = {
+  ...DEFAULT_CONFIG,
+  defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, dns: { ...DEFAULT_CONFIG.defaultDeny.dns, enabled: false } },
+};
+
+describe('default-deny-protected', () => {
+  it('judges policies on UPDATE and DELETE', () => {
+    expect({
+      appliesTo: defaultDenyProtectedRule.appliesTo,
+      operations: defaultDenyProtectedRule.operations,
+    }).toEqual({
+      appliesTo: 'policy',
+      operations: ['UPDATE', 'DELETE'],
+    });
+  });
+
+  const deniedDelete = {
+    rule: 'default-deny-protected',
+    path: 'metadata.name',
+    value: 'ztgate-default-deny',
+  };
+  const deniedDns = { rule: 'default-deny-protected', path: 'metadata.name', value: 'ztgate-allow-dns' };
+  const deniedUpdate = { rule: 'default-deny-protected', path: 'spec', value: 'ztgate-default-deny' };
+  const withIngress = networkPolicy('ztgate-default-deny', { ...denyAll, ingress: [{}] });
+
+  it.each<[string, Case, unknown[]]>([
+    ['a developer deleting the default deny', { operation: 'DELETE', old: defaultDeny }, [deniedDelete]],
+    ['a developer deleting the DNS allowance', { operation: 'DELETE', old: allowDns }, [deniedDns]],
+    [
+      'a developer adding an allow-all ingress rule',
+      { operation: 'UPDATE', old: defaultDeny, next: withIngress },
+      [deniedUpdate],
+    ],
+    [
+      'a developer dropping Egress from policyTypes',
+      {
+        operation: 'UPDATE',
+        old: defaultDeny,
+        next: networkPolicy('ztgate-default-deny', { podSelector: {}, policyTypes: ['Ingress'] }),
+      },
+      [deniedUpdate],
+    ],
+    [
+      'a developer narrowing the pod selector',
+      {
+        operation: 'UPDATE',
+        old: defaultDeny,
+        next: networkPolicy('ztgate-default-deny', {
+          ...denyAll,
+          podSelector: { matchLabels: { app: 'x' } },
+        }),
+      },
+      [deniedUpdate],
+    ],
+    [
+      'an update the normalized policy says no longer denies',
+      { operation: 'UPDATE', old: defaultDeny, next: defaultDeny, policy: normalized(defaultDeny, false) },
+      [deniedUpdate],
+    ],
+    [
+      'a user with no groups',
+      { operation: 'DELETE', old: defaultDeny, user: { username: 'x' } },
+      [deniedDelete],
+    ],
+    ['an anonymous request', { operation: 'DELETE', old: defaultDeny, user: {} }, [deniedDelete]],
+  ])('refuses %s', (_name, input, expected) => {
+    expect(check(input)).toEqual(expected);
+  });
+
+  it.each<[string, Case]>([
+    ['an admin group deleting it', { operation: 'DELETE', old: defaultDeny, user: admin }],
+    [
+      'an admin group weakening it',
+      { operation: 'UPDATE', old: defaultDeny, next: withIngress, user: admin },
+    ],
+    [
+      'an admin user deleting it',
+      { operation: 'DELETE', old: defaultDeny, user: { username: 'alice' }, config: withAdminUser },
+    ],
+    [
+      'the namespace controller emptying a terminating namespace',
+      {
+        operation: 'DELETE',
+        old: defaultDeny,
+        user: { username: 'system:serviceaccount:kube-system:namespace-controller' },
+      },
+    ],
+    [
+      'an update that keeps the default deny (a new label)',
+      {
+        operation: 'UPDATE',
+        old: defaultDeny,
+        next: {
+          ...networkPolicy('ztgate-default-deny', { ...denyAll, ingress: [], egress: [] }),
+          metadata: { name: 'ztgate-default-deny', labels: { a: 'b' } },
+        },
+      },
+    ],
+    [
+      'an update the normalized policy says still denies',
+      { operation: 'UPDATE', old: defaultDeny, next: withIngress, policy: normalized(withIngress, true) },
+    ],
+    [
+      'a developer editing the DNS allowance (only its deletion is protected)',
+      { operation: 'UPDATE', old: allowDns, next: allowDns },
+    ],
+    [
+      'deleting the DNS allowance when ztgate manages none',
+      { operation: 'DELETE', old: allowDns, config: dnsOff },
+    ],
+    ['deleting another NetworkPolicy', { operation: 'DELETE', old: networkPolicy('allow-web', denyAll) }],
+    [
+      'deleting a Calico NetworkPolicy of the same name',
+      {
+        operation: 'DELETE',
+        old: networkPolicy('ztgate-default-deny', {}, { apiVersion: 'projectcalico.org/v3' }),
+      },
+    ],
+    [
+      'deleting it in an exempt namespace',
+      {
+        operation: 'DELETE',
+        old: networkPolicy('ztgate-default-deny', denyAll, { namespace: 'kube-system' }),
+      },
+    ],
+    ['a DELETE without oldObject (nothing to judge)', { operation: 'DELETE', old: { kind: 'Namespace' } }],
+  ])('allows %s', (_name, input) => {
+    expect(check(input)).toEqual([]);
+  });
+
+  it('says why and names the admin groups', () => {
+    const context: RuleContext = {
+      input: { operation: 'DELETE', object: undefined, oldObject: defaultDeny, user: developer },
+      view: emptyView,
+      config: { ...DEFAULT_CONFIG, admins: { groups: ['platform-admins', 'sec-team'], users: ['bob'] } },
+      workload: undefined,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    const [violation] = defaultDenyProtectedRule.check(context);
+    expect(violation?.message).toContain('default deny');
+    expect(violation?.message).toContain('platform-admins, sec-team');
+    expect(violation?.message).toContain('bob');
+  });
+
+  it('says so when no admin is configured', () => {
+    const context: RuleContext = {
+      input: { operation: 'DELETE', object: undefined, oldObject: defaultDeny, user: developer },
+      view: emptyView,
+      config: { ...DEFAULT_CONFIG, admins: { groups: [], users: [] } },
+      workload: undefined,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    const [violation] = defaultDenyProtectedRule.check(context);
+    expect(violation?.rule).toBe('default-deny-protected');
+    expect(violation?.message).toContain('no one');
+  });
+});
+
+describe('isRawDefaultDeny', () => {
+  it.each([
+    ['podSelector {} and both types', denyAll, true],
+    ['empty rule arrays', { ...denyAll, ingress: [], egress: [] }, true],
+    ['empty matchLabels', { ...denyAll, podSelector: { matchLabels: {} } }, true],
+    ['an ingress rule', { ...denyAll, ingress: [{}] }, false],
+    ['an egress rule', { ...denyAll, egress: [{ to: [] }] }, false],
+    ['Ingress only', { podSelector: {}, policyTypes: ['Ingress'] }, false],
+    ['no policyTypes', { podSelector: {} }, false],
+    ['no podSelector', { policyTypes: ['Ingress', 'Egress'] }, false],
+    [
+      'a matchExpressions selector',
+      { ...denyAll, podSelector: { matchExpressions: [{ key: 'a', operator: 'Exists' }] } },
+      false,
+    ],
+  ])('%s → %s', (_name, spec, expected) => {
+    expect(isRawDefaultDeny(networkPolicy('x', spec))).toBe(expected);
+  });
+});

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { mtlsSidecarRule } from '../../../src/policy/rules/mtls-sidecar.js';
+import type { RuleContext } from '../../../src/policy/rules/rule.js';
+import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
+import type { ClusterView, KubeObject, Workload, WorkloadKind } from '../../../src/policy/types.js';
+
+const emptyView: ClusterView = {
+  revision: 0,
+  namespace: () => undefined,
+  namespaces: () => [],
+  knowsServiceAccounts: () => false,
+  serviceAccount: () => undefined,
+  serviceAccountUsers: () => [],
+  policiesFor: () => [],
+  allPolicies: () => [],
+  workloads: () => [],
+  objects: () => [],
+};
+
+const nativeConfig: ZtgateConfig = {
+  ...DEFAULT_CONFIG,
+  sidecar: { ...DEFAULT_CONFIG.sidecar, native: true },
+};
+
+function workload(kind: WorkloadKind, namespace: string, podSpec: Record<string, unknown>): Workload {
+  return {
+    kind,
+    apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
+    namespace,
+    name: 'w',
+    labels: {},
+    podLabels: {},
+    podSpec,
+    podAnnotations: {},
+    templatePath: kind === 'Pod' ? '' : 'spec.template',
+    owner: { kind, namespace, name: 'w' },
+    serviceAccountName: undefined,
+    serviceAccountField: undefined,
+    object: { kind, metadata: { name: 'w', namespace }, spec: podSpec },
+  };
+}
+
+/** The pod spec as ztgate's own mutation leaves it. */
+function injectedSpec(spec: Record<string, unknown>, config: ZtgateConfig): Record<string, unknown> {
+  const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w' }, spec };
+  return injectPodTemplate(pod, config.sidecar, 'shop')['spec'] as Record<string, unknown>;
+}
+
+function check(subject: Workload, config: ZtgateConfig = DEFAULT_CONFIG): { rule: string; path: string }[] {
+  const context: RuleContext = {
+    input: { operation: 'CREATE', object: subject.object },
+    view: emptyView,
+    config,
+    workload: subject,
+    policy: undefined,
+    oldPolicy: undefined,
+  };
+  return mtlsSidecarRule.check(context).map(({ rule, path }) => ({ rule, path }));
+}
+
+const app = { name: 'app', image: 'i' };
+
+describe('mtls-sidecar', () => {
+  it('judges workloads on CREATE only', () => {
+    expect({ appliesTo: mtlsSidecarRule.appliesTo, operations: mtlsSidecarRule.operations }).toEqual({
+      appliesTo: 'workload',
+      operations: ['CREATE'],
+    });
+  });
+
+  it.each([
+    [
+      'an injected pod (classic)',
+      workload('Pod', 'shop', injectedSpec({ containers: [app] }, DEFAULT_CONFIG)),
+      DEFAULT_CONFIG,
+    ],
+    [
+      'an injected pod (native)',
+      workload('Pod', 'shop', injectedSpec({ containers: [app] }, nativeConfig)),
+      nativeConfig,
+    ],
+    [
+      'a Deployment (its pods pass through /mutate)',
+      workload('Deployment', 'shop', { containers: [app] }),
+      DEFAULT_CONFIG,
+    ],
+    ['a pod in an exempt namespace', workload('Pod', 'kube-system', { containers: [app] }), DEFAULT_CONFIG],
+    [
+      'a hostNetwork pod (no-host-network reports it)',
+      workload('Pod', 'shop', { hostNetwork: true, containers: [app] }),
+      DEFAULT_CONFIG,
+    ],
+  ])('allows %s', (_name, subject, config) => {
+    expect(check(subject, config)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a pod without ztgate containers (classic)',
+      { containers: [app] },
+      DEFAULT_CONFIG,
+      [
+        { rule: 'mtls-sidecar', path: 'spec.containers' },
+        { rule: 'mtls-sidecar', path: 'spec.initContainers' },
+      ],
+    ],
+    [
+      'a pod without ztgate containers (native)',
+      { containers: [app] },
+      nativeConfig,
+      [
+        { rule: 'mtls-sidecar', path: 'spec.initContainers' },
+        { rule: 'mtls-sidecar', path: 'spec.initContainers' },
+      ],
+    ],
+    [
+      'a pod whose proxy was stripped',
+      { initContainers: [{ name: 'ztgate-init' }], containers: [app] },
+      DEFAULT_CONFIG,
+      [{ rule: 'mtls-sidecar', path: 'spec.containers' }],
+    ],
+    [
+      'a pod whose redirect init container was stripped',
+      { containers: [{ name: 'ztgate-proxy' }, app] },
+      DEFAULT_CONFIG,
+      [{ rule: 'mtls-sidecar', path: 'spec.initContainers' }],
+    ],
+  ])('refuses %s', (_name, spec, config, expected) => {
+    expect(check(workload('Pod', 'shop', spec), config)).toEqual(expected);
+  });
+
+  it('refuses a pod that only carries the injected annotation', () => {
+    const subject = {
+      ...workload('Pod', 'shop', { containers: [app] }),
+      podAnnotations: { 'ztgate.dev/injected': 'true' },
+    };
+    expect(check(subject).map(({ path }) => path)).toEqual(['spec.containers', 'spec.initContainers']);
+  });
+
+  it('names the missing container in the message', () => {
+    const context: RuleContext = {
+      input: { operation: 'CREATE', object: undefined },
+      view: emptyView,
+      config: DEFAULT_CONFIG,
+      workload: workload('Pod', 'shop', { containers: [app] }),
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    const [first] = mtlsSidecarRule.check(context);
+    expect(first?.message).toContain('"ztgate-proxy"');
+    expect(first?.value).toEqual(['app']);
+  });
+});
