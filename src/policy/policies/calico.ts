@@ -22,6 +22,7 @@ const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
 const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
 /** Calico labels every namespace and ServiceAccount with its own name under this key. */
 const NAME_LABEL = 'projectcalico.org/name';
+const ALL: CalicoSelector = { type: 'all' };
 
 function prefixed(prefix: string, labels: Labels): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [`${prefix}${key}`, value]));
@@ -95,6 +96,48 @@ export function calicoPolicyTypes(
   return { ingress: ingress > 0 || egress === 0, egress: egress > 0 };
 }
 
+interface CalicoMatcher {
+  readonly selects: (target: SelectTarget) => boolean;
+  readonly selectsEveryPod: boolean;
+  readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
+}
+
+/** Selection as Felix computes it from selector, namespaceSelector and serviceAccountSelector. */
+function calicoMatcher(
+  spec: Readonly<Record<string, unknown>>,
+  namespace: string | undefined,
+  errors: FieldError[],
+): CalicoMatcher {
+  const selector = parseField(spec, 'selector', errors);
+  // A namespaced policy has no namespaceSelector of its own: its namespace is its scope.
+  const namespaceSelector = namespace === undefined ? parseField(spec, 'namespaceSelector', errors) : ALL;
+  const accountSelector = parseField(spec, 'serviceAccountSelector', errors);
+  if (selector === undefined || namespaceSelector === undefined || accountSelector === undefined) {
+    return { selects: () => false, selectsEveryPod: false, coversNamespace: () => false };
+  }
+  const inScope = (candidate: string, labels: Labels): boolean =>
+    (namespace === undefined || candidate === namespace) &&
+    evaluateCalicoSelector(namespaceSelector, { ...labels, [NAME_LABEL]: candidate });
+  const accountMatches = (target: SelectTarget): boolean => {
+    if (isCalicoAll(accountSelector)) return true;
+    // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
+    if (target.serviceAccountLabels === undefined) return false;
+    const name = target.serviceAccountName ?? 'default';
+    return evaluateCalicoSelector(accountSelector, { ...target.serviceAccountLabels, [NAME_LABEL]: name });
+  };
+  const namespaceLevel = calicoSelectorLabels(selector).every(isNamespaceLevel);
+  return {
+    selects: (target) =>
+      inScope(target.namespace, target.namespaceLabels) &&
+      evaluateCalicoSelector(selector, endpointLabels(target)) &&
+      accountMatches(target),
+    selectsEveryPod: namespaceLevel && isCalicoAll(accountSelector),
+    coversNamespace: (candidate, labels) =>
+      inScope(candidate, labels) &&
+      (!namespaceLevel || evaluateCalicoSelector(selector, namespaceLevelLabels(candidate, labels))),
+  };
+}
+
 /** Normalizes a Calico NetworkPolicy or GlobalNetworkPolicy. */
 export function normalizeCalicoPolicy(object: KubeObject, options: NormalizeOptions): NormalizedPolicy {
   const global = object.kind === 'GlobalNetworkPolicy';
@@ -102,61 +145,27 @@ export function normalizeCalicoPolicy(object: KubeObject, options: NormalizeOpti
   const namespace = global ? undefined : meta.namespace;
   const spec = isRecord(object.spec) ? object.spec : {};
   const errors: FieldError[] = [];
-  const selector = parseField(spec, 'selector', errors);
-  // A namespaced policy has no namespaceSelector of its own: its namespace is its scope.
-  const namespaceSelector: CalicoSelector | undefined = global
-    ? parseField(spec, 'namespaceSelector', errors)
-    : { type: 'all' };
-  const accountSelector = parseField(spec, 'serviceAccountSelector', errors);
+  const matcher = calicoMatcher(spec, namespace, errors);
   const types = calicoPolicyTypes(spec, errors);
   const ingress = asList(spec.ingress);
   const egress = asList(spec.egress);
   errors.push(...calicoRuleErrors(ingress, 'spec.ingress'), ...calicoRuleErrors(egress, 'spec.egress'));
-
-  const inScope = (candidate: string, labels: Labels): boolean =>
-    selector !== undefined &&
-    namespaceSelector !== undefined &&
-    (global || candidate === namespace) &&
-    evaluateCalicoSelector(namespaceSelector, { ...labels, [NAME_LABEL]: candidate });
-  const accountMatches = (target: SelectTarget): boolean => {
-    if (accountSelector === undefined) return false;
-    if (isCalicoAll(accountSelector)) return true;
-    // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
-    if (target.serviceAccountLabels === undefined) return false;
-    const name = target.serviceAccountName ?? 'default';
-    return evaluateCalicoSelector(accountSelector, { ...target.serviceAccountLabels, [NAME_LABEL]: name });
-  };
-  const namespaceLevel = selector !== undefined && calicoSelectorLabels(selector).every(isNamespaceLevel);
-  const selectsEveryPod = namespaceLevel && accountSelector !== undefined && isCalicoAll(accountSelector);
-
+  const admitsNothing = !calicoRulesAdmit(ingress) && !calicoRulesAdmit(egress);
   return buildPolicy({
     flavour: global ? 'calico-global' : 'calico',
     object,
     name: meta.name,
     namespace,
     clusterWide: global,
-    selects: (target) =>
-      selector !== undefined &&
-      inScope(target.namespace, target.namespaceLabels) &&
-      evaluateCalicoSelector(selector, endpointLabels(target)) &&
-      accountMatches(target),
-    selectsEveryPod,
+    ...matcher,
     appliesToIngress: types.ingress,
     appliesToEgress: types.egress,
     ingressRuleCount: ingress.length,
     egressRuleCount: egress.length,
     // Rules that only Deny/Log/Pass name nobody who may connect: that is not an allow-list.
     isAllowList: types.ingress && (ingress.length === 0 || calicoRulesAllow(ingress)),
-    isDefaultDeny:
-      selectsEveryPod &&
-      types.ingress &&
-      types.egress &&
-      !calicoRulesAdmit(ingress) &&
-      !calicoRulesAdmit(egress),
-    coversNamespace: (candidate, labels) =>
-      inScope(candidate, labels) &&
-      (!namespaceLevel ||
-        evaluateCalicoSelector(selector as CalicoSelector, namespaceLevelLabels(candidate, labels))),
+    // Deny and Log rules let nothing through, so with them the policy still denies everything.
+    isDefaultDeny: matcher.selectsEveryPod && types.ingress && types.egress && admitsNothing,
     allowAll: types.ingress ? calicoAllowAll(ingress, global) : [],
     errors,
   });
