@@ -60,10 +60,22 @@ function stripSpec(kind: string, spec: unknown): unknown {
   return spec;
 }
 
+/** A CRD keeps what says which versions are served and whether it is established; its schema can be large. */
+function stripCrd(result: Json, spec: unknown, status: unknown): KubeObject {
+  if (isRecord(spec)) {
+    const versions = Array.isArray(spec['versions'])
+      ? spec['versions'].map((v: unknown) => (isRecord(v) ? { name: v['name'], served: v['served'] } : v))
+      : [];
+    result['spec'] = { group: spec['group'], names: spec['names'], scope: spec['scope'], versions };
+  }
+  if (isRecord(status)) result['status'] = { conditions: status['conditions'] };
+  return result as KubeObject;
+}
+
 /**
  * Reduces an object from the API server to what ztgate reads, and stamps apiVersion and kind
  * (list responses leave them off their items). Drops managedFields, status (except a Namespace's
- * phase, which says whether it is terminating), the last-applied annotation and env values.
+ * phase, which says whether it is terminating, and a CRD's conditions), the last-applied annotation and env values.
  */
 export function stripObject(object: Json, apiVersion: string, kind: string): KubeObject {
   const { status, metadata, spec, ...rest } = object;
@@ -73,6 +85,7 @@ export function stripObject(object: Json, apiVersion: string, kind: string): Kub
   if (kind === 'Namespace' && isRecord(status) && typeof status['phase'] === 'string') {
     result['status'] = { phase: status['phase'] };
   }
+  if (kind === 'CustomResourceDefinition') return stripCrd(result, spec, status);
   return result as KubeObject;
 }
 

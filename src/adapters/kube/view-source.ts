@@ -152,8 +152,14 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     isReady: () => notReadyReason() === '',
     notReadyReason,
     async start(): Promise<void> {
+      try {
+        discovered = await discoverOptionalResources(rest);
+      } catch (error) {
+        logger.warn({ err: String(error) }, 'API discovery failed; watching the core resources only for now');
+      }
+      // Core and optional reflectors are added in one synchronous step, so the first sync waits for all.
       for (const spec of CORE_RESOURCES) addReflector(spec);
-      await rediscover();
+      applyOptional();
       // A CRD event re-checks which policy kinds are served; the CRD list itself is not needed
       // for readiness (RBAC may deny it; discovery then still finds the kinds, more slowly).
       crdReflector = createReflector({
@@ -164,7 +170,7 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
         onChange: () => {
           crdTimer ??= setTimeout(() => {
             crdTimer = undefined;
-            applyOptional();
+            void rediscover();
           }, 20);
         },
       });

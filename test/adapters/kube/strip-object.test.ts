@@ -95,3 +95,32 @@ describe('stripObject', () => {
     expect(objectKey(object)).toBe(key);
   });
 });
+
+describe('stripObject on a CRD', () => {
+  it('keeps group, names, served versions and conditions, and drops the schema', () => {
+    const crd = {
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget' },
+        versions: [
+          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+        ],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }], acceptedNames: { plural: 'widgets' } },
+    };
+    expect(stripObject(crd, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')).toEqual({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget' },
+        versions: [{ name: 'v1', served: true }],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }] },
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/adapters/kube/logger.js';
+import { createKubeViewSource } from '../../../src/adapters/kube/view-source.js';
+import type { ViewSource } from '../../../src/adapters/view-source.js';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { FakeKube, waitFor } from './fake-kube.js';
+
+const sources: ViewSource[] = [];
+afterEach(async () => {
+  for (const source of sources.splice(0)) await source.close();
+});
+
+function create(kube: FakeKube, options: { now?: () => number; config?: ZtgateConfig } = {}): ViewSource {
+  const source = createKubeViewSource({
+    kubeConfig: {} as KubeConfig,
+    config: options.config ?? DEFAULT_CONFIG,
+    logger: process.env.DBG
+      ? { debug: console.log, info: console.log, warn: console.log, error: console.log }
+      : silentLogger,
+    rest: kube,
+    debounceMs: 10,
+    now: options.now,
+  });
+  sources.push(source);
+  return source;
+}
+
+const ns = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels: { team: name } },
+});
+const sa = (namespace: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name, namespace },
+});
+const cnp = (namespace: string, name: string) => ({
+  apiVersion: 'cilium.io/v2',
+  kind: 'CiliumNetworkPolicy',
+  metadata: { name, namespace },
+  spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [{ matchLabels: { app: 'a' } }] }] },
+});
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'ciliumnetworkpolicies.cilium.io' },
+  spec: {
+    group: 'cilium.io',
+    names: { plural: 'ciliumnetworkpolicies' },
+    versions: [{ name: 'v2', served: true }],
+  },
+  status: { conditions: [{ type: 'Established', status: 'True' }] },
+};
+
+describe('createKubeViewSource', () => {
+  it('is not ready until every resource has listed, then publishes a view with the objects', async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', ns('shop'));
+    kube.seed('v1/serviceaccounts', sa('shop', 'web'));
+    const source = create(kube);
+    expect([source.isReady(), source.current()]).toEqual([false, undefined]);
+    expect(source.notReadyReason?.()).toContain('cluster view not synced yet');
+    await source.start();
+    await waitFor(() => source.isReady());
+    const view = source.current()!;
+    expect(view.namespace('shop')?.labels['team']).toBe('shop');
+    expect(view.serviceAccount('shop', 'web')).toMatchObject({ namespace: 'shop', name: 'web' });
+    expect(view.knowsServiceAccounts('shop')).toBe(true);
+  });
+
+  it('publishes a new view (higher revision) after a change, coalescing a burst', async () => {
+    const kube = new FakeKube();
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    const first = source.current()!.revision;
+    for (let index = 0; index < 50; index += 1) kube.seed('v1/serviceaccounts', sa('shop', `sa-${index}`));
+    await waitFor(() => source.current()!.serviceAccount('shop', 'sa-49') !== undefined);
+    const revision = source.current()!.revision;
+    expect(revision).toBeGreaterThan(first);
+    expect(revision - first).toBeLessThan(5);
+  });
+
+  it('starts watching a policy kind when its CRD becomes established', async () => {
+    const kube = new FakeKube();
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    kube.served.add('cilium.io/v2/ciliumnetworkpolicies');
+    kube.seed('cilium.io/v2/ciliumnetworkpolicies', cnp('shop', 'allow-a'));
+    kube.seed('apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    await waitFor(() =>
+      source
+        .current()!
+        .allPolicies()
+        .some((policy) => policy.name === 'allow-a'),
+    );
+    expect(
+      source
+        .current()!
+        .policiesFor('shop')
+        .map((policy) => [policy.flavour, policy.name]),
+    ).toEqual([['cilium', 'allow-a']]);
+  });
+
+  it('drops readiness when a watch stays broken past staleAfterSeconds, and says which', async () => {
+    const kube = new FakeKube();
+    let clock = 0;
+    const source = create(kube, { now: () => clock });
+    await source.start();
+    await waitFor(() => source.isReady());
+    kube.failWith = 503;
+    kube.breakWatches();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(source.isReady()).toBe(true);
+    clock = 301_000;
+    expect(source.isReady()).toBe(false);
+    expect(source.notReadyReason?.()).toMatch(/^watch of .+ broken for 301s \(limit 300s\)$/);
+    kube.failWith = undefined;
+    await waitFor(() => source.isReady(), 5000);
+  });
+
+  it('confirms a missing ServiceAccount and namespace policies with live reads', async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', ns('shop'));
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    // Written behind the watch's back: the view cannot know yet.
+    kube.breakWatches();
+    kube.seed('v1/serviceaccounts', sa('shop', 'late'));
+    const view = await source.confirm!(
+      [
+        { kind: 'ServiceAccount', namespace: 'shop', name: 'late' },
+        { kind: 'ServiceAccount', namespace: 'shop', name: 'absent' },
+      ],
+      'shop',
+    );
+    expect(view.serviceAccount('shop', 'late')).toMatchObject({ name: 'late' });
+    expect(view.serviceAccount('shop', 'absent')).toBeUndefined();
+  });
+
+  it('keeps the view when a live read fails, so the denial stands', async () => {
+    const kube = new FakeKube();
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    kube.failWith = 500;
+    const view = await source.confirm!([{ kind: 'Namespace', name: 'x' }], 'x');
+    expect(view).toBe(source.current());
+    kube.failWith = undefined;
+  });
+});
