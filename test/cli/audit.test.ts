@@ -1,0 +1,119 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { main } from '../../src/cli/main.js';
+
+const STATE = join(import.meta.dirname, '..', 'policy', 'audit', 'fixtures', 'state');
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'ztgate', 'audit', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+function cleanState(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ztgate-audit-'));
+  writeFileSync(
+    join(dir, 'state.yaml'),
+    [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: quiet}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}',
+    ].join('\n---\n'),
+  );
+  return dir;
+}
+
+describe('ztgate audit', () => {
+  it('prints a text table and exits 1 when there are findings', async () => {
+    const result = await run('--state', STATE);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^NAMESPACE\s+RESOURCE\s+RULE/);
+    expect(result.stdout).toContain('Namespace/legacy');
+    expect(result.stderr).toBe('');
+  });
+
+  it('exits 0 on a clean state', async () => {
+    const result = await run('--state', cleanState());
+    expect([result.code, result.stdout]).toEqual([
+      0,
+      'scanned 1 namespaces, 0 workloads, 1 policies: 0 findings\n',
+    ]);
+  });
+
+  it('prints JSON findings', async () => {
+    const result = await run('--state', STATE, '--output', 'json');
+    const parsed = JSON.parse(result.stdout) as {
+      scanned: unknown;
+      findings: { rule: string; resource: { name: string } }[];
+    };
+    expect(parsed.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+    expect(parsed.findings.filter((f) => f.resource.name === 'allow-all').map((f) => f.rule)).toEqual([
+      'no-allow-all-policy',
+    ]);
+  });
+
+  it('prints PolicyReports as a YAML stream', async () => {
+    const result = await run('--state', STATE, '-o', 'policyreport');
+    const documents = parseAllDocuments(result.stdout).map(
+      (doc) => doc.toJS() as { kind: string; metadata: { namespace?: string } },
+    );
+    expect(documents.map((doc) => [doc.kind, doc.metadata.namespace])).toEqual([
+      ['PolicyReport', 'legacy'],
+      ['PolicyReport', 'shop'],
+      ['ClusterPolicyReport', undefined],
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it.each([
+    ['--state with --kubeconfig', ['--state', STATE, '--kubeconfig', '/nonexistent'], /cannot be combined/],
+    ['--apply with --state', ['--state', STATE, '--apply'], /--apply needs a cluster/],
+    ['a missing state folder', ['--state', '/nonexistent/ztgate'], /nonexistent/],
+    ['an unknown output', ['--state', STATE, '--output', 'xml'], /invalid/],
+    [
+      'an unreadable kubeconfig',
+      ['--kubeconfig', '/nonexistent/kubeconfig'],
+      /cannot load the Kubernetes configuration/,
+    ],
+  ])('exits 2 on %s', async (_name, args, message) => {
+    const result = await run(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('exits 2 when the cluster cannot be reached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-audit-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    const result = await run('--kubeconfig', kubeconfig);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^ztgate: cannot read the cluster: /);
+  });
+});

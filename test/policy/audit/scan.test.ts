@@ -1,0 +1,167 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStateDir } from '../../../src/adapters/state-dir/index.js';
+import { formatAuditText } from '../../../src/policy/audit/format-text.js';
+import { buildPolicyReports } from '../../../src/policy/audit/policy-report.js';
+import { scanClusterView, type AuditResult, type AuditScan } from '../../../src/policy/audit/scan.js';
+import { createClusterView } from '../../../src/policy/cluster-view.js';
+import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+
+const FIXTURE_STATE = 'test/policy/audit/fixtures/state';
+// Rules that exist today; rules appended to the registry later must not break these expectations.
+const KNOWN = new Set([
+  'namespace-default-deny',
+  'dedicated-service-account',
+  'allow-list-policy',
+  'no-allow-all-policy',
+]);
+const brief = (results: readonly AuditResult[]) =>
+  results
+    .filter((result) => KNOWN.has(result.rule))
+    .map((r) => [
+      r.resource.namespace ?? '-',
+      `${r.resource.kind}/${r.resource.name}`,
+      r.rule,
+      r.result,
+      r.path,
+    ]);
+
+let scan: AuditScan;
+beforeAll(async () => {
+  const view = createClusterView(await loadStateDir(FIXTURE_STATE), { istioRootNamespace: 'istio-system' });
+  scan = scanClusterView(view, DEFAULT_CONFIG);
+});
+
+describe('scanClusterView', () => {
+  it('finds the namespace without default deny, refused top-level workloads and pods, and the allow-all policy', () => {
+    expect(brief(scan.findings)).toEqual([
+      ['-', 'Namespace/legacy', 'namespace-default-deny', 'fail', ''],
+      ['legacy', 'Deployment/old', 'allow-list-policy', 'fail', 'spec.template.metadata.labels'],
+      [
+        'legacy',
+        'Deployment/old',
+        'dedicated-service-account',
+        'fail',
+        'spec.template.spec.serviceAccountName',
+      ],
+      ['legacy', 'Deployment/old', 'namespace-default-deny', 'fail', 'metadata.namespace'],
+      ['legacy', 'NetworkPolicy/allow-all', 'no-allow-all-policy', 'fail', 'spec.ingress[0]'],
+      ['legacy', 'Pod/debug', 'allow-list-policy', 'fail', 'metadata.labels'],
+      ['legacy', 'Pod/debug', 'dedicated-service-account', 'fail', 'spec.serviceAccountName'],
+      ['legacy', 'Pod/debug', 'namespace-default-deny', 'fail', 'metadata.namespace'],
+    ]);
+  });
+
+  it('records passes for compliant resources', () => {
+    const passes = brief(scan.results.filter((result) => result.result === 'pass'));
+    expect(passes).toEqual(
+      expect.arrayContaining([
+        ['-', 'Namespace/shop', 'namespace-default-deny', 'pass', ''],
+        ['shop', 'Deployment/web', 'dedicated-service-account', 'pass', ''],
+        ['shop', 'Deployment/web', 'allow-list-policy', 'pass', ''],
+        ['shop', 'Deployment/web', 'namespace-default-deny', 'pass', ''],
+        ['shop', 'NetworkPolicy/web-from-front', 'no-allow-all-policy', 'pass', ''],
+      ]),
+    );
+    expect(passes.some(([, , , result]) => result === 'fail')).toBe(false);
+  });
+
+  it.each([
+    ['a pod a ReplicaSet controls', 'Pod/old-5d8f-abcde'],
+    ['a ReplicaSet a Deployment controls', 'ReplicaSet/old-5d8f'],
+    ['a workload in an exempt namespace', 'Deployment/coredns'],
+    ['an exempt namespace', 'Namespace/kube-system'],
+  ])('does not judge %s', (_name, resource) => {
+    expect(scan.results.filter((r) => `${r.resource.kind}/${r.resource.name}` === resource)).toEqual([]);
+  });
+
+  it('counts what it scanned', () => {
+    expect(scan.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+  });
+
+  it('reports progress up to the total', () => {
+    const calls: [number, number][] = [];
+    scanClusterView(createClusterView([], { istioRootNamespace: 'istio-system' }), DEFAULT_CONFIG, (d, t) =>
+      calls.push([d, t]),
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('buildPolicyReports', () => {
+  it('builds one PolicyReport per namespace and a ClusterPolicyReport for Namespace findings', () => {
+    const reports = buildPolicyReports(scan, 1_700_000_000);
+    expect(reports.map((r) => [r.kind, r.metadata?.namespace, r.metadata?.name])).toEqual([
+      ['PolicyReport', 'legacy', 'ztgate-audit'],
+      ['PolicyReport', 'shop', 'ztgate-audit'],
+      ['ClusterPolicyReport', undefined, 'ztgate-audit'],
+    ]);
+    const cluster = reports[2]!;
+    expect(cluster['summary']).toEqual({ pass: 1, fail: 1, warn: 0, error: 0, skip: 0 });
+    expect((cluster['results'] as unknown[])[0]).toEqual({
+      policy: 'ztgate',
+      rule: 'namespace-default-deny',
+      result: 'fail',
+      message: 'namespace legacy has no policy denying all ingress and egress by default',
+      source: 'ztgate',
+      category: 'zero-trust',
+      severity: 'high',
+      scored: true,
+      timestamp: { seconds: 1_700_000_000, nanos: 0 },
+      resources: [{ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' }],
+    });
+  });
+
+  it('counts results per namespace and carries the field path and uid', () => {
+    const shop = buildPolicyReports(scan, 1)[1]!;
+    const results = shop['results'] as { result: string; resources: unknown[]; rule: string }[];
+    const summary = shop['summary'] as { pass: number; fail: number };
+    expect(summary.pass + summary.fail).toBe(results.length);
+    expect(results.find((r) => r.rule === 'dedicated-service-account')?.resources).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop', uid: 'web-uid' },
+    ]);
+    const legacy = buildPolicyReports(scan, 1)[0]!;
+    const fail = (legacy['results'] as { result: string; properties?: unknown }[]).find(
+      (r) => r.result === 'fail',
+    );
+    expect(fail?.properties).toEqual({ path: expect.any(String) });
+  });
+
+  it('emits an empty ClusterPolicyReport when nothing was scanned, so an applied one gets cleared', () => {
+    const empty = scanClusterView(
+      createClusterView([], { istioRootNamespace: 'istio-system' }),
+      DEFAULT_CONFIG,
+    );
+    expect(buildPolicyReports(empty, 5)).toEqual([
+      {
+        apiVersion: 'wgpolicyk8s.io/v1alpha2',
+        kind: 'ClusterPolicyReport',
+        metadata: { name: 'ztgate-audit', labels: { 'app.kubernetes.io/managed-by': 'ztgate' } },
+        summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 },
+        results: [],
+      },
+    ]);
+  });
+});
+
+describe('formatAuditText', () => {
+  it('prints a table of findings and a summary line', () => {
+    const lines = formatAuditText(scan).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAMESPACE\s+RESOURCE\s+RULE\s+PATH\s+MESSAGE$/);
+    expect(
+      lines.some((line) =>
+        /^legacy\s+Pod\/debug\s+dedicated-service-account\s+spec\.serviceAccountName\s+/.test(line),
+      ),
+    ).toBe(true);
+    expect(lines.at(-1)).toBe(
+      `scanned 3 namespaces, 4 workloads, 3 policies: ${scan.findings.length} findings`,
+    );
+  });
+
+  it('prints only the summary when clean', () => {
+    const clean = scanClusterView(
+      createClusterView([], { istioRootNamespace: 'istio-system' }),
+      DEFAULT_CONFIG,
+    );
+    expect(formatAuditText(clean)).toBe('scanned 0 namespaces, 0 workloads, 0 policies: 0 findings\n');
+  });
+});
