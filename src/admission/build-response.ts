@@ -22,16 +22,25 @@ export function toReview(response: AdmissionResponse): AdmissionReviewResponse {
 
 /** One line per violation, `[rule] path: message`. */
 export function formatViolationLine(violation: Violation): string {
-  const line = `[${violation.rule}] ${violation.path === '' ? '(object)' : violation.path}: ${violation.message}`;
-  return line.replace(/\s*\n\s*/g, ' ');
+  // The engine's wire form (formatViolation), flattened: kubectl shows one line per violation.
+  return `[${violation.rule}] ${violation.path}: ${violation.message}`.replace(/\s*\n\s*/g, ' ');
 }
 
-/** The denial message kubectl shows: the violation lines, then each distinct fix. */
+/** The denial message kubectl shows: the violation lines, then each distinct fix, indented. */
 export function formatDenialMessage(violations: readonly Violation[]): string {
   const lines = violations.map(formatViolationLine);
-  const fixes = [...new Set(violations.map((violation) => violation.fix.trim()).filter((fix) => fix !== ''))];
-  if (fixes.length === 0) return lines.join('\n');
-  return [...lines, '', 'How to fix:', ...fixes.map((fix) => `- ${fix}`)].join('\n');
+  const seen = new Set<string>();
+  for (const violation of violations) {
+    const fix = violation.fix.trim();
+    if (fix === '' || seen.has(fix)) continue;
+    seen.add(fix);
+    lines.push(
+      '',
+      `fix for [${violation.rule}] ${violation.path}:`,
+      ...fix.split('\n').map((line) => (line === '' ? '' : `  ${line}`)),
+    );
+  }
+  return lines.join('\n');
 }
 
 function clip(text: string): string {

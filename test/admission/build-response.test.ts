@@ -34,15 +34,30 @@ describe('formatDenialMessage', () => {
       '[dedicated-service-account] spec.template.spec.serviceAccountName: runs as the shared "default" ServiceAccount',
       '[allow-list-policy] spec.template.metadata.labels: no allow-list policy selects these pods',
       '',
-      'How to fix:',
-      '- Create a ServiceAccount "web" and set serviceAccountName: web',
-      '- Add a NetworkPolicy selecting app=web',
+      'fix for [dedicated-service-account] spec.template.spec.serviceAccountName:',
+      '  Create a ServiceAccount "web" and set serviceAccountName: web',
+      '',
+      'fix for [allow-list-policy] spec.template.metadata.labels:',
+      '  Add a NetworkPolicy selecting app=web',
     ]);
   });
 
-  it('keeps a violation on one line and names an empty path', () => {
+  it('indents multi-line fixes and drops repeated ones', () => {
+    const yamlFix = { ...sa, fix: 'Create it:\n\nkind: ServiceAccount\n' };
+    expect(formatDenialMessage([yamlFix, { ...yamlFix, path: 'other' }]).split('\n')).toEqual([
+      '[dedicated-service-account] spec.template.spec.serviceAccountName: runs as the shared "default" ServiceAccount',
+      '[dedicated-service-account] other: runs as the shared "default" ServiceAccount',
+      '',
+      'fix for [dedicated-service-account] spec.template.spec.serviceAccountName:',
+      '  Create it:',
+      '',
+      '  kind: ServiceAccount',
+    ]);
+  });
+
+  it('keeps a violation on one line', () => {
     expect(formatDenialMessage([{ ...sa, path: '', message: 'two\nlines', fix: '' }])).toBe(
-      '[dedicated-service-account] (object): two lines',
+      '[dedicated-service-account] : two lines',
     );
   });
 });

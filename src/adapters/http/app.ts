@@ -1,0 +1,105 @@
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ZtgateConfig } from '../../policy/config.js';
+import { evaluate } from '../../policy/engine.js';
+import { buildSidecarPatch } from '../../policy/sidecar/index.js';
+import type { ViewSource } from '../view-source.js';
+import { handleMutate, handleValidate, type AdmissionDeps } from './admission-handlers.js';
+import { registerBodyHandling } from './body-handling.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { createMetrics } from './metrics.js';
+import { REVIEW_RESPONSE_SCHEMA } from './review-schema.js';
+import { loadTlsPair, type TlsFiles, type TlsPair } from './tls-pair.js';
+import { startTlsReloader, type TlsReloader } from './tls-reloader.js';
+
+/** The Fastify instance ztgate serves: HTTP/2 over TLS with HTTP/1.1 fallback. */
+export type AdmissionServer = FastifyInstance<
+  Http2SecureServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  FastifyBaseLogger
+>;
+
+/** The kube-apiserver caps admission bodies at 3 MiB (the largest object it stores plus headroom). */
+export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
+const reloaders = new WeakMap<AdmissionServer, TlsReloader>();
+
+/** The certificate watcher of an app (tests and `serve` use it to force a check). */
+export function tlsReloaderOf(app: AdmissionServer): TlsReloader | undefined {
+  return reloaders.get(app);
+}
+
+/** Options of the admission server. */
+export interface BuildAppOptions {
+  readonly viewSource: ViewSource;
+  readonly config: ZtgateConfig;
+  readonly tls: TlsFiles;
+  readonly logger: Logger;
+  /** Certificate poll interval (ms); fs events usually win. */
+  readonly tlsPollIntervalMs?: number;
+  /** Test seams: replace the engine or the patch builder. */
+  readonly evaluate?: AdmissionDeps['evaluate'];
+  readonly buildPatch?: AdmissionDeps['buildPatch'];
+}
+
+function secureContextOptions(pair: TlsPair): { key: string; cert: string; minVersion: 'TLSv1.2' } {
+  return { key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' };
+}
+
+/**
+ * Builds the webhook server: POST /validate and /mutate, GET /healthz, /readyz and /metrics, and
+ * a watcher that swaps in a renewed certificate without dropping connections. Not yet listening.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<AdmissionServer> {
+  const initial = await loadTlsPair(options.tls);
+  const app = fastify({
+    http2: true,
+    // allowHTTP1: curl and older clients; the kube-apiserver negotiates h2 through ALPN.
+    https: { allowHTTP1: true, ...secureContextOptions(initial) },
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // The decision log is the request log; one line per admission, not three.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  }) as unknown as AdmissionServer;
+
+  const metrics = createMetrics();
+  metrics.setCertificateExpiry(initial.notAfterMs);
+  const deps: AdmissionDeps = {
+    viewSource: options.viewSource,
+    config: options.config,
+    logger: options.logger,
+    metrics,
+    evaluate: options.evaluate ?? evaluate,
+    buildPatch: options.buildPatch ?? buildSidecarPatch,
+  };
+
+  registerBodyHandling(app, metrics);
+  const schema = { response: { 200: REVIEW_RESPONSE_SCHEMA } };
+  app.post('/validate', { schema }, (request) => handleValidate(deps, request.body));
+  app.post('/mutate', { schema }, (request) => handleMutate(deps, request.body));
+  registerHealthRoutes(app, options.viewSource, metrics);
+
+  const reloader = startTlsReloader({
+    files: options.tls,
+    initial,
+    pollIntervalMs: options.tlsPollIntervalMs,
+    apply(pair) {
+      // New handshakes get the new pair; established connections keep theirs.
+      app.server.setSecureContext(secureContextOptions(pair));
+      metrics.setCertificateExpiry(pair.notAfterMs);
+      options.logger.info(
+        { fingerprint: pair.fingerprint, notAfter: new Date(pair.notAfterMs).toISOString() },
+        'serving certificate reloaded',
+      );
+    },
+    onError(error) {
+      options.logger.error({ err: error }, 'serving certificate not reloaded; keeping the current one');
+    },
+  });
+  reloaders.set(app, reloader);
+  app.addHook('onClose', async () => reloader.close());
+  return app;
+}

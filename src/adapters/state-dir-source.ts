@@ -1,0 +1,41 @@
+import { createClusterView } from '../policy/cluster-view.js';
+import type { ZtgateConfig } from '../policy/config.js';
+import { deepFreeze } from '../policy/config.js';
+import type { ClusterView } from '../policy/types.js';
+import { loadStateDir } from './state-dir/index.js';
+import type { ViewSource } from './view-source.js';
+
+/** Options of a state-folder view source. */
+export interface StateDirSourceOptions {
+  readonly dir: string;
+  readonly config: ZtgateConfig;
+}
+
+/**
+ * A ViewSource over a folder of manifests, loaded once at start (the embedded demo, `serve
+ * --state`). The folder stands for the whole cluster, so its ServiceAccount inventory is complete:
+ * a ServiceAccount that is not in it does not exist. No `confirm`: a folder cannot lag.
+ */
+export function createStateDirSource(options: StateDirSourceOptions): ViewSource {
+  let view: ClusterView | undefined;
+  let failure: string | undefined;
+  return {
+    current: () => view,
+    isReady: () => view !== undefined,
+    notReadyReason: () => failure ?? `state folder ${options.dir} not loaded yet`,
+    async start() {
+      try {
+        const objects = deepFreeze(await loadStateDir(options.dir));
+        view = createClusterView(objects, {
+          istioRootNamespace: options.config.istioRootNamespace,
+          serviceAccountsComplete: true,
+          revision: 1,
+        });
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+        throw error;
+      }
+    },
+    async close() {},
+  };
+}
