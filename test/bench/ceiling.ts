@@ -1,0 +1,130 @@
+/**
+ * The ceiling: the best this stack does on this machine. A bare Fastify HTTPS server with the
+ * TLS settings ztgate uses (HTTP/2 with HTTP/1.1 through ALPN, TLS 1.2 minimum, the same
+ * certificate and body limit) that parses the same bodies and answers a canned AdmissionReview.
+ * Run as its own process: `node --import tsx test/bench/ceiling.ts --port P --tls-cert F --tls-key F`.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+
+/** A typical sidecar patch (container, init container, volumes, annotation), base64 as on the wire. */
+const CANNED_PATCH = Buffer.from(
+  JSON.stringify([
+    {
+      op: 'add',
+      path: '/spec/initContainers',
+      value: [
+        {
+          name: 'ztgate-init',
+          image: 'ghcr.io/ztgate/proxy-init:0.1.0',
+          args: ['--inbound', '15006', '--outbound', '15001', '--uid', '1337'],
+          securityContext: {
+            capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+            runAsUser: 0,
+            runAsNonRoot: false,
+          },
+        },
+      ],
+    },
+    {
+      op: 'add',
+      path: '/spec/containers/-',
+      value: {
+        name: 'ztgate-proxy',
+        image: 'ghcr.io/ztgate/proxy:0.1.0',
+        ports: [{ containerPort: 15006 }, { containerPort: 15021, name: 'ztgate-health' }],
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+        securityContext: {
+          runAsUser: 1337,
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: [
+          { name: 'ztgate-token', mountPath: '/var/run/secrets/ztgate/token', readOnly: true },
+          { name: 'ztgate-trust-bundle', mountPath: '/var/run/secrets/ztgate/ca', readOnly: true },
+        ],
+      },
+    },
+    {
+      op: 'add',
+      path: '/spec/volumes/-',
+      value: {
+        name: 'ztgate-token',
+        projected: {
+          sources: [
+            { serviceAccountToken: { audience: 'ztgate-mtls', expirationSeconds: 3600, path: 'token' } },
+          ],
+        },
+      },
+    },
+    {
+      op: 'add',
+      path: '/spec/volumes/-',
+      value: { name: 'ztgate-trust-bundle', configMap: { name: 'ztgate-trust-bundle' } },
+    },
+    { op: 'add', path: '/metadata/annotations/ztgate.dev~1injected', value: 'true' },
+  ]),
+).toString('base64');
+
+interface ReviewBody {
+  readonly request?: { readonly uid?: string };
+}
+
+/** The canned answer echoing the request's uid, or undefined when the body is no AdmissionReview. */
+function answer(body: ReviewBody | undefined, withPatch: boolean): object | undefined {
+  const uid = body?.request?.uid;
+  if (typeof uid !== 'string') return undefined;
+  const response = withPatch
+    ? { uid, allowed: true, patchType: 'JSONPatch', patch: CANNED_PATCH }
+    : { uid, allowed: true };
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+  });
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if (certFile === undefined || keyFile === undefined)
+    throw new Error('--tls-cert and --tls-key are required');
+  const app = Fastify({
+    http2: true,
+    https: {
+      allowHTTP1: true,
+      minVersion: 'TLSv1.2',
+      cert: readFileSync(certFile),
+      key: readFileSync(keyFile),
+    },
+    bodyLimit: 3 * 1024 * 1024,
+    logger: false,
+  });
+  for (const [path, withPatch] of [
+    ['/mutate', true],
+    ['/validate', false],
+  ] as const) {
+    app.post<{ Body: ReviewBody }>(path, async (request, reply) => {
+      const payload = answer(request.body, withPatch);
+      return payload ?? reply.code(400).send({ message: 'not an AdmissionReview v1 with a request' });
+    });
+  }
+  app.get('/healthz', async () => 'ok');
+  app.get('/readyz', async () => 'ok');
+  process.once('SIGTERM', () => {
+    void app.close().then(() => process.exit(0));
+  });
+  await app.listen({ port: Number(values.port), host: values.host });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ceiling: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

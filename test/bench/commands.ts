@@ -1,0 +1,65 @@
+/** The command lines of the servers under test, and which ztgate build to run. */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ServerSource } from './options.js';
+
+/** TLS files both servers use. */
+export interface TlsArgs {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** `auto` picks dist when dist/cli/main.js is newer than every file in src/, else src. */
+export async function resolveServerSource(source: ServerSource): Promise<'dist' | 'src'> {
+  if (source !== 'auto') return source;
+  const built = await stat('dist/cli/main.js').then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  return built > 0 && built >= (await newestMtime('src')) ? 'dist' : 'src';
+}
+
+/** Node arguments for `ztgate serve --state DIR` on `{port}`. */
+export function ztgateArgs(source: 'dist' | 'src', stateDir: string, tls: TlsArgs): string[] {
+  const entry = source === 'dist' ? ['bin/ztgate.js'] : ['--import', 'tsx', 'test/bench/ztgate-src.ts'];
+  return [
+    ...entry,
+    'serve',
+    '--state',
+    stateDir,
+    '--port',
+    '{port}',
+    '--host',
+    '127.0.0.1',
+    '--tls-cert',
+    tls.certFile,
+    '--tls-key',
+    tls.keyFile,
+  ];
+}
+
+/** Node arguments for the ceiling server on `{port}`. */
+export function ceilingArgs(tls: TlsArgs): string[] {
+  return [
+    '--import',
+    'tsx',
+    'test/bench/ceiling.ts',
+    '--port',
+    '{port}',
+    '--host',
+    '127.0.0.1',
+    '--tls-cert',
+    tls.certFile,
+    '--tls-key',
+    tls.keyFile,
+  ];
+}

@@ -1,0 +1,161 @@
+/**
+ * From per-round session figures to the report: medians across rounds, per-round ratios of
+ * ztgate to the ceiling run next to it (their median is what the targets judge), and every
+ * problem seen. Alternating the servers and comparing neighbours keeps machine noise out.
+ */
+import type { LoadResult } from './driver-protocol.js';
+import { ROUTES, type Route, type SessionFigures } from './session.js';
+import { median, medianSummary, type LatencySummary } from './stats.js';
+
+/** One round: ztgate at 1× (absent when it could not start), the ceiling, ztgate on the large view. */
+export interface RoundFigures {
+  readonly ztgate: SessionFigures | undefined;
+  readonly ceiling: SessionFigures;
+  readonly big: SessionFigures | undefined;
+}
+
+/** Median figures of one load ("sequential", "500", …, "max") on one route. */
+export interface LoadFigures extends LatencySummary {
+  readonly load: string;
+  readonly throughput: number;
+}
+
+/** Median figures of one server across rounds. */
+export interface ServerFigures {
+  readonly readyMs: number;
+  readonly rssMiB: number;
+  readonly peakMiB: number;
+  /** Per route, the loads in the order they ran. */
+  readonly routes: Readonly<Record<Route, readonly LoadFigures[]>>;
+}
+
+/** A target of the issue and how this run did. */
+export interface TargetResult {
+  readonly name: string;
+  readonly target: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly pass: boolean;
+}
+
+/** The loads of a route in the order they ran: sequential, each rate, max. */
+function loadsOf(session: SessionFigures, route: Route): [string, LoadResult][] {
+  const figures = session.routes[route];
+  const loads: [string, LoadResult][] = [['sequential', figures.sequential]];
+  for (const [rate, result] of Object.entries(figures.rates).sort(([a], [b]) => Number(a) - Number(b))) {
+    loads.push([rate, result]);
+  }
+  if (figures.max !== undefined) loads.push(['max', figures.max]);
+  return loads;
+}
+
+function loadOf(session: SessionFigures, route: Route, load: string): LoadResult | undefined {
+  return loadsOf(session, route).find(([name]) => name === load)?.[1];
+}
+
+/** Field-wise medians of one server's sessions. */
+export function medianFigures(sessions: readonly SessionFigures[]): ServerFigures | undefined {
+  const first = sessions[0];
+  if (first === undefined) return undefined;
+  const routes = {} as Record<Route, LoadFigures[]>;
+  for (const route of ROUTES) {
+    routes[route] = loadsOf(first, route).map(([load]) => {
+      const results = sessions
+        .map((s) => loadOf(s, route, load))
+        .filter((r): r is LoadResult => r !== undefined);
+      return {
+        load,
+        ...medianSummary(results.map((r) => r.latency)),
+        throughput: median(results.map((r) => r.throughput)),
+      };
+    });
+  }
+  return {
+    readyMs: median(sessions.map((s) => s.readyMs)),
+    rssMiB: median(sessions.map((s) => s.memory.rssMiB)),
+    peakMiB: median(sessions.map((s) => s.memory.peakMiB)),
+    routes,
+  };
+}
+
+/** Median over rounds of f(round), skipping rounds where f has no value. */
+function medianOver(rounds: readonly RoundFigures[], f: (round: RoundFigures) => number | undefined): number {
+  return median(rounds.map(f).filter((v): v is number => v !== undefined));
+}
+
+/** The issue's targets, judged on per-round comparisons. */
+export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const route of ROUTES) {
+    const ratio = medianOver(rounds, (r) => {
+      const z = r.ztgate?.routes[route].max?.throughput;
+      const c = r.ceiling.routes[route].max?.throughput;
+      return z === undefined || c === undefined ? undefined : z / c;
+    });
+    results.push({
+      name: `throughput ratio /${route} (ztgate / ceiling)`,
+      target: '≥ 0.8',
+      value: ratio,
+      unit: '',
+      pass: ratio >= 0.8,
+    });
+  }
+  for (const route of ROUTES) {
+    const delta = medianOver(rounds, (r) =>
+      r.ztgate === undefined
+        ? undefined
+        : r.ztgate.routes[route].sequential.latency.p99 - r.ceiling.routes[route].sequential.latency.p99,
+    );
+    results.push({
+      name: `sequential p99 /${route}, ztgate − ceiling`,
+      target: '≤ 0.5 ms',
+      value: delta,
+      unit: 'ms',
+      pass: delta <= 0.5,
+    });
+  }
+  for (const route of ROUTES) {
+    const ratio = medianOver(rounds, (r) =>
+      r.ztgate === undefined || r.big === undefined
+        ? undefined
+        : r.big.routes[route].sequential.latency.p50 / r.ztgate.routes[route].sequential.latency.p50,
+    );
+    results.push({
+      name: `sequential p50 /${route}, 10× view / 1× view`,
+      target: '≤ 1.2',
+      value: ratio,
+      unit: '',
+      pass: ratio <= 1.2,
+    });
+  }
+  const rss = medianOver(rounds, (r) => r.ztgate?.memory.rssMiB);
+  results.push({
+    name: 'ztgate RSS after load, 1× view',
+    target: '≤ 300 MiB',
+    value: rss,
+    unit: 'MiB',
+    pass: rss <= 300,
+  });
+  return results;
+}
+
+/** One line for every load that saw errors, non-200s, wrong answers or denials. */
+export function collectProblems(rounds: readonly RoundFigures[]): string[] {
+  const lines: string[] = [];
+  rounds.forEach((round, index) => {
+    for (const session of [round.ztgate, round.ceiling, round.big]) {
+      if (session === undefined) continue;
+      for (const route of ROUTES) {
+        for (const [load, result] of loadsOf(session, route)) {
+          const p = result.problems;
+          if (p.errors + p.non200 + p.wrong + p.denied === 0) continue;
+          const counts = `errors ${p.errors}, non-200 ${p.non200}, wrong ${p.wrong}, denied ${p.denied}`;
+          lines.push(
+            `round ${index + 1} ${session.label} /${route} ${load}: ${counts} — ${result.firstProblem ?? ''}`,
+          );
+        }
+      }
+    }
+  });
+  return lines;
+}

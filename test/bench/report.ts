@@ -1,0 +1,86 @@
+/** The printed table and the JSON document of a bench run: the same figures in both. */
+import type { ServerFigures, TargetResult } from './figures.js';
+import type { ClusterCounts } from './generate.js';
+import { ROUTES } from './session.js';
+
+/** Everything a run reports; `--json FILE` writes exactly this. */
+export interface BenchReport {
+  readonly meta: {
+    readonly date: string;
+    readonly node: string;
+    readonly cpus: number;
+    readonly quick: boolean;
+    readonly rounds: number;
+    readonly durationMs: number;
+    readonly sequentialMs: number;
+    readonly connections: number;
+    readonly server: string;
+    readonly client: string;
+    readonly view: ClusterCounts;
+    readonly bigView: ClusterCounts;
+  };
+  readonly ztgate: ServerFigures | undefined;
+  readonly ceiling: ServerFigures;
+  readonly big: ServerFigures | undefined;
+  readonly targets: readonly TargetResult[];
+  readonly problems: readonly string[];
+}
+
+function num(value: number | undefined, digits = 2): string {
+  return value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 8) : c.padStart(widths[i] ?? 8))).join('  ');
+}
+
+function serverRows(label: string, figures: ServerFigures | undefined, widths: readonly number[]): string[] {
+  if (figures === undefined) return [row([label, '(not measured)'], widths)];
+  const lines: string[] = [];
+  for (const route of ROUTES) {
+    for (const f of figures.routes[route]) {
+      const name = f.load === 'sequential' ? '1 conn seq' : f.load === 'max' ? 'max' : `${f.load}/s`;
+      lines.push(
+        row(
+          [label, `/${route}`, name, num(f.throughput, 0), num(f.p50), num(f.p90), num(f.p99), num(f.max)],
+          widths,
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+function viewLine(name: string, c: ClusterCounts): string {
+  return `${name}: ${c.namespaces} namespaces, ${c.serviceAccounts} ServiceAccounts, ${c.deployments} Deployments, ${c.policies} policies + ${c.defaultDenyPolicies} default-deny`;
+}
+
+/** Renders the report as the text table `npm run bench` prints. */
+export function formatReport(report: BenchReport): string {
+  const m = report.meta;
+  const widths = [10, 10, 11, 8, 7, 7, 7, 8];
+  const lines = [
+    `ztgate bench — ${m.date}, Node ${m.node}, ${m.cpus} CPUs, ${m.quick ? 'quick' : 'full'} run`,
+    `${m.rounds} round(s) alternating ztgate / ceiling / ztgate 10×; medians across rounds; ${m.client}`,
+    viewLine('1× view', m.view),
+    viewLine('10× view', m.bigView),
+    `ztgate from ${m.server}; latency from each request's scheduled start (ms)`,
+    '',
+    row(['server', 'route', 'load', 'req/s', 'p50', 'p90', 'p99', 'max'], widths),
+    ...serverRows('ztgate', report.ztgate, widths),
+    ...serverRows('ceiling', report.ceiling, widths),
+    ...serverRows('ztgate 10×', report.big, widths),
+    '',
+    `start → ready: ztgate ${num(report.ztgate?.readyMs, 0)} ms (10× view ${num(report.big?.readyMs, 0)} ms), ceiling ${num(report.ceiling.readyMs, 0)} ms`,
+    `RSS after load: ztgate ${num(report.ztgate?.rssMiB, 1)} MiB (peak ${num(report.ztgate?.peakMiB, 1)}), 10× view ${num(report.big?.rssMiB, 1)} MiB, ceiling ${num(report.ceiling.rssMiB, 1)} MiB`,
+    '',
+    'targets (missed targets do not fail the run unless --strict):',
+    ...report.targets.map(
+      (t) =>
+        `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${num(t.value)}${t.unit === '' ? '' : ` ${t.unit}`} (target ${t.target})`,
+    ),
+  ];
+  if (report.problems.length > 0)
+    lines.push('', 'problems (these fail the run):', ...report.problems.map((p) => `  ${p}`));
+  return `${lines.join('\n')}\n`;
+}
