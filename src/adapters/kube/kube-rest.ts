@@ -92,6 +92,13 @@ async function send(
   });
 }
 
+/** client-node's Watch reports a non-200 answer as an Error with statusCode; make it a KubeApiError. */
+function asApiError(error: unknown): unknown {
+  if (error === null || error === undefined) return null;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  return typeof statusCode === 'number' ? new KubeApiError(statusCode, (error as Error).message) : error;
+}
+
 /** Builds the REST client for the current context of a kubeconfig. */
 export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
   const server = (): string => {
@@ -122,7 +129,7 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
           if (!aborted) onEvent({ type, object });
         },
         (error: unknown) => {
-          if (!aborted) onDone(error ?? null);
+          if (!aborted) onDone(asApiError(error));
         },
       );
       return {
