@@ -155,7 +155,7 @@ export function extendClusterView(
     topDown(base.layers, (layer) => layer.workloadsByKey.get(refKey(ref)));
   const layer = buildLayer(
     objects,
-    { istioRootNamespace: merged.istioRootNamespace, policies: options.policies },
+    { istioRootNamespace: merged.istioRootNamespace, policies: options.policies, keyed: true },
     lookup,
   );
   return composeView([...base.layers, layer], merged);

@@ -8,8 +8,7 @@ import type {
   ServiceAccountInfo,
   WorkloadRef,
 } from './types.js';
-import { readWorkload, toWorkloadRef } from './workload.js';
-import type { Workload } from './types.js';
+import { readWorkloadIdentity } from './workload.js';
 
 /**
  * One layer of a cluster view: the objects of one snapshot (or of one change on top of it),
@@ -34,6 +33,11 @@ export interface ViewLayer {
 /** Options a layer is built with. */
 export interface LayerOptions {
   readonly istioRootNamespace: string;
+  /**
+   * Whether to record identity keys, which only matter when this layer sits above another (to
+   * replace its objects); a base layer skips them, which saves a string per object.
+   */
+  readonly keyed?: boolean;
   readonly policies?: readonly NormalizedPolicy[] | undefined;
 }
 
@@ -83,23 +87,24 @@ function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>
  * this layer's workloads first, then `lookupBelow` (lower layers, already resolved).
  */
 function resolveOwners(
-  workloads: ReadonlyMap<string, Workload>,
+  workloads: ReadonlyMap<string, WorkloadRef>,
   lookupBelow: (ref: ObjectRef) => WorkloadRef | undefined,
 ): Map<string, ObjectRef> {
   const resolved = new Map<string, ObjectRef>();
-  const resolve = (workload: Workload, depth: number): ObjectRef => {
-    const key = refKey(workload);
+  const resolve = (key: string, workload: WorkloadRef, depth: number): ObjectRef => {
     const known = resolved.get(key);
     if (known !== undefined) return known;
     let owner = workload.owner;
-    const parent = workloads.get(refKey(owner));
+    if (owner.kind === workload.kind && owner.name === workload.name) return owner;
+    const parentKey = refKey(owner);
+    const parent = workloads.get(parentKey);
     // Depth bounds ownership cycles, which a hand-written manifest can contain.
-    if (parent !== undefined && parent !== workload && depth < 8) owner = resolve(parent, depth + 1);
+    if (parent !== undefined && depth < 8) owner = resolve(parentKey, parent, depth + 1);
     else if (parent === undefined) owner = lookupBelow(owner)?.owner ?? owner;
     resolved.set(key, owner);
     return owner;
   };
-  for (const workload of workloads.values()) resolve(workload, 0);
+  for (const [key, workload] of workloads) resolve(key, workload, 0);
   return resolved;
 }
 
@@ -121,37 +126,39 @@ export function buildLayer(
   const serviceAccounts = new Map<string, Map<string, ServiceAccountInfo>>();
   const policies = { byNs: new Map<string, NormalizedPolicy[]>(), cluster: [] as NormalizedPolicy[] };
   const policyKeys = new Set<string>();
-  const rawWorkloads = new Map<string, Workload>();
+  const rawWorkloads = new Map<string, WorkloadRef>();
   const objectKeys = new Set<string>();
   const all: KubeObject[] = [];
   const normalizeOptions = { istioRootNamespace: options.istioRootNamespace };
+  const keyed = options.keyed === true;
   for (const policy of options.policies ?? []) {
     addPolicy(policies, policy);
-    policyKeys.add(policyKey(policy));
+    if (keyed) policyKeys.add(policyKey(policy));
     all.push(policy.source);
   }
   for (const object of objects) {
     all.push(object);
-    objectKeys.add(objectKey(object));
+    if (keyed) objectKeys.add(objectKey(object));
     if (isCoreKind(object, 'Namespace')) addNamespace(namespaces, object);
     else if (isCoreKind(object, 'ServiceAccount')) addServiceAccount(serviceAccounts, object);
     else if (isPolicyObject(object)) {
       const policy = normalizePolicy(object, normalizeOptions);
       if (policy === undefined) continue;
       addPolicy(policies, policy);
-      policyKeys.add(policyKey(policy));
+      if (keyed) policyKeys.add(policyKey(policy));
     } else {
-      const workload = readWorkload(object)?.workload;
+      const workload = readWorkloadIdentity(object);
       if (workload !== undefined) rawWorkloads.set(refKey(workload), workload);
     }
   }
-  for (const policy of options.policies ?? []) objectKeys.add(objectKey(policy.source));
+  if (keyed) for (const policy of options.policies ?? []) objectKeys.add(objectKey(policy.source));
   const owners = resolveOwners(rawWorkloads, lookupBelow);
   const workloadsByNamespace = new Map<string, WorkloadRef[]>();
   const workloadsByKey = new Map<string, WorkloadRef>();
   const usersByServiceAccount = new Map<string, WorkloadRef[]>();
   for (const [key, workload] of rawWorkloads) {
-    const ref = Object.freeze(toWorkloadRef(workload, owners.get(key)));
+    const owner = owners.get(key) ?? workload.owner;
+    const ref = Object.freeze(owner === workload.owner ? workload : { ...workload, owner });
     workloadsByKey.set(key, ref);
     push(workloadsByNamespace, ref.namespace, ref);
     // A pod without serviceAccountName runs as `default`; sharing `default` is reported by another check.

@@ -156,6 +156,23 @@ describe('extendClusterView: the -f objects are one change', () => {
     expect(view.objects().length).toBe(1);
   });
 
+  it('replaces a policy of the same identity', () => {
+    const base = viewOf([], [policy({ name: 'p', matchLabels: { app: 'old' } })]);
+    const view = extendClusterView(base, [], {
+      policies: [policy({ name: 'p', matchLabels: { app: 'new' } })],
+    });
+    expect(view.policiesFor('shop').length).toBe(1);
+    expect(view.allPolicies().length).toBe(1);
+    const target = {
+      namespace: 'shop',
+      namespaceLabels: {},
+      podLabels: { app: 'new' },
+      serviceAccountName: undefined,
+      serviceAccountLabels: undefined,
+    };
+    expect(view.policiesFor('shop')[0]?.selects(target)).toBe(true);
+  });
+
   it('resolves owners of added workloads through the base', () => {
     const base = viewOf([
       controller('ReplicaSet', 'apps/v1', 'web-1', { sa: 'web', owner: { kind: 'Deployment', name: 'web' } }),

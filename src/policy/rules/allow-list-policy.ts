@@ -6,15 +6,19 @@ import { selectTargetFor } from '../workload.js';
 import type { Rule } from './rule.js';
 
 const RULE = 'allow-list-policy';
+const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
 
 /**
  * Policies in force in the workload's namespace written for this workload: allow-lists that
  * apply to ingress and select its pod labels with a selector narrower than "every pod"
  * (a namespace default deny or a blanket policy is not an allow-list for anyone).
  */
-export function findAllowListPolicies(workload: Workload, view: ClusterView): NormalizedPolicy[] {
+export function findAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
+  // Rules 2 and 3 both ask within one decision; selector evaluation is the costly part.
+  const cached = memo.get(workload);
+  if (cached?.view === view) return cached.policies;
   const target = selectTargetFor(workload, view);
-  return view
+  const policies = view
     .policiesFor(workload.namespace)
     .filter(
       (policy) =>
@@ -24,6 +28,8 @@ export function findAllowListPolicies(workload: Workload, view: ClusterView): No
         !policy.selectsEveryPod &&
         policy.selects(target),
     );
+  memo.set(workload, { view, policies });
+  return policies;
 }
 
 /** Where a violation about the pods' allow-list points: the pod template's labels. */
