@@ -55,12 +55,13 @@ function addDocument(value: unknown, source: ObjectSource, out: ParsedObjects): 
 /** Parses multi-document YAML (JSON is accepted too); empty documents are skipped. */
 export function parseYaml(text: string, file: string): ParsedObjects {
   const out: ParsedObjects = { objects: [], sources: [] };
-  const documents = parseAllDocuments(text, { prettyErrors: false });
+  const documents = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(documents) ? documents : [];
   list.forEach((document, index) => {
     const source = { file, document: index + 1 };
     const error = document.errors[0];
-    if (error !== undefined) throw new InputError(source, `invalid YAML: ${error.message}`);
+    if (error !== undefined)
+      throw new InputError(source, `invalid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`);
     // maxAliasCount bounds alias expansion ("billion laughs") in untrusted input.
     const value: unknown = document.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;

@@ -65,11 +65,18 @@ export function allowListManifest(workload: Workload, name: string, podLabels: L
 }
 
 /** The fix for a workload no allow-list selects: the NetworkPolicy to write (and labels to add, if none). */
-export function buildAllowListFix(workload: Workload, name: string): string {
+export function buildAllowListFix(
+  workload: Workload,
+  name: string,
+  replacing: readonly string[] = [],
+): string {
   const hasLabels = isRecord(workload.podLabels) && Object.keys(workload.podLabels).length > 0;
   const podLabels = hasLabels ? workload.podLabels : { app: name };
-  const prose = hasLabels
-    ? 'Create a NetworkPolicy that lists who may call this workload; fill in the callers:'
-    : `Label the pod template (app: ${name}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
+  const prose =
+    replacing.length > 0
+      ? `Replace the allow-all rules of ${replacing.join(', ')} with the callers by name, for example:`
+      : hasLabels
+        ? 'Create a NetworkPolicy that lists who may call this workload; fill in the callers:'
+        : `Label the pod template (app: ${name}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
   return renderFix(prose, [allowListManifest(workload, name, podLabels)]);
 }

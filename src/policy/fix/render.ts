@@ -7,7 +7,8 @@ export interface FixManifest {
   readonly comments?: readonly { readonly path: readonly (string | number)[]; readonly text: string }[];
 }
 
-function asComment(text: string): string {
+/** Comment text as the yaml package wants it (it adds the `#`). */
+function nodeComment(text: string): string {
   return text
     .split('\n')
     .map((line) => ` ${line}`)
@@ -19,14 +20,18 @@ function asComment(text: string): string {
  * so the whole fix can be saved to a file and applied once the placeholders are filled in.
  */
 export function renderFix(prose: string, manifests: readonly FixManifest[]): string {
-  const documents = manifests.map((manifest, index) => {
+  const documents = manifests.map((manifest) => {
     const document = new Document(manifest.value);
-    if (index === 0) document.commentBefore = asComment(prose);
     for (const comment of manifest.comments ?? []) {
       const node: unknown = document.getIn(comment.path, true);
-      if (isNode(node)) node.commentBefore = asComment(comment.text);
+      if (isNode(node)) node.commentBefore = nodeComment(comment.text);
     }
     return document.toString({ lineWidth: 0 });
   });
-  return documents.join('---\n').trimEnd();
+  // Plain comment lines: a document-level comment would be followed by a blank line.
+  const header = prose
+    .split('\n')
+    .map((line) => `# ${line}\n`)
+    .join('');
+  return `${header}${documents.join('---\n')}`.trimEnd();
 }

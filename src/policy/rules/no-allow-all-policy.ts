@@ -32,7 +32,7 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
       path: podLabelsPath(workload),
       message: `the only policies that allow-list these pods admit every source: ${names}`,
       value: allowLists.map((policy) => policy.name),
-      fix: buildAllowListFix(workload, resolveOwner(view, workload).name),
+      fix: buildAllowListFix(workload, resolveOwner(view, workload).name, allowLists.map(describePolicy)),
     },
   ];
 }

@@ -54,5 +54,8 @@ describe('no-allow-all-policy on workloads', () => {
     expect(noAllowAllWorkload.check(context)[0]?.message).toBe(
       'the only policies that allow-list these pods admit every source: NetworkPolicy shop/a',
     );
+    expect(noAllowAllWorkload.check(context)[0]?.fix.split('\n')[0]).toBe(
+      '# Replace the allow-all rules of NetworkPolicy shop/a with the callers by name, for example:',
+    );
   });
 });
