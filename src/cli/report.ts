@@ -1,10 +1,44 @@
-import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Option, type Command } from 'commander';
+import { buildDecisionReport } from '../admission/decision-report.js';
+import { formatDecisionReport } from '../admission/report-text.js';
 import { UsageError } from './usage-error.js';
 
-// PLACEHOLDER — replaced by the issue that builds `ztgate report`.
-/** Registers `ztgate report`. */
+/** Options of `ztgate report`. */
+export interface ReportOptions {
+  readonly output: 'text' | 'json';
+}
+
+// readline handles files and stdin alike, CRLF included.
+async function* readLines(file: string): AsyncGenerator<string> {
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) yield line;
+}
+
+async function collect(file: string): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const line of readLines(file)) lines.push(line);
+  } catch (error) {
+    throw new UsageError(`report: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return lines;
+}
+
+/** Registers `ztgate report`: who was refused what, when, from a decision log. */
 export function registerReportCommand(program: Command): void {
-  program.command('report').action(() => {
-    throw new UsageError('report: not built yet');
-  });
+  program
+    .command('report')
+    .description('Summarize a ztgate decision log: denials by namespace, rule and user, and the time range')
+    .argument('[file]', 'decision log (JSON lines), or - for stdin', '-')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, options: ReportOptions) => {
+      const report = buildDecisionReport(await collect(file));
+      process.stdout.write(
+        options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatDecisionReport(report),
+      );
+      process.exitCode = 0;
+    });
 }

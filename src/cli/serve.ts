@@ -1,10 +1,114 @@
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { createLogger } from '../adapters/audit/logger.js';
+import { loadConfig } from '../adapters/config/load-config.js';
+import { buildApp, type AdmissionServer } from '../adapters/http/app.js';
+import {
+  DEMO_STATE_DIR,
+  ensureDemoCertificates,
+  startViewRuntime,
+  type ViewRuntime,
+} from './serve-runtime.js';
 import { UsageError } from './usage-error.js';
 
-// PLACEHOLDER — replaced by the issue that builds `ztgate serve`.
-/** Registers `ztgate serve`. */
-export function registerServeCommand(program: Command): void {
-  program.command('serve').action(() => {
-    throw new UsageError('serve: not built yet');
+/** Options of `ztgate serve`. */
+export interface ServeOptions {
+  readonly port: string;
+  readonly host?: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly config?: string;
+  readonly state?: string;
+  readonly kubeconfig?: string;
+  readonly demo?: boolean;
+  readonly logLevel: string;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`serve: --port must be 0-65535, got ${text}`);
+  return port;
+}
+
+/** Closes in order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, stop watches, exit 0. */
+function onShutdown(app: AdmissionServer, runtime: ViewRuntime, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      void app
+        .close()
+        .then(() => runtime.stop())
+        .catch((error: unknown) => logger.error({ err: error }, 'error while shutting down'))
+        .finally(() => {
+          process.exitCode = 0;
+          resolve();
+        });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  if (options.state !== undefined && options.kubeconfig !== undefined) {
+    throw new UsageError('serve: use either --state or --kubeconfig, not both');
+  }
+  if (options.demo === true && (options.state !== undefined || options.kubeconfig !== undefined)) {
+    throw new UsageError(
+      'serve: --demo serves manifests/demo; it cannot be combined with --state or --kubeconfig',
+    );
+  }
+  const port = parsePort(options.port);
+  // A bad config stops start-up with a message naming the key (ConfigError → exit 2 below).
+  const config = await loadConfig(options.config);
+  const logger = createLogger({ level: options.logLevel });
+  const tls =
+    options.demo === true
+      ? await ensureDemoCertificates('certs', logger)
+      : { certFile: options.tlsCert, keyFile: options.tlsKey };
+  const host = options.host ?? (options.demo === true ? '127.0.0.1' : '0.0.0.0');
+  const runtime = await startViewRuntime(
+    { state: options.demo === true ? DEMO_STATE_DIR : options.state, kubeconfig: options.kubeconfig },
+    config,
+    logger,
+  );
+  const app = await buildApp({ viewSource: runtime.viewSource, config, tls, logger });
+  const stopped = onShutdown(app, runtime, logger);
+  const address = await app.listen({ host, port });
+  logger.info({ address, mode: config.mode }, 'ztgate serving');
+  if (options.demo === true) {
+    logger.info(
+      {
+        try: `curl --cacert certs/ca.crt -H 'Content-Type: application/json' --data @test/fixtures/admission/storefront-deployment-review.json ${address}/validate`,
+      },
+      'demo ready',
+    );
+  }
+  await stopped;
+}
+
+/** Registers `ztgate serve`: the admission webhook over HTTPS (HTTP/2 and HTTP/1.1). */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the admission webhook (POST /validate, /mutate; GET /healthz, /readyz, /metrics)')
+    .option('--port <port>', 'HTTPS port', '8443')
+    .option('--host <address>', 'address to listen on (default 0.0.0.0; 127.0.0.1 with --demo)')
+    .option('--tls-cert <file>', 'serving certificate (PEM), reloaded when it changes', 'certs/tls.crt')
+    .option('--tls-key <file>', 'serving private key (PEM), reloaded when it changes', 'certs/tls.key')
+    .option('--config <file>', 'ztgate config file (YAML), validated at start-up')
+    .option('--state <dir>', 'serve a folder of manifests as the cluster view')
+    .option('--kubeconfig <file>', 'watch the cluster of this kubeconfig (default: in-cluster configuration)')
+    .option('--demo', 'generate certs/ if absent and serve manifests/demo/ on https://127.0.0.1:8443')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (options: ServeOptions) => {
+      try {
+        await serve(options);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        // Start-up failures (bad config, unreadable certificate, unreachable cluster) exit 2 with the reason.
+        throw new UsageError(`serve: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
 }

@@ -1,5 +1,5 @@
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ZtgateConfig } from '../../policy/config.js';
 import { evaluate } from '../../policy/engine.js';
@@ -60,7 +60,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     https: { allowHTTP1: true, ...secureContextOptions(initial) },
     loggerInstance: options.logger as FastifyBaseLogger,
     // The decision log is the request log; one line per admission, not three.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
   }) as unknown as AdmissionServer;

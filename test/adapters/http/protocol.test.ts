@@ -349,8 +349,8 @@ describe('GET /metrics', () => {
     ).toBe(true);
     const expiry = lines.find((line) => line.startsWith('ztgate_tls_certificate_expiry_seconds '));
     const seconds = Number(expiry?.split(' ')[1]);
-    expect(seconds).toBeGreaterThan(29 * 86_400);
-    expect(seconds).toBeLessThanOrEqual(30 * 86_400);
+    expect(seconds).toBeGreaterThan(89 * 86_400);
+    expect(seconds).toBeLessThanOrEqual(90 * 86_400);
   });
 });
 

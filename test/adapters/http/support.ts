@@ -27,7 +27,7 @@ export async function makeCerts(): Promise<TestCerts> {
     out: dir,
     service: 'ztgate',
     namespace: 'ztgate-system',
-    days: 30,
+    days: 90,
     ips: ['127.0.0.1'],
     dnsNames: ['localhost'],
   });

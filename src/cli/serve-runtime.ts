@@ -1,0 +1,82 @@
+import { access } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { writeCertificates } from '../adapters/certs/write-certs.js';
+import { createKubeViewSource, loadKubeConfig, startDefaultDenyReconciler } from '../adapters/kube/index.js';
+import { createStateDirSource } from '../adapters/state-dir-source.js';
+import type { ViewSource } from '../adapters/view-source.js';
+import type { ZtgateConfig } from '../policy/config.js';
+
+/** Where the demo state ships: manifests/demo beside src/ or dist/ (so it works installed too). */
+export const DEMO_STATE_DIR = fileURLToPath(new URL('../../manifests/demo/', import.meta.url));
+
+/** The running view source plus whatever else cluster mode starts. */
+export interface ViewRuntime {
+  readonly viewSource: ViewSource;
+  stop(): Promise<void>;
+}
+
+/** Options that pick where the view comes from. */
+export interface ViewChoice {
+  readonly state?: string;
+  readonly kubeconfig?: string;
+}
+
+/** Starts the view source: a state folder, or the Kubernetes watch cache plus the default-deny reconciler. */
+export async function startViewRuntime(
+  choice: ViewChoice,
+  config: ZtgateConfig,
+  logger: Logger,
+): Promise<ViewRuntime> {
+  if (choice.state !== undefined) {
+    const viewSource = createStateDirSource({ dir: choice.state, config });
+    await viewSource.start();
+    logger.info({ state: choice.state }, 'cluster view loaded from a state folder');
+    return { viewSource, stop: () => viewSource.close() };
+  }
+  const kubeConfig = loadKubeConfig(
+    choice.kubeconfig === undefined ? { inCluster: true } : { kubeconfig: choice.kubeconfig },
+  );
+  const viewSource = createKubeViewSource({ kubeConfig, config, logger });
+  // Not awaited to sync: /readyz stays 503 and /validate denies until the first sync.
+  await viewSource.start();
+  const identity = process.env['POD_NAME'] ?? hostname();
+  const reconciler = startDefaultDenyReconciler({ kubeConfig, config, logger, identity });
+  logger.info({ cluster: kubeConfig.getCurrentCluster()?.server, identity }, 'watching the cluster');
+  return {
+    viewSource,
+    async stop() {
+      await reconciler.stop();
+      await viewSource.close();
+    },
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** For `serve --demo`: generates certs/ for 127.0.0.1 and localhost unless a pair is already there. */
+export async function ensureDemoCertificates(
+  dir: string,
+  logger: Logger,
+): Promise<{ certFile: string; keyFile: string }> {
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  if ((await exists(certFile)) && (await exists(keyFile))) return { certFile, keyFile };
+  const result = await writeCertificates({
+    out: dir,
+    service: 'ztgate',
+    namespace: 'ztgate-system',
+    days: 365,
+    ips: ['127.0.0.1'],
+    dnsNames: ['localhost'],
+  });
+  logger.info({ dir, caFile: result.files.caCert }, 'generated demo certificates');
+  return { certFile, keyFile };
+}
