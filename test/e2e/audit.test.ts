@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createKubeRest, loadKubeConfig, type KubeRest } from '../../src/adapters/kube/index.js';
+import { main } from '../../src/cli/main.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { waitFor } from './support/processes.js';
+
+interface Finding {
+  readonly rule: string;
+  readonly resource: { readonly kind: string; readonly namespace?: string; readonly name: string };
+}
+
+async function audit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(['node', 'ztgate', 'audit', ...args]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+const reportCrd = (kind: string, plural: string, scope: string) => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `${plural}.wgpolicyk8s.io` },
+  spec: {
+    group: 'wgpolicyk8s.io',
+    scope,
+    names: { plural, singular: kind.toLowerCase(), kind },
+    versions: [
+      {
+        name: 'v1alpha2',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
+  },
+});
+
+describe('ztgate audit against a real API server', () => {
+  let cp: ControlPlane;
+  let rest: KubeRest;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    rest = createKubeRest(loadKubeConfig({ kubeconfig: cp.adminKubeconfig }));
+    for (const name of ['open', 'closed'])
+      await rest.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } });
+    await rest.request('POST', '/apis/networking.k8s.io/v1/namespaces/closed/networkpolicies', {
+      body: { metadata: { name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+    });
+    await rest.request('POST', '/apis/networking.k8s.io/v1/namespaces/open/networkpolicies', {
+      body: {
+        metadata: { name: 'everyone' },
+        spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+      },
+    });
+    await rest.request('POST', '/apis/apps/v1/namespaces/open/deployments', {
+      body: {
+        metadata: { name: 'legacy' },
+        spec: {
+          selector: { matchLabels: { app: 'legacy' } },
+          template: {
+            metadata: { labels: { app: 'legacy' } },
+            spec: { containers: [{ name: 'app', image: 'legacy:1' }] },
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('finds the namespace without default deny, the refused Deployment (not its pods) and the allow-all policy', async () => {
+    const result = await audit('--kubeconfig', cp.adminKubeconfig, '--output', 'json');
+    expect(result.code).toBe(1);
+    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    const about = (namespace: string | undefined, name: string) =>
+      findings
+        .filter((f) => f.resource.namespace === namespace && f.resource.name === name)
+        .map((f) => `${f.resource.kind}:${f.rule}`);
+    expect(about(undefined, 'open')).toEqual(['Namespace:namespace-default-deny']);
+    expect(about(undefined, 'closed')).toEqual([]);
+    expect(about('open', 'legacy')).toEqual(
+      expect.arrayContaining(['Deployment:dedicated-service-account', 'Deployment:namespace-default-deny']),
+    );
+    expect(about('open', 'everyone')).toEqual(['NetworkPolicy:no-allow-all-policy']);
+    expect(findings.some((f) => f.resource.kind === 'ReplicaSet' || f.resource.kind === 'Pod')).toBe(false);
+  });
+
+  it('says clearly that --apply needs the PolicyReport CRDs, and exits 2', async () => {
+    const result = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'does not serve PolicyReport and ClusterPolicyReport (wgpolicyk8s.io/v1alpha2)',
+    );
+  });
+
+  it('writes PolicyReports and the ClusterPolicyReport with --apply, and replaces them on a re-run', async () => {
+    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: reportCrd('PolicyReport', 'policyreports', 'Namespaced'),
+    });
+    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: reportCrd('ClusterPolicyReport', 'clusterpolicyreports', 'Cluster'),
+    });
+    await waitFor(
+      async () => {
+        const list = await rest.request<{ resources: { name: string }[] }>(
+          'GET',
+          '/apis/wgpolicyk8s.io/v1alpha2',
+        );
+        return list.resources.length >= 2;
+      },
+      15_000,
+      () => 'report CRDs not served',
+    );
+    const first = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/reports applied \(\d+ created, 0 replaced\)/);
+    const report = await rest.request<{
+      summary: { fail: number };
+      results: { rule: string; result: string }[];
+    }>('GET', '/apis/wgpolicyk8s.io/v1alpha2/namespaces/open/policyreports/ztgate-audit');
+    expect(report.summary.fail).toBeGreaterThan(0);
+    expect(report.results.some((r) => r.rule === 'no-allow-all-policy' && r.result === 'fail')).toBe(true);
+    const cluster = await rest.request<{ results: { resources: { name: string }[]; result: string }[] }>(
+      'GET',
+      '/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/ztgate-audit',
+    );
+    expect(cluster.results.find((r) => r.resources[0]?.name === 'open')?.result).toBe('fail');
+    const second = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
+    expect(second.stderr).toMatch(/reports applied \(0 created, \d+ replaced\)/);
+  });
+});
