@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDecisionReport } from '../../../src/admission/decision-report.js';
 import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
 import {
@@ -111,5 +112,18 @@ describe('the decision log', () => {
     const line = server.logLines().find((entry) => entry['msg'] === 'careless');
     expect(line).toMatchObject({ object: '[redacted]', request: { object: '[redacted]' } });
     expect(server.rawLog()).not.toContain(SECRET_VALUE);
+  });
+
+  it('is what ztgate report reads', () => {
+    const report = buildDecisionReport(server.rawLog().split('\n'));
+    expect(report.decisions).toBe(decisions().length);
+    expect(report.byNamespace).toContainEqual({ key: 'ztgate-demo', count: report.denied });
+    expect(report.byRule.map((row) => row.key)).toEqual(
+      expect.arrayContaining(['dedicated-service-account', 'allow-list-policy']),
+    );
+    expect(report.denials.find((denial) => denial.name === 'storefront')).toMatchObject({
+      user: 'alice@example.com',
+      dryRun: true,
+    });
   });
 });

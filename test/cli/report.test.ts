@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const LOG = fileURLToPath(new URL('../fixtures/admission/decision-log.jsonl', import.meta.url));
+
+async function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const code = await main(['node', 'ztgate', 'report', ...args]);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('ztgate report on a recorded log', () => {
+  it('prints denials by namespace, rule and user with the time range', async () => {
+    const { code, stdout } = await run([LOG]);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.slice(0, 2)).toEqual([
+      'ztgate decision report: from 2026-01-01T10:00:01.000Z to 2026-01-01T10:10:00.000Z',
+      'decisions: 6 (allowed 1, warned 1, denied 4)',
+    ]);
+    expect(lines.slice(lines.indexOf('Denials by user:'), lines.indexOf('Denials by user:') + 4)).toEqual([
+      'Denials by user:',
+      '  2  alice',
+      '  1  bob',
+      '  1  carol',
+    ]);
+  });
+
+  it('prints JSON with --output json', async () => {
+    const { code, stdout } = await run([LOG, '--output', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.byNamespace).toEqual([
+      { key: 'payments', count: 2 },
+      { key: 'shop', count: 2 },
+    ]);
+    expect(report.denials).toHaveLength(4);
+  });
+
+  it.each([
+    ['a missing file', ['/nonexistent/decisions.log'], 2, 'report: cannot read /nonexistent/decisions.log'],
+    ['a bad output format', [LOG, '--output', 'yaml'], 2, ''],
+  ])('exits %s', async (_name, args, code, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(message);
+  });
+});
