@@ -42,6 +42,8 @@ export interface LoadResult {
   readonly problems: Problems;
   /** The first problem seen, for the log. */
   readonly firstProblem?: string;
+  /** CPU the server process spent during the run (set by the runner from /proc, not by the driver). */
+  readonly serverCpuMs?: number;
 }
 
 /** The body file's shape: AdmissionReview JSON texts with the uid each response must echo. */

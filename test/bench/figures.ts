@@ -18,6 +18,8 @@ export interface RoundFigures {
 export interface LoadFigures extends LatencySummary {
   readonly load: string;
   readonly throughput: number;
+  /** Server CPU per completed request, µs: a cost figure that machine noise moves far less than latency. */
+  readonly cpuUsPerRequest: number;
 }
 
 /** Median figures of one server across rounds. */
@@ -67,6 +69,7 @@ export function medianFigures(sessions: readonly SessionFigures[]): ServerFigure
         load,
         ...medianSummary(results.map((r) => r.latency)),
         throughput: median(results.map((r) => r.throughput)),
+        cpuUsPerRequest: median(results.map(cpuPerRequest)),
       };
     });
   }
@@ -76,6 +79,12 @@ export function medianFigures(sessions: readonly SessionFigures[]): ServerFigure
     peakMiB: median(sessions.map((s) => s.memory.peakMiB)),
     routes,
   };
+}
+
+function cpuPerRequest(result: LoadResult): number {
+  return result.serverCpuMs === undefined || result.completed === 0
+    ? Number.NaN
+    : (result.serverCpuMs * 1000) / result.completed;
 }
 
 /** Median over rounds of f(round), skipping rounds where f has no value. */
@@ -137,6 +146,23 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
     pass: rss <= 300,
   });
   return results;
+}
+
+/**
+ * Per route, the median over rounds of ceiling CPU per request ÷ ztgate CPU per request at max
+ * load: the throughput ratio a CPU-bound server would reach, and far steadier than req/s on a
+ * shared machine, since another tenant's load slows both servers' clocks but not their CPU use.
+ */
+export function cpuCostRatios(rounds: readonly RoundFigures[]): Record<Route, number> {
+  const out = {} as Record<Route, number>;
+  for (const route of ROUTES) {
+    out[route] = medianOver(rounds, (r) => {
+      const z = r.ztgate?.routes[route].max;
+      const c = r.ceiling.routes[route].max;
+      return z === undefined || c === undefined ? undefined : cpuPerRequest(c) / cpuPerRequest(z);
+    });
+  }
+  return out;
 }
 
 /** One line for every load that saw errors, non-200s, wrong answers or denials. */

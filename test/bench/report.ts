@@ -23,6 +23,8 @@ export interface BenchReport {
   readonly ceiling: ServerFigures;
   readonly big: ServerFigures | undefined;
   readonly targets: readonly TargetResult[];
+  /** Ceiling CPU/request ÷ ztgate CPU/request at max load, per route (see figures.ts). */
+  readonly cpuCostRatio: Readonly<Record<string, number>>;
   readonly problems: readonly string[];
 }
 
@@ -42,7 +44,17 @@ function serverRows(label: string, figures: ServerFigures | undefined, widths: r
       const name = f.load === 'sequential' ? '1 conn seq' : f.load === 'max' ? 'max' : `${f.load}/s`;
       lines.push(
         row(
-          [label, `/${route}`, name, num(f.throughput, 0), num(f.p50), num(f.p90), num(f.p99), num(f.max)],
+          [
+            label,
+            `/${route}`,
+            name,
+            num(f.throughput, 0),
+            num(f.p50),
+            num(f.p90),
+            num(f.p99),
+            num(f.max),
+            num(f.cpuUsPerRequest, 0),
+          ],
           widths,
         ),
       );
@@ -58,7 +70,7 @@ function viewLine(name: string, c: ClusterCounts): string {
 /** Renders the report as the text table `npm run bench` prints. */
 export function formatReport(report: BenchReport): string {
   const m = report.meta;
-  const widths = [10, 10, 11, 8, 7, 7, 7, 8];
+  const widths = [10, 10, 11, 8, 7, 7, 7, 8, 11];
   const lines = [
     `ztgate bench — ${m.date}, Node ${m.node}, ${m.cpus} CPUs, ${m.quick ? 'quick' : 'full'} run`,
     `${m.rounds} round(s) alternating ztgate / ceiling / ztgate 10×; medians across rounds; ${m.client}`,
@@ -66,13 +78,18 @@ export function formatReport(report: BenchReport): string {
     viewLine('10× view', m.bigView),
     `ztgate from ${m.server}; latency from each request's scheduled start (ms)`,
     '',
-    row(['server', 'route', 'load', 'req/s', 'p50', 'p90', 'p99', 'max'], widths),
+    row(['server', 'route', 'load', 'req/s', 'p50', 'p90', 'p99', 'max', 'cpu µs/req'], widths),
     ...serverRows('ztgate', report.ztgate, widths),
     ...serverRows('ceiling', report.ceiling, widths),
     ...serverRows('ztgate 10×', report.big, widths),
     '',
     `start → ready: ztgate ${num(report.ztgate?.readyMs, 0)} ms (10× view ${num(report.big?.readyMs, 0)} ms), ceiling ${num(report.ceiling.readyMs, 0)} ms`,
     `RSS after load: ztgate ${num(report.ztgate?.rssMiB, 1)} MiB (peak ${num(report.ztgate?.peakMiB, 1)}), 10× view ${num(report.big?.rssMiB, 1)} MiB, ceiling ${num(report.ceiling.rssMiB, 1)} MiB`,
+    `CPU cost at max load, ceiling ÷ ztgate per request: ${Object.entries(report.cpuCostRatio)
+      .map(([route, ratio]) => `/${route} ${num(ratio)}`)
+      .join(
+        ', ',
+      )} (the throughput ratio a CPU-bound server reaches; steadier than req/s on a shared machine)`,
     '',
     'targets (missed targets do not fail the run unless --strict):',
     ...report.targets.map(

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ensureBenchCerts } from './bench-certs.js';
 import { ceilingArgs, resolveServerSource, ztgateArgs } from './commands.js';
 import { startDriver } from './driver-client.js';
-import { collectProblems, judgeTargets, medianFigures, type RoundFigures } from './figures.js';
+import { collectProblems, cpuCostRatios, judgeTargets, medianFigures, type RoundFigures } from './figures.js';
 import { generateReviews } from './gen-reviews.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { mutateThroughZtgate, writeBodyFile } from './prepare.js';
@@ -144,6 +144,7 @@ async function bench(options: BenchOptions): Promise<number> {
     ceiling,
     big: medianFigures(rounds.flatMap((r) => (r.big === undefined ? [] : [r.big]))),
     targets: judgeTargets(rounds),
+    cpuCostRatio: cpuCostRatios(rounds),
     problems: [...problems, ...collectProblems(rounds)],
   };
   process.stdout.write(formatReport(report));

@@ -32,6 +32,8 @@ export interface RunningServer {
   readonly pid: number;
   readonly readyMs: number;
   memory(): Promise<MemoryFigures>;
+  /** CPU time (user + system) the process has used so far, ms. */
+  cpuMs(): Promise<number>;
   /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -86,6 +88,15 @@ async function waitReady(
   }
 }
 
+/** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream build. */
+const TICKS_PER_SECOND = 100;
+
+async function readCpuMs(pid: number): Promise<number> {
+  // Fields after the parenthesized command name; utime and stime are the 12th and 13th of them.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
 async function readMemory(pid: number): Promise<MemoryFigures> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number =>
@@ -112,7 +123,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   try {
     const readyMs = await waitReady(child, port, spec, started);
     const pid = child.pid ?? 0;
-    return { port, pid, readyMs, memory: () => readMemory(pid), stop };
+    return { port, pid, readyMs, memory: () => readMemory(pid), cpuMs: () => readCpuMs(pid), stop };
   } catch (error) {
     await stop();
     throw error;

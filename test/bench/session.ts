@@ -53,13 +53,14 @@ export async function runSession(
   const server = await startServer(spec);
   try {
     await beforeMeasure?.(server.port);
-    const drive = (
+    const drive = async (
       route: Route,
       mode: LoadMode,
       durationMs: number,
       maxSockets: number,
-    ): Promise<LoadResult> =>
-      driver.run({
+    ): Promise<LoadResult> => {
+      const cpuBefore = await server.cpuMs();
+      const result = await driver.run({
         port: server.port,
         path: `/${route}`,
         bodiesFile: plan.bodyFiles[route],
@@ -68,6 +69,8 @@ export async function runSession(
         durationMs,
         maxSockets,
       });
+      return { ...result, serverCpuMs: (await server.cpuMs()) - cpuBefore };
+    };
     // Warm-up lets V8 optimize the hot paths; its figures are discarded.
     for (const route of ROUTES) await drive(route, { kind: 'closed', concurrency: 8 }, plan.warmupMs, 8);
     const routes = {} as Record<Route, RouteFigures>;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadResult } from './driver-protocol.js';
+import { collectProblems, cpuCostRatios, judgeTargets, type RoundFigures } from './figures.js';
+import type { SessionFigures } from './session.js';
+import { median, quantile, summarize } from './stats.js';
+
+describe('quantile and median', () => {
+  const hundred = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+  it.each([
+    { q: 0.5, expected: 50 },
+    { q: 0.9, expected: 90 },
+    { q: 0.99, expected: 99 },
+    { q: 1, expected: 100 },
+    { q: 0, expected: 1 },
+  ])('nearest-rank quantile $q of 1..100 is $expected', ({ q, expected }) => {
+    expect(quantile(hundred, q)).toEqual(expected);
+  });
+
+  it.each([
+    { values: [3, 1, 2], expected: 2 },
+    { values: [4, 1, 3, 2], expected: 2.5 },
+    { values: [Number.NaN, 5, 7], expected: 6 },
+  ])('median of $values is $expected', ({ values, expected }) => {
+    expect(median(values)).toEqual(expected);
+  });
+
+  it('summarizes samples and gives NaN for none', () => {
+    expect(summarize([4, 1, 3, 2])).toEqual({ count: 4, p50: 2, p90: 4, p99: 4, max: 4, mean: 2.5 });
+    expect(summarize([]).p50).toBeNaN();
+  });
+});
+
+function load(throughput: number, p50: number, p99: number, extra: Partial<LoadResult> = {}): LoadResult {
+  return {
+    id: 1,
+    sent: 1000,
+    completed: 1000,
+    elapsedMs: 1000,
+    throughput,
+    latency: { count: 1000, p50, p90: p99, p99, max: p99, mean: p50 },
+    problems: { errors: 0, non200: 0, wrong: 0, denied: 0 },
+    serverCpuMs: (1000 * (1000 / throughput)) / 1000,
+    ...extra,
+  };
+}
+
+function session(label: string, tput: number, p50: number, p99: number, rssMiB: number): SessionFigures {
+  const route = {
+    sequential: load(tput / 4, p50, p99),
+    rates: { 500: load(500, p50, p99) },
+    max: load(tput, p50, p99),
+  };
+  return {
+    label,
+    readyMs: 100,
+    memory: { rssMiB, peakMiB: rssMiB },
+    routes: { mutate: route, validate: route },
+  };
+}
+
+describe('judgeTargets', () => {
+  const round = (z: number, c: number, big: number): RoundFigures => ({
+    ztgate: session('ztgate', z, 0.4, 0.9, 200),
+    ceiling: session('ceiling', c, 0.3, 0.6, 100),
+    big: session('ztgate 10×', z, big, 1, 400),
+  });
+
+  it('judges each target on the median of per-round comparisons', () => {
+    const results = judgeTargets([round(900, 1000, 0.44), round(700, 1000, 0.6), round(850, 1000, 0.46)]);
+    expect(results.map((t) => [t.name, Number(t.value.toFixed(3)), t.pass])).toEqual([
+      ['throughput ratio /mutate (ztgate / ceiling)', 0.85, true],
+      ['throughput ratio /validate (ztgate / ceiling)', 0.85, true],
+      ['sequential p99 /mutate, ztgate − ceiling', 0.3, true],
+      ['sequential p99 /validate, ztgate − ceiling', 0.3, true],
+      ['sequential p50 /mutate, 10× view / 1× view', 1.15, true],
+      ['sequential p50 /validate, 10× view / 1× view', 1.15, true],
+      ['ztgate RSS after load, 1× view', 200, true],
+    ]);
+  });
+
+  it('fails every ztgate target when ztgate never ran', () => {
+    const results = judgeTargets([
+      { ztgate: undefined, ceiling: session('ceiling', 1000, 0.3, 0.6, 100), big: undefined },
+    ]);
+    expect(results.filter((t) => t.pass)).toEqual([]);
+  });
+
+  it('derives the CPU cost ratio from server CPU per request at max load', () => {
+    expect(cpuCostRatios([round(500, 1000, 0.4)])).toEqual({ mutate: 0.5, validate: 0.5 });
+  });
+});
+
+describe('collectProblems', () => {
+  it('lists each load that saw a problem, with its first message', () => {
+    const bad = session('ztgate', 1000, 0.3, 0.6, 100);
+    const broken: SessionFigures = {
+      ...bad,
+      routes: {
+        ...bad.routes,
+        validate: {
+          ...bad.routes.validate,
+          max: load(1000, 1, 1, {
+            problems: { errors: 0, non200: 2, wrong: 0, denied: 1 },
+            firstProblem: 'non200: HTTP 500',
+          }),
+        },
+      },
+    };
+    expect(
+      collectProblems([{ ztgate: broken, ceiling: session('ceiling', 1, 1, 1, 1), big: undefined }]),
+    ).toEqual(['round 1 ztgate /validate max: errors 0, non-200 2, wrong 0, denied 1 — non200: HTTP 500']);
+  });
+});
