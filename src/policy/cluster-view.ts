@@ -65,6 +65,7 @@ const workloadShadowed = (layer: ViewLayer, ref: WorkloadRef): boolean =>
 
 function composeView(layers: readonly ViewLayer[], options: ClusterViewOptions): ClusterView {
   const complete = options.serviceAccountsComplete === true;
+  const policiesByNamespace = new Map<string, readonly NormalizedPolicy[]>();
   const view: ClusterView = {
     revision: options.revision ?? 0,
     namespace: (name: string): NamespaceInfo | undefined =>
@@ -84,12 +85,21 @@ function composeView(layers: readonly ViewLayer[], options: ClusterViewOptions):
         (layer) => layer.usersByServiceAccount.get(`${namespace}/${serviceAccountName}`),
         workloadShadowed,
       ),
-    policiesFor: (namespace: string): readonly NormalizedPolicy[] =>
-      mergeLists(
-        layers,
-        (layer) => concat(layer.policiesByNamespace.get(namespace), layer.clusterPolicies),
-        policyShadowed,
-      ),
+    policiesFor: (namespace: string): readonly NormalizedPolicy[] => {
+      // The view never changes, so each merged list is built once; namespaces without policies of
+      // their own share one entry (keyed "", never a namespace name), which bounds the cache.
+      const key = layers.some((layer) => layer.policiesByNamespace.has(namespace)) ? namespace : '';
+      let policies = policiesByNamespace.get(key);
+      if (policies === undefined) {
+        policies = mergeLists(
+          layers,
+          (layer) => concat(layer.policiesByNamespace.get(namespace), layer.clusterPolicies),
+          policyShadowed,
+        );
+        policiesByNamespace.set(key, policies);
+      }
+      return policies;
+    },
     allPolicies: (): readonly NormalizedPolicy[] =>
       mergeLists(
         layers,
@@ -119,7 +129,7 @@ function composeView(layers: readonly ViewLayer[], options: ClusterViewOptions):
 
 function concat<T>(first: readonly T[] | undefined, second: readonly T[]): readonly T[] {
   if (first === undefined) return second;
-  return second.length === 0 ? first : [...first, ...second];
+  return second.length === 0 ? first : Object.freeze([...first, ...second]);
 }
 
 /** Builds a frozen, namespace-indexed view of the cluster in one pass over the objects. */

@@ -3,6 +3,7 @@ import { createClusterView, extendClusterView, resolveOwner } from '../../src/po
 import { toWorkload } from '../../src/policy/workload.js';
 import {
   controller,
+  cronJob,
   defaultDeny,
   deployment,
   namespace,
@@ -125,6 +126,18 @@ describe('ownership chains', () => {
       namespace: 'shop',
       name: 'web-5d4f8',
     });
+  });
+
+  it('resolves Pod → Job → CronJob to the CronJob', () => {
+    const job = controller('Job', 'batch/v1', 'backup-2900', {
+      sa: 'backup',
+      owner: { kind: 'CronJob', name: 'backup' },
+    });
+    const jobPod = pod('backup-2900-x', { sa: 'backup', owner: { kind: 'Job', name: 'backup-2900' } });
+    const view = viewOf([cronJob('backup', { sa: 'backup' }), job, jobPod]);
+    expect(
+      view.serviceAccountUsers('shop', 'backup').map((w) => `${w.kind}→${w.owner.kind}/${w.owner.name}`),
+    ).toEqual(['CronJob→CronJob/backup', 'Job→CronJob/backup', 'Pod→CronJob/backup']);
   });
 
   it('survives an ownership cycle', () => {
