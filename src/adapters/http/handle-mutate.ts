@@ -1,0 +1,39 @@
+import { patchResponse } from '../../admission/build-response.js';
+import type { AdmissionRequest, AdmissionReviewResponse } from '../../admission/review-types.js';
+import { isExemptNamespace } from '../../policy/config.js';
+import type { KubeObject } from '../../policy/types.js';
+import { decode, failure, finish, namespaceOf, type AdmissionDeps, type Verdict } from './handler-common.js';
+
+function isPodCreate(request: AdmissionRequest): boolean {
+  return (
+    request.operation === 'CREATE' &&
+    request.kind.group === '' &&
+    request.kind.kind === 'Pod' &&
+    request.subResource === undefined &&
+    request.object !== undefined
+  );
+}
+
+/** POST /mutate: adds the sidecar to new pods outside exempt namespaces; everything else untouched. */
+export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<AdmissionReviewResponse> {
+  const started = performance.now();
+  const request = decode(body);
+  const namespace = namespaceOf(request);
+  const untouched: Verdict = {
+    response: patchResponse(request.uid, []),
+    outcome: 'allow',
+    mode: deps.config.mode,
+    violations: [],
+  };
+  if (!isPodCreate(request) || namespace === undefined || isExemptNamespace(deps.config, namespace)) {
+    return finish(deps, 'mutate', request, started, untouched);
+  }
+  let verdict: Verdict;
+  try {
+    const patch = deps.buildPatch(request.object as KubeObject, deps.config.sidecar, { namespace });
+    verdict = { ...untouched, response: patchResponse(request.uid, patch) };
+  } catch (error) {
+    verdict = failure(deps, request, error, 'inject');
+  }
+  return finish(deps, 'mutate', request, started, verdict);
+}
