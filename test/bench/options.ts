@@ -29,13 +29,13 @@ export interface BenchOptions {
 
 /** The usage text. */
 export const USAGE = `usage: npm run bench -- [options]
-  --quick              smoke run under a minute (view 0.1×, short runs, one round)
+  --quick              smoke run under a minute (views 0.05× and 0.5×, short runs, one rate, one round)
   --json FILE          also write the figures as JSON
   --rounds N           ztgate/ceiling alternations (default 3; quick 1)
   --duration MS        each fixed-rate and max-throughput run (default 5000; quick 1200)
   --sequential MS      each one-connection run (default 5000; quick 1000)
-  --rates LIST         fixed rates in req/s (default 500,1000,2000; quick 500,1000)
-  --scale S            1× view size, 1 = 2,000 namespaces (default 1; quick 0.1)
+  --rates LIST         fixed rates in req/s (default 500,1000,2000; quick 1000)
+  --scale S            1× view size, 1 = 2,000 namespaces (default 1; quick 0.05)
   --big-factor F       the large view is F times the 1× view (default 10)
   --seed N             generator seed (default 42)
   --connections N      in-flight requests at max throughput (default 16)
@@ -82,7 +82,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     throw new Error(`--server must be dist, src or auto`);
   const format = values.format;
   if (format !== 'json' && format !== 'yaml') throw new Error(`--format must be json or yaml`);
-  const rates = (values.rates ?? (quick ? '500,1000' : '500,1000,2000'))
+  const rates = (values.rates ?? (quick ? '1000' : '500,1000,2000'))
     .split(',')
     .map((r) => positiveNumber('rates', r.trim(), 0));
   return {
@@ -92,7 +92,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     durationMs: positiveNumber('duration', values.duration, quick ? 1200 : 5000),
     sequentialMs: positiveNumber('sequential', values.sequential, quick ? 1000 : 5000),
     rates,
-    scale: positiveNumber('scale', values.scale, quick ? 0.1 : 1),
+    scale: positiveNumber('scale', values.scale, quick ? 0.05 : 1),
     bigFactor: positiveNumber('big-factor', values['big-factor'], 10),
     seed: Math.round(positiveNumber('seed', values.seed, 42)),
     connections: Math.round(positiveNumber('connections', values.connections, 16)),
