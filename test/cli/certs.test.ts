@@ -81,4 +81,27 @@ describe('ztgate certs', () => {
     expect(await main(['node', 'ztgate', 'certs', '--out', out, '--no-manifests', ...args])).toBe(2);
     expect(io.stderr()).toContain(message);
   });
+
+  it('fills manifests/ by default when it holds a kustomization', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztgate-certs-cli-'));
+    await mkdir(join(dir, 'manifests'));
+    await writeFile(join(dir, 'manifests', 'kustomization.yaml'), 'resources: [webhooks.yaml]\n');
+    await writeFile(join(dir, 'manifests', 'webhooks.yaml'), WEBHOOKS);
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+      const io = capture();
+      expect(await main(['node', 'ztgate', 'certs'])).toBe(0);
+      vi.restoreAllMocks();
+      const bundle = io.stdout().trim();
+      expect(await readFile(join(dir, 'manifests', 'webhooks.yaml'), 'utf8')).toContain(
+        `caBundle: ${bundle}`,
+      );
+      expect(await readFile(join(dir, 'certs', 'ca.crt'), 'utf8')).toBe(
+        Buffer.from(bundle, 'base64').toString(),
+      );
+    } finally {
+      process.chdir(previous);
+    }
+  });
 });
