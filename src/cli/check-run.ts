@@ -3,6 +3,7 @@ import { createClusterView, extendClusterView } from '../policy/cluster-view.js'
 import type { ZtgateConfig } from '../policy/config.js';
 import { evaluate } from '../policy/engine.js';
 import { isPolicyObject } from '../policy/policies/index.js';
+import { injectPodTemplate } from '../policy/sidecar/index.js';
 import type { KubeObject } from '../policy/types.js';
 import { objectKey } from '../policy/view-layer.js';
 import { isWorkloadObject } from '../policy/workload.js';
@@ -60,6 +61,20 @@ export function withDefaultNamespace(object: KubeObject, namespace: string): Kub
 }
 
 /**
+ * The object as the validating webhook will see it: a Pod being created has passed ztgate's own
+ * mutating webhook first, so it carries the proxy (and `mtls-sidecar` is not reported for it).
+ */
+function asAdmitted(
+  object: KubeObject,
+  operation: string,
+  config: ZtgateConfig,
+  namespace: string,
+): KubeObject {
+  if (object.kind !== 'Pod' || operation !== 'CREATE') return object;
+  return injectPodTemplate(object, config.sidecar, object.metadata?.namespace ?? namespace);
+}
+
+/**
  * Judges the -f objects as one change on top of the state: their ServiceAccounts, policies and
  * workloads join the view first, then each workload and policy is evaluated as the webhook would
  * (UPDATE when the state already holds the object, CREATE otherwise).
@@ -83,7 +98,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckReport> {
     }
     const oldObject = existing.get(objectKey(object));
     const operation = oldObject === undefined ? 'CREATE' : 'UPDATE';
-    const decision = evaluate({ operation, object, oldObject, namespace }, view, config);
+    const judged = asAdmitted(object, operation, config, namespace);
+    const decision = evaluate({ operation, object: judged, oldObject, namespace }, view, config);
     results.push({
       apiVersion: object.apiVersion ?? '',
       kind: object.kind ?? '',

@@ -137,6 +137,20 @@ describe('ztgate check --output json', () => {
     ]);
   });
 
+  it("judges Pods as ztgate's mutation leaves them: injected pods pass, hostNetwork pods are refused", async () => {
+    const { code, results } = await runJson('-f', join(FIXTURES, 'pods', 'pods.yaml'), '--state', STATE);
+    expect(code).toBe(1);
+    expect(verdicts(results)).toEqual([
+      { object: 'NetworkPolicy shop/web-debug-ingress', allowed: true, rules: [] },
+      { object: 'Pod shop/web-debug', allowed: true, rules: [] },
+      {
+        object: 'Pod shop/web-hostnet',
+        allowed: false,
+        rules: ['no-host-network spec.hostNetwork'],
+      },
+    ]);
+  });
+
   it('reads a folder and puts objects without a namespace in --namespace', async () => {
     const { results } = await runJson('-f', join(FIXTURES, 'manifests'), '--state', STATE);
     expect(results.map((r) => r.name)).toEqual([

@@ -2,6 +2,9 @@ import { allowListPolicy } from './allow-list-policy.js';
 import { dedicatedServiceAccount } from './dedicated-service-account.js';
 import { namespaceDefaultDeny } from './namespace-default-deny.js';
 import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
+import { defaultDenyProtectedRule } from './default-deny-protected.js';
+import { mtlsSidecarRule } from './mtls-sidecar.js';
+import { noHostNetworkRule } from './no-host-network.js';
 import type { Rule } from './rule.js';
 
 export type { Rule, RuleContext } from './rule.js';
@@ -9,16 +12,21 @@ export { allowListPolicy, findAllowListPolicies } from './allow-list-policy.js';
 export { dedicatedServiceAccount, findSharers } from './dedicated-service-account.js';
 export { hasDefaultDeny, namespaceDefaultDeny } from './namespace-default-deny.js';
 export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
+export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
+export { mtlsSidecarRule } from './mtls-sidecar.js';
+export { noHostNetworkRule } from './no-host-network.js';
 
 /**
  * The ordered registry the engine runs; violations come out in this order. Rule 3 has one entry
  * for admitted policies and one for workloads (a Rule judges one kind of object).
- * Later rules (no-host-network, mtls-sidecar, default-deny-protected) are appended here.
  */
 export const RULES: readonly Rule[] = Object.freeze([
   dedicatedServiceAccount,
   allowListPolicy,
   noAllowAllWorkload,
   namespaceDefaultDeny,
+  noHostNetworkRule,
+  mtlsSidecarRule,
   noAllowAllPolicy,
+  defaultDenyProtectedRule,
 ]);
