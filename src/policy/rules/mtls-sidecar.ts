@@ -25,6 +25,8 @@ export const mtlsSidecarRule: Rule = {
     const violations: Violation[] = [];
     const why =
       'ztgate could not inject it (is the mutating webhook registered for this namespace?) or something removed it';
+    const fix =
+      "Create the pod through the API server with ztgate's mutating webhook enabled, or run `ztgate inject -f <manifest>` and apply the result; do not remove or edit ztgate's containers.";
     if (!containers.includes(sidecar.containerName) && !initContainers.includes(sidecar.containerName)) {
       violations.push({
         rule: 'mtls-sidecar',
@@ -33,7 +35,7 @@ export const mtlsSidecarRule: Rule = {
         message:
           `Pod "${workload.name}" lacks the mTLS proxy container "${sidecar.containerName}": ` +
           `its connections would be neither authenticated by workload identity nor encrypted; ${why}.`,
-        fix: "Create the pod through the API server with ztgate's mutating webhook enabled, or run `ztgate inject -f <manifest>` and apply the result; do not remove ztgate's containers.",
+        fix,
       });
     }
     if (!initContainers.includes(sidecar.initContainerName)) {
@@ -44,9 +46,46 @@ export const mtlsSidecarRule: Rule = {
         message:
           `Pod "${workload.name}" lacks the traffic-redirect init container "${sidecar.initContainerName}": ` +
           `without it traffic bypasses the proxy; ${why}.`,
-        fix: "Create the pod through the API server with ztgate's mutating webhook enabled, or run `ztgate inject -f <manifest>` and apply the result; do not remove ztgate's containers.",
+        fix,
       });
+    }
+    // A container that only borrows ztgate's name is not the proxy: a pod author must not be able
+    // to skip injection by writing `name: ztgate-proxy` with an image of their choosing.
+    for (const [name, image] of [
+      [sidecar.containerName, sidecar.image],
+      [sidecar.initContainerName, sidecar.initImage],
+    ] as const) {
+      for (const found of findContainers(workload.podSpec, name)) {
+        if (found.image === image) continue;
+        violations.push({
+          rule: 'mtls-sidecar',
+          path: `${found.path}.image`,
+          value: found.image,
+          message:
+            `Pod "${workload.name}": container "${name}" runs image ${JSON.stringify(found.image ?? null)}, ` +
+            `not ztgate's configured image "${image}"; only ztgate may provide it.`,
+          fix,
+        });
+      }
     }
     return violations;
   },
 };
+
+/** Every container or init container with this name, with its field path and image. */
+function findContainers(
+  podSpec: Readonly<Record<string, unknown>>,
+  name: string,
+): { path: string; image: unknown }[] {
+  const found: { path: string; image: unknown }[] = [];
+  for (const field of ['initContainers', 'containers'] as const) {
+    const list = podSpec[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((container: unknown, index) => {
+      if (typeof container !== 'object' || container === null) return;
+      const record = container as Record<string, unknown>;
+      if (record['name'] === name) found.push({ path: `spec.${field}[${index}]`, image: record['image'] });
+    });
+  }
+  return found;
+}

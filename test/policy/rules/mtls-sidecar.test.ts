@@ -60,6 +60,8 @@ function check(subject: Workload, config: ZtgateConfig = DEFAULT_CONFIG): { rule
 }
 
 const app = { name: 'app', image: 'i' };
+const proxyImage = DEFAULT_CONFIG.sidecar.image;
+const initImage = DEFAULT_CONFIG.sidecar.initImage;
 
 describe('mtls-sidecar', () => {
   it('judges workloads on CREATE only', () => {
@@ -116,15 +118,33 @@ describe('mtls-sidecar', () => {
     ],
     [
       'a pod whose proxy was stripped',
-      { initContainers: [{ name: 'ztgate-init' }], containers: [app] },
+      { initContainers: [{ name: 'ztgate-init', image: initImage }], containers: [app] },
       DEFAULT_CONFIG,
       [{ rule: 'mtls-sidecar', path: 'spec.containers' }],
     ],
     [
       'a pod whose redirect init container was stripped',
-      { containers: [{ name: 'ztgate-proxy' }, app] },
+      { containers: [{ name: 'ztgate-proxy', image: proxyImage }, app] },
       DEFAULT_CONFIG,
       [{ rule: 'mtls-sidecar', path: 'spec.initContainers' }],
+    ],
+    [
+      'a pod that names its own container ztgate-proxy (an opt-out attempt)',
+      {
+        initContainers: [{ name: 'ztgate-init', image: initImage }],
+        containers: [app, { name: 'ztgate-proxy', image: 'busybox' }],
+      },
+      DEFAULT_CONFIG,
+      [{ rule: 'mtls-sidecar', path: 'spec.containers[1].image' }],
+    ],
+    [
+      'a pod whose redirect init container runs another image',
+      {
+        initContainers: [{ name: 'ztgate-init', image: 'alpine' }],
+        containers: [{ name: 'ztgate-proxy', image: proxyImage }, app],
+      },
+      DEFAULT_CONFIG,
+      [{ rule: 'mtls-sidecar', path: 'spec.initContainers[0].image' }],
     ],
   ])('refuses %s', (_name, spec, config, expected) => {
     expect(check(workload('Pod', 'shop', spec), config)).toEqual(expected);
