@@ -171,6 +171,15 @@ export function extendClusterView(
   return composeView([...base.layers, layer], merged);
 }
 
+/** Whether the view holds the workload's direct controller (or the workload has none). */
+export function isOwnerKnown(view: ClusterView, workload: Workload): boolean {
+  if (sameRef(workload.owner, workload)) return true;
+  const layers = internals.get(view)?.layers;
+  if (layers === undefined)
+    return view.workloads(workload.owner.namespace).some((ref) => sameRef(ref, workload.owner));
+  return topDown(layers, (layer) => layer.workloadsByKey.get(refKey(workload.owner))) !== undefined;
+}
+
 /**
  * The top-level owner of a workload: its controller chain followed through the view
  * (Pod → ReplicaSet → Deployment). An owner the view does not hold stays the owner; no name

@@ -161,9 +161,11 @@ export type RuleName = (typeof RULE_NAMES)[number];
 
 /** Something absent from the view that made a rule deny; adapters may confirm with a live read. */
 export interface MissingRef {
-  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace';
+  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload';
   readonly namespace?: string;
   readonly name?: string;
+  /** For kind Workload: the owner's kind (a Pod's ReplicaSet the watch has not delivered yet). */
+  readonly workloadKind?: string;
 }
 
 /** One denial reason, as data. */

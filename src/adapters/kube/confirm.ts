@@ -2,7 +2,7 @@ import { extendClusterView } from '../../policy/cluster-view.js';
 import type { ClusterView, KubeObject, MissingRef } from '../../policy/types.js';
 import { hasStatus, type KubeRest } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
-import { apiVersionOf, resourcePath, type ResourceSpec } from './resources.js';
+import { apiVersionOf, CORE_RESOURCES, resourcePath, type ResourceSpec } from './resources.js';
 import { stripObject } from './strip-object.js';
 
 const SERVICE_ACCOUNT: ResourceSpec = {
@@ -64,6 +64,31 @@ async function listPolicies(rest: KubeRest, specs: readonly ResourceSpec[], name
   return found;
 }
 
+/** Owner chains are short (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). */
+const MAX_OWNER_DEPTH = 3;
+
+/** Reads a workload and, following controller references, the workloads that own it. */
+async function readOwnerChain(
+  rest: KubeRest,
+  specs: readonly ResourceSpec[],
+  namespace: string,
+  kind: string | undefined,
+  name: string,
+): Promise<KubeObject[]> {
+  const found: KubeObject[] = [];
+  let next: { kind: string | undefined; name: string } | undefined = { kind, name };
+  for (let depth = 0; depth < MAX_OWNER_DEPTH && next !== undefined; depth += 1) {
+    const spec = specs.find((candidate) => candidate.kind === next?.kind);
+    if (spec === undefined) break;
+    const [object] = await readOne(rest, spec, namespace, next.name);
+    if (object === undefined) break;
+    found.push(object);
+    const controller = object.metadata?.ownerReferences?.find((owner) => owner.controller === true);
+    next = controller?.name === undefined ? undefined : { kind: controller.kind, name: controller.name };
+  }
+  return found;
+}
+
 /**
  * Confirms with live reads what a rule found missing from the watched view (the watch lags the
  * API server by a few ms). A failed read leaves the view as it was, so the denial stands.
@@ -80,6 +105,9 @@ export async function confirmMissing(options: ConfirmOptions): Promise<ClusterVi
         found.push(...(await readOne(rest, SERVICE_ACCOUNT, namespace, ref.name)));
       } else if (ref.kind === 'Namespace') {
         found.push(...(await readOne(rest, NAMESPACE, undefined, ref.name ?? namespace)));
+      } else if (ref.kind === 'Workload' && ref.name !== undefined) {
+        const workloadSpecs = [...CORE_RESOURCES, ...options.policySpecs];
+        found.push(...(await readOwnerChain(rest, workloadSpecs, namespace, ref.workloadKind, ref.name)));
       } else if (ref.kind === 'Policy' && !listedPolicies.has(namespace)) {
         listedPolicies.add(namespace);
         found.push(...(await listPolicies(rest, policySpecs, namespace)));

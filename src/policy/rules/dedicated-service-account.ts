@@ -1,4 +1,4 @@
-import { resolveOwner } from '../cluster-view.js';
+import { isOwnerKnown, resolveOwner } from '../cluster-view.js';
 import { buildServiceAccountFix, buildSharerServiceAccountsFix } from '../fix/index.js';
 import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
 import type { ClusterView, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
@@ -80,6 +80,18 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
       message: `ServiceAccount ${sa} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities`,
       value: sa,
       fix: sharingFix(workload, owner, sa, sharers),
+      // A controller's pod can arrive before the watch delivers its ReplicaSet/Job: the "sharer" may
+      // be its own Deployment. Ask the adapter to read the owner live before the denial stands.
+      ...(isOwnerKnown(view, workload)
+        ? {}
+        : {
+            missing: {
+              kind: 'Workload' as const,
+              workloadKind: workload.owner.kind,
+              namespace: workload.owner.namespace,
+              name: workload.owner.name,
+            },
+          }),
     });
   }
   return violations;

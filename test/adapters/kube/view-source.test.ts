@@ -142,6 +142,37 @@ describe('createKubeViewSource', () => {
     expect(view.serviceAccount('shop', 'absent')).toBeUndefined();
   });
 
+  it("confirms a pod's owner chain the watch has not delivered yet (ReplicaSet → Deployment)", async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', ns('shop'));
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    kube.breakWatches();
+    const owned = (kind: string, name: string, owner?: { kind: string; name: string }) => ({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: {
+        name,
+        namespace: 'shop',
+        ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', ...owner, controller: true }] } : {}),
+      },
+      spec: { template: { metadata: { labels: { app: 'web' } }, spec: { serviceAccountName: 'web' } } },
+    });
+    kube.seed('apps/v1/deployments', owned('Deployment', 'web'));
+    kube.seed('apps/v1/replicasets', owned('ReplicaSet', 'web-5d4f8', { kind: 'Deployment', name: 'web' }));
+    const view = await source.confirm!(
+      [{ kind: 'Workload', workloadKind: 'ReplicaSet', namespace: 'shop', name: 'web-5d4f8' }],
+      'shop',
+    );
+    expect(
+      view
+        .workloads('shop')
+        .map((ref) => `${ref.kind}/${ref.name} owner ${ref.owner.kind}/${ref.owner.name}`)
+        .sort(),
+    ).toEqual(['Deployment/web owner Deployment/web', 'ReplicaSet/web-5d4f8 owner Deployment/web']);
+  });
+
   it('keeps the view when a live read fails, so the denial stands', async () => {
     const kube = new FakeKube();
     const source = create(kube);

@@ -91,10 +91,16 @@ describe('dedicated-service-account: invalid', () => {
       expected: [{ rule: RULE, path: 'spec.jobTemplate.spec.template.spec.serviceAccountName' }],
     },
     {
-      name: 'a pod whose ReplicaSet is unknown, beside a Deployment using it',
+      name: 'a pod whose ReplicaSet is unknown, beside a Deployment using it (owner to confirm live)',
       object: podOfRs,
       view: viewOf([deployment('web', { sa: 'web' })]),
-      expected: [{ rule: RULE, path: 'spec.serviceAccountName' }],
+      expected: [
+        {
+          rule: RULE,
+          path: 'spec.serviceAccountName',
+          missing: { kind: 'Workload', workloadKind: 'ReplicaSet', namespace: 'shop', name: 'web-5d4f8' },
+        },
+      ],
     },
     {
       name: 'missing and shared at once',
