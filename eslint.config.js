@@ -22,7 +22,7 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'certs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'certs/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
