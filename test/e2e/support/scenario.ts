@@ -88,7 +88,7 @@ export async function startScenario(config: Record<string, unknown> = {}): Promi
       },
       async restartZtgate() {
         await scenario.stopZtgate();
-        scenario.ztgate = await startZtgate(cp, config, cert, port);
+        scenario.ztgate = await startZtgate(cp, config, cert, { port });
       },
       async stop() {
         await scenario.stopZtgate();

@@ -89,23 +89,23 @@ export interface Ztgate {
   stop(): Promise<void>;
 }
 
-/** Starts `ztgate serve` against the control plane with `config` (YAML-serialised) and waits for /readyz. */
+/** Starts `ztgate serve` against the control plane with `config` (YAML-serialised) and waits for /readyz; as the admin unless `options.kubeconfig`. */
 export async function startZtgate(
   cp: ControlPlane,
   config: Record<string, unknown>,
   cert: ServingCert,
-  port?: number,
+  options: { port?: number; kubeconfig?: string } = {},
 ): Promise<Ztgate> {
   const dir = mkdtempSync(join(cp.dir, 'ztgate-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
-  const listen = port ?? (await findFreePort());
+  const listen = options.port ?? (await findFreePort());
   const url = `https://127.0.0.1:${listen}`;
   const args = [
     ...ztgateCommand(),
     'serve',
     '--kubeconfig',
-    cp.adminKubeconfig,
+    options.kubeconfig ?? cp.adminKubeconfig,
     '--config',
     configFile,
     '--host',
