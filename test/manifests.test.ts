@@ -266,7 +266,14 @@ describe('rbac.yaml', () => {
     ['no deployment writes', 'ClusterRole', 'apps', 'deployments', 'patch', false],
     ['no CRD writes', 'ClusterRole', 'apiextensions.k8s.io', 'customresourcedefinitions', 'create', false],
     ['no calico writes', 'ClusterRole', 'projectcalico.org', 'networkpolicies', 'update', false],
-    ['no patch: ztgate writes with PUT', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'patch', false],
+    [
+      'no patch: ztgate writes with PUT',
+      'ClusterRole',
+      'networking.k8s.io',
+      'networkpolicies',
+      'patch',
+      false,
+    ],
   ];
   it.each(grants)('%s', (_name, kind, group, resource, verb, expected) => {
     expect(allows(kind, group, resource, verb)).toBe(expected);
