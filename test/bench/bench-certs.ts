@@ -3,7 +3,7 @@
  * the same TLS costs. Made with node:crypto (key) and node-forge (X.509), independent of
  * `ztgate certs` so the ceiling can be measured on its own.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -45,7 +45,10 @@ export async function ensureBenchCerts(dir: string): Promise<BenchCerts> {
   const certFile = join(dir, 'tls.crt');
   const keyFile = join(dir, 'tls.key');
   const existing = await readFile(certFile, 'utf8').catch(() => undefined);
-  if (existing !== undefined) return { certFile, keyFile, cert: existing };
+  // Reuse a cached pair only while it has a day left; an expired one would fail every handshake.
+  if (existing !== undefined && Date.parse(new X509Certificate(existing).validTo) > Date.now() + 86_400_000) {
+    return { certFile, keyFile, cert: existing };
+  }
   await mkdir(dir, { recursive: true });
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
