@@ -29,6 +29,11 @@ export interface SidecarConfig {
   readonly token: { readonly audience: string; readonly expirationSeconds: number };
   /** ConfigMap holding the trust bundle (ca.crt), mounted read-only. */
   readonly trustBundleConfigMap: string;
+  /**
+   * Whether the leader copies that ConfigMap from ztgate's namespace into every enforced namespace
+   * (the pods mount it from their own namespace, as Istio's istio-ca-root-cert).
+   */
+  readonly distributeTrustBundle: boolean;
   /** Admin-only exclusions from traffic capture. */
   readonly exclude: {
     readonly inboundPorts: readonly number[];
@@ -122,6 +127,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
     trustDomain: 'cluster.local',
     token: { audience: 'ztgate-mtls', expirationSeconds: 3600 },
     trustBundleConfigMap: 'ztgate-trust-bundle',
+    distributeTrustBundle: true,
     exclude: { inboundPorts: [], outboundPorts: [], outboundCIDRs: [] },
     runAsUser: 1337,
   },

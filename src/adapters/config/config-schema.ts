@@ -49,6 +49,7 @@ export const CONFIG_SCHEMA: SchemaNode = object({
     // The API server rejects projected token expirations under 10 minutes.
     token: object({ audience: leaf(nonEmptyString), expirationSeconds: leaf(integer(600, 4_294_967_295)) }),
     trustBundleConfigMap: leaf(dnsSubdomain),
+    distributeTrustBundle: leaf(boolean),
     exclude: object({
       inboundPorts: list(leaf(port)),
       outboundPorts: list(leaf(port)),

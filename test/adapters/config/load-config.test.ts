@@ -36,6 +36,21 @@ describe('parseConfig: valid files', () => {
     if (Object.keys(expected).length === 0) expect(config).toEqual(DEFAULT_CONFIG);
   });
 
+  it.each([
+    ['on by default', '', true],
+    ['switched off', 'sidecar:\n  distributeTrustBundle: false\n', false],
+    ['switched on explicitly', 'sidecar:\n  distributeTrustBundle: true\n', true],
+    [
+      'off with another bundle name',
+      'sidecar:\n  trustBundleConfigMap: mesh-ca\n  distributeTrustBundle: false\n',
+      false,
+    ],
+  ])('sidecar.distributeTrustBundle: %s', (_name, text, expected) => {
+    const config = parseConfig(text, 'ztgate.yaml');
+    expect(config.sidecar.distributeTrustBundle).toBe(expected);
+    expect(config.sidecar.image).toBe(DEFAULT_CONFIG.sidecar.image);
+  });
+
   it('replaces lists and string maps whole, merges mappings key by key', () => {
     const config = parseConfig(
       'exemptNamespaces: [kube-system]\ndefaultDeny:\n  dns:\n    podSelector: { app: coredns }\n',
@@ -129,6 +144,21 @@ describe('parseConfig: invalid files name the key path', () => {
       'a bad label value',
       'defaultDeny:\n  dns:\n    podSelector: { app: "a b" }\n',
       'defaultDeny.dns.podSelector.app: expected a label value',
+    ],
+    [
+      'a non-boolean trust bundle switch',
+      'sidecar:\n  distributeTrustBundle: "no"\n',
+      'sidecar.distributeTrustBundle: expected true or false, got "no"',
+    ],
+    [
+      'a numeric trust bundle switch',
+      'sidecar:\n  distributeTrustBundle: 1\n',
+      'sidecar.distributeTrustBundle: expected true or false, got 1',
+    ],
+    [
+      'a misspelt trust bundle switch',
+      'sidecar:\n  distributeTrustBundles: true\n',
+      'sidecar.distributeTrustBundles: unknown key',
     ],
     ['a duplicate key', 'mode: audit\nmode: enforce\n', 'ztgate.yaml: invalid YAML'],
     ['broken YAML', 'sidecar: [\n', 'ztgate.yaml: invalid YAML'],
