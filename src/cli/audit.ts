@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadConfig } from '../adapters/config/load-config.js';
-import { ConfigError } from '../adapters/errors.js';
 import {
   applyReports,
   createKubeRest,
@@ -16,6 +14,7 @@ import { scanClusterView, type AuditScan } from '../policy/audit/scan.js';
 import { createClusterView } from '../policy/cluster-view.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import type { ClusterView } from '../policy/types.js';
+import { readConfig } from './read-config.js';
 import { UsageError } from './usage-error.js';
 
 interface AuditOptions {
@@ -31,15 +30,6 @@ interface AuditOptions {
 function progressWriter(): ((text: string) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (text) => process.stderr.write(`\r\u001b[K${text}`);
-}
-
-async function readConfig(file: string | undefined): Promise<ZtgateConfig> {
-  try {
-    return await loadConfig(file);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 function connect(options: AuditOptions): KubeRest {

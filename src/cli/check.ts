@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../adapters/config/load-config.js';
-import { ConfigError } from '../adapters/errors.js';
 import { InputError } from '../adapters/state-dir/index.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import { runCheck, type CheckReport } from './check-run.js';
 import { formatCheckJson, formatCheckText } from './output/check-output.js';
+import { readConfig } from './read-config.js';
 import { UsageError } from './usage-error.js';
 
 interface CheckOptions {
@@ -13,15 +12,6 @@ interface CheckOptions {
   readonly output: 'text' | 'json';
   readonly config?: string;
   readonly namespace: string;
-}
-
-async function readConfig(file: string | undefined): Promise<ZtgateConfig> {
-  try {
-    return await loadConfig(file);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 async function judge(options: CheckOptions, config: ZtgateConfig): Promise<CheckReport> {

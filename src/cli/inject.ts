@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { text as readStream } from 'node:stream/consumers';
 import { Option, type Command } from 'commander';
 import { parseAllDocuments, stringify, type Document } from 'yaml';
-import { ConfigError } from '../adapters/errors.js';
-import { loadConfig } from '../adapters/config/load-config.js';
 import { isExemptNamespace, type ZtgateConfig } from '../policy/config.js';
 import { findPodTemplate, injectPodTemplate } from '../policy/sidecar/index.js';
 import type { KubeObject } from '../policy/types.js';
+import { readConfig } from './read-config.js';
 import { UsageError } from './usage-error.js';
 
 /** One manifest file's text and where it came from. */
@@ -115,13 +114,7 @@ interface InjectOptions {
 }
 
 async function runInject(options: InjectOptions): Promise<void> {
-  let config: ZtgateConfig;
-  try {
-    config = await loadConfig(options.config);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = await readConfig(options.config);
   const sources = (await Promise.all(options.filename.map(readSource))).flat();
   const { documents, notes } = injectManifests(sources, config, options.namespace);
   for (const note of notes) process.stderr.write(`ztgate inject: ${note}\n`);

@@ -1,36 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'check');
 const STATE = join(FIXTURES, 'state');
 const manifest = (name: string): string => join(FIXTURES, 'manifests', name);
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'ztgate', 'check', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
+async function run(...args: string[]): Promise<CliRun> {
+  return runCli('check', args);
 }
 
 interface JsonResult {

@@ -1,17 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 const LOG = fileURLToPath(new URL('../fixtures/admission/decision-log.jsonl', import.meta.url));
 
-async function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const code = await main(['node', 'ztgate', 'report', ...args]);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
+async function run(args: readonly string[]): Promise<CliRun> {
+  return runCli('report', args);
 }
 
 afterEach(() => vi.restoreAllMocks());
