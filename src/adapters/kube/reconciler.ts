@@ -1,21 +1,24 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isExemptNamespace, MANAGED_BY_LABEL, type ZtgateConfig } from '../../policy/config.js';
-import type { KubeObject } from '../../policy/types.js';
 import {
   buildDesiredPolicies,
   buildReplacement,
   isPolicyUpToDate,
   type DesiredPolicy,
 } from './desired-policies.js';
-import { createKubeRest, hasStatus, KubeApiError, type KubeRest } from './kube-rest.js';
+import { ensureObject, type ManagedObject } from './ensure-object.js';
+import { createKubeRest, type KubeRest } from './kube-rest.js';
 import { startLeaseElector } from './lease-elector.js';
 import type { KubeLogger } from './logger.js';
-import { createReflector, type ReflectorChange } from './reflector.js';
-import { CORE_RESOURCES, resourcePath } from './resources.js';
+import { createReflector, type Reflector, type ReflectorChange } from './reflector.js';
+import { CORE_RESOURCES } from './resources.js';
+import { createTrustBundleSync } from './trust-bundle-sync.js';
 
 /** A write the reconciler made (tests count them; metrics may too). */
 export interface ReconcilerWrite {
   readonly action: 'create' | 'replace';
+  /** NetworkPolicy or ConfigMap. */
+  readonly kind: string;
   readonly namespace: string;
   readonly name: string;
 }
@@ -50,23 +53,32 @@ const [NAMESPACES, , NETWORK_POLICIES] = CORE_RESOURCES as [
   (typeof CORE_RESOURCES)[number],
 ];
 
-/** Writes into a namespace being deleted fail with 404 or 403 "being terminated"; neither is ours to fix. */
-function isGoneNamespace(error: unknown): boolean {
-  if (hasStatus(error, 404)) return true;
-  return (
-    error instanceof KubeApiError && error.statusCode === 403 && error.message.includes('being terminated')
-  );
+/** A NetworkPolicy to keep, with the watch cache's copy. */
+function policyObject(desired: DesiredPolicy, cache: Reflector): ManagedObject {
+  const { namespace, name } = desired.metadata;
+  return {
+    spec: NETWORK_POLICIES,
+    namespace,
+    name,
+    desired,
+    cached: cache.get(namespace, name),
+    isUpToDate: (existing) => isPolicyUpToDate(existing, desired),
+    replacement: (existing) => buildReplacement(existing, desired),
+  };
 }
 
 /**
  * Starts the default-deny reconciler: replicas elect a leader through a Lease, and the leader
- * ensures ztgate's default-deny (and DNS) NetworkPolicies in every non-exempt namespace, reacting
- * to namespace and policy watch events and resyncing periodically.
+ * ensures ztgate's default-deny (and DNS) NetworkPolicies and a copy of the mTLS trust bundle
+ * ConfigMap in every non-exempt namespace, reacting to watch events and resyncing periodically.
  */
 export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions): DefaultDenyReconciler {
   const { config, logger } = options;
-  if (!config.defaultDeny.create) {
+  const createPolicies = config.defaultDeny.create;
+  if (!createPolicies) {
     logger.info({}, 'defaultDeny.create is false: ztgate requires default deny but does not create it');
+  }
+  if (!createPolicies && !config.sidecar.distributeTrustBundle) {
     return { isLeader: () => false, stop: async () => undefined };
   }
   const rest = options.rest ?? createKubeRest(options.kubeConfig);
@@ -87,46 +99,26 @@ export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions
     kick();
   };
   const namespaces = createReflector({ rest, spec: NAMESPACES, logger, onChange });
-  const policies = createReflector({
-    rest,
-    spec: NETWORK_POLICIES,
-    logger,
-    onChange,
-    labelSelector: `${MANAGED_BY_LABEL}=ztgate`,
-  });
+  const policies = createPolicies
+    ? createReflector({
+        rest,
+        spec: NETWORK_POLICIES,
+        logger,
+        onChange,
+        labelSelector: `${MANAGED_BY_LABEL}=ztgate`,
+      })
+    : undefined;
+  const trustBundle = config.sidecar.distributeTrustBundle
+    ? createTrustBundleSync({ rest, config, logger, onCopyChange: onChange, onSourceChange: enqueueAll })
+    : undefined;
 
-  async function write(
-    method: 'POST' | 'PUT',
-    policy: KubeObject | DesiredPolicy,
-    namespace: string,
-  ): Promise<void> {
-    const name = policy.metadata?.name ?? '';
-    const path = resourcePath(NETWORK_POLICIES, namespace, method === 'PUT' ? name : undefined);
-    await rest.request(method, path, { body: policy });
-    const action = method === 'POST' ? 'create' : 'replace';
-    logger.info({ namespace, name, action }, 'default-deny policy written');
-    options.onWrite?.({ action, namespace, name });
-  }
-
-  async function ensure(desired: DesiredPolicy): Promise<void> {
-    const { namespace, name } = desired.metadata;
-    const cached = policies.get(namespace, name);
-    if (cached && isPolicyUpToDate(cached, desired)) return;
-    let existing: KubeObject | undefined;
-    try {
-      existing = await rest.request<KubeObject>('GET', resourcePath(NETWORK_POLICIES, namespace, name));
-    } catch (error) {
-      if (!hasStatus(error, 404)) throw error;
-    }
-    if (existing && isPolicyUpToDate(existing, desired)) return;
-    try {
-      if (existing) await write('PUT', buildReplacement(existing, desired), namespace);
-      else await write('POST', desired, namespace);
-    } catch (error) {
-      // 409: someone wrote it between our read and write; the watch event brings us back to check.
-      if (hasStatus(error, 409) || isGoneNamespace(error)) return;
-      throw error;
-    }
+  /** Policies first: a trust bundle that cannot be written must not hold back default deny. */
+  function managedObjects(namespace: string): ManagedObject[] {
+    const objects = policies
+      ? buildDesiredPolicies(config.defaultDeny, namespace).map((desired) => policyObject(desired, policies))
+      : [];
+    const copy = trustBundle?.copyFor(namespace);
+    return copy ? [...objects, copy] : objects;
   }
 
   async function reconcile(namespace: string): Promise<void> {
@@ -134,7 +126,18 @@ export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions
     const object = namespaces.get('', namespace);
     const phase = (object?.['status'] as { phase?: string } | undefined)?.phase;
     if (!object || phase === 'Terminating' || object.metadata?.['deletionTimestamp']) return;
-    for (const desired of buildDesiredPolicies(config.defaultDeny, namespace)) await ensure(desired);
+    for (const managed of managedObjects(namespace)) {
+      const action = await ensureObject(rest, managed);
+      if (action === undefined) continue;
+      const write = {
+        action,
+        kind: managed.spec.kind,
+        namespace,
+        name: managed.name,
+      };
+      logger.info(write, 'reconciler wrote a managed object');
+      options.onWrite?.(write);
+    }
   }
 
   async function drain(): Promise<void> {
@@ -144,7 +147,7 @@ export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions
       try {
         await reconcile(namespace);
       } catch (error) {
-        logger.warn({ namespace, err: String(error) }, 'default-deny reconcile failed; retrying');
+        logger.warn({ namespace, err: String(error) }, 'namespace reconcile failed; retrying');
         setTimeout(() => {
           queue.add(namespace);
           kick();
@@ -175,7 +178,8 @@ export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions
     },
   });
   namespaces.start();
-  policies.start();
+  policies?.start();
+  trustBundle?.start();
   const resync = setInterval(enqueueAll, options.resyncIntervalMs ?? 60_000);
   resync.unref();
 
@@ -185,7 +189,8 @@ export function startDefaultDenyReconciler(options: DefaultDenyReconcilerOptions
       stopped = true;
       clearInterval(resync);
       namespaces.stop();
-      policies.stop();
+      policies?.stop();
+      trustBundle?.stop();
       await draining;
       await elector.stop();
     },

@@ -16,6 +16,10 @@ export interface ReflectorOptions {
   readonly logger: KubeLogger;
   readonly onChange: (change: ReflectorChange) => void;
   readonly labelSelector?: string;
+  /** e.g. `metadata.name=ztgate-trust-bundle`: one object, without reading the rest of its kind. */
+  readonly fieldSelector?: string;
+  /** Lists and watches in this namespace only (a namespaced resource); cluster-wide when absent. */
+  readonly namespace?: string;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   readonly now?: () => number;
 }
@@ -44,6 +48,8 @@ export function createReflector(options: ReflectorOptions): Reflector {
   const now = options.now ?? Date.now;
   const backoff = options.backoff ?? { initialMs: 250, maxMs: 30_000 };
   const apiVersion = apiVersionOf(spec);
+  const path = resourcePath(spec, options.namespace);
+  const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   let store = new Map<string, KubeObject>();
   let resourceVersion = '';
   let listed = false;
@@ -66,8 +72,8 @@ export function createReflector(options: ReflectorOptions): Reflector {
     let token: string | undefined;
     let version = '';
     do {
-      const page = await rest.request<ListResponse>('GET', resourcePath(spec), {
-        query: { limit: 500, continue: token, labelSelector: options.labelSelector },
+      const page = await rest.request<ListResponse>('GET', path, {
+        query: { limit: 500, continue: token, ...selectors },
       });
       for (const item of page.items ?? []) {
         const object = stripObject(item, apiVersion, spec.kind);
@@ -112,7 +118,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
         allowWatchBookmarks: true,
         // Spread the server-side timeouts so every watch does not reconnect at once.
         timeoutSeconds: 240 + Math.floor(Math.random() * 120),
-        labelSelector: options.labelSelector,
+        ...selectors,
       };
       const onEvent = (event: WatchEvent): void => {
         if (failed !== undefined) return;
@@ -125,7 +131,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
         }
       };
       const onDone = (error: unknown): void => (error ? reject(error) : resolve());
-      rest.watch(resourcePath(spec), query, onEvent, onDone).then((watch) => {
+      rest.watch(path, query, onEvent, onDone).then((watch) => {
         handle = watch;
         if (stopped) watch.abort();
         else if (failed === undefined) broken = undefined;

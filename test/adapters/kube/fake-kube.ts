@@ -11,6 +11,7 @@ interface Watcher {
   readonly resource: string;
   readonly namespace: string | undefined;
   readonly labelSelector: string | undefined;
+  readonly fieldSelector: string | undefined;
   readonly onEvent: (event: WatchEvent) => void;
   readonly onDone: (error: unknown) => void;
 }
@@ -26,6 +27,7 @@ const CORE_SERVED = [
   'v1/serviceaccounts',
   'v1/pods',
   'v1/replicationcontrollers',
+  'v1/configmaps',
   'networking.k8s.io/v1/networkpolicies',
   'apps/v1/deployments',
   'apps/v1/statefulsets',
@@ -42,6 +44,7 @@ export interface Call {
   readonly method: string;
   readonly path: string;
   readonly body?: unknown;
+  readonly query?: Query;
 }
 
 function parse(path: string): Target & { readonly groupVersion: string } {
@@ -65,6 +68,17 @@ function matchesLabels(object: Json, selector: string | undefined): boolean {
   });
 }
 
+/** Field selectors as ztgate uses them: `metadata.name=…` and `metadata.namespace=…`, comma-joined. */
+function matchesFields(object: Json, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
+  return selector.split(',').every((term) => {
+    const [path, value] = term.split('=');
+    if (path !== 'metadata.name' && path !== 'metadata.namespace') throw new Error(`field ${path}`);
+    return metadata[path.slice('metadata.'.length)] === value;
+  });
+}
+
 /** An in-memory API server behind the KubeRest interface: list, get, create, replace, delete, watch, discovery. */
 export class FakeKube implements KubeRest {
   readonly calls: Call[] = [];
@@ -81,8 +95,10 @@ export class FakeKube implements KubeRest {
       ...object,
       metadata: { ...metadata, resourceVersion: String(++this.version), uid: `uid-${this.version}` },
     };
-    this.bucket(apiVersionPlural).set(`${metadata['namespace'] ?? ''}/${String(metadata['name'])}`, stored);
-    this.emit(apiVersionPlural, 'ADDED', stored);
+    const key = `${String(metadata['namespace'] ?? '')}/${String(metadata['name'])}`;
+    const previous = this.bucket(apiVersionPlural).get(key);
+    this.bucket(apiVersionPlural).set(key, stored);
+    this.emit(apiVersionPlural, stored, previous);
     return stored;
   }
 
@@ -91,7 +107,7 @@ export class FakeKube implements KubeRest {
     const object = this.bucket(apiVersionPlural).get(key);
     if (!object) return;
     this.bucket(apiVersionPlural).delete(key);
-    this.emit(apiVersionPlural, 'DELETED', object);
+    this.emit(apiVersionPlural, object, undefined, true);
   }
 
   get(apiVersionPlural: string, namespace: string, name: string): Json | undefined {
@@ -123,13 +139,26 @@ export class FakeKube implements KubeRest {
     return bucket;
   }
 
-  private emit(resource: string, type: string, object: Json): void {
+  /**
+   * Sends an event to the matching watches. As the API server does, a watch with a selector sees
+   * an object that stops matching as DELETED and one that starts matching as ADDED.
+   */
+  private emit(resource: string, object: Json, previous: Json | undefined, deleted = false): void {
     const namespace = (object['metadata'] as Json)['namespace'];
     for (const watcher of this.watchers) {
       if (watcher.resource !== resource) continue;
       if (watcher.namespace !== undefined && watcher.namespace !== namespace) continue;
-      if (!matchesLabels(object, watcher.labelSelector)) continue;
-      watcher.onEvent({ type, object: structuredClone(object) });
+      const matches = (candidate: Json | undefined): boolean =>
+        candidate !== undefined &&
+        matchesLabels(candidate, watcher.labelSelector) &&
+        matchesFields(candidate, watcher.fieldSelector);
+      const before = matches(previous);
+      const after = matches(object);
+      let type: string | undefined;
+      if (deleted) type = after ? 'DELETED' : undefined;
+      else if (after) type = before ? 'MODIFIED' : 'ADDED';
+      else if (before) type = 'DELETED';
+      if (type !== undefined) watcher.onEvent({ type, object: structuredClone(object) });
     }
   }
 
@@ -138,7 +167,7 @@ export class FakeKube implements KubeRest {
     path: string,
     options: { query?: Query; body?: unknown } = {},
   ): Promise<T> {
-    this.calls.push({ method, path, body: options.body });
+    this.calls.push({ method, path, body: options.body, query: options.query });
     await Promise.resolve();
     if (this.failWith !== undefined) throw new KubeApiError(this.failWith, 'injected failure');
     const target = parse(path);
@@ -176,7 +205,8 @@ export class FakeKube implements KubeRest {
     const items = [...bucket.values()].filter(
       (object) =>
         (target.namespace === undefined || (object['metadata'] as Json)['namespace'] === target.namespace) &&
-        matchesLabels(object, query?.['labelSelector'] as string | undefined),
+        matchesLabels(object, query?.['labelSelector'] as string | undefined) &&
+        matchesFields(object, query?.['fieldSelector'] as string | undefined),
     );
     // List items come without apiVersion and kind, as from a real API server.
     const stripped = items.map(({ apiVersion: _a, kind: _k, ...rest }) => structuredClone(rest));
@@ -206,7 +236,7 @@ export class FakeKube implements KubeRest {
       },
     };
     bucket.set(key, stored);
-    this.emit(target.resource, existing ? 'MODIFIED' : 'ADDED', stored);
+    this.emit(target.resource, stored, existing);
     return structuredClone(stored);
   }
 
@@ -216,13 +246,14 @@ export class FakeKube implements KubeRest {
     onEvent: (event: WatchEvent) => void,
     onDone: (error: unknown) => void,
   ): Promise<{ abort(): void }> {
-    this.calls.push({ method: 'WATCH', path });
+    this.calls.push({ method: 'WATCH', path, query });
     await Promise.resolve();
     const target = parse(path);
     const watcher: Watcher = {
       resource: target.resource,
       namespace: target.namespace,
       labelSelector: query['labelSelector'] as string | undefined,
+      fieldSelector: query['fieldSelector'] as string | undefined,
       onEvent,
       onDone,
     };

@@ -77,11 +77,12 @@ describe('startDefaultDenyReconciler', () => {
     });
     await waitFor(() => writes.length === 4);
     await new Promise((resolve) => setTimeout(resolve, 100));
+    const np = { kind: 'NetworkPolicy', namespace: 'shop' };
     expect(writes).toEqual([
-      { action: 'create', namespace: 'shop', name: 'ztgate-default-deny' },
-      { action: 'create', namespace: 'shop', name: 'ztgate-allow-dns' },
-      { action: 'create', namespace: 'shop', name: 'ztgate-default-deny' },
-      { action: 'replace', namespace: 'shop', name: 'ztgate-allow-dns' },
+      { ...np, action: 'create', name: 'ztgate-default-deny' },
+      { ...np, action: 'create', name: 'ztgate-allow-dns' },
+      { ...np, action: 'create', name: 'ztgate-default-deny' },
+      { ...np, action: 'replace', name: 'ztgate-allow-dns' },
     ]);
     expect(kube.get(NP, 'shop', 'ztgate-allow-dns')?.['spec']).toEqual(current['spec']);
   });
@@ -105,10 +106,14 @@ describe('startDefaultDenyReconciler', () => {
     expect(writes.map((write) => write.name)).toEqual(['ztgate-allow-dns']);
   });
 
-  it('does nothing when defaultDeny.create is false', async () => {
+  it('does nothing when defaultDeny.create and sidecar.distributeTrustBundle are both false', async () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', namespace('shop'));
-    start(kube, 'a', { ...DEFAULT_CONFIG, defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false } });
+    start(kube, 'a', {
+      ...DEFAULT_CONFIG,
+      defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
+      sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(kube.calls).toEqual([]);
   });

@@ -1,0 +1,73 @@
+import { MANAGED_BY_LABEL } from '../../policy/config.js';
+import type { KubeObject } from '../../policy/types.js';
+
+// Pure: no I/O. The reconciler copies the trust bundle ConfigMap from ztgate's namespace into every
+// enforced namespace, because a pod can mount a ConfigMap only from its own namespace.
+
+/** A trust bundle copy ztgate wants in a namespace. */
+export interface DesiredConfigMap {
+  readonly apiVersion: 'v1';
+  readonly kind: 'ConfigMap';
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+  };
+  readonly data: Readonly<Record<string, string>>;
+  /** Only when the source has binary entries (trust-manager can add JKS or PKCS#12 bundles). */
+  readonly binaryData?: Readonly<Record<string, string>>;
+}
+
+type StringMap = Readonly<Record<string, string>>;
+
+function stringMap(value: unknown): StringMap {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const entries = Object.entries(value).filter(([, item]) => typeof item === 'string');
+  return Object.fromEntries(entries) as StringMap;
+}
+
+/** Key order has no meaning in a ConfigMap; absent and empty mean the same. */
+function isSameMap(actual: unknown, desired: unknown): boolean {
+  const a = stringMap(actual);
+  const d = stringMap(desired);
+  const keys = Object.keys(d);
+  return Object.keys(a).length === keys.length && keys.every((key) => a[key] === d[key]);
+}
+
+/** The copy of the source ConfigMap in one namespace: same name and content, labelled as managed by ztgate. */
+export function buildDesiredTrustBundle(source: KubeObject, namespace: string): DesiredConfigMap {
+  const binaryData = stringMap(source['binaryData']);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: source.metadata?.name ?? '',
+      namespace,
+      labels: { [MANAGED_BY_LABEL]: 'ztgate' },
+    },
+    data: stringMap(source['data']),
+    ...(Object.keys(binaryData).length > 0 ? { binaryData } : {}),
+  };
+}
+
+/** Whether an existing copy matches the desired one: same data and binaryData, and still labelled as managed by ztgate. */
+export function isConfigMapUpToDate(existing: KubeObject, desired: DesiredConfigMap): boolean {
+  const labels = existing.metadata?.labels ?? {};
+  return (
+    labels[MANAGED_BY_LABEL] === 'ztgate' &&
+    isSameMap(existing['data'], desired.data) &&
+    isSameMap(existing['binaryData'], desired.binaryData)
+  );
+}
+
+/** The object to PUT over an existing copy: its metadata kept (resourceVersion for optimistic locking), content and label restored. */
+export function buildConfigMapReplacement(existing: KubeObject, desired: DesiredConfigMap): KubeObject {
+  const metadata = existing.metadata ?? {};
+  return {
+    apiVersion: desired.apiVersion,
+    kind: desired.kind,
+    metadata: { ...metadata, labels: { ...(metadata.labels ?? {}), ...desired.metadata.labels } },
+    data: desired.data,
+    ...(desired.binaryData === undefined ? {} : { binaryData: desired.binaryData }),
+  };
+}
