@@ -28,10 +28,17 @@ export async function resolveServerSource(source: ServerSource): Promise<'dist' 
   return built > 0 && built >= (await newestMtime('src')) ? 'dist' : 'src';
 }
 
-/** Node arguments for `ztgate serve --state DIR` on `{port}`. */
-export function ztgateArgs(source: 'dist' | 'src', stateDir: string, tls: TlsArgs): string[] {
+/** Node arguments for `ztgate serve --state DIR` on `{port}` (profiled into `cpuProfDir` when set). */
+export function ztgateArgs(
+  source: 'dist' | 'src',
+  stateDir: string,
+  tls: TlsArgs,
+  cpuProfDir?: string,
+): string[] {
   const entry = source === 'dist' ? ['bin/ztgate.js'] : ['--import', 'tsx', 'test/bench/ztgate-src.ts'];
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
   return [
+    ...profile,
     ...entry,
     'serve',
     '--state',

@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Exit 1 when a target is missed too (default: only when something breaks). */
   readonly strict: boolean;
   readonly workDir: string;
+  /** Folder for V8 CPU profiles of the ztgate servers (node --cpu-prof); none when undefined. */
+  readonly cpuProfDir: string | undefined;
 }
 
 /** The usage text. */
@@ -42,6 +44,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --server SRC         dist | src | auto (default auto: dist when built and fresh, else src via tsx)
   --format FMT         state folder documents: json | yaml (default json)
   --strict             exit 1 on a missed target as well
+  --cpu-prof DIR       write a V8 CPU profile of each ztgate server to DIR (node --cpu-prof)
 Exit status: 1 when something breaks (a server fails to start, errors, non-200s, wrong
 answers, denials of compliant bodies); missed targets are reported, not failed, unless --strict.`;
 
@@ -72,6 +75,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       format: { type: 'string', default: 'json' },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
     strict: true,
   });
@@ -100,5 +104,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     format,
     strict: values.strict,
     workDir: '.bench',
+    cpuProfDir: values['cpu-prof'],
   };
 }

@@ -97,7 +97,7 @@ async function bench(options: BenchOptions): Promise<number> {
       const ztgate: SessionFigures | undefined = ztgateWorks
         ? await attempt(`ztgate round ${round}`, problems, () =>
             runSession(
-              spec('ztgate', ztgateArgs(source, small.dir, certs), round, 120_000),
+              spec('ztgate', ztgateArgs(source, small.dir, certs, options.cpuProfDir), round, 120_000),
               driver,
               plan,
               prepare,
@@ -111,7 +111,7 @@ async function bench(options: BenchOptions): Promise<number> {
       const bigSession = ztgateWorks
         ? await attempt(`ztgate ${options.bigFactor}× round ${round}`, problems, () =>
             runSession(
-              spec('ztgate 10×', ztgateArgs(source, big.dir, certs), round, 600_000),
+              spec('ztgate 10×', ztgateArgs(source, big.dir, certs, options.cpuProfDir), round, 600_000),
               driver,
               bigPlan,
             ),

@@ -16,6 +16,7 @@ import { parseCalicoSelector } from '../selectors/calico-parser.js';
 import type { FieldError, KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../types.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+import { memoizeByNamespace, memoizeByTarget } from './target-memo.js';
 
 const NAMESPACE_LABEL = 'projectcalico.org/namespace';
 const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
@@ -25,20 +26,26 @@ const NAME_LABEL = 'projectcalico.org/name';
 const ALL: CalicoSelector = { type: 'all' };
 
 function prefixed(prefix: string, labels: Labels): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [`${prefix}${key}`, value]));
+  const result: Record<string, string> = {};
+  for (const key of Object.keys(labels)) result[`${prefix}${key}`] = labels[key] as string;
+  return result;
 }
 
 /** Labels every pod of a namespace carries as Calico sees it (no pod-specific ones). */
-function namespaceLevelLabels(namespace: string, namespaceLabels: Labels): Labels {
-  return {
-    ...prefixed('pcns.', { ...namespaceLabels, [NAME_LABEL]: namespace }),
-    [NAMESPACE_LABEL]: namespace,
-    [ORCHESTRATOR_LABEL]: 'k8s',
-  };
-}
+const namespaceLevelLabels = memoizeByNamespace((namespace: string, namespaceLabels: Labels): Labels => ({
+  ...prefixed('pcns.', { ...namespaceLabels, [NAME_LABEL]: namespace }),
+  [NAMESPACE_LABEL]: namespace,
+  [ORCHESTRATOR_LABEL]: 'k8s',
+}));
+
+/** A namespace's labels as a namespaceSelector sees them: its own plus its name. */
+const namespaceSelectorLabels = memoizeByNamespace((namespace: string, labels: Labels): Labels => ({
+  ...labels,
+  [NAME_LABEL]: namespace,
+}));
 
 /** The workload endpoint's labels: profile labels, then the pod's, then Calico's own, which win. */
-function endpointLabels(target: SelectTarget): Labels {
+const endpointLabels = memoizeByTarget((target: SelectTarget): Labels => {
   const serviceAccount = target.serviceAccountName ?? 'default';
   const accountLabels =
     target.serviceAccountLabels === undefined
@@ -50,7 +57,14 @@ function endpointLabels(target: SelectTarget): Labels {
     ...namespaceLevelLabels(target.namespace, target.namespaceLabels),
     [SERVICE_ACCOUNT_LABEL]: serviceAccount,
   };
-}
+});
+
+/** The ServiceAccount's labels as a serviceAccountSelector sees them; undefined when unknown. */
+const accountSelectorLabels = memoizeByTarget((target: SelectTarget): Labels | null =>
+  target.serviceAccountLabels === undefined
+    ? null
+    : { ...target.serviceAccountLabels, [NAME_LABEL]: target.serviceAccountName ?? 'default' },
+);
 
 function isNamespaceLevel(key: string): boolean {
   return key === NAMESPACE_LABEL || key === ORCHESTRATOR_LABEL || key.startsWith('pcns.');
@@ -117,13 +131,13 @@ function calicoMatcher(
   }
   const inScope = (candidate: string, labels: Labels): boolean =>
     (namespace === undefined || candidate === namespace) &&
-    evaluateCalicoSelector(namespaceSelector, { ...labels, [NAME_LABEL]: candidate });
+    evaluateCalicoSelector(namespaceSelector, namespaceSelectorLabels(candidate, labels));
+  const everyAccount = isCalicoAll(accountSelector);
   const accountMatches = (target: SelectTarget): boolean => {
-    if (isCalicoAll(accountSelector)) return true;
+    if (everyAccount) return true;
     // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
-    if (target.serviceAccountLabels === undefined) return false;
-    const name = target.serviceAccountName ?? 'default';
-    return evaluateCalicoSelector(accountSelector, { ...target.serviceAccountLabels, [NAME_LABEL]: name });
+    const labels = accountSelectorLabels(target);
+    return labels !== null && evaluateCalicoSelector(accountSelector, labels);
   };
   const namespaceLevel = calicoSelectorLabels(selector).every(isNamespaceLevel);
   return {

@@ -10,7 +10,7 @@
 import {
   labelSelectorKeys,
   mapLabelSelectorKeys,
-  matchesLabelSelector,
+  compileLabelSelector,
   validateLabelSelector,
 } from '../selectors/label-selector.js';
 import type {
@@ -23,6 +23,7 @@ import type {
 } from '../types.js';
 import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+import { memoizeByNamespace, memoizeByTarget } from './target-memo.js';
 
 const NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
 const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
@@ -33,18 +34,18 @@ export function stripCiliumSource(key: string): string {
   return key.replace(/^(k8s|any):/, '');
 }
 
-function namespaceLevelLabels(namespace: string, namespaceLabels: Labels): Labels {
-  const prefixed = Object.entries(namespaceLabels).map(([key, value]) => [
-    `${NAMESPACE_LABELS_PREFIX}${key}`,
-    value,
-  ]);
-  return { ...Object.fromEntries(prefixed), [NAMESPACE_KEY]: namespace };
-}
+const namespaceLevelLabels = memoizeByNamespace((namespace: string, namespaceLabels: Labels): Labels => {
+  const labels: Record<string, string> = {};
+  for (const key of Object.keys(namespaceLabels))
+    labels[`${NAMESPACE_LABELS_PREFIX}${key}`] = namespaceLabels[key] as string;
+  labels[NAMESPACE_KEY] = namespace;
+  return labels;
+});
 
-function endpointLabels(target: SelectTarget): Labels {
+const endpointLabels = memoizeByTarget((target: SelectTarget): Labels => {
   const own = { [SERVICE_ACCOUNT_KEY]: target.serviceAccountName ?? 'default' };
   return { ...target.podLabels, ...own, ...namespaceLevelLabels(target.namespace, target.namespaceLabels) };
-}
+});
 
 function isNamespaceKey(key: string): boolean {
   return key === NAMESPACE_KEY || key.startsWith(NAMESPACE_LABELS_PREFIX);
@@ -107,14 +108,13 @@ function summarizeRule(
   const everyPod = valid && labelSelectorKeys(selector).every(isNamespaceKey);
   const allowsNothing = ingress.every(isEmptyCiliumRule) && egress.every(isEmptyCiliumRule);
   const scoped = (candidate: string): boolean => namespace === undefined || candidate === namespace;
+  const matches = compileLabelSelector(selector);
+  const matchesNamespace = valid ? compileLabelSelector(namespacePart(selector)) : () => false;
   return {
-    selects: (target) =>
-      valid && scoped(target.namespace) && matchesLabelSelector(selector, endpointLabels(target)),
+    selects: (target) => valid && scoped(target.namespace) && matches(endpointLabels(target)),
     everyPod,
     coversNamespace: (candidate, labels) =>
-      valid &&
-      scoped(candidate) &&
-      matchesLabelSelector(namespacePart(selector), namespaceLevelLabels(candidate, labels)),
+      valid && scoped(candidate) && matchesNamespace(namespaceLevelLabels(candidate, labels)),
     ingress: ingress,
     egress: egress,
     appliesToIngress,

@@ -107,6 +107,7 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
   const valid = errors.length === 0 && !targeted;
   const rules = asList(spec.rules);
   const allow = action === 'ALLOW';
+  const required = Object.entries(matchLabels);
   return buildPolicy({
     flavour: 'istio',
     object,
@@ -116,7 +117,7 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
     selects: (target) =>
       valid &&
       (root || target.namespace === namespace) &&
-      Object.entries(matchLabels).every(([key, value]) => target.podLabels[key] === value),
+      required.every(([key, value]) => target.podLabels[key] === value),
     selectsEveryPod: valid && Object.keys(matchLabels).length === 0,
     appliesToIngress: true,
     appliesToEgress: false,

@@ -5,7 +5,7 @@
  */
 import {
   isEmptyLabelSelector,
-  matchesLabelSelector,
+  compileLabelSelector,
   validateLabelSelector,
 } from '../selectors/label-selector.js';
 import type { AllowAllFinding, FieldError, KubeObject, NormalizedPolicy } from '../types.js';
@@ -111,14 +111,14 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
   errors.push(...peerErrors(ingress, 'spec.ingress', 'from'), ...peerErrors(egress, 'spec.egress', 'to'));
   const valid = selectorErrors.length === 0;
   const selectsEveryPod = valid && isEmptyLabelSelector(podSelector);
+  const matches = compileLabelSelector(podSelector);
   return buildPolicy({
     flavour: 'kubernetes',
     object,
     name,
     namespace,
     clusterWide: false,
-    selects: (target) =>
-      valid && target.namespace === namespace && matchesLabelSelector(podSelector, target.podLabels),
+    selects: (target) => valid && target.namespace === namespace && matches(target.podLabels),
     selectsEveryPod,
     appliesToIngress: types.ingress,
     appliesToEgress: types.egress,

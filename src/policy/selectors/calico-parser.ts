@@ -168,12 +168,36 @@ class Parser {
   }
 }
 
-/** Parses a Calico selector; an empty (or all-blank) selector is `all()`, as in Calico. */
-export function parseCalicoSelector(text: string): CalicoParseResult {
+function parseText(text: string): CalicoParseResult {
   try {
     return { ok: true, selector: new Parser(tokenizeCalicoSelector(text)).parseSelector() };
   } catch (error) {
     if (error instanceof CalicoSyntaxError) return { ok: false, error: `invalid selector: ${error.message}` };
     throw error;
   }
+}
+
+function freezeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) freezeDeep(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// Selectors repeat across policies (`app == 'x'`, `all()`, `projectcalico.org/name == 'y'`), so a
+// large view parses each text once; the results are frozen because callers share them. Bounded,
+// so a churning watch cache cannot grow it without limit.
+const CACHE_LIMIT = 20_000;
+const parsed = new Map<string, CalicoParseResult>();
+
+/** Parses a Calico selector; an empty (or all-blank) selector is `all()`, as in Calico. */
+export function parseCalicoSelector(text: string): CalicoParseResult {
+  let result = parsed.get(text);
+  if (result === undefined) {
+    result = freezeDeep(parseText(text));
+    if (parsed.size >= CACHE_LIMIT) parsed.clear();
+    parsed.set(text, result);
+  }
+  return result;
 }

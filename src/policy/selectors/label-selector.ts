@@ -120,8 +120,22 @@ function matchesRequirement(requirement: Requirement, labels: Labels): boolean {
  * to "everything" pass `{}`. An invalid selector selects nothing.
  */
 export function matchesLabelSelector(selector: unknown, labels: Labels): boolean {
-  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return false;
-  return requirementsOf(selector).every((requirement) => matchesRequirement(requirement, labels));
+  return compileLabelSelector(selector)(labels);
+}
+
+const NOTHING = (): boolean => false;
+
+/**
+ * The selector validated and reduced to its requirements once, as a predicate with the semantics
+ * of matchesLabelSelector; policies compile theirs at normalization, not on every decision.
+ */
+export function compileLabelSelector(selector: unknown): (labels: Labels) => boolean {
+  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return NOTHING;
+  const requirements = requirementsOf(selector);
+  return (labels) => {
+    for (const requirement of requirements) if (!matchesRequirement(requirement, labels)) return false;
+    return true;
+  };
 }
 
 /** True for a selector object with no requirements at all (`{}`), which selects everything. */

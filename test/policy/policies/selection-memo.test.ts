@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizePolicy } from '../../../src/policy/policies/index.js';
+import type { KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../../../src/policy/types.js';
+
+// Selection memoizes label maps per target object and per namespace labels object. These
+// properties ask every policy about shared (warm) targets, repeatedly and interleaved, and compare
+// with the same question asked with fresh copies (cold: every memo misses).
+
+const labelValue = fc.constantFrom('web', 'api', 'payments', 'x');
+const labels = (keys: readonly string[]): fc.Arbitrary<Labels> =>
+  fc.dictionary(fc.constantFrom(...keys), labelValue, { maxKeys: 3 });
+
+const calicoSelector = fc.constantFrom(
+  'all()',
+  "app == 'web'",
+  'has(tier)',
+  "app in {'web', 'api'} && !has(canary)",
+  "pcns.team == 'payments'",
+  "projectcalico.org/namespace == 'pay'",
+  "pcsa.role == 'x'",
+  "projectcalico.org/serviceaccount == 'api'",
+  "projectcalico.org/name == 'pay' || team == 'x'",
+);
+
+const calico = fc.record({
+  global: fc.boolean(),
+  selector: calicoSelector,
+  namespaceSelector: fc.option(calicoSelector, { nil: undefined }),
+  serviceAccountSelector: fc.option(fc.constantFrom("role == 'x'", "projectcalico.org/name == 'api'"), {
+    nil: undefined,
+  }),
+});
+
+type CalicoSpec = typeof calico extends fc.Arbitrary<infer T> ? T : never;
+
+const ciliumKey = fc.constantFrom(
+  'app',
+  'k8s:app',
+  'any:tier',
+  'io.kubernetes.pod.namespace',
+  'io.cilium.k8s.namespace.labels.team',
+  'io.cilium.k8s.policy.serviceaccount',
+);
+const cilium = fc.record({
+  clusterWide: fc.boolean(),
+  matchLabels: fc.dictionary(ciliumKey, labelValue, { maxKeys: 2 }),
+  exists: fc.option(ciliumKey, { nil: undefined }),
+});
+
+function calicoObject(spec: CalicoSpec): KubeObject {
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: spec.global ? 'GlobalNetworkPolicy' : 'NetworkPolicy',
+    metadata: { name: 'p', ...(spec.global ? {} : { namespace: 'pay' }) },
+    spec: {
+      selector: spec.selector,
+      ...(spec.namespaceSelector === undefined ? {} : { namespaceSelector: spec.namespaceSelector }),
+      ...(spec.serviceAccountSelector === undefined
+        ? {}
+        : { serviceAccountSelector: spec.serviceAccountSelector }),
+      ingress: [{ action: 'Allow' }],
+    },
+  };
+}
+
+function ciliumObject(spec: {
+  clusterWide: boolean;
+  matchLabels: Record<string, string>;
+  exists: string | undefined;
+}): KubeObject {
+  const matchExpressions = spec.exists === undefined ? [] : [{ key: spec.exists, operator: 'Exists' }];
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: spec.clusterWide ? 'CiliumClusterwideNetworkPolicy' : 'CiliumNetworkPolicy',
+    metadata: { name: 'p', ...(spec.clusterWide ? {} : { namespace: 'pay' }) },
+    spec: { endpointSelector: { matchLabels: spec.matchLabels, matchExpressions }, ingress: [{}] },
+  };
+}
+
+function kubernetesObject(podSelector: Labels): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'p', namespace: 'pay' },
+    spec: { podSelector: { matchLabels: podSelector }, ingress: [{}] },
+  };
+}
+
+function istioObject(matchLabels: Labels): KubeObject {
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: 'p', namespace: 'pay' },
+    spec: { selector: { matchLabels }, rules: [{}] },
+  };
+}
+
+const policyObject: fc.Arbitrary<KubeObject> = fc.oneof(
+  calico.map((spec) => calicoObject(spec)),
+  cilium.map(ciliumObject),
+  labels(['app', 'tier']).map(kubernetesObject),
+  labels(['app', 'tier']).map(istioObject),
+);
+
+function normalize(object: KubeObject): NormalizedPolicy {
+  const policy = normalizePolicy(object, { istioRootNamespace: 'istio-system' });
+  if (policy === undefined) throw new Error('not a policy');
+  return policy;
+}
+
+// Few namespace label objects, shared between targets of different namespaces, so the
+// per-namespace memo is exercised with one labels object under two names.
+const namespaceLabels = fc.array(labels(['team', 'env']), { minLength: 1, maxLength: 2 });
+const targetSpec = fc.record({
+  namespace: fc.constantFrom('pay', 'shop'),
+  labelsIndex: fc.nat(),
+  podLabels: labels(['app', 'tier', 'canary', 'team']),
+  serviceAccountName: fc.option(fc.constantFrom('api', 'default'), { nil: undefined }),
+  serviceAccountLabels: fc.option(labels(['role']), { nil: undefined }),
+});
+
+function buildTargets(
+  shared: readonly Labels[],
+  specs: readonly (typeof targetSpec extends fc.Arbitrary<infer T> ? T : never)[],
+): SelectTarget[] {
+  return specs.map((spec) => ({
+    namespace: spec.namespace,
+    namespaceLabels: shared[spec.labelsIndex % shared.length] as Labels,
+    podLabels: spec.podLabels,
+    serviceAccountName: spec.serviceAccountName,
+    serviceAccountLabels: spec.serviceAccountLabels,
+  }));
+}
+
+describe('memoized selection', () => {
+  it('selects the same targets with warm memos as with cold ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(policyObject, { minLength: 1, maxLength: 6 }),
+        namespaceLabels,
+        fc.array(targetSpec, { minLength: 1, maxLength: 6 }),
+        (objects, shared, specs) => {
+          const policies = objects.map(normalize);
+          const targets = buildTargets(shared, specs);
+          const cold = targets.map((t) => policies.map((p) => p.selects(structuredClone(t))));
+          for (let round = 0; round < 2; round++) {
+            const warm = targets.map((t) => policies.map((p) => p.selects(t)));
+            expect(warm).toEqual(cold);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('covers the same namespaces with warm memos as with cold ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(policyObject, { minLength: 1, maxLength: 6 }),
+        namespaceLabels,
+        (objects, shared) => {
+          const policies = objects.map(normalize);
+          const asks = ['pay', 'shop'].flatMap((namespace) => shared.map((l) => ({ namespace, l })));
+          const cold = asks.map(({ namespace, l }) =>
+            policies.map((p) => p.coversNamespace(namespace, structuredClone(l))),
+          );
+          for (let round = 0; round < 2; round++) {
+            const warm = asks.map(({ namespace, l }) => policies.map((p) => p.coversNamespace(namespace, l)));
+            expect(warm).toEqual(cold);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['a pod the selector names', { app: 'web' }, true],
+    ['a pod it does not', { app: 'api' }, false],
+  ])('a Calico policy asked twice about one target answers the same: %s', (_name, podLabels, expected) => {
+    const policy = normalize(
+      calicoObject({
+        global: false,
+        selector: "app == 'web'",
+        namespaceSelector: undefined,
+        serviceAccountSelector: undefined,
+      }),
+    );
+    const target: SelectTarget = {
+      namespace: 'pay',
+      namespaceLabels: { team: 'payments' },
+      podLabels,
+      serviceAccountName: 'api',
+      serviceAccountLabels: undefined,
+    };
+    expect([policy.selects(target), policy.selects(target)]).toEqual([expected, expected]);
+  });
+});
