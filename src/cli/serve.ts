@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { createLogger } from '../adapters/audit/logger.js';
+import { closeLogger, createLogger } from '../adapters/audit/logger.js';
 import { loadConfig } from '../adapters/config/load-config.js';
 import { buildApp, type AdmissionServer } from '../adapters/http/app.js';
 import {
@@ -40,6 +40,8 @@ function onShutdown(app: AdmissionServer, runtime: ViewRuntime, logger: Logger):
         .close()
         .then(() => runtime.stop())
         .catch((error: unknown) => logger.error({ err: error }, 'error while shutting down'))
+        // Last: every decision line (and the shutdown errors above) written before exit 0.
+        .then(() => closeLogger(logger))
         .finally(() => {
           process.exitCode = 0;
           resolve();

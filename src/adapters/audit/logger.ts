@@ -31,18 +31,61 @@ export const REDACT_PATHS: readonly string[] = [
 
 /** Options of the process logger. */
 export interface LoggerOptions {
-  /** Where lines go; stdout when omitted (tests pass a capture stream). */
+  /** Where lines go (tests pass a capture stream); else `file`, else stdout. */
   readonly destination?: DestinationStream;
+  /** A path or file descriptor for the buffered destination; stdout (1) when omitted. */
+  readonly file?: string | number;
   readonly level?: string;
 }
 
-/** Creates the one pino logger of the process: JSON lines, redaction configured once. */
+/** Bytes a buffered destination gathers before one write: about ten decision lines. */
+export const LOG_BUFFER_BYTES = 4096;
+/** At low request rates a buffered line still reaches the log within this delay. */
+export const LOG_FLUSH_INTERVAL_MS = 1000;
+
+const flushTimers = new WeakMap<Logger, NodeJS.Timeout>();
+
+/**
+ * Creates the one pino logger of the process: JSON lines, redaction configured once. Lines to a
+ * file or stdout are written asynchronously in batches (one synchronous write per decision cost
+ * a fifth of the server's CPU); `flushLogger` on shutdown and pino's exit hook lose none.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
     level: options.level ?? 'info',
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
   };
-  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  if (options.destination !== undefined) return pino(settings, options.destination);
+  const destination = pino.destination({
+    dest: options.file ?? 1,
+    sync: false,
+    minLength: LOG_BUFFER_BYTES,
+  });
+  const logger = pino(settings, destination);
+  const timer = setInterval(() => destination.flush(), LOG_FLUSH_INTERVAL_MS);
+  // Never keeps the process alive; pino flushes on exit.
+  timer.unref();
+  flushTimers.set(logger, timer);
+  return logger;
+}
+
+/** Writes out every buffered line; resolves once written (or when the stream cannot take more). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      // An error (a destroyed stream) means nothing more can be written; closing goes on.
+      logger.flush(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** Flushes and stops the periodic flush; the logger still writes (buffered) afterwards. */
+export async function closeLogger(logger: Logger): Promise<void> {
+  clearInterval(flushTimers.get(logger));
+  flushTimers.delete(logger);
+  await flushLogger(logger);
 }
 
 /** Writes one decision log line: a static message and the structured fields (errors at error level). */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ZtgateConfig } from '../../policy/config.js';
 import { evaluate } from '../../policy/engine.js';
 import { buildSidecarPatch } from '../../policy/sidecar/index.js';
+import { flushLogger } from '../audit/logger.js';
 import type { ViewSource } from '../view-source.js';
 import { handleMutate } from './handle-mutate.js';
 import { handleValidate } from './handle-validate.js';
@@ -102,6 +103,10 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     },
   });
   reloaders.set(app, reloader);
-  app.addHook('onClose', async () => reloader.close());
+  app.addHook('onClose', async () => {
+    reloader.close();
+    // Decision lines are written in batches; none may be lost when the server goes away.
+    await flushLogger(options.logger);
+  });
   return app;
 }

@@ -1,0 +1,94 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildDecisionRecord } from '../../../src/admission/decision-record.js';
+import type { AdmissionRequest } from '../../../src/admission/review-types.js';
+import { closeLogger, createLogger, logDecision } from '../../../src/adapters/audit/logger.js';
+import { buildApp } from '../../../src/adapters/http/app.js';
+import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { EMPTY_VIEW, fixedSource, makeCerts, postJson } from '../http/support.js';
+
+const request: AdmissionRequest = {
+  uid: 'buffered-1',
+  kind: { group: '', version: 'v1', kind: 'Pod' },
+  resource: { group: '', version: 'v1', resource: 'pods' },
+  subResource: undefined,
+  operation: 'CREATE',
+  namespace: 'shop',
+  name: 'web',
+  object: undefined,
+  oldObject: undefined,
+  userInfo: { username: 'alice', groups: [] },
+  dryRun: false,
+};
+
+async function logFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'ztgate-log-')), 'decisions.log');
+}
+
+async function decisionUids(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line['msg'] === 'admission decision')
+    .map((line) => String(line['uid']));
+}
+
+const loggers: ReturnType<typeof createLogger>[] = [];
+afterEach(async () => {
+  for (const logger of loggers.splice(0)) await closeLogger(logger);
+});
+
+describe('the buffered decision log', () => {
+  it.each([1, 5, 200])('writes all %i decision lines once flushed, in order', async (count) => {
+    const file = await logFile();
+    const logger = createLogger({ file });
+    loggers.push(logger);
+    const uids = Array.from({ length: count }, (_, index) => `uid-${index}`);
+    for (const uid of uids) {
+      logDecision(
+        logger,
+        buildDecisionRecord({
+          request: { ...request, uid },
+          outcome: 'allow',
+          mode: 'enforce',
+          violations: [],
+          durationMs: 0.1,
+          webhook: 'validate',
+        }),
+      );
+    }
+    await closeLogger(logger);
+    expect(await decisionUids(file)).toEqual(uids);
+  });
+
+  it('flushes the decision lines when the app closes', async () => {
+    const certs = await makeCerts();
+    const file = await logFile();
+    const logger = createLogger({ file });
+    loggers.push(logger);
+    const app = await buildApp({
+      viewSource: fixedSource(EMPTY_VIEW),
+      config: DEFAULT_CONFIG,
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+      logger,
+      evaluate: () => ({ allowed: true, skipped: false, mode: 'enforce', violations: [], warnings: [] }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { ...request, object: { kind: 'Pod', metadata: { name: 'web' } } },
+    };
+    const answer = await postJson(`https://127.0.0.1:${port}`, '/validate', review, certs.caPem);
+    expect(answer.status).toBe(200);
+    // One short line stays below the batch size: only the close can have written it.
+    expect(await decisionUids(file)).toEqual([]);
+    await app.close();
+    expect(await decisionUids(file)).toEqual(['buffered-1']);
+  });
+});
