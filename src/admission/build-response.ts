@@ -105,8 +105,18 @@ export function decisionResponse(uid: string, decision: Decision): AdmissionResp
   return allowResponse(uid, formatWarnings(decision.violations, decision.warnings));
 }
 
-/** The /mutate answer: allowed, with a base64 JSONPatch only when there is something to patch. */
-export function patchResponse(uid: string, patch: readonly JsonPatchOp[]): AdmissionResponse {
+/** Encodes a JSON text as the base64 of its UTF-8 bytes. */
+export type Base64Encoder = (text: string) => string;
+
+/**
+ * The /mutate answer: allowed, with a base64 JSONPatch only when there is something to patch.
+ * The core encodes in plain JS; the HTTP adapter passes its runtime's native encoder.
+ */
+export function patchResponse(
+  uid: string,
+  patch: readonly JsonPatchOp[],
+  encode: Base64Encoder = encodeBase64,
+): AdmissionResponse {
   if (patch.length === 0) return { uid, allowed: true };
-  return { uid, allowed: true, patchType: 'JSONPatch', patch: encodeBase64(JSON.stringify(patch)) };
+  return { uid, allowed: true, patchType: 'JSONPatch', patch: encode(JSON.stringify(patch)) };
 }

@@ -126,6 +126,16 @@ describe('responses', () => {
     expect(JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'))).toEqual(patch);
   });
 
+  it('encodes the patch with the encoder it is given (the HTTP adapter passes a native one)', () => {
+    const patch = [{ op: 'add', path: '/metadata/labels/a', value: 'b' }] as const;
+    expect(patchResponse('u', patch, (text) => `<${text}>`)).toEqual({
+      uid: 'u',
+      allowed: true,
+      patchType: 'JSONPatch',
+      patch: `<${JSON.stringify(patch)}>`,
+    });
+  });
+
   it('wraps in the v1 envelope', () => {
     expect(toReview({ uid: 'u', allowed: true })).toEqual({
       apiVersion: 'admission.k8s.io/v1',

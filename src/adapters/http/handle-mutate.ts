@@ -14,6 +14,11 @@ function isPodCreate(request: AdmissionRequest): boolean {
   );
 }
 
+/** Node's native encoder: the same bytes as the core's plain-JS one, without a string per character. */
+function encodeBase64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
 /** POST /mutate: adds the sidecar to new pods outside exempt namespaces; everything else untouched. */
 export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<AdmissionReviewResponse> {
   const started = performance.now();
@@ -31,7 +36,7 @@ export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<
   let verdict: Verdict;
   try {
     const patch = deps.buildPatch(request.object as KubeObject, deps.config.sidecar, { namespace });
-    verdict = { ...untouched, response: patchResponse(request.uid, patch) };
+    verdict = { ...untouched, response: patchResponse(request.uid, patch, encodeBase64) };
   } catch (error) {
     verdict = failure(deps, request, error, 'inject');
   }
