@@ -233,7 +233,7 @@ describe('rbac.yaml', () => {
     expect(rules.filter(({ rule }) => rule.resources.includes('secrets'))).toEqual([]);
   });
 
-  it('writes only NetworkPolicies, Leases and policy reports', () => {
+  it('writes only NetworkPolicies, trust bundle ConfigMaps, Leases and policy reports', () => {
     const writes = new Set(
       rules
         .filter(({ rule }) => rule.verbs.some((v) => ['create', 'update', 'patch'].includes(v)))
@@ -241,6 +241,7 @@ describe('rbac.yaml', () => {
     );
     expect([...writes].sort()).toEqual([
       'clusterpolicyreports',
+      'configmaps',
       'leases',
       'networkpolicies',
       'policyreports',
@@ -258,6 +259,11 @@ describe('rbac.yaml', () => {
     ['discovers CRDs', 'ClusterRole', 'apiextensions.k8s.io', 'customresourcedefinitions', 'watch', true],
     ['creates networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'create', true],
     ['restores networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'update', true],
+    ['watches trust bundle configmaps', 'ClusterRole', '', 'configmaps', 'watch', true],
+    ['reads the trust bundle source', 'ClusterRole', '', 'configmaps', 'get', true],
+    ['creates trust bundle copies', 'ClusterRole', '', 'configmaps', 'create', true],
+    ['restores trust bundle copies', 'ClusterRole', '', 'configmaps', 'update', true],
+    ['no configmap patch', 'ClusterRole', '', 'configmaps', 'patch', false],
     ['writes policyreports', 'ClusterRole', 'wgpolicyk8s.io', 'policyreports', 'create', true],
     ['writes clusterpolicyreports', 'ClusterRole', 'wgpolicyk8s.io', 'clusterpolicyreports', 'update', true],
     ['no cluster-wide leases', 'ClusterRole', 'coordination.k8s.io', 'leases', 'update', false],

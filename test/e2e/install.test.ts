@@ -115,7 +115,7 @@ describe('install manifests against kube-apiserver', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(rest.length);
   });
 
-  it('serves with only the RBAC and the config of the base: ready, and reconciling new namespaces', async () => {
+  it('serves with only the RBAC and the config of the base: ready, and reconciling new namespaces (policies and trust bundle)', async () => {
     // The ServiceAccount's token, as the Pod would mount it (1.20 keeps it in a Secret).
     let secret = '';
     await waitFor(
@@ -161,6 +161,15 @@ describe('install manifests against kube-apiserver', () => {
       { kubeconfig },
     );
     try {
+      // The admin's (or trust-manager's) trust bundle; the leader copies it into every namespace.
+      await kubectlOk(admin, [
+        'create',
+        'configmap',
+        'ztgate-trust-bundle',
+        '-n',
+        'ztgate-system',
+        '--from-literal=ca.crt=bundle',
+      ]);
       await kubectlOk(admin, ['create', 'namespace', 'installed']);
       await waitFor(
         async () =>
@@ -176,6 +185,12 @@ describe('install manifests against kube-apiserver', () => {
           ).code === 0,
         15_000,
         () => 'the reconciler did not create the policies with the base RBAC',
+      );
+      await waitFor(
+        async () =>
+          (await kubectl(admin, ['get', 'configmap', 'ztgate-trust-bundle', '-n', 'installed'])).code === 0,
+        15_000,
+        () => 'the reconciler did not copy the trust bundle with the base RBAC',
       );
       const lease = await kubectl(admin, ['get', 'leases', '-n', 'ztgate-system', '-o', 'name']);
       expect(lease.stdout.trim()).not.toBe('');
@@ -194,6 +209,11 @@ describe('install manifests against kube-apiserver', () => {
     ['create networkpolicies', ['create', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
     ['update networkpolicies', ['update', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
     ['delete networkpolicies', ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
+    ['watch configmaps everywhere', ['watch', 'configmaps', '--all-namespaces'], true],
+    ['create configmaps', ['create', 'configmaps', '-n', 'default'], true],
+    ['update configmaps', ['update', 'configmaps', '-n', 'default'], true],
+    ['delete configmaps', ['delete', 'configmaps', '-n', 'default'], false],
+    ['patch configmaps', ['patch', 'configmaps', '-n', 'default'], false],
     ['update leases in ztgate-system', ['update', 'leases.coordination.k8s.io', '-n', 'ztgate-system'], true],
     ['update leases in default', ['update', 'leases.coordination.k8s.io', '-n', 'default'], false],
     ['create policyreports', ['create', 'policyreports.wgpolicyk8s.io', '-n', 'default'], true],

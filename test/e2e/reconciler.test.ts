@@ -15,6 +15,8 @@ import { waitFor } from './support/processes.js';
 const NP = (ns: string, name = '') =>
   `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies${name ? `/${name}` : ''}`;
 const POLICIES = ['ztgate-default-deny', 'ztgate-allow-dns'];
+const CM = (ns: string, name = '') => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}`;
+const BUNDLE = DEFAULT_CONFIG.sidecar.trustBundleConfigMap;
 
 describe('default-deny reconciler against a real API server', () => {
   let cp: ControlPlane;
@@ -35,6 +37,15 @@ describe('default-deny reconciler against a real API server', () => {
     return list.items.map((item) => item.metadata.name).sort();
   };
   const hasBoth = (ns: string) => async () => (await policyNames(ns)).join() === [...POLICIES].sort().join();
+  /** The trust bundle copy's ca.crt in a namespace, or undefined while there is none. */
+  const copiedCa = async (ns: string): Promise<string | undefined> => {
+    try {
+      const copy = await rest.request<{ data?: Record<string, string> }>('GET', CM(ns, BUNDLE));
+      return copy.data?.['ca.crt'];
+    } catch {
+      return undefined;
+    }
+  };
   const leaseHolder = async () =>
     (
       await rest.request<{ spec: { holderIdentity?: string } }>(
@@ -110,6 +121,63 @@ describe('default-deny reconciler against a real API server', () => {
     expect(writes['a']!.slice(before)).toEqual([]);
   });
 
+  it('copies the trust bundle into namespaces within seconds, and propagates a changed source', async () => {
+    const before = writes['a']!.length;
+    await rest.request('POST', CM('ztgate-system'), {
+      body: { metadata: { name: BUNDLE }, data: { 'ca.crt': 'root-1' } },
+    });
+    // An existing namespace gets its copy once the source appears; a new one within seconds.
+    await waitFor(
+      async () => (await copiedCa('team-a')) === 'root-1',
+      5000,
+      () => 'team-a: no copy',
+    );
+    const started = Date.now();
+    await rest.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'team-tb' } } });
+    await waitFor(
+      async () => (await copiedCa('team-tb')) === 'root-1',
+      5000,
+      () => 'team-tb: no copy',
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    const copy = await rest.request<{ metadata: { labels: Record<string, string> } }>(
+      'GET',
+      CM('team-tb', BUNDLE),
+    );
+    expect(copy.metadata.labels['app.kubernetes.io/managed-by']).toBe('ztgate');
+
+    const source = await rest.request<Record<string, unknown>>('GET', CM('ztgate-system', BUNDLE));
+    await rest.request('PUT', CM('ztgate-system', BUNDLE), {
+      body: { ...source, data: { 'ca.crt': 'root-2' } },
+    });
+    for (const ns of ['team-a', 'team-tb']) {
+      await waitFor(
+        async () => (await copiedCa(ns)) === 'root-2',
+        5000,
+        () => `${ns}: not updated`,
+      );
+    }
+    // A deleted copy returns; exempt namespaces get none.
+    await rest.request('DELETE', CM('team-a', BUNDLE));
+    await waitFor(
+      async () => (await copiedCa('team-a')) === 'root-2',
+      5000,
+      () => 'copy not re-created',
+    );
+    expect(await copiedCa('kube-system')).toBeUndefined();
+    const bundleWrites = writes['a']!.slice(before).filter((write) => write.kind === 'ConfigMap');
+    // default is a namespace like any other: it gets its copy too.
+    expect(bundleWrites.map((write) => `${write.action} ${write.namespace}`).sort()).toEqual([
+      'create default',
+      'create team-a',
+      'create team-a',
+      'create team-tb',
+      'replace default',
+      'replace team-a',
+      'replace team-tb',
+    ]);
+  });
+
   it('lets only the leader write: the Lease names it and the follower wrote nothing', async () => {
     expect(await leaseHolder()).toBe('replica-a');
     expect([reconcilers['a']!.isLeader(), reconcilers['b']!.isLeader()]).toEqual([true, false]);
@@ -127,6 +195,15 @@ describe('default-deny reconciler against a real API server', () => {
     expect(await leaseHolder()).toBe('replica-b');
     await rest.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'team-b' } } });
     await waitFor(hasBoth('team-b'), 5000, () => 'b did not create the policies');
-    expect(writes['b']!.map((write) => write.namespace)).toEqual(['team-b', 'team-b']);
+    await waitFor(
+      async () => (await copiedCa('team-b')) === 'root-2',
+      5000,
+      () => 'b did not copy the bundle',
+    );
+    expect(writes['b']!.map((write) => `${write.kind} ${write.namespace}`)).toEqual([
+      'NetworkPolicy team-b',
+      'NetworkPolicy team-b',
+      'ConfigMap team-b',
+    ]);
   });
 });
