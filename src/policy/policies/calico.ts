@@ -8,7 +8,7 @@
  */
 import {
   calicoSelectorLabels,
-  evaluateCalicoSelector,
+  evaluateCalicoSelectorOn,
   isCalicoAll,
   type CalicoSelector,
 } from '../selectors/calico-ast.js';
@@ -16,7 +16,6 @@ import { parseCalicoSelector } from '../selectors/calico-parser.js';
 import type { FieldError, KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../types.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
-import { memoizeByNamespace, memoizeByTarget } from './target-memo.js';
 
 const NAMESPACE_LABEL = 'projectcalico.org/namespace';
 const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
@@ -25,49 +24,61 @@ const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
 const NAME_LABEL = 'projectcalico.org/name';
 const ALL: CalicoSelector = { type: 'all' };
 
-function prefixed(prefix: string, labels: Labels): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const key of Object.keys(labels)) result[`${prefix}${key}`] = labels[key] as string;
-  return result;
+const NAMESPACE_PREFIX = 'pcns.';
+const ACCOUNT_PREFIX = 'pcsa.';
+
+function own(labels: Labels, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
-/** Labels every pod of a namespace carries as Calico sees it (no pod-specific ones). */
-const namespaceLevelLabels = memoizeByNamespace((namespace: string, namespaceLabels: Labels): Labels => ({
-  ...prefixed('pcns.', { ...namespaceLabels, [NAME_LABEL]: namespace }),
-  [NAMESPACE_LABEL]: namespace,
-  [ORCHESTRATOR_LABEL]: 'k8s',
-}));
+/** A namespace's labels as Calico's profile shows them: its own, and its name, which wins. */
+function profileLabel(name: string, labels: Labels, key: string): string | undefined {
+  return key === NAME_LABEL ? name : own(labels, key);
+}
 
-/** A namespace's labels as a namespaceSelector sees them: its own plus its name. */
-const namespaceSelectorLabels = memoizeByNamespace((namespace: string, labels: Labels): Labels => ({
-  ...labels,
-  [NAME_LABEL]: namespace,
-}));
+/** Where a namespace-level label lives; the merged maps are never built (a decision asks often). */
+interface NamespaceSource {
+  readonly namespace: string;
+  readonly namespaceLabels: Labels;
+}
 
-/** The workload endpoint's labels: profile labels, then the pod's, then Calico's own, which win. */
-const endpointLabels = memoizeByTarget((target: SelectTarget): Labels => {
-  const serviceAccount = target.serviceAccountName ?? 'default';
-  const accountLabels =
-    target.serviceAccountLabels === undefined
-      ? {}
-      : { ...target.serviceAccountLabels, [NAME_LABEL]: serviceAccount };
-  return {
-    ...prefixed('pcsa.', accountLabels),
-    ...target.podLabels,
-    ...namespaceLevelLabels(target.namespace, target.namespaceLabels),
-    [SERVICE_ACCOUNT_LABEL]: serviceAccount,
-  };
-});
+/** A label of the namespace as a namespaceSelector sees it. */
+function namespaceProfileLabel(source: NamespaceSource, key: string): string | undefined {
+  return profileLabel(source.namespace, source.namespaceLabels, key);
+}
 
-/** The ServiceAccount's labels as a serviceAccountSelector sees them; undefined when unknown. */
-const accountSelectorLabels = memoizeByTarget((target: SelectTarget): Labels | null =>
-  target.serviceAccountLabels === undefined
-    ? null
-    : { ...target.serviceAccountLabels, [NAME_LABEL]: target.serviceAccountName ?? 'default' },
-);
+/**
+ * A label every pod of a namespace carries as Calico sees it (no pod-specific ones):
+ * `pcns.<key>` from the namespace's profile, plus Calico's namespace and orchestrator labels.
+ */
+function namespaceLevelLabel(source: NamespaceSource, key: string): string | undefined {
+  if (key === NAMESPACE_LABEL) return source.namespace;
+  if (key === ORCHESTRATOR_LABEL) return 'k8s';
+  if (!key.startsWith(NAMESPACE_PREFIX)) return undefined;
+  return profileLabel(source.namespace, source.namespaceLabels, key.slice(NAMESPACE_PREFIX.length));
+}
+
+/**
+ * A label of the workload endpoint. Felix merges, lowest first: the ServiceAccount profile
+ * (`pcsa.<key>`), the pod's labels, the namespace-level labels, and its serviceaccount label.
+ */
+function endpointLabel(target: SelectTarget, key: string): string | undefined {
+  if (key === SERVICE_ACCOUNT_LABEL) return target.serviceAccountName ?? 'default';
+  const namespaceLevel = namespaceLevelLabel(target, key);
+  if (namespaceLevel !== undefined) return namespaceLevel;
+  const pod = own(target.podLabels, key);
+  if (pod !== undefined || !key.startsWith(ACCOUNT_PREFIX)) return pod;
+  return accountLabel(target, key.slice(ACCOUNT_PREFIX.length));
+}
+
+/** A label of the ServiceAccount as a serviceAccountSelector sees it; none when its labels are unknown. */
+function accountLabel(target: SelectTarget, key: string): string | undefined {
+  const labels = target.serviceAccountLabels;
+  return labels === undefined ? undefined : profileLabel(target.serviceAccountName ?? 'default', labels, key);
+}
 
 function isNamespaceLevel(key: string): boolean {
-  return key === NAMESPACE_LABEL || key === ORCHESTRATOR_LABEL || key.startsWith('pcns.');
+  return key === NAMESPACE_LABEL || key === ORCHESTRATOR_LABEL || key.startsWith(NAMESPACE_PREFIX);
 }
 
 /** Parses an optional selector field; absent or blank means all(). */
@@ -131,24 +142,32 @@ function calicoMatcher(
   }
   const inScope = (candidate: string, labels: Labels): boolean =>
     (namespace === undefined || candidate === namespace) &&
-    evaluateCalicoSelector(namespaceSelector, namespaceSelectorLabels(candidate, labels));
+    evaluateCalicoSelectorOn(
+      namespaceSelector,
+      { namespace: candidate, namespaceLabels: labels },
+      namespaceProfileLabel,
+    );
   const everyAccount = isCalicoAll(accountSelector);
-  const accountMatches = (target: SelectTarget): boolean => {
-    if (everyAccount) return true;
-    // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
-    const labels = accountSelectorLabels(target);
-    return labels !== null && evaluateCalicoSelector(accountSelector, labels);
-  };
+  // Unknown ServiceAccount labels cannot prove a match: the policy is not counted as selecting.
+  const accountMatches = (target: SelectTarget): boolean =>
+    everyAccount ||
+    (target.serviceAccountLabels !== undefined &&
+      evaluateCalicoSelectorOn(accountSelector, target, accountLabel));
   const namespaceLevel = calicoSelectorLabels(selector).every(isNamespaceLevel);
   return {
     selects: (target) =>
       inScope(target.namespace, target.namespaceLabels) &&
-      evaluateCalicoSelector(selector, endpointLabels(target)) &&
+      evaluateCalicoSelectorOn(selector, target, endpointLabel) &&
       accountMatches(target),
     selectsEveryPod: namespaceLevel && isCalicoAll(accountSelector),
     coversNamespace: (candidate, labels) =>
       inScope(candidate, labels) &&
-      (!namespaceLevel || evaluateCalicoSelector(selector, namespaceLevelLabels(candidate, labels))),
+      (!namespaceLevel ||
+        evaluateCalicoSelectorOn(
+          selector,
+          { namespace: candidate, namespaceLabels: labels },
+          namespaceLevelLabel,
+        )),
   };
 }
 

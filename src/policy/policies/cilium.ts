@@ -10,7 +10,7 @@
 import {
   labelSelectorKeys,
   mapLabelSelectorKeys,
-  compileLabelSelector,
+  compileLabelSelectorOn,
   validateLabelSelector,
 } from '../selectors/label-selector.js';
 import type {
@@ -23,7 +23,6 @@ import type {
 } from '../types.js';
 import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
-import { memoizeByNamespace, memoizeByTarget } from './target-memo.js';
 
 const NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
 const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
@@ -34,18 +33,29 @@ export function stripCiliumSource(key: string): string {
   return key.replace(/^(k8s|any):/, '');
 }
 
-const namespaceLevelLabels = memoizeByNamespace((namespace: string, namespaceLabels: Labels): Labels => {
-  const labels: Record<string, string> = {};
-  for (const key of Object.keys(namespaceLabels))
-    labels[`${NAMESPACE_LABELS_PREFIX}${key}`] = namespaceLabels[key] as string;
-  labels[NAMESPACE_KEY] = namespace;
-  return labels;
-});
+interface NamespaceSource {
+  readonly namespace: string;
+  readonly namespaceLabels: Labels;
+}
 
-const endpointLabels = memoizeByTarget((target: SelectTarget): Labels => {
-  const own = { [SERVICE_ACCOUNT_KEY]: target.serviceAccountName ?? 'default' };
-  return { ...target.podLabels, ...own, ...namespaceLevelLabels(target.namespace, target.namespaceLabels) };
-});
+/** A label Cilium derives from the namespace: its name and its labels under a prefix. */
+function namespaceLevelLabel(source: NamespaceSource, key: string): string | undefined {
+  if (key === NAMESPACE_KEY) return source.namespace;
+  if (!key.startsWith(NAMESPACE_LABELS_PREFIX)) return undefined;
+  const name = key.slice(NAMESPACE_LABELS_PREFIX.length);
+  return Object.hasOwn(source.namespaceLabels, name) ? source.namespaceLabels[name] : undefined;
+}
+
+/**
+ * A label of the endpoint, read through the layers Cilium merges (pod labels, then the
+ * ServiceAccount, then the namespace-derived labels, which win) without building the merged map.
+ */
+function endpointLabel(target: SelectTarget, key: string): string | undefined {
+  const namespaceLevel = namespaceLevelLabel(target, key);
+  if (namespaceLevel !== undefined) return namespaceLevel;
+  if (key === SERVICE_ACCOUNT_KEY) return target.serviceAccountName ?? 'default';
+  return Object.hasOwn(target.podLabels, key) ? target.podLabels[key] : undefined;
+}
 
 function isNamespaceKey(key: string): boolean {
   return key === NAMESPACE_KEY || key.startsWith(NAMESPACE_LABELS_PREFIX);
@@ -108,13 +118,15 @@ function summarizeRule(
   const everyPod = valid && labelSelectorKeys(selector).every(isNamespaceKey);
   const allowsNothing = ingress.every(isEmptyCiliumRule) && egress.every(isEmptyCiliumRule);
   const scoped = (candidate: string): boolean => namespace === undefined || candidate === namespace;
-  const matches = compileLabelSelector(selector);
-  const matchesNamespace = valid ? compileLabelSelector(namespacePart(selector)) : () => false;
+  const matches = compileLabelSelectorOn(selector);
+  const matchesNamespace = valid ? compileLabelSelectorOn(namespacePart(selector)) : () => false;
   return {
-    selects: (target) => valid && scoped(target.namespace) && matches(endpointLabels(target)),
+    selects: (target) => valid && scoped(target.namespace) && matches(target, endpointLabel),
     everyPod,
     coversNamespace: (candidate, labels) =>
-      valid && scoped(candidate) && matchesNamespace(namespaceLevelLabels(candidate, labels)),
+      valid &&
+      scoped(candidate) &&
+      matchesNamespace({ namespace: candidate, namespaceLabels: labels }, namespaceLevelLabel),
     ingress: ingress,
     egress: egress,
     appliesToIngress,

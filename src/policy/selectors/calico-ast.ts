@@ -5,6 +5,7 @@
  * any labels (global() only changes scope where Calico allows it, in a namespaceSelector).
  */
 import type { Labels } from '../types.js';
+import type { LabelLookup } from './label-selector.js';
 
 /** Comparison of one label with one value. */
 export interface CalicoCompare {
@@ -47,28 +48,45 @@ function compare(node: CalicoCompare, value: string | undefined): boolean {
   }
 }
 
+const ownLabel: LabelLookup<Labels> = (labels, key) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+
 /** Whether the selector matches a set of labels, exactly as Calico evaluates it. */
 export function evaluateCalicoSelector(node: CalicoSelector, labels: Labels): boolean {
+  return evaluateCalicoSelectorOn(node, labels, ownLabel);
+}
+
+/**
+ * evaluateCalicoSelector over labels read through `lookup`, so a caller whose labels come from
+ * several layers (pod, namespace, ServiceAccount) never builds the merged map.
+ */
+export function evaluateCalicoSelectorOn<S>(
+  node: CalicoSelector,
+  source: S,
+  lookup: LabelLookup<S>,
+): boolean {
   switch (node.type) {
     case 'all':
     case 'global':
       return true;
     case 'has':
-      return Object.hasOwn(labels, node.label);
+      return lookup(source, node.label) !== undefined;
     case 'in':
     case 'notIn': {
-      const present = Object.hasOwn(labels, node.label);
-      const member = present && node.values.includes(labels[node.label] as string);
+      const value = lookup(source, node.label);
+      const member = value !== undefined && node.values.includes(value);
       return node.type === 'in' ? member : !member;
     }
     case 'not':
-      return !evaluateCalicoSelector(node.operand, labels);
+      return !evaluateCalicoSelectorOn(node.operand, source, lookup);
     case 'and':
-      return node.operands.every((operand) => evaluateCalicoSelector(operand, labels));
+      for (const operand of node.operands)
+        if (!evaluateCalicoSelectorOn(operand, source, lookup)) return false;
+      return true;
     case 'or':
-      return node.operands.some((operand) => evaluateCalicoSelector(operand, labels));
+      for (const operand of node.operands) if (evaluateCalicoSelectorOn(operand, source, lookup)) return true;
+      return false;
     default:
-      return compare(node, Object.hasOwn(labels, node.label) ? labels[node.label] : undefined);
+      return compare(node, lookup(source, node.label));
   }
 }
 

@@ -99,20 +99,27 @@ function requirementsOf(selector: Readonly<Record<string, unknown>>): Requiremen
   return requirements;
 }
 
-function matchesRequirement(requirement: Requirement, labels: Labels): boolean {
-  const present = Object.hasOwn(labels, requirement.key);
+function matchesRequirement(requirement: Requirement, value: string | undefined): boolean {
   switch (requirement.operator) {
     case 'In':
-      return present && requirement.values.includes(labels[requirement.key] as string);
+      return value !== undefined && requirement.values.includes(value);
     case 'NotIn':
       // Kubernetes: NotIn is satisfied by a pod that lacks the key altogether.
-      return !present || !requirement.values.includes(labels[requirement.key] as string);
+      return value === undefined || !requirement.values.includes(value);
     case 'Exists':
-      return present;
+      return value !== undefined;
     case 'DoesNotExist':
-      return !present;
+      return value === undefined;
   }
 }
+
+/** Reads one label of a label set held as `source` (undefined when the label is absent). */
+export type LabelLookup<S> = (source: S, key: string) => string | undefined;
+
+/** A compiled selector over labels read through a lookup (layered labels, never merged). */
+export type LabelPredicate = <S>(source: S, lookup: LabelLookup<S>) => boolean;
+
+const ownLabel: LabelLookup<Labels> = (labels, key) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
 
 /**
  * Whether the selector selects these labels. `{}` selects everything; null/absent selects
@@ -130,10 +137,18 @@ const NOTHING = (): boolean => false;
  * of matchesLabelSelector; policies compile theirs at normalization, not on every decision.
  */
 export function compileLabelSelector(selector: unknown): (labels: Labels) => boolean {
+  const predicate = compileLabelSelectorOn(selector);
+  return (labels) => predicate(labels, ownLabel);
+}
+
+/** compileLabelSelector over labels read through a lookup. */
+export function compileLabelSelectorOn(selector: unknown): LabelPredicate {
   if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return NOTHING;
   const requirements = requirementsOf(selector);
-  return (labels) => {
-    for (const requirement of requirements) if (!matchesRequirement(requirement, labels)) return false;
+  return (source, lookup) => {
+    for (const requirement of requirements) {
+      if (!matchesRequirement(requirement, lookup(source, requirement.key))) return false;
+    }
     return true;
   };
 }

@@ -1,11 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stripCiliumSource } from '../../../src/policy/policies/cilium.js';
 import { normalizePolicy } from '../../../src/policy/policies/index.js';
+import { evaluateCalicoSelector } from '../../../src/policy/selectors/calico-ast.js';
+import { parseCalicoSelector } from '../../../src/policy/selectors/calico-parser.js';
+import { matchesLabelSelector } from '../../../src/policy/selectors/label-selector.js';
 import type { KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../../../src/policy/types.js';
 
-// Selection memoizes label maps per target object and per namespace labels object. These
-// properties ask every policy about shared (warm) targets, repeatedly and interleaved, and compare
-// with the same question asked with fresh copies (cold: every memo misses).
+// Selection compiles selectors once and reads a target's labels through layered lookups instead of
+// merged maps. These properties compare policies with a reference built the old way (merged label
+// maps, selectors evaluated from their text on every call), and repeated questions about shared
+// targets with the same questions about fresh copies.
 
 const labelValue = fc.constantFrom('web', 'api', 'payments', 'x');
 const labels = (keys: readonly string[]): fc.Arbitrary<Labels> =>
@@ -64,11 +69,9 @@ function calicoObject(spec: CalicoSpec): KubeObject {
   };
 }
 
-function ciliumObject(spec: {
-  clusterWide: boolean;
-  matchLabels: Record<string, string>;
-  exists: string | undefined;
-}): KubeObject {
+type CiliumSpec = typeof cilium extends fc.Arbitrary<infer T> ? T : never;
+
+function ciliumObject(spec: CiliumSpec): KubeObject {
   const matchExpressions = spec.exists === undefined ? [] : [{ key: spec.exists, operator: 'Exists' }];
   return {
     apiVersion: 'cilium.io/v2',
@@ -111,13 +114,29 @@ function normalize(object: KubeObject): NormalizedPolicy {
 
 // Few namespace label objects, shared between targets of different namespaces, so the
 // per-namespace memo is exercised with one labels object under two names.
-const namespaceLabels = fc.array(labels(['team', 'env']), { minLength: 1, maxLength: 2 });
+const namespaceLabels = fc.array(labels(['team', 'env', 'projectcalico.org/name']), {
+  minLength: 1,
+  maxLength: 2,
+});
 const targetSpec = fc.record({
   namespace: fc.constantFrom('pay', 'shop'),
   labelsIndex: fc.nat(),
-  podLabels: labels(['app', 'tier', 'canary', 'team']),
+  // Pod labels that collide with the keys Calico and Cilium derive, to prove which layer wins.
+  podLabels: labels([
+    'app',
+    'tier',
+    'canary',
+    'team',
+    'pcns.team',
+    'pcsa.role',
+    'projectcalico.org/namespace',
+    'projectcalico.org/serviceaccount',
+    'io.kubernetes.pod.namespace',
+    'io.cilium.k8s.namespace.labels.team',
+    'io.cilium.k8s.policy.serviceaccount',
+  ]),
   serviceAccountName: fc.option(fc.constantFrom('api', 'default'), { nil: undefined }),
-  serviceAccountLabels: fc.option(labels(['role']), { nil: undefined }),
+  serviceAccountLabels: fc.option(labels(['role', 'projectcalico.org/name']), { nil: undefined }),
 });
 
 function buildTargets(
@@ -133,7 +152,103 @@ function buildTargets(
   }));
 }
 
-describe('memoized selection', () => {
+function prefixed(prefix: string, labels: Labels): Labels {
+  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [`${prefix}${key}`, value]));
+}
+
+function calicoEndpointLabels(t: SelectTarget): Labels {
+  const account = t.serviceAccountName ?? 'default';
+  const accountLabels =
+    t.serviceAccountLabels === undefined
+      ? {}
+      : { ...t.serviceAccountLabels, 'projectcalico.org/name': account };
+  return {
+    ...prefixed('pcsa.', accountLabels),
+    ...t.podLabels,
+    ...prefixed('pcns.', { ...t.namespaceLabels, 'projectcalico.org/name': t.namespace }),
+    'projectcalico.org/namespace': t.namespace,
+    'projectcalico.org/orchestrator': 'k8s',
+    'projectcalico.org/serviceaccount': account,
+  };
+}
+
+function calicoMatches(text: string, labels: Labels): boolean {
+  const parsed = parseCalicoSelector(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return evaluateCalicoSelector(parsed.selector, labels);
+}
+
+/** Felix's selection computed from merged label maps, as ztgate did before lookups. */
+function calicoReference(spec: CalicoSpec, t: SelectTarget): boolean {
+  const inScope = spec.global
+    ? calicoMatches(spec.namespaceSelector ?? 'all()', {
+        ...t.namespaceLabels,
+        'projectcalico.org/name': t.namespace,
+      })
+    : t.namespace === 'pay';
+  const account = spec.serviceAccountSelector;
+  const accountMatches =
+    account === undefined ||
+    (t.serviceAccountLabels !== undefined &&
+      calicoMatches(account, {
+        ...t.serviceAccountLabels,
+        'projectcalico.org/name': t.serviceAccountName ?? 'default',
+      }));
+  return inScope && calicoMatches(spec.selector, calicoEndpointLabels(t)) && accountMatches;
+}
+
+/** Cilium's selection computed from merged label maps. */
+function ciliumReference(spec: CiliumSpec, t: SelectTarget): boolean {
+  const merged = {
+    ...t.podLabels,
+    'io.cilium.k8s.policy.serviceaccount': t.serviceAccountName ?? 'default',
+    ...prefixed('io.cilium.k8s.namespace.labels.', t.namespaceLabels),
+    'io.kubernetes.pod.namespace': t.namespace,
+  };
+  const matchLabels = Object.fromEntries(
+    Object.entries(spec.matchLabels).map(([key, value]) => [stripCiliumSource(key), value]),
+  );
+  const matchExpressions =
+    spec.exists === undefined ? [] : [{ key: stripCiliumSource(spec.exists), operator: 'Exists' }];
+  return (
+    (spec.clusterWide || t.namespace === 'pay') &&
+    matchesLabelSelector({ matchLabels, matchExpressions }, merged)
+  );
+}
+
+describe('selection through label lookups', () => {
+  it('selects what merged Calico label maps select', () => {
+    fc.assert(
+      fc.property(
+        calico,
+        namespaceLabels,
+        fc.array(targetSpec, { minLength: 1, maxLength: 6 }),
+        (spec, shared, specs) => {
+          const policy = normalize(calicoObject(spec));
+          for (const t of buildTargets(shared, specs))
+            expect(policy.selects(t)).toBe(calicoReference(spec, t));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('selects what merged Cilium label maps select', () => {
+    fc.assert(
+      fc.property(
+        cilium,
+        namespaceLabels,
+        fc.array(targetSpec, { minLength: 1, maxLength: 6 }),
+        (spec, shared, specs) => {
+          const policy = normalize(ciliumObject(spec));
+          for (const t of buildTargets(shared, specs))
+            expect(policy.selects(t)).toBe(ciliumReference(spec, t));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('selects the same targets with warm memos as with cold ones', () => {
     fc.assert(
       fc.property(
