@@ -40,10 +40,16 @@ export interface ConfirmOptions {
 
 type Json = Record<string, unknown>;
 
+/**
+ * Live reads run inside an admission request whose webhook timeout is 5 s; past this deadline the
+ * read gives up and the denial stands, so the developer reads ztgate's message, not a timeout.
+ */
+export const CONFIRM_TIMEOUT_MS = 2_000;
+
 /** One read; undefined when the object does not exist. */
 async function read<T>(rest: KubeRest, path: string): Promise<T | undefined> {
   try {
-    return await rest.request<T>('GET', path);
+    return await rest.request<T>('GET', path, { timeoutMs: CONFIRM_TIMEOUT_MS });
   } catch (error) {
     if (hasStatus(error, 404)) return undefined;
     throw error;

@@ -17,6 +17,16 @@ export class KubeApiError extends Error {
 /** Query parameters for a request; undefined values are left out. */
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
+/** Options of one request; `timeoutMs` bounds it (default 15 s). */
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly timeoutMs?: number;
+}
+
+/** Without a deadline of its own a request gives up after this long. */
+const DEFAULT_TIMEOUT_MS = 15_000;
+
 /** One watch event as the API server streams it. */
 export interface WatchEvent {
   readonly type: string;
@@ -36,7 +46,7 @@ export interface KubeRest {
   request<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    options?: { readonly query?: Query; readonly body?: unknown },
+    options?: RequestOptions,
   ): Promise<T>;
   watch(
     path: string,
@@ -68,6 +78,7 @@ async function send(
   method: string,
   url: URL,
   body: unknown,
+  timeoutMs: number,
 ): Promise<{ statusCode: number; text: string }> {
   const options: https.RequestOptions = { method, headers: { accept: 'application/json' } };
   await kubeConfig.applyToHTTPSOptions(options);
@@ -85,8 +96,11 @@ async function send(
       );
       response.on('error', reject);
     });
-    // A live read on the admission path must not hang the request: the API server's webhook timeout is 10 s.
-    request.setTimeout(15_000, () => request.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+    // No request may hang forever; live reads on the admission path pass a deadline well inside the
+    // webhook's timeoutSeconds so the developer still gets ztgate's answer.
+    request.setTimeout(timeoutMs, () =>
+      request.destroy(new Error(`${method} ${url.pathname}: timed out after ${timeoutMs} ms`)),
+    );
     request.on('error', reject);
     request.end(payload);
   });
@@ -108,13 +122,10 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
   };
   const watcher = new Watch(kubeConfig);
   return {
-    async request<T>(
-      method: string,
-      path: string,
-      options: { readonly query?: Query; readonly body?: unknown } = {},
-    ): Promise<T> {
+    async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = withQuery(server(), path, options.query);
-      const { statusCode, text } = await send(kubeConfig, method, url, options.body);
+      const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const { statusCode, text } = await send(kubeConfig, method, url, options.body, timeout);
       if (statusCode < 200 || statusCode >= 300) throw toError(statusCode, text);
       return JSON.parse(text) as T;
     },
