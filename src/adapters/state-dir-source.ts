@@ -9,6 +9,8 @@ import type { ViewSource } from './view-source.js';
 export interface StateDirSourceOptions {
   readonly dir: string;
   readonly config: ZtgateConfig;
+  /** False for a server: the view keeps its indexes but not the raw objects (`objects()` empty). */
+  readonly retainObjects?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createStateDirSource(options: StateDirSourceOptions): ViewSource
           istioRootNamespace: options.config.istioRootNamespace,
           serviceAccountsComplete: true,
           revision: 1,
+          retainObjects: options.retainObjects,
         });
       } catch (error) {
         failure = error instanceof Error ? error.message : String(error);

@@ -31,7 +31,8 @@ export async function startViewRuntime(
   logger: Logger,
 ): Promise<ViewRuntime> {
   if (choice.state !== undefined) {
-    const viewSource = createStateDirSource({ dir: choice.state, config });
+    // The webhook's rules read the indexes only; raw Deployments would be most of its memory.
+    const viewSource = createStateDirSource({ dir: choice.state, config, retainObjects: false });
     await viewSource.start();
     logger.info({ state: choice.state }, 'cluster view loaded from a state folder');
     return { viewSource, stop: () => viewSource.close() };

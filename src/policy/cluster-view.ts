@@ -19,6 +19,12 @@ export interface ClusterViewOptions {
   readonly revision?: number;
   /** Policies the caller already normalized (a watch cache keeping them between snapshots). */
   readonly policies?: readonly NormalizedPolicy[];
+  /**
+   * False: the view keeps its indexes (namespaces, ServiceAccounts, normalized policies with their
+   * source, workload identities) but not the raw objects, and `objects()` is empty. For a server,
+   * whose rules never read raw objects: full Deployment specs were most of its memory.
+   */
+  readonly retainObjects?: boolean;
 }
 
 interface ViewInternals {
@@ -165,7 +171,12 @@ export function extendClusterView(
     topDown(base.layers, (layer) => layer.workloadsByKey.get(refKey(ref)));
   const layer = buildLayer(
     objects,
-    { istioRootNamespace: merged.istioRootNamespace, policies: options.policies, keyed: true },
+    {
+      istioRootNamespace: merged.istioRootNamespace,
+      policies: options.policies,
+      keyed: true,
+      retainObjects: merged.retainObjects,
+    },
     lookup,
   );
   return composeView([...base.layers, layer], merged);

@@ -39,6 +39,8 @@ export interface LayerOptions {
    */
   readonly keyed?: boolean;
   readonly policies?: readonly NormalizedPolicy[] | undefined;
+  /** False: keep only the indexes, not the raw objects (a server's view; saves most of its memory). */
+  readonly retainObjects?: boolean | undefined;
 }
 
 /** The identity of a policy across API versions (Istio v1 and v1beta1 name the same object). */
@@ -131,13 +133,14 @@ export function buildLayer(
   const all: KubeObject[] = [];
   const normalizeOptions = { istioRootNamespace: options.istioRootNamespace };
   const keyed = options.keyed === true;
+  const retain = options.retainObjects !== false;
   for (const policy of options.policies ?? []) {
     addPolicy(policies, policy);
     if (keyed) policyKeys.add(policyKey(policy));
-    all.push(policy.source);
+    if (retain) all.push(policy.source);
   }
   for (const object of objects) {
-    all.push(object);
+    if (retain) all.push(object);
     if (keyed) objectKeys.add(objectKey(object));
     if (isCoreKind(object, 'Namespace')) addNamespace(namespaces, object);
     else if (isCoreKind(object, 'ServiceAccount')) addServiceAccount(serviceAccounts, object);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClusterView, extendClusterView, resolveOwner } from '../../src/policy/cluster-view.js';
+import { DEFAULT_CONFIG } from '../../src/policy/config.js';
+import { evaluate } from '../../src/policy/engine.js';
 import { toWorkload } from '../../src/policy/workload.js';
 import {
   controller,
@@ -84,6 +86,49 @@ describe('createClusterView', () => {
     expect(Object.isFrozen(view)).toBe(true);
     expect(view.revision).toBe(7);
     expect(view.objects()).toEqual(objects);
+  });
+});
+
+describe('a view without raw objects (retainObjects: false, what serve builds)', () => {
+  const objects = [
+    namespace('shop', { team: 'a' }),
+    serviceAccount('web'),
+    serviceAccount('api'),
+    deployment('web', { sa: 'web' }),
+    deployment('api', { sa: 'web' }),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{}] },
+    },
+  ];
+  const full = createClusterView(objects, { istioRootNamespace: 'istio-system' });
+  const slim = createClusterView(objects, { istioRootNamespace: 'istio-system', retainObjects: false });
+
+  it('holds no raw objects', () => {
+    expect([full.objects().length, slim.objects()]).toEqual([objects.length, []]);
+  });
+
+  it.each([
+    ['namespaces', (view: typeof full) => view.namespaces()],
+    ['a ServiceAccount', (view: typeof full) => view.serviceAccount('shop', 'api')],
+    ['the users of a ServiceAccount', (view: typeof full) => view.serviceAccountUsers('shop', 'web')],
+    ['workloads', (view: typeof full) => view.workloads('shop')],
+    ['policies in force', (view: typeof full) => view.policiesFor('shop').map((p) => [p.name, p.source])],
+  ])('answers %s as the full view does', (_name, ask) => {
+    expect(ask(slim)).toEqual(ask(full));
+  });
+
+  it.each(['web', 'api', 'other'])('judges Deployment %s as the full view does', (name) => {
+    const input = {
+      operation: 'CREATE' as const,
+      object: deployment(name, { sa: 'web' }),
+      oldObject: undefined,
+      namespace: 'shop',
+      user: {},
+    };
+    expect(evaluate(input, slim, DEFAULT_CONFIG)).toEqual(evaluate(input, full, DEFAULT_CONFIG));
   });
 });
 

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
+import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import type { ClusterView } from '../../../src/policy/types.js';
+
+async function viewOf(retainObjects: boolean | undefined): Promise<ClusterView> {
+  const source = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG, retainObjects });
+  await source.start();
+  const view = source.current();
+  if (view === undefined) throw new Error('not loaded');
+  return view;
+}
+
+describe('a state folder view for a server (retainObjects: false)', () => {
+  it('keeps the indexes and drops the raw objects', async () => {
+    const [full, slim] = await Promise.all([viewOf(undefined), viewOf(false)]);
+    expect(full.objects().length).toBeGreaterThan(0);
+    expect(slim.objects()).toEqual([]);
+    expect(slim.namespaces()).toEqual(full.namespaces());
+    expect(slim.workloads()).toEqual(full.workloads());
+    const policies = (view: ClusterView) => view.allPolicies().map((policy) => [policy.name, policy.source]);
+    expect(policies(slim)).toEqual(policies(full));
+  });
+});
