@@ -20,5 +20,7 @@ describe('a state folder view for a server (retainObjects: false)', () => {
     expect(slim.workloads()).toEqual(full.workloads());
     const policies = (view: ClusterView) => view.allPolicies().map((policy) => [policy.name, policy.source]);
     expect(policies(slim)).toEqual(policies(full));
+    // What the view keeps stays immutable.
+    expect(slim.allPolicies().every((policy) => Object.isFrozen(policy.source))).toBe(true);
   });
 });
