@@ -7,6 +7,30 @@ import type { Rule } from './rule.js';
 
 const RULE = 'allow-list-policy';
 const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
+/** Per list of policies in force (one per view and namespace), the candidates for each namespace. */
+const candidatesByList = new WeakMap<readonly NormalizedPolicy[], Map<string, readonly NormalizedPolicy[]>>();
+
+/**
+ * The policies in force in a namespace that could be an allow-list for one of its workloads:
+ * those that do not depend on the pod's labels are decided once per view and namespace.
+ */
+function allowListCandidates(view: ClusterView, namespace: string): readonly NormalizedPolicy[] {
+  const inForce = view.policiesFor(namespace);
+  let byNamespace = candidatesByList.get(inForce);
+  if (byNamespace === undefined) candidatesByList.set(inForce, (byNamespace = new Map()));
+  let candidates = byNamespace.get(namespace);
+  if (candidates === undefined) {
+    candidates = inForce.filter(
+      (policy) =>
+        (policy.clusterWide || policy.namespace === namespace) &&
+        policy.isAllowList &&
+        policy.appliesToIngress &&
+        !policy.selectsEveryPod,
+    );
+    byNamespace.set(namespace, candidates);
+  }
+  return candidates;
+}
 
 /**
  * Policies in force in the workload's namespace written for this workload: allow-lists that
@@ -18,16 +42,10 @@ export function findAllowListPolicies(workload: Workload, view: ClusterView): re
   const cached = memo.get(workload);
   if (cached?.view === view) return cached.policies;
   const target = selectTargetFor(workload, view);
-  const policies = view
-    .policiesFor(workload.namespace)
-    .filter(
-      (policy) =>
-        (policy.clusterWide || policy.namespace === workload.namespace) &&
-        policy.isAllowList &&
-        policy.appliesToIngress &&
-        !policy.selectsEveryPod &&
-        policy.selects(target),
-    );
+  const policies: NormalizedPolicy[] = [];
+  for (const policy of allowListCandidates(view, workload.namespace)) {
+    if (policy.selects(target)) policies.push(policy);
+  }
   memo.set(workload, { view, policies });
   return policies;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allowListPolicy } from '../../../src/policy/rules/allow-list-policy.js';
+import { allowListPolicy, findAllowListPolicies } from '../../../src/policy/rules/allow-list-policy.js';
+import { toWorkload } from '../../../src/policy/workload.js';
 import type { NormalizedPolicy } from '../../../src/policy/types.js';
 import { cronJob, defaultDeny, deployment, policy, viewOf } from '../helpers.js';
 import { summarize, workloadContext } from './context.js';
@@ -66,5 +67,38 @@ describe('allow-list-policy: invalid', () => {
       'no policy in namespace shop allow-lists ingress to pods labelled {app=backup}',
     );
     expect(violation?.fix).toContain('name: backup-allow-ingress');
+  });
+});
+
+describe('findAllowListPolicies across namespaces of one view (candidates kept per namespace)', () => {
+  const view = viewOf(
+    [],
+    [
+      policy({ name: 'shop-web', matchLabels: { app: 'web' } }),
+      policy({ name: 'shop-api', matchLabels: { app: 'api' } }),
+      policy({ name: 'pay-web', namespace: 'pay', matchLabels: { app: 'web' } }),
+      policy({ name: 'pay-all', namespace: 'pay' }),
+      policy({ name: 'global-web', namespace: undefined, clusterWide: true, matchLabels: { app: 'web' } }),
+      policy({ name: 'mesh-api', namespace: 'istio-system', clusterWide: true, matchLabels: { app: 'api' } }),
+    ],
+  );
+  const cases = [
+    { namespace: 'shop', app: 'web', expected: ['shop-web', 'global-web'] },
+    { namespace: 'shop', app: 'api', expected: ['shop-api', 'mesh-api'] },
+    { namespace: 'pay', app: 'web', expected: ['pay-web', 'global-web'] },
+    { namespace: 'bare', app: 'web', expected: ['global-web'] },
+    { namespace: 'other', app: 'api', expected: ['mesh-api'] },
+    { namespace: 'other', app: 'x', expected: [] },
+  ];
+
+  it('finds each workload its own, asked in any order and again', () => {
+    const ask = () =>
+      cases.map(({ namespace, app }) => {
+        const workload = toWorkload(deployment(app, { namespace, labels: { app } }));
+        if (workload === undefined) throw new Error('not a workload');
+        return findAllowListPolicies(workload, view).map((found) => found.name);
+      });
+    const expected = cases.map((entry) => entry.expected);
+    expect([ask(), ask().reverse()]).toEqual([expected, [...expected].reverse()]);
   });
 });
