@@ -12,6 +12,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 
 function isJson(contentType: string | undefined): boolean {
+  // The API server always sends exactly this; anything else takes the general parse.
+  if (contentType === JSON_TYPE) return true;
   return contentType?.split(';')[0]?.trim().toLowerCase() === JSON_TYPE;
 }
 
@@ -50,10 +52,13 @@ export function registerBodyHandling(app: AdmissionServer, metrics: AdmissionMet
       done(new InvalidJsonError((error as Error).message), undefined);
     }
   });
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: no promise and microtask per request.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.method === 'POST' && !isJson(request.headers['content-type'])) {
-      throw new UnsupportedMediaTypeError(JSON.stringify(request.headers['content-type'] ?? 'none'));
+      done(new UnsupportedMediaTypeError(JSON.stringify(request.headers['content-type'] ?? 'none')));
+      return;
     }
+    done();
   });
   app.setErrorHandler<FastifyError>((raw, request, reply) => {
     const error = toClientError(raw);
