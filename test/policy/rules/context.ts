@@ -1,6 +1,14 @@
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
-import type { ClusterView, KubeObject, NormalizedPolicy, Violation } from '../../../src/policy/types.js';
+import { createClusterView } from '../../../src/policy/cluster-view.js';
+import type {
+  ClusterView,
+  KubeObject,
+  NormalizedPolicy,
+  Violation,
+  Workload,
+  WorkloadKind,
+} from '../../../src/policy/types.js';
 import { toWorkload } from '../../../src/policy/workload.js';
 
 /** The rule context of a CREATE of a workload. */
@@ -40,4 +48,35 @@ export function summarize(
       ? { rule: v.rule, path: v.path }
       : { rule: v.rule, path: v.path, missing: v.missing },
   );
+}
+
+/** A view that holds nothing: for rules that judge the object alone. */
+export const EMPTY_VIEW: ClusterView = createClusterView([], { istioRootNamespace: 'istio-system' });
+
+const TEMPLATE_PATHS: Partial<Record<WorkloadKind, string>> = {
+  Pod: '',
+  CronJob: 'spec.jobTemplate.spec.template',
+};
+
+/** A workload named `w` of this kind and namespace with this pod spec, built by hand (no toWorkload). */
+export function workloadOf(
+  kind: WorkloadKind,
+  namespace: string,
+  podSpec: Record<string, unknown>,
+): Workload {
+  return {
+    kind,
+    apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
+    namespace,
+    name: 'w',
+    labels: {},
+    podLabels: {},
+    podSpec,
+    podAnnotations: {},
+    templatePath: TEMPLATE_PATHS[kind] ?? 'spec.template',
+    owner: { kind, namespace, name: 'w' },
+    serviceAccountName: undefined,
+    serviceAccountField: undefined,
+    object: { kind, metadata: { name: 'w', namespace }, spec: podSpec },
+  };
 }

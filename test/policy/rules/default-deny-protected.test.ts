@@ -5,26 +5,8 @@ import {
   isRawDefaultDeny,
 } from '../../../src/policy/rules/default-deny-protected.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
-import type {
-  ClusterView,
-  KubeObject,
-  NormalizedPolicy,
-  Operation,
-  UserInfo,
-} from '../../../src/policy/types.js';
-
-const emptyView: ClusterView = {
-  revision: 0,
-  namespace: () => undefined,
-  namespaces: () => [],
-  knowsServiceAccounts: () => false,
-  serviceAccount: () => undefined,
-  serviceAccountUsers: () => [],
-  policiesFor: () => [],
-  allPolicies: () => [],
-  workloads: () => [],
-  objects: () => [],
-};
+import { EMPTY_VIEW } from './context.js';
+import type { KubeObject, NormalizedPolicy, Operation, UserInfo } from '../../../src/policy/types.js';
 
 function networkPolicy(
   name: string,
@@ -98,7 +80,7 @@ function check({
       namespace: 'shop',
       user,
     },
-    view: emptyView,
+    view: EMPTY_VIEW,
     config,
     workload: undefined,
     policy,
@@ -241,7 +223,7 @@ describe('default-deny-protected', () => {
   it('says why and names the admin groups', () => {
     const context: RuleContext = {
       input: { operation: 'DELETE', object: undefined, oldObject: defaultDeny, user: developer },
-      view: emptyView,
+      view: EMPTY_VIEW,
       config: { ...DEFAULT_CONFIG, admins: { groups: ['platform-admins', 'sec-team'], users: ['bob'] } },
       workload: undefined,
       policy: undefined,
@@ -256,7 +238,7 @@ describe('default-deny-protected', () => {
   it('says so when no admin is configured', () => {
     const context: RuleContext = {
       input: { operation: 'DELETE', object: undefined, oldObject: defaultDeny, user: developer },
-      view: emptyView,
+      view: EMPTY_VIEW,
       config: { ...DEFAULT_CONFIG, admins: { groups: [], users: [] } },
       workload: undefined,
       policy: undefined,

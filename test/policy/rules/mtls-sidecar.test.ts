@@ -2,44 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { mtlsSidecarRule } from '../../../src/policy/rules/mtls-sidecar.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
+import { EMPTY_VIEW, workloadOf } from './context.js';
 import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
-import type { ClusterView, KubeObject, Workload, WorkloadKind } from '../../../src/policy/types.js';
-
-const emptyView: ClusterView = {
-  revision: 0,
-  namespace: () => undefined,
-  namespaces: () => [],
-  knowsServiceAccounts: () => false,
-  serviceAccount: () => undefined,
-  serviceAccountUsers: () => [],
-  policiesFor: () => [],
-  allPolicies: () => [],
-  workloads: () => [],
-  objects: () => [],
-};
+import type { KubeObject, Workload } from '../../../src/policy/types.js';
 
 const nativeConfig: ZtgateConfig = {
   ...DEFAULT_CONFIG,
   sidecar: { ...DEFAULT_CONFIG.sidecar, native: true },
 };
-
-function workload(kind: WorkloadKind, namespace: string, podSpec: Record<string, unknown>): Workload {
-  return {
-    kind,
-    apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
-    namespace,
-    name: 'w',
-    labels: {},
-    podLabels: {},
-    podSpec,
-    podAnnotations: {},
-    templatePath: kind === 'Pod' ? '' : 'spec.template',
-    owner: { kind, namespace, name: 'w' },
-    serviceAccountName: undefined,
-    serviceAccountField: undefined,
-    object: { kind, metadata: { name: 'w', namespace }, spec: podSpec },
-  };
-}
 
 /** The pod spec as ztgate's own mutation leaves it. */
 function injectedSpec(spec: Record<string, unknown>, config: ZtgateConfig): Record<string, unknown> {
@@ -50,7 +20,7 @@ function injectedSpec(spec: Record<string, unknown>, config: ZtgateConfig): Reco
 function check(subject: Workload, config: ZtgateConfig = DEFAULT_CONFIG): { rule: string; path: string }[] {
   const context: RuleContext = {
     input: { operation: 'CREATE', object: subject.object },
-    view: emptyView,
+    view: EMPTY_VIEW,
     config,
     workload: subject,
     policy: undefined,
@@ -74,23 +44,23 @@ describe('mtls-sidecar', () => {
   it.each([
     [
       'an injected pod (classic)',
-      workload('Pod', 'shop', injectedSpec({ containers: [app] }, DEFAULT_CONFIG)),
+      workloadOf('Pod', 'shop', injectedSpec({ containers: [app] }, DEFAULT_CONFIG)),
       DEFAULT_CONFIG,
     ],
     [
       'an injected pod (native)',
-      workload('Pod', 'shop', injectedSpec({ containers: [app] }, nativeConfig)),
+      workloadOf('Pod', 'shop', injectedSpec({ containers: [app] }, nativeConfig)),
       nativeConfig,
     ],
     [
       'a Deployment (its pods pass through /mutate)',
-      workload('Deployment', 'shop', { containers: [app] }),
+      workloadOf('Deployment', 'shop', { containers: [app] }),
       DEFAULT_CONFIG,
     ],
-    ['a pod in an exempt namespace', workload('Pod', 'kube-system', { containers: [app] }), DEFAULT_CONFIG],
+    ['a pod in an exempt namespace', workloadOf('Pod', 'kube-system', { containers: [app] }), DEFAULT_CONFIG],
     [
       'a hostNetwork pod (no-host-network reports it)',
-      workload('Pod', 'shop', { hostNetwork: true, containers: [app] }),
+      workloadOf('Pod', 'shop', { hostNetwork: true, containers: [app] }),
       DEFAULT_CONFIG,
     ],
   ])('allows %s', (_name, subject, config) => {
@@ -147,12 +117,12 @@ describe('mtls-sidecar', () => {
       [{ rule: 'mtls-sidecar', path: 'spec.initContainers[0].image' }],
     ],
   ])('refuses %s', (_name, spec, config, expected) => {
-    expect(check(workload('Pod', 'shop', spec), config)).toEqual(expected);
+    expect(check(workloadOf('Pod', 'shop', spec), config)).toEqual(expected);
   });
 
   it('refuses a pod that only carries the injected annotation', () => {
     const subject = {
-      ...workload('Pod', 'shop', { containers: [app] }),
+      ...workloadOf('Pod', 'shop', { containers: [app] }),
       podAnnotations: { 'ztgate.dev/injected': 'true' },
     };
     expect(check(subject).map(({ path }) => path)).toEqual(['spec.containers', 'spec.initContainers']);
@@ -161,9 +131,9 @@ describe('mtls-sidecar', () => {
   it('names the missing container in the message', () => {
     const context: RuleContext = {
       input: { operation: 'CREATE', object: undefined },
-      view: emptyView,
+      view: EMPTY_VIEW,
       config: DEFAULT_CONFIG,
-      workload: workload('Pod', 'shop', { containers: [app] }),
+      workload: workloadOf('Pod', 'shop', { containers: [app] }),
       policy: undefined,
       oldPolicy: undefined,
     };
