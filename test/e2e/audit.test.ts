@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeRest, loadKubeConfig, type KubeRest } from '../../src/adapters/kube/index.js';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../cli/run-cli.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { waitFor } from './support/processes.js';
 
@@ -9,22 +9,8 @@ interface Finding {
   readonly resource: { readonly kind: string; readonly namespace?: string; readonly name: string };
 }
 
-async function audit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(['node', 'ztgate', 'audit', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
+async function audit(...args: string[]): Promise<CliRun> {
+  return runCli('audit', args);
 }
 
 const reportCrd = (kind: string, plural: string, scope: string) => ({
