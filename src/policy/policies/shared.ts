@@ -2,7 +2,7 @@
  * Helpers every policy adapter uses: defensive field readers (policies arrive before the API
  * server validated them), dotted field paths for findings, and the "every address" CIDR test.
  */
-import type { AllowAllFinding, FieldError, KubeObject, Labels, NormalizedPolicy } from '../types.js';
+import type { KubeObject, Labels, NormalizedPolicy } from '../types.js';
 
 /** Options every adapter receives. */
 export interface NormalizeOptions {
@@ -78,25 +78,10 @@ export function metadataOf(
   };
 }
 
-/** The common, frozen shape every adapter returns. */
-export interface PolicyParts {
-  readonly flavour: NormalizedPolicy['flavour'];
+/** What every adapter computes: a NormalizedPolicy before its identity fields are read from the object. */
+export type PolicyParts = Omit<NormalizedPolicy, 'apiVersion' | 'kind' | 'source'> & {
   readonly object: KubeObject;
-  readonly name: string;
-  readonly namespace: string | undefined;
-  readonly clusterWide: boolean;
-  readonly selects: NormalizedPolicy['selects'];
-  readonly selectsEveryPod: boolean;
-  readonly appliesToIngress: boolean;
-  readonly appliesToEgress: boolean;
-  readonly ingressRuleCount: number;
-  readonly egressRuleCount: number;
-  readonly isAllowList: boolean;
-  readonly isDefaultDeny: boolean;
-  readonly coversNamespace: NormalizedPolicy['coversNamespace'];
-  readonly allowAll: readonly AllowAllFinding[];
-  readonly errors: readonly FieldError[];
-}
+};
 
 /** Freezes adapter output into a NormalizedPolicy. */
 export function buildPolicy(parts: PolicyParts): NormalizedPolicy {
