@@ -41,33 +41,41 @@ export interface ConfirmOptions {
 type Json = Record<string, unknown>;
 
 /**
- * Live reads run inside an admission request whose webhook timeout is 5 s; past this deadline the
- * read gives up and the denial stands, so the developer reads ztgate's message, not a timeout.
+ * Live reads run inside an admission request whose webhook timeout is 5 s. One deadline covers
+ * every read of a confirmation (they run in parallel where they can); past it the reads are
+ * aborted and the denial stands, so the developer reads ztgate's message, not a timeout.
  */
 export const CONFIRM_TIMEOUT_MS = 2_000;
 
+/** The client and the deadline every read of one confirmation shares. */
+interface Reader {
+  readonly rest: KubeRest;
+  readonly signal: AbortSignal;
+}
+
 /** One read; undefined when the object does not exist. */
-async function read<T>(rest: KubeRest, path: string): Promise<T | undefined> {
+async function read<T>(reader: Reader, path: string): Promise<T | undefined> {
   try {
-    return await rest.request<T>('GET', path, { timeoutMs: CONFIRM_TIMEOUT_MS });
+    return await reader.rest.request<T>('GET', path, { signal: reader.signal });
   } catch (error) {
     if (hasStatus(error, 404)) return undefined;
     throw error;
   }
 }
 
-async function readOne(rest: KubeRest, spec: ResourceSpec, namespace: string | undefined, name: string) {
-  const item = await read<Json>(rest, resourcePath(spec, namespace, name));
+async function readOne(reader: Reader, spec: ResourceSpec, namespace: string | undefined, name: string) {
+  const item = await read<Json>(reader, resourcePath(spec, namespace, name));
   return item ? [stripObject(item, apiVersionOf(spec), spec.kind)] : [];
 }
 
-async function listPolicies(rest: KubeRest, specs: readonly ResourceSpec[], namespace: string) {
-  const found: KubeObject[] = [];
-  for (const spec of specs) {
-    const list = await read<{ items?: Json[] }>(rest, resourcePath(spec, namespace));
-    for (const item of list?.items ?? []) found.push(stripObject(item, apiVersionOf(spec), spec.kind));
-  }
-  return found;
+async function listPolicies(reader: Reader, specs: readonly ResourceSpec[], namespace: string) {
+  const lists = await Promise.all(
+    specs.map(async (spec) => {
+      const list = await read<{ items?: Json[] }>(reader, resourcePath(spec, namespace));
+      return (list?.items ?? []).map((item) => stripObject(item, apiVersionOf(spec), spec.kind));
+    }),
+  );
+  return lists.flat();
 }
 
 /** Owner chains are short (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). */
@@ -75,7 +83,7 @@ const MAX_OWNER_DEPTH = 3;
 
 /** Reads a workload and, following controller references, the workloads that own it. */
 async function readOwnerChain(
-  rest: KubeRest,
+  reader: Reader,
   specs: readonly ResourceSpec[],
   namespace: string,
   kind: string | undefined,
@@ -86,7 +94,7 @@ async function readOwnerChain(
   for (let depth = 0; depth < MAX_OWNER_DEPTH && next !== undefined; depth += 1) {
     const spec = specs.find((candidate) => candidate.kind === next?.kind);
     if (spec === undefined) break;
-    const [object] = await readOne(rest, spec, namespace, next.name);
+    const [object] = await readOne(reader, spec, namespace, next.name);
     if (object === undefined) break;
     found.push(object);
     const controller = object.metadata?.ownerReferences?.find((owner) => owner.controller === true);
@@ -100,27 +108,34 @@ async function readOwnerChain(
  * API server by a few ms). A failed read leaves the view as it was, so the denial stands.
  */
 export async function confirmMissing(options: ConfirmOptions): Promise<ClusterView> {
-  const { rest, view, missing, logger } = options;
+  const { view, missing, logger } = options;
+  const reader: Reader = { rest: options.rest, signal: AbortSignal.timeout(CONFIRM_TIMEOUT_MS) };
   const policySpecs = options.policySpecs.filter((spec) => POLICY_KINDS.has(spec.kind));
-  const found: KubeObject[] = [];
+  const workloadSpecs = [...CORE_RESOURCES, ...options.policySpecs];
   const listedPolicies = new Set<string>();
-  for (const ref of missing) {
+  const readFor = (ref: MissingRef): Promise<KubeObject[]> => {
     const namespace = ref.namespace ?? options.namespace;
-    try {
-      if (ref.kind === 'ServiceAccount' && ref.name !== undefined) {
-        found.push(...(await readOne(rest, SERVICE_ACCOUNT, namespace, ref.name)));
-      } else if (ref.kind === 'Namespace') {
-        found.push(...(await readOne(rest, NAMESPACE, undefined, ref.name ?? namespace)));
-      } else if (ref.kind === 'Workload' && ref.name !== undefined) {
-        const workloadSpecs = [...CORE_RESOURCES, ...options.policySpecs];
-        found.push(...(await readOwnerChain(rest, workloadSpecs, namespace, ref.workloadKind, ref.name)));
-      } else if (ref.kind === 'Policy' && !listedPolicies.has(namespace)) {
-        listedPolicies.add(namespace);
-        found.push(...(await listPolicies(rest, policySpecs, namespace)));
-      }
-    } catch (error) {
-      logger.warn({ missing: ref, err: String(error) }, 'live read failed; the view stays as watched');
+    if (ref.kind === 'ServiceAccount' && ref.name !== undefined) {
+      return readOne(reader, SERVICE_ACCOUNT, namespace, ref.name);
     }
-  }
+    if (ref.kind === 'Namespace') return readOne(reader, NAMESPACE, undefined, ref.name ?? namespace);
+    if (ref.kind === 'Workload' && ref.name !== undefined) {
+      return readOwnerChain(reader, workloadSpecs, namespace, ref.workloadKind, ref.name);
+    }
+    if (ref.kind === 'Policy' && !listedPolicies.has(namespace)) {
+      listedPolicies.add(namespace);
+      return listPolicies(reader, policySpecs, namespace);
+    }
+    return Promise.resolve([]);
+  };
+  const results = await Promise.all(
+    missing.map((ref) =>
+      readFor(ref).catch((error: unknown) => {
+        logger.warn({ missing: ref, err: String(error) }, 'live read failed; the view stays as watched');
+        return [];
+      }),
+    ),
+  );
+  const found = results.flat();
   return found.length === 0 ? view : extendClusterView(view, found);
 }
