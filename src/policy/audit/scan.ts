@@ -77,9 +77,10 @@ function judge(
   }));
   const appliesTo = category === 'workload-refused' ? 'workload' : 'policy';
   const failed = new Set(results.map((result) => result.rule));
-  const passed = new Set(
-    RULES.filter((rule) => rule.appliesTo === appliesTo && !failed.has(rule.name)).map((r) => r.name),
-  );
+  // A pass only for the rules that judged this object as the scan asked (a CREATE): an
+  // UPDATE/DELETE-only rule such as default-deny-protected did not pass, it did not run.
+  const ran = RULES.filter((rule) => rule.appliesTo === appliesTo && rule.operations.includes('CREATE'));
+  const passed = new Set(ran.filter((rule) => !failed.has(rule.name)).map((rule) => rule.name));
   for (const rule of passed)
     results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed' });
   return results;

@@ -63,6 +63,8 @@ describe('scanClusterView', () => {
       ]),
     );
     expect(passes.some(([, , , result]) => result === 'fail')).toBe(false);
+    // Rules that judge only UPDATE/DELETE did not run in a scan, so they pass nothing.
+    expect(passes.filter(([, , rule]) => rule === 'default-deny-protected')).toEqual([]);
   });
 
   it.each([
