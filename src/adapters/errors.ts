@@ -41,6 +41,3 @@ export const TlsPairError = createError<'ZT_ERR_TLS_PAIR', [string]>('ZT_ERR_TLS
 
 /** Certificate generation or writing failed. */
 export const CertsError = createError<'ZT_ERR_CERTS', [string]>('ZT_ERR_CERTS', '%s');
-
-/** A decision log that cannot be read or parsed by `ztgate report`. */
-export const ReportError = createError<'ZT_ERR_REPORT', [string]>('ZT_ERR_REPORT', '%s');
