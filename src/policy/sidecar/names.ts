@@ -52,3 +52,12 @@ export function allocateVolumeNames(taken: readonly string[]): VolumeNames {
     workdir: pick(VOLUME_BASE_NAMES.workdir),
   };
 }
+
+/** Whether the pod took ztgate's preferred volume names (no clash), so shared parts apply. */
+export function hasPreferredNames(names: VolumeNames): boolean {
+  return (
+    names.token === VOLUME_BASE_NAMES.token &&
+    names.trustBundle === VOLUME_BASE_NAMES.trustBundle &&
+    names.workdir === VOLUME_BASE_NAMES.workdir
+  );
+}

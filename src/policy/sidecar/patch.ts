@@ -1,7 +1,8 @@
 /** The sidecar patch builder: the JSON Patch that /mutate returns and `ztgate inject` applies. */
 import type { SidecarConfig } from '../config.js';
 import type { KubeObject } from '../types.js';
-import { buildInitContainer, buildProxyContainer } from './containers.js';
+import { buildProxyContainer } from './containers.js';
+import { buildInitContainer } from './init-container.js';
 import { escapePointerSegment, type JsonPatchOp } from './json-patch.js';
 import { allocateVolumeNames, INJECTED_ANNOTATION, STATUS_ANNOTATION, type VolumeNames } from './names.js';
 import { rewriteAppProbes } from './probes.js';

@@ -1,14 +1,10 @@
 /** The volumes ztgate adds: the proxy's identity token, the trust bundle and a scratch dir. */
 import type { SidecarConfig } from '../config.js';
-import { TOKEN_FILE, type VolumeNames } from './names.js';
+import { hasPreferredNames, TOKEN_FILE, VOLUME_BASE_NAMES, type VolumeNames } from './names.js';
 import type { JsonRecord } from './read.js';
+import { memoByConfig } from './shared-parts.js';
 
-/**
- * Builds the three volumes. The token is a projected ServiceAccount token with ztgate's own
- * audience, so it is useless against the API server and expires on its own; the bundle is
- * read-only; the workdir is memory-backed because the proxy keeps its private key there.
- */
-export function buildVolumes(config: SidecarConfig, names: VolumeNames): readonly JsonRecord[] {
+function freshVolumes(config: SidecarConfig, names: VolumeNames): readonly JsonRecord[] {
   return [
     {
       name: names.token,
@@ -29,4 +25,16 @@ export function buildVolumes(config: SidecarConfig, names: VolumeNames): readonl
     { name: names.trustBundle, configMap: { name: config.trustBundleConfigMap } },
     { name: names.workdir, emptyDir: { medium: 'Memory' } },
   ];
+}
+
+const defaultVolumesOf = memoByConfig((config) => freshVolumes(config, VOLUME_BASE_NAMES));
+
+/**
+ * Builds the three volumes. The token is a projected ServiceAccount token with ztgate's own
+ * audience, so it is useless against the API server and expires on its own; the bundle is
+ * read-only; the workdir is memory-backed because the proxy keeps its private key there.
+ * With the preferred names (no clash in the pod) a frozen config shares one frozen list.
+ */
+export function buildVolumes(config: SidecarConfig, names: VolumeNames): readonly JsonRecord[] {
+  return hasPreferredNames(names) ? defaultVolumesOf(config) : freshVolumes(config, names);
 }
