@@ -21,6 +21,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # 3. Runtime: node, the compiled code and its production dependencies; no npm, no compiler.
 FROM node:24-slim
 ENV NODE_ENV=production
+# A 32 MiB young-generation semi-space (V8's default is 16): each admission allocates its parsed
+# body, so scavenges ran every few hundred requests at 1-1.6 ms each; doubling it halves their
+# number and cut CPU per request by ~20% and the sequential p99 by ~0.4 ms in npm run bench
+# (which starts ztgate and its ceiling with the same setting), for ~25 MiB more RSS.
+ENV NODE_OPTIONS=--max-semi-space-size=32
 # The package managers are build tools: nothing at run time needs them.
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*

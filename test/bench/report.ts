@@ -16,6 +16,8 @@ export interface BenchReport {
     readonly connections: number;
     readonly server: string;
     readonly client: string;
+    /** NODE_OPTIONS both servers ran with. */
+    readonly nodeOptions?: string;
     readonly view: ClusterCounts;
     readonly bigView: ClusterCounts;
   };
@@ -77,6 +79,7 @@ export function formatReport(report: BenchReport): string {
     viewLine('1× view', m.view),
     viewLine('10× view', m.bigView),
     `ztgate from ${m.server}; latency from each request's scheduled start (ms)`,
+    `both servers run with NODE_OPTIONS=${m.nodeOptions ?? '(none)'} (as the Dockerfile and deployment give ztgate)`,
     '',
     row(['server', 'route', 'load', 'req/s', 'p50', 'p90', 'p99', 'max', 'cpu µs/req'], widths),
     ...serverRows('ztgate', report.ztgate, widths),

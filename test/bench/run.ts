@@ -14,6 +14,7 @@ import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { mutateThroughZtgate, writeBodyFile } from './prepare.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runSession, type SessionFigures, type SessionPlan } from './session.js';
+import { SERVER_NODE_OPTIONS } from './server-process.js';
 import { ensureStateDir } from './state-writer.js';
 
 const REVIEW_COUNTS = { pods: 200, deployments: 40, networkPolicies: 40 };
@@ -136,6 +137,7 @@ async function bench(options: BenchOptions): Promise<number> {
       sequentialMs: options.sequentialMs,
       connections: options.connections,
       server: source === 'dist' ? 'dist (bin/ztgate.js)' : 'src via tsx',
+      nodeOptions: SERVER_NODE_OPTIONS,
       client: `HTTP/1.1 keep-alive over TLS from a forked driver; max = ${options.connections} in flight`,
       view: small.cluster.counts,
       bigView: big.cluster.counts,

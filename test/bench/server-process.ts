@@ -8,6 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createAgent, send } from './https-client.js';
 
+/**
+ * NODE_OPTIONS of both servers under test (ztgate and the ceiling alike, so the comparison stays
+ * fair), the same as the Dockerfile and manifests/deployment.yaml give ztgate in production;
+ * ZTGATE_BENCH_NODE_OPTIONS overrides it to try another setting.
+ */
+export const SERVER_NODE_OPTIONS = process.env['ZTGATE_BENCH_NODE_OPTIONS'] ?? '--max-semi-space-size=32';
+
 /** How to launch a server: argv after `node`, and where its output goes. */
 export interface ServerSpec {
   readonly label: string;
@@ -110,7 +117,8 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const out = openSync(spec.logFile, 'w');
   const args = spec.args.map((a) => a.replaceAll('{port}', String(port)));
   const started = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
+  const env = { ...process.env, NODE_OPTIONS: SERVER_NODE_OPTIONS };
+  const child = spawn(process.execPath, args, { stdio: ['ignore', out, out], env });
   closeSync(out);
   const stop = async (): Promise<number | null> => {
     const done = exited(child);
