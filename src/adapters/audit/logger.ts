@@ -44,6 +44,7 @@ export const LOG_BUFFER_BYTES = 4096;
 export const LOG_FLUSH_INTERVAL_MS = 1000;
 
 const flushTimers = new WeakMap<Logger, NodeJS.Timeout>();
+const bufferedDestinations = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
 
 /**
  * Creates the one pino logger of the process: JSON lines, redaction configured once. Lines to a
@@ -68,6 +69,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // Never keeps the process alive; pino flushes on exit.
   timer.unref();
   flushTimers.set(logger, timer);
+  bufferedDestinations.set(logger, destination);
   return logger;
 }
 
@@ -101,6 +103,13 @@ export async function closeLogger(logger: Logger): Promise<void> {
   clearInterval(flushTimers.get(logger));
   flushTimers.delete(logger);
   await flushLogger(logger);
+  // sonic-boom's flush callback can fire on 'drain' while a tail shorter than minLength is still
+  // buffered; a synchronous flush writes that tail too, so no decision line is lost at shutdown.
+  try {
+    bufferedDestinations.get(logger)?.flushSync();
+  } catch {
+    // Not ready or already closed: nothing left that could still be written.
+  }
 }
 
 /** Writes one decision log line: a static message and the structured fields (errors at error level). */

@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 describe('the buffered decision log', () => {
-  it.each([1, 5, 200])('writes all %i decision lines once flushed, in order', async (count) => {
+  it.each([1, 5, 200, 5000])('writes all %i decision lines once flushed, in order', async (count) => {
     const file = await logFile();
     const logger = createLogger({ file });
     loggers.push(logger);
