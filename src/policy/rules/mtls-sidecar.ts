@@ -1,5 +1,7 @@
 import { isExemptNamespace } from '../config.js';
 import { namesOf } from '../sidecar/read.js';
+import { spiffeIdFor } from '../sidecar/patch.js';
+import { findForgedSidecarFields } from '../sidecar/verify.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
 
@@ -49,43 +51,20 @@ export const mtlsSidecarRule: Rule = {
         fix,
       });
     }
-    // A container that only borrows ztgate's name is not the proxy: a pod author must not be able
-    // to skip injection by writing `name: ztgate-proxy` with an image of their choosing.
-    for (const [name, image] of [
-      [sidecar.containerName, sidecar.image],
-      [sidecar.initContainerName, sidecar.initImage],
-    ] as const) {
-      for (const found of findContainers(workload.podSpec, name)) {
-        if (found.image === image) continue;
-        violations.push({
-          rule: 'mtls-sidecar',
-          path: `${found.path}.image`,
-          value: found.image,
-          message:
-            `Pod "${workload.name}": container "${name}" runs image ${JSON.stringify(found.image ?? null)}, ` +
-            `not ztgate's configured image "${image}"; only ztgate may provide it.`,
-          fix,
-        });
-      }
+    // A container that only borrows ztgate's name is not ztgate's: a pod author must not skip
+    // injection by writing `ztgate-init`/`ztgate-proxy` with their own image, args (capture
+    // exclusions are admin-only), identity or privileges.
+    const spiffeId = spiffeIdFor(workload.object, sidecar, workload.namespace);
+    for (const forged of findForgedSidecarFields(workload.podSpec, sidecar, spiffeId)) {
+      violations.push({
+        rule: 'mtls-sidecar',
+        path: forged.path,
+        message:
+          `Pod "${workload.name}": container "${forged.container}" differs from what ztgate injects ` +
+          `(field ${forged.field}); only ztgate may provide its containers.`,
+        fix,
+      });
     }
     return violations;
   },
 };
-
-/** Every container or init container with this name, with its field path and image. */
-function findContainers(
-  podSpec: Readonly<Record<string, unknown>>,
-  name: string,
-): { path: string; image: unknown }[] {
-  const found: { path: string; image: unknown }[] = [];
-  for (const field of ['initContainers', 'containers'] as const) {
-    const list = podSpec[field];
-    if (!Array.isArray(list)) continue;
-    list.forEach((container: unknown, index) => {
-      if (typeof container !== 'object' || container === null) return;
-      const record = container as Record<string, unknown>;
-      if (record['name'] === name) found.push({ path: `spec.${field}[${index}]`, image: record['image'] });
-    });
-  }
-  return found;
-}

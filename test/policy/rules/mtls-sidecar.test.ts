@@ -30,8 +30,7 @@ function check(subject: Workload, config: ZtgateConfig = DEFAULT_CONFIG): { rule
 }
 
 const app = { name: 'app', image: 'i' };
-const proxyImage = DEFAULT_CONFIG.sidecar.image;
-const initImage = DEFAULT_CONFIG.sidecar.initImage;
+type PodSpec = { initContainers: unknown[]; containers: unknown[] };
 
 describe('mtls-sidecar', () => {
   it('judges workloads on CREATE only', () => {
@@ -86,38 +85,90 @@ describe('mtls-sidecar', () => {
         { rule: 'mtls-sidecar', path: 'spec.initContainers' },
       ],
     ],
-    [
-      'a pod whose proxy was stripped',
-      { initContainers: [{ name: 'ztgate-init', image: initImage }], containers: [app] },
-      DEFAULT_CONFIG,
-      [{ rule: 'mtls-sidecar', path: 'spec.containers' }],
-    ],
-    [
-      'a pod whose redirect init container was stripped',
-      { containers: [{ name: 'ztgate-proxy', image: proxyImage }, app] },
-      DEFAULT_CONFIG,
-      [{ rule: 'mtls-sidecar', path: 'spec.initContainers' }],
-    ],
-    [
-      'a pod that names its own container ztgate-proxy (an opt-out attempt)',
-      {
-        initContainers: [{ name: 'ztgate-init', image: initImage }],
-        containers: [app, { name: 'ztgate-proxy', image: 'busybox' }],
-      },
-      DEFAULT_CONFIG,
-      [{ rule: 'mtls-sidecar', path: 'spec.containers[1].image' }],
-    ],
-    [
-      'a pod whose redirect init container runs another image',
-      {
-        initContainers: [{ name: 'ztgate-init', image: 'alpine' }],
-        containers: [{ name: 'ztgate-proxy', image: proxyImage }, app],
-      },
-      DEFAULT_CONFIG,
-      [{ rule: 'mtls-sidecar', path: 'spec.initContainers[0].image' }],
-    ],
   ])('refuses %s', (_name, spec, config, expected) => {
     expect(check(workloadOf('Pod', 'shop', spec), config)).toEqual(expected);
+  });
+
+  /** An injected pod spec (classic: init first, proxy first) with one change applied. */
+  function injectedWith(change: (spec: PodSpec) => void, config: ZtgateConfig = DEFAULT_CONFIG): Workload {
+    const spec = structuredClone(
+      injectedSpec({ serviceAccountName: 'web', containers: [app] }, config),
+    ) as PodSpec;
+    change(spec);
+    return workloadOf('Pod', 'shop', spec);
+  }
+  const init = (spec: PodSpec) => spec.initContainers[0] as Record<string, unknown>;
+  const proxy = (spec: PodSpec) => spec.containers[0] as Record<string, unknown>;
+
+  it.each([
+    ['the proxy stripped', (spec: PodSpec) => spec.containers.splice(0, 1), ['spec.containers']],
+    [
+      'the redirect init container stripped',
+      (spec: PodSpec) => spec.initContainers.splice(0, 1),
+      ['spec.initContainers'],
+    ],
+    [
+      'capture exclusions written by the pod author',
+      (spec: PodSpec) => (init(spec)['args'] as string[]).push('--exclude-outbound-cidrs=0.0.0.0/0'),
+      ['spec.initContainers[0].args'],
+    ],
+    [
+      'a command that skips the redirect',
+      (spec: PodSpec) => (init(spec)['command'] = ['true']),
+      ['spec.initContainers[0].command'],
+    ],
+    [
+      'the proxy running another image',
+      (spec: PodSpec) => (proxy(spec)['image'] = 'busybox'),
+      ['spec.containers[0].image'],
+    ],
+    [
+      'the proxy made privileged',
+      (spec: PodSpec) => ((proxy(spec)['securityContext'] as Record<string, unknown>)['privileged'] = true),
+      ['spec.containers[0].securityContext'],
+    ],
+    [
+      'an extra env entry on the proxy',
+      (spec: PodSpec) => (proxy(spec)['env'] as unknown[]).push({ name: 'ZTGATE_MTLS', value: 'off' }),
+      ['spec.containers[0].env'],
+    ],
+    [
+      'the identity of another ServiceAccount',
+      (spec: PodSpec) => {
+        const env = proxy(spec)['env'] as { name: string; value?: string }[];
+        const identity = env.find((entry) => entry.name === 'ZTGATE_SPIFFE_ID');
+        if (identity) identity.value = 'spiffe://cluster.local/ns/shop/sa/payments';
+      },
+      ['spec.containers[0].env'],
+    ],
+    [
+      'the token mounted writable',
+      (spec: PodSpec) => {
+        const mounts = proxy(spec)['volumeMounts'] as { readOnly?: boolean }[];
+        if (mounts[0]) mounts[0].readOnly = false;
+      },
+      ['spec.containers[0].volumeMounts'],
+    ],
+  ])('refuses a pod with %s', (_name, change, paths) => {
+    expect(check(injectedWith(change)).map(({ path }) => path)).toEqual(paths);
+  });
+
+  it('refuses a self-written ztgate-proxy, naming its image among the forged fields', () => {
+    const subject = injectedWith((spec) => (spec.containers[0] = { name: 'ztgate-proxy', image: 'busybox' }));
+    expect(check(subject).map(({ path }) => path)).toContain('spec.containers[0].image');
+  });
+
+  it('allows an injected pod after the API server defaulted it', () => {
+    const subject = injectedWith((spec) => {
+      for (const container of [...spec.initContainers, ...spec.containers] as Record<string, unknown>[]) {
+        container['terminationMessagePath'] = '/dev/termination-log';
+        container['terminationMessagePolicy'] = 'File';
+        container['imagePullPolicy'] = 'IfNotPresent';
+        const context = container['securityContext'] as Record<string, unknown> | undefined;
+        if (context) context['procMount'] = 'Default';
+      }
+    });
+    expect(check(subject)).toEqual([]);
   });
 
   it('refuses a pod that only carries the injected annotation', () => {

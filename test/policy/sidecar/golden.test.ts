@@ -10,6 +10,8 @@ import jsonpatch from 'jsonpatch';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { deepFreeze } from '../../../src/policy/config.js';
+import { spiffeIdFor } from '../../../src/policy/sidecar/patch.js';
+import { findForgedSidecarFields } from '../../../src/policy/sidecar/verify.js';
 import { buildWorkloadPatch, findPodTemplate, isInjected } from '../../../src/policy/sidecar/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
 import { droppedFromUser, injectedPodProblems, sidecarConfig } from './helpers.js';
@@ -78,6 +80,13 @@ describe('sidecar golden patches', () => {
     it('applies and yields a valid injected pod', () => {
       expect(injectedPodProblems(after, config)).toEqual([]);
       expect(isInjected(after, config)).toBe(true);
+    });
+
+    it("passes the validator as ztgate's own containers (nothing looks forged)", () => {
+      const spec = (after['spec'] ?? {}) as Record<string, unknown>;
+      // As at admission: the workload's own namespace (the one the proxy's identity names).
+      const podNamespace = (object as KubeObject).metadata?.namespace ?? namespace;
+      expect(findForgedSidecarFields(spec, config, spiffeIdFor(after, config, podNamespace))).toEqual([]);
     });
 
     it("drops nothing of the user's pod", () => {
