@@ -81,12 +81,19 @@ function envMatches(found: JsonRecord, built: JsonRecord, spiffeId: string): boo
   return builtEnv.every((entry) => foundEnv.some((candidate) => sameJson(candidate, entry)));
 }
 
+/**
+ * The ServiceAccount admission plugin mounts the API token read-only into every container of a
+ * pod that automounts it, ztgate's included: that one mount is the API server's, not the author's.
+ */
+const API_TOKEN_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount:true';
+
 /** Read-only mounts of the token and trust bundle at ztgate's paths (names may carry a clash suffix). */
 function mountsMatch(found: JsonRecord, built: JsonRecord): boolean {
   const shape = (container: JsonRecord) =>
     (Array.isArray(container['volumeMounts']) ? (container['volumeMounts'] as unknown[]) : [])
       .map((mount) => asRecord(mount) ?? {})
       .map((mount) => `${String(mount['mountPath'])}:${mount['readOnly'] === true}`)
+      .filter((mount) => mount !== API_TOKEN_MOUNT)
       .sort();
   return sameJson(shape(found), shape(built));
 }

@@ -153,6 +153,16 @@ describe('mtls-sidecar', () => {
     expect(check(injectedWith(change)).map(({ path }) => path)).toEqual(paths);
   });
 
+  it('refuses the API token path mounted writable into the proxy (only the read-only default is tolerated)', () => {
+    const subject = injectedWith((spec) =>
+      (proxy(spec)['volumeMounts'] as unknown[]).push({
+        name: 'token',
+        mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+      }),
+    );
+    expect(check(subject).map(({ path }) => path)).toEqual(['spec.containers[0].volumeMounts']);
+  });
+
   it('refuses a self-written ztgate-proxy, naming its image among the forged fields', () => {
     const subject = injectedWith((spec) => (spec.containers[0] = { name: 'ztgate-proxy', image: 'busybox' }));
     expect(check(subject).map(({ path }) => path)).toContain('spec.containers[0].image');
@@ -166,6 +176,16 @@ describe('mtls-sidecar', () => {
         container['imagePullPolicy'] = 'IfNotPresent';
         const context = container['securityContext'] as Record<string, unknown> | undefined;
         if (context) context['procMount'] = 'Default';
+        // The ServiceAccount admission plugin mounts the API token into every container.
+        const mounts = (container['volumeMounts'] as unknown[] | undefined) ?? [];
+        container['volumeMounts'] = [
+          ...mounts,
+          {
+            name: 'kube-api-access',
+            mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+            readOnly: true,
+          },
+        ];
       }
     });
     expect(check(subject)).toEqual([]);
