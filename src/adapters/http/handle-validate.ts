@@ -8,18 +8,20 @@ import { decode, failure, finish, namespaceOf, type AdmissionDeps, type Verdict 
 export const NOT_SYNCED_MESSAGE = 'cluster view not synced yet';
 
 /**
- * Evaluates once; when the denial rests on objects the view lacks and the source can confirm
- * with a live read (watch-cache lag), evaluates once more against the confirmed view.
+ * Evaluates once; when a denial rests on objects the view lacks and the source can confirm with
+ * a live read (watch-cache lag), evaluates once more against the confirmed view. An allowed
+ * decision (audit mode) pays no live read, and a confirmation that found nothing no second run.
  */
 async function decide(deps: AdmissionDeps, request: AdmissionRequest, view: ClusterView): Promise<Decision> {
   const input = toEvaluationInput(request);
   const decision = deps.evaluate(input, view, deps.config);
+  if (decision.allowed || deps.viewSource.confirm === undefined) return decision;
   const missing = decision.violations.flatMap((violation): MissingRef[] =>
     violation.missing ? [violation.missing] : [],
   );
-  if (missing.length === 0 || deps.viewSource.confirm === undefined) return decision;
+  if (missing.length === 0) return decision;
   const confirmed = await deps.viewSource.confirm(missing, namespaceOf(request) ?? '');
-  return deps.evaluate(input, confirmed, deps.config);
+  return confirmed === view ? decision : deps.evaluate(input, confirmed, deps.config);
 }
 
 /** POST /validate: judges the object; never allows on an internal fault. */

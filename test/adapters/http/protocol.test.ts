@@ -322,6 +322,51 @@ describe('confirming what the view lacks', () => {
   });
 });
 
+describe('confirming only what can change a denial', () => {
+  const missing = {
+    ...violation,
+    missing: { kind: 'ServiceAccount' as const, namespace: 'shop', name: 'web' },
+  };
+
+  it('makes no live read for an allowed (audit-mode) decision', async () => {
+    let confirms = 0;
+    const app = await startApp(certs, {
+      viewSource: fixedSource(EMPTY_VIEW, {
+        confirm: async () => {
+          confirms += 1;
+          return EMPTY_VIEW;
+        },
+      }),
+      evaluate: () => decision({ allowed: true, violations: [missing] }),
+    });
+    try {
+      const answer = await postJson(app.url, '/validate', review('audit'), certs.caPem);
+      expect(answer.json().response.allowed).toBe(true);
+      expect(confirms).toBe(0);
+    } finally {
+      await app.app.close();
+    }
+  });
+
+  it('does not evaluate again when the confirmation found nothing', async () => {
+    let evaluations = 0;
+    const app = await startApp(certs, {
+      viewSource: fixedSource(EMPTY_VIEW, { confirm: async () => EMPTY_VIEW }),
+      evaluate: () => {
+        evaluations += 1;
+        return decision({ allowed: false, violations: [missing] });
+      },
+    });
+    try {
+      const answer = await postJson(app.url, '/validate', review('absent'), certs.caPem);
+      expect(answer.json().response.allowed).toBe(false);
+      expect(evaluations).toBe(1);
+    } finally {
+      await app.app.close();
+    }
+  });
+});
+
 describe('GET /metrics', () => {
   it('counts requests by route and decision, violations by rule, latency and certificate expiry', async () => {
     await postJson(server.url, '/validate', review('bad'), certs.caPem);
