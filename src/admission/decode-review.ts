@@ -99,9 +99,31 @@ export function decodeReview(body: unknown): AdmissionRequest {
 export function toEvaluationInput(request: AdmissionRequest): EvaluationInput {
   return {
     operation: request.operation,
-    object: request.operation === 'DELETE' ? undefined : request.object,
-    oldObject: request.oldObject,
+    object: request.operation === 'DELETE' ? undefined : asRequested(request.object, request),
+    oldObject: asRequested(request.oldObject, request),
     namespace: request.namespace,
     user: request.userInfo,
+  };
+}
+
+/**
+ * The object as the API server says it is: request.kind and request.namespace are authoritative,
+ * the body is what a client wrote. Judging the body's own kind or namespace would let an object
+ * that omits its kind be skipped, or one that names another namespace be judged as exempt.
+ */
+function asRequested(object: KubeObject | undefined, request: AdmissionRequest): KubeObject | undefined {
+  if (object === undefined) return undefined;
+  const { group, version, kind } = request.kind;
+  const apiVersion = group === '' ? version : `${group}/${version}`;
+  const namespace =
+    request.namespace !== undefined && request.namespace !== '' ? request.namespace : undefined;
+  const metadata = object.metadata ?? {};
+  const sameNamespace = namespace === undefined || metadata.namespace === namespace;
+  if (object.kind === kind && object.apiVersion === apiVersion && sameNamespace) return object;
+  return {
+    ...object,
+    apiVersion,
+    kind,
+    metadata: namespace === undefined ? metadata : { ...metadata, namespace },
   };
 }

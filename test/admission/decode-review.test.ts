@@ -98,21 +98,24 @@ describe('decodeReview', () => {
 });
 
 describe('toEvaluationInput', () => {
+  const deployment = (extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop' },
+    ...extra,
+  });
+
   it.each([
-    [
-      'CREATE',
-      { object: { kind: 'Pod' } },
-      { operation: 'CREATE', object: { kind: 'Pod' }, oldObject: undefined },
-    ],
+    ['CREATE', { object: deployment() }, { operation: 'CREATE', object: deployment(), oldObject: undefined }],
     [
       'UPDATE',
-      { object: { kind: 'Pod', v: 2 }, oldObject: { kind: 'Pod', v: 1 } },
-      { operation: 'UPDATE', object: { kind: 'Pod', v: 2 }, oldObject: { kind: 'Pod', v: 1 } },
+      { object: deployment({ v: 2 }), oldObject: deployment({ v: 1 }) },
+      { operation: 'UPDATE', object: deployment({ v: 2 }), oldObject: deployment({ v: 1 }) },
     ],
     [
       'DELETE',
-      { object: null, oldObject: { kind: 'NetworkPolicy' } },
-      { operation: 'DELETE', object: undefined, oldObject: { kind: 'NetworkPolicy' } },
+      { object: null, oldObject: deployment() },
+      { operation: 'DELETE', object: undefined, oldObject: deployment() },
     ],
   ])('%s', (operation, fields, expected) => {
     const input = toEvaluationInput(decodeReview(review({}, { operation, ...fields })));
@@ -121,5 +124,33 @@ describe('toEvaluationInput', () => {
       namespace: 'shop',
       user: { username: 'alice', groups: ['dev', 'system:authenticated'] },
     });
+  });
+
+  it.each([
+    ['an object that omits its kind and apiVersion', { metadata: { name: 'web', namespace: 'shop' } }],
+    [
+      'an object that names another kind',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'shop' } },
+    ],
+    [
+      'an object that names another namespace',
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'kube-system' } },
+    ],
+    [
+      'an object that names no namespace',
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
+    ],
+  ])('judges %s as the request says it is (kind and namespace from the API server)', (_name, object) => {
+    const input = toEvaluationInput(decodeReview(review({}, { object })));
+    expect(input.object).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'shop' },
+    });
+  });
+
+  it('passes a consistent object through untouched (no copy on the hot path)', () => {
+    const decoded = decodeReview(review({}, { object: deployment() }));
+    expect(toEvaluationInput(decoded).object).toBe(decoded.object);
   });
 });
