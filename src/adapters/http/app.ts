@@ -9,7 +9,7 @@ import type { ViewSource } from '../view-source.js';
 import { handleMutate } from './handle-mutate.js';
 import { handleValidate } from './handle-validate.js';
 import type { AdmissionDeps } from './handler-common.js';
-import { registerBodyHandling } from './body-handling.js';
+import { BODY_LIMIT_BYTES, registerBodyHandling } from './body-handling.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics } from './metrics.js';
 import { REVIEW_RESPONSE_SCHEMA } from './review-schema.js';
@@ -24,8 +24,7 @@ export type AdmissionServer = FastifyInstance<
   FastifyBaseLogger
 >;
 
-/** The kube-apiserver caps admission bodies at 3 MiB (the largest object it stores plus headroom). */
-export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+export { BODY_LIMIT_BYTES } from './body-handling.js';
 
 const reloaders = new WeakMap<AdmissionServer, TlsReloader>();
 

@@ -3,6 +3,9 @@ import { BodyTooLargeError, InvalidJsonError, UnsupportedMediaTypeError } from '
 import type { AdmissionServer } from './app.js';
 import type { AdmissionMetrics, MetricsRoute } from './metrics.js';
 
+/** The largest AdmissionReview accepted (the issue's 3 MiB); larger bodies get a 400. */
+export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
 const JSON_TYPE = 'application/json';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -21,7 +24,7 @@ function isJson(contentType: string | undefined): boolean {
 function toClientError(error: FastifyError): FastifyError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new BodyTooLargeError(3 * 1024 * 1024);
+      return new BodyTooLargeError(BODY_LIMIT_BYTES);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new UnsupportedMediaTypeError('another type');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
