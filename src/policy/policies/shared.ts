@@ -2,7 +2,8 @@
  * Helpers every policy adapter uses: defensive field readers (policies arrive before the API
  * server validated them), dotted field paths for findings, and the "every address" CIDR test.
  */
-import type { KubeObject, Labels, NormalizedPolicy } from '../types.js';
+import { isRecord, readLabels } from '../objects.js';
+import type { KubeObject, NormalizedPolicy } from '../types.js';
 
 /** Options every adapter receives. */
 export interface NormalizeOptions {
@@ -12,10 +13,7 @@ export interface NormalizeOptions {
   readonly defaultNamespace?: string;
 }
 
-/** Whether a value is a plain mapping (not null, not an array). */
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord, readLabels };
 
 /** The value as a list, or an empty list when it is absent or not a list. */
 export function asList(value: unknown): readonly unknown[] {
@@ -32,14 +30,6 @@ export function isSet(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
   return isRecord(value) ? Object.keys(value).length > 0 : true;
-}
-
-/** String labels from a mapping; non-string values are dropped. */
-export function readLabels(value: unknown): Labels {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
 }
 
 /** Builds a dotted path with list indexes: fieldPath('spec.ingress', 0, 'from', 1) → "spec.ingress[0].from[1]". */

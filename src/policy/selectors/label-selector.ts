@@ -3,6 +3,7 @@
  * In / NotIn / Exists / DoesNotExist, evaluated as the API machinery does
  * (k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector).
  */
+import { isRecord } from '../objects.js';
 import type { FieldError, Labels } from '../types.js';
 
 /** The operators a matchExpressions entry may use. */
@@ -15,10 +16,6 @@ interface Requirement {
   readonly key: string;
   readonly operator: LabelSelectorOperator;
   readonly values: readonly string[];
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isOperator(value: unknown): value is LabelSelectorOperator {
