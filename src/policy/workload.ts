@@ -155,17 +155,6 @@ export function toWorkload(object: KubeObject, fallbackNamespace?: string): Work
   return readWorkload(object, fallbackNamespace)?.workload;
 }
 
-/** The identity facts of a workload as the view stores them, with a resolved top-level owner. */
-export function toWorkloadRef(workload: Workload, owner: ObjectRef = workload.owner): WorkloadRef {
-  return {
-    kind: workload.kind,
-    namespace: workload.namespace,
-    name: workload.name,
-    owner,
-    serviceAccountName: workload.serviceAccountName,
-  };
-}
-
 /** The pod as a policy's selector sees it, with namespace and ServiceAccount labels from the view. */
 export function selectTargetFor(workload: Workload, view: ClusterView): SelectTarget {
   const sa =
