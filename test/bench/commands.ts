@@ -37,36 +37,15 @@ export function ztgateArgs(
 ): string[] {
   const entry = source === 'dist' ? ['bin/ztgate.js'] : ['--import', 'tsx', 'test/bench/ztgate-src.ts'];
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
-  return [
-    ...profile,
-    ...entry,
-    'serve',
-    '--state',
-    stateDir,
-    '--port',
-    '{port}',
-    '--host',
-    '127.0.0.1',
-    '--tls-cert',
-    tls.certFile,
-    '--tls-key',
-    tls.keyFile,
-  ];
+  return [...profile, ...entry, 'serve', '--state', stateDir, ...listenArgs(tls)];
+}
+
+/** The listen and TLS options both servers take, so they serve on the same terms. */
+function listenArgs(tls: TlsArgs): string[] {
+  return ['--port', '{port}', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
 }
 
 /** Node arguments for the ceiling server on `{port}`. */
 export function ceilingArgs(tls: TlsArgs): string[] {
-  return [
-    '--import',
-    'tsx',
-    'test/bench/ceiling.ts',
-    '--port',
-    '{port}',
-    '--host',
-    '127.0.0.1',
-    '--tls-cert',
-    tls.certFile,
-    '--tls-key',
-    tls.keyFile,
-  ];
+  return ['--import', 'tsx', 'test/bench/ceiling.ts', ...listenArgs(tls)];
 }
