@@ -103,6 +103,12 @@ export interface SelectTarget {
   readonly serviceAccountLabels: Labels | undefined;
 }
 
+/** One label (key and value) a pod must carry to be selected. */
+export interface PodLabelHint {
+  readonly key: string;
+  readonly value: string;
+}
+
 /** One way a policy admits every source (or everything), found where it is written. */
 export interface AllowAllFinding {
   readonly path: string;
@@ -126,6 +132,11 @@ export interface NormalizedPolicy {
   selects(target: SelectTarget): boolean;
   /** True when the selector picks every pod in scope (`podSelector: {}`, `all()`, no Istio selector). */
   readonly selectsEveryPod: boolean;
+  /**
+   * A pod label every pod this policy selects carries (`selects` is false without it), so a view
+   * can index policies by label; undefined when the adapter cannot promise one.
+   */
+  readonly podLabelHint?: PodLabelHint | undefined;
   readonly appliesToIngress: boolean;
   readonly appliesToEgress: boolean;
   readonly ingressRuleCount: number;

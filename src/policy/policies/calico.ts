@@ -13,7 +13,7 @@ import {
   type CalicoSelector,
 } from '../selectors/calico-ast.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
-import type { FieldError, KubeObject, Labels, NormalizedPolicy, SelectTarget } from '../types.js';
+import type { FieldError, KubeObject, Labels, NormalizedPolicy, PodLabelHint, SelectTarget } from '../types.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
 
@@ -71,6 +71,26 @@ function endpointLabel(target: SelectTarget, key: string): string | undefined {
   return accountLabel(target, key.slice(ACCOUNT_PREFIX.length));
 }
 
+/** Keys endpointLabel answers from the pod's own labels alone (no namespace, account or Calico label). */
+function isPodOnlyKey(key: string): boolean {
+  return (
+    key !== SERVICE_ACCOUNT_LABEL &&
+    key !== NAMESPACE_LABEL &&
+    key !== ORCHESTRATOR_LABEL &&
+    !key.startsWith(NAMESPACE_PREFIX) &&
+    !key.startsWith(ACCOUNT_PREFIX)
+  );
+}
+
+/** A `key == 'value'` the selector cannot match without: itself, or a term of a top-level `&&`. */
+function requiredPodLabel(selector: CalicoSelector): PodLabelHint | undefined {
+  const terms = selector.type === 'and' ? selector.operands : [selector];
+  for (const term of terms) {
+    if (term.type === 'eq' && isPodOnlyKey(term.label)) return { key: term.label, value: term.value };
+  }
+  return undefined;
+}
+
 /** A label of the ServiceAccount as a serviceAccountSelector sees it; none when its labels are unknown. */
 function accountLabel(target: SelectTarget, key: string): string | undefined {
   const labels = target.serviceAccountLabels;
@@ -123,6 +143,7 @@ export function calicoPolicyTypes(
 
 interface CalicoMatcher {
   readonly selects: (target: SelectTarget) => boolean;
+  readonly podLabelHint: PodLabelHint | undefined;
   readonly selectsEveryPod: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
 }
@@ -138,7 +159,12 @@ function calicoMatcher(
   const namespaceSelector = namespace === undefined ? parseField(spec, 'namespaceSelector', errors) : ALL;
   const accountSelector = parseField(spec, 'serviceAccountSelector', errors);
   if (selector === undefined || namespaceSelector === undefined || accountSelector === undefined) {
-    return { selects: () => false, selectsEveryPod: false, coversNamespace: () => false };
+    return {
+      selects: () => false,
+      podLabelHint: undefined,
+      selectsEveryPod: false,
+      coversNamespace: () => false,
+    };
   }
   const inScope = (candidate: string, labels: Labels): boolean =>
     (namespace === undefined || candidate === namespace) &&
@@ -159,6 +185,7 @@ function calicoMatcher(
       inScope(target.namespace, target.namespaceLabels) &&
       evaluateCalicoSelectorOn(selector, target, endpointLabel) &&
       accountMatches(target),
+    podLabelHint: requiredPodLabel(selector),
     selectsEveryPod: namespaceLevel && isCalicoAll(accountSelector),
     coversNamespace: (candidate, labels) =>
       inScope(candidate, labels) &&

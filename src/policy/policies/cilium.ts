@@ -19,10 +19,19 @@ import type {
   KubeObject,
   Labels,
   NormalizedPolicy,
+  PodLabelHint,
   SelectTarget,
 } from '../types.js';
 import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
-import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+import {
+  asList,
+  buildPolicy,
+  fieldPath,
+  isRecord,
+  labelHintOf,
+  metadataOf,
+  type NormalizeOptions,
+} from './shared.js';
 
 const NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
 const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
@@ -74,6 +83,7 @@ function namespacePart(selector: Readonly<Record<string, unknown>>): unknown {
 
 interface RuleSummary {
   readonly selects: (target: SelectTarget) => boolean;
+  readonly podLabelHint: PodLabelHint | undefined;
   readonly everyPod: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
   readonly ingress: readonly unknown[];
@@ -122,6 +132,10 @@ function summarizeRule(
   const matchesNamespace = valid ? compileLabelSelectorOn(namespacePart(selector)) : () => false;
   return {
     selects: (target) => valid && scoped(target.namespace) && matches(target, endpointLabel),
+    // Keys endpointLabel reads from the pod's own labels: not namespace-derived, not the account.
+    podLabelHint: valid
+      ? labelHintOf(selector.matchLabels, (key) => !isNamespaceKey(key) && key !== SERVICE_ACCOUNT_KEY)
+      : undefined,
     everyPod,
     coversNamespace: (candidate, labels) =>
       valid &&
@@ -179,6 +193,8 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     clusterWide,
     selects: (target) => selecting.some((rule) => rule.selects(target)),
     selectsEveryPod,
+    // One selecting rule: its label; several select a union, which no single label bounds.
+    podLabelHint: selecting.length === 1 ? selecting[0]?.podLabelHint : undefined,
     appliesToIngress: rules.some((rule) => rule.appliesToIngress),
     appliesToEgress: rules.some((rule) => rule.appliesToEgress),
     ingressRuleCount: sum(rules.map((rule) => rule.ruleCount.ingress)),

@@ -15,6 +15,7 @@ import {
   fieldPath,
   isEverythingCidr,
   isRecord,
+  labelHintOf,
   metadataOf,
   type NormalizeOptions,
 } from './shared.js';
@@ -120,6 +121,8 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
     clusterWide: false,
     selects: (target) => valid && target.namespace === namespace && matches(target.podLabels),
     selectsEveryPod,
+    // matchLabels are read from the pod's own labels only.
+    podLabelHint: valid && isRecord(podSelector) ? labelHintOf(podSelector.matchLabels, () => true) : undefined,
     appliesToIngress: types.ingress,
     appliesToEgress: types.egress,
     ingressRuleCount: ingress.length,

@@ -3,7 +3,7 @@
  * server validated them), dotted field paths for findings, and the "every address" CIDR test.
  */
 import { isRecord, readLabels } from '../objects.js';
-import type { KubeObject, NormalizedPolicy } from '../types.js';
+import type { KubeObject, NormalizedPolicy, PodLabelHint } from '../types.js';
 
 /** Options every adapter receives. */
 export interface NormalizeOptions {
@@ -30,6 +30,18 @@ export function isSet(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
   return isRecord(value) ? Object.keys(value).length > 0 : true;
+}
+
+/**
+ * The first `matchLabels` entry a selected pod must carry as its own label (keys `usable` says
+ * are read from the pod's labels and nowhere else); undefined when there is none.
+ */
+export function labelHintOf(matchLabels: unknown, usable: (key: string) => boolean): PodLabelHint | undefined {
+  if (!isRecord(matchLabels)) return undefined;
+  for (const [key, value] of Object.entries(matchLabels)) {
+    if (typeof value === 'string' && usable(key)) return { key, value };
+  }
+  return undefined;
 }
 
 /** Builds a dotted path with list indexes: fieldPath('spec.ingress', 0, 'from', 1) → "spec.ingress[0].from[1]". */

@@ -7,25 +7,60 @@ import type { Rule } from './rule.js';
 
 const RULE = 'allow-list-policy';
 const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
+
+/**
+ * The allow-list candidates of one namespace, indexed by the label a policy's pods must carry:
+ * a pod is matched against the policies filed under its own labels and the unindexed rest, not
+ * against every policy in force. `position` keeps answers in the order of the policies in force.
+ */
+interface CandidateIndex {
+  readonly unindexed: readonly NormalizedPolicy[];
+  /** label key → label value → policies that select only pods carrying that label. */
+  readonly byLabel: ReadonlyMap<string, ReadonlyMap<string, readonly NormalizedPolicy[]>>;
+  readonly position: ReadonlyMap<NormalizedPolicy, number>;
+}
+
 /** Per list of policies in force (one per view and namespace), the candidates for each namespace. */
-const candidatesByList = new WeakMap<readonly NormalizedPolicy[], Map<string, readonly NormalizedPolicy[]>>();
+const candidatesByList = new WeakMap<readonly NormalizedPolicy[], Map<string, CandidateIndex>>();
+
+function indexCandidates(candidates: readonly NormalizedPolicy[]): CandidateIndex {
+  const unindexed: NormalizedPolicy[] = [];
+  const byLabel = new Map<string, Map<string, NormalizedPolicy[]>>();
+  const position = new Map<NormalizedPolicy, number>();
+  candidates.forEach((policy, index) => {
+    position.set(policy, index);
+    const hint = policy.podLabelHint;
+    if (hint === undefined) {
+      unindexed.push(policy);
+      return;
+    }
+    let byValue = byLabel.get(hint.key);
+    if (byValue === undefined) byLabel.set(hint.key, (byValue = new Map()));
+    const filed = byValue.get(hint.value);
+    if (filed === undefined) byValue.set(hint.value, [policy]);
+    else filed.push(policy);
+  });
+  return { unindexed, byLabel, position };
+}
 
 /**
  * The policies in force in a namespace that could be an allow-list for one of its workloads:
  * those that do not depend on the pod's labels are decided once per view and namespace.
  */
-function allowListCandidates(view: ClusterView, namespace: string): readonly NormalizedPolicy[] {
+function allowListCandidates(view: ClusterView, namespace: string): CandidateIndex {
   const inForce = view.policiesFor(namespace);
   let byNamespace = candidatesByList.get(inForce);
   if (byNamespace === undefined) candidatesByList.set(inForce, (byNamespace = new Map()));
   let candidates = byNamespace.get(namespace);
   if (candidates === undefined) {
-    candidates = inForce.filter(
-      (policy) =>
-        (policy.clusterWide || policy.namespace === namespace) &&
-        policy.isAllowList &&
-        policy.appliesToIngress &&
-        !policy.selectsEveryPod,
+    candidates = indexCandidates(
+      inForce.filter(
+        (policy) =>
+          (policy.clusterWide || policy.namespace === namespace) &&
+          policy.isAllowList &&
+          policy.appliesToIngress &&
+          !policy.selectsEveryPod,
+      ),
     );
     byNamespace.set(namespace, candidates);
   }
@@ -42,9 +77,21 @@ export function findAllowListPolicies(workload: Workload, view: ClusterView): re
   const cached = memo.get(workload);
   if (cached?.view === view) return cached.policies;
   const target = selectTargetFor(workload, view);
+  const index = allowListCandidates(view, workload.namespace);
   const policies: NormalizedPolicy[] = [];
-  for (const policy of allowListCandidates(view, workload.namespace)) {
+  for (const policy of index.unindexed) {
     if (policy.selects(target)) policies.push(policy);
+  }
+  const labels = target.podLabels;
+  for (const key in labels) {
+    const value = labels[key];
+    if (!Object.hasOwn(labels, key) || value === undefined) continue;
+    for (const policy of index.byLabel.get(key)?.get(value) ?? []) {
+      if (policy.selects(target)) policies.push(policy);
+    }
+  }
+  if (policies.length > 1) {
+    policies.sort((a, b) => (index.position.get(a) ?? 0) - (index.position.get(b) ?? 0));
   }
   memo.set(workload, { view, policies });
   return policies;

@@ -10,6 +10,7 @@ import { buildProxyContainer } from './containers.js';
 import { buildInitContainer } from './init-container.js';
 import { VOLUME_BASE_NAMES } from './names.js';
 import { asRecord, type JsonRecord } from './read.js';
+import { memoByConfig } from './shared-parts.js';
 
 /** One field of a ztgate-named container that differs from what ztgate builds. */
 export interface ForgedField {
@@ -37,7 +38,9 @@ const PER_POD_ENV = new Set(['ZTGATE_SPIFFE_ID', 'ZTGATE_APP_PROBES', 'ZTGATE_EX
 function isUnset(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (Array.isArray(value)) return value.length === 0;
-  return typeof value === 'object' && Object.keys(value).length === 0;
+  if (typeof value !== 'object') return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 /** The API server may default procMount; it grants nothing beyond the runtime's default. */
@@ -48,37 +51,38 @@ function withoutDefaults(field: string, value: unknown): unknown {
   return rest;
 }
 
+/** Structural JSON equality; an undefined member counts as absent. Allocates nothing. */
 function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a).filter((key) => (a as JsonRecord)[key] !== undefined);
-  const keysB = Object.keys(b).filter((key) => (b as JsonRecord)[key] !== undefined);
-  if (keysA.length !== keysB.length) return false;
-  return keysA.every((key) => sameJson((a as JsonRecord)[key], (b as JsonRecord)[key]));
+  const isArray = Array.isArray(a);
+  if (isArray !== Array.isArray(b)) return false;
+  if (isArray) {
+    const left = a as readonly unknown[];
+    const right = b as readonly unknown[];
+    if (left.length !== right.length) return false;
+    for (let index = 0; index < left.length; index++) {
+      if (!sameJson(left[index], right[index])) return false;
+    }
+    return true;
+  }
+  const left = a as JsonRecord;
+  const right = b as JsonRecord;
+  let count = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key) || left[key] === undefined) continue;
+    if (!Object.hasOwn(right, key) || !sameJson(left[key], right[key])) return false;
+    count++;
+  }
+  for (const key in right) {
+    if (Object.hasOwn(right, key) && right[key] !== undefined) count--;
+  }
+  return count === 0;
 }
 
 function sameField(field: string, found: unknown, built: unknown): boolean {
   if (isUnset(found) && isUnset(built)) return true;
   return sameJson(withoutDefaults(field, found), built);
-}
-
-function envOf(container: JsonRecord): JsonRecord[] {
-  const env = container['env'];
-  return Array.isArray(env) ? env.filter((entry): entry is JsonRecord => asRecord(entry) !== undefined) : [];
-}
-
-/** The proxy's env: ztgate's own entries exactly, its identity as derived, nothing else. */
-function envMatches(found: JsonRecord, built: JsonRecord, spiffeId: string): boolean {
-  const foundEnv = envOf(found);
-  const builtEnv = envOf(built).filter((entry) => !PER_POD_ENV.has(String(entry['name'])));
-  const builtNames = new Set(builtEnv.map((entry) => entry['name']));
-  for (const entry of foundEnv) {
-    if (!builtNames.has(entry['name']) && !PER_POD_ENV.has(String(entry['name']))) return false;
-  }
-  const identity = foundEnv.filter((entry) => entry['name'] === 'ZTGATE_SPIFFE_ID');
-  if (identity.length !== 1 || identity[0]?.['value'] !== spiffeId) return false;
-  return builtEnv.every((entry) => foundEnv.some((candidate) => sameJson(candidate, entry)));
 }
 
 /**
@@ -87,19 +91,87 @@ function envMatches(found: JsonRecord, built: JsonRecord, spiffeId: string): boo
  */
 const API_TOKEN_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount:true';
 
-/** Read-only mounts of the token and trust bundle at ztgate's paths (names may carry a clash suffix). */
-function mountsMatch(found: JsonRecord, built: JsonRecord): boolean {
-  const shape = (container: JsonRecord) =>
-    (Array.isArray(container['volumeMounts']) ? (container['volumeMounts'] as unknown[]) : [])
-      .map((mount) => asRecord(mount) ?? {})
-      .map((mount) => `${String(mount['mountPath'])}:${mount['readOnly'] === true}`)
-      .filter((mount) => mount !== API_TOKEN_MOUNT)
-      .sort();
-  return sameJson(shape(found), shape(built));
+/** A container's mounts as sorted `path:readOnly` strings, without the API server's token mount. */
+function mountShape(container: JsonRecord): string[] {
+  const mounts = container['volumeMounts'];
+  const shape: string[] = [];
+  if (!Array.isArray(mounts)) return shape;
+  for (const item of mounts as readonly unknown[]) {
+    const mount = asRecord(item) ?? {};
+    const entry = `${String(mount['mountPath'])}:${mount['readOnly'] === true}`;
+    if (entry !== API_TOKEN_MOUNT) shape.push(entry);
+  }
+  return shape.sort();
 }
 
-function compare(found: JsonRecord, built: JsonRecord, path: string, name: string, spiffeId?: string) {
+/** What a container bearing one of ztgate's names must look like; built once per frozen config. */
+interface Expected {
+  readonly container: JsonRecord;
+  /** Env entries that must appear exactly (the proxy's own, not derived per pod). */
+  readonly env: readonly JsonRecord[];
+  readonly envNames: readonly unknown[];
+  readonly mounts: readonly string[];
+}
+
+function expectationOf(container: JsonRecord): Expected {
+  const env = Array.isArray(container['env'])
+    ? (container['env'] as readonly JsonRecord[]).filter((entry) => !PER_POD_ENV.has(String(entry['name'])))
+    : [];
+  return { container, env, envNames: env.map((entry) => entry['name']), mounts: mountShape(container) };
+}
+
+/** The init and proxy containers ztgate injects for a config (the proxy's identity left aside). */
+const expectedOf = memoByConfig((config: SidecarConfig) => ({
+  init: expectationOf(buildInitContainer(config)),
+  proxy: expectationOf(
+    buildProxyContainer(config, {
+      spiffeId: '',
+      volumes: VOLUME_BASE_NAMES,
+      appProbes: {},
+      exitOnAppExit: false,
+    }),
+  ),
+}));
+
+/** The proxy's env: ztgate's own entries exactly, its identity as derived, nothing else. */
+function envMatches(found: JsonRecord, expected: Expected, spiffeId: string): boolean {
+  const env = found['env'];
+  const entries: readonly unknown[] = Array.isArray(env) ? env : [];
+  let identities = 0;
+  for (const item of entries) {
+    const entry = asRecord(item);
+    // Fail closed: an entry that is no object is not ztgate's.
+    if (entry === undefined) return false;
+    const name = entry['name'];
+    if (name === 'ZTGATE_SPIFFE_ID') {
+      identities++;
+      if (entry['value'] !== spiffeId) return false;
+    } else if (!PER_POD_ENV.has(String(name)) && !expected.envNames.includes(name)) return false;
+  }
+  if (identities !== 1) return false;
+  for (const wanted of expected.env) {
+    let present = false;
+    for (const item of entries) {
+      if ((item as JsonRecord)['name'] === wanted['name'] && sameJson(item, wanted)) {
+        present = true;
+        break;
+      }
+    }
+    if (!present) return false;
+  }
+  return true;
+}
+
+/** Read-only mounts of the token and trust bundle at ztgate's paths (names may carry a clash suffix). */
+function mountsMatch(found: JsonRecord, expected: Expected): boolean {
+  const shape = mountShape(found);
+  if (shape.length !== expected.mounts.length) return false;
+  return shape.every((entry, index) => entry === expected.mounts[index]);
+}
+
+function compare(found: JsonRecord, expected: Expected, path: string, name: string, spiffeId?: string) {
   const forged: ForgedField[] = [];
+  const built = expected.container;
   for (const field of EXACT_FIELDS) {
     if (!sameField(field, found[field], built[field]))
       forged.push({ path: `${path}.${field}`, container: name, field });
@@ -107,9 +179,9 @@ function compare(found: JsonRecord, built: JsonRecord, path: string, name: strin
   const envOk =
     spiffeId === undefined
       ? sameField('env', found['env'], built['env'])
-      : envMatches(found, built, spiffeId);
+      : envMatches(found, expected, spiffeId);
   if (!envOk) forged.push({ path: `${path}.env`, container: name, field: 'env' });
-  if (!mountsMatch(found, built))
+  if (!mountsMatch(found, expected))
     forged.push({ path: `${path}.volumeMounts`, container: name, field: 'volumeMounts' });
   return forged;
 }
@@ -138,13 +210,7 @@ export function findForgedSidecarFields(
   spiffeId: string,
 ): readonly ForgedField[] {
   const spec = podSpec as JsonRecord;
-  const init = buildInitContainer(config);
-  const proxy = buildProxyContainer(config, {
-    spiffeId,
-    volumes: VOLUME_BASE_NAMES,
-    appProbes: {},
-    exitOnAppExit: false,
-  });
+  const { init, proxy } = expectedOf(config);
   const forged: ForgedField[] = [];
   for (const { path, container } of located(spec, config.initContainerName)) {
     forged.push(...compare(container, init, path, config.initContainerName));

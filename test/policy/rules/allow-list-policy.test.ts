@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalizePolicy } from '../../../src/policy/policies/index.js';
 import { allowListPolicy, findAllowListPolicies } from '../../../src/policy/rules/allow-list-policy.js';
-import { toWorkload } from '../../../src/policy/workload.js';
-import type { NormalizedPolicy } from '../../../src/policy/types.js';
+import { selectTargetFor, toWorkload } from '../../../src/policy/workload.js';
+import type { KubeObject, NormalizedPolicy } from '../../../src/policy/types.js';
 import { cronJob, defaultDeny, deployment, policy, viewOf } from '../helpers.js';
 import { summarize, workloadContext } from './context.js';
 
@@ -100,5 +102,81 @@ describe('findAllowListPolicies across namespaces of one view (candidates kept p
       });
     const expected = cases.map((entry) => entry.expected);
     expect([ask(), ask().reverse()]).toEqual([expected, [...expected].reverse()]);
+  });
+});
+
+describe('allow-list-policy: the label index', () => {
+  const value = fc.constantFrom('web', 'api', 'db');
+  const matchLabels = fc.dictionary(fc.constantFrom('app', 'tier', 'team'), value, { maxKeys: 2 });
+  const calicoTerm = fc
+    .tuple(fc.constantFrom('app', 'tier', 'pcns.team'), value)
+    .map(([key, v]) => `${key} == '${v}'`);
+  const calicoSelector = fc
+    .tuple(fc.array(calicoTerm, { minLength: 1, maxLength: 2 }), fc.constantFrom(' && ', ' || '))
+    .map(([terms, join]) => terms.join(join));
+  const objectAt = (index: number, name: string): KubeObject => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `${name}-${index}`, namespace: 'shop' },
+  });
+  const policyObject = fc.oneof(
+    matchLabels.map((labels) => ({ ...objectAt(0, 'np'), spec: { podSelector: { matchLabels: labels } } })),
+    fc.tuple(calicoSelector, fc.boolean()).map(([selector, global]) => ({
+      apiVersion: 'projectcalico.org/v3',
+      kind: global ? 'GlobalNetworkPolicy' : 'NetworkPolicy',
+      metadata: global ? { name: 'gnp' } : { name: 'cnp', namespace: 'shop' },
+      spec: { selector, ingress: [{ action: 'Allow' }] },
+    })),
+    matchLabels.map((labels) => ({
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: { name: 'ccnp' },
+      spec: { endpointSelector: { matchLabels: labels }, ingress: [{}] },
+    })),
+    matchLabels.map((labels) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'ap', namespace: 'shop' },
+      spec: { selector: { matchLabels: labels }, rules: [{}] },
+    })),
+  );
+
+  it('finds exactly the policies a scan of every candidate finds, in the same order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(policyObject, { maxLength: 12 }),
+        fc.array(matchLabels, { minLength: 1, maxLength: 5 }),
+        (objects, podLabelSets) => {
+          const policies = objects.flatMap((object, index) => {
+            const named = { ...object, metadata: { ...object.metadata, name: `p${index}` } };
+            return normalizePolicy(named, { istioRootNamespace: 'istio-system' }) ?? [];
+          });
+          const namespace = {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: 'shop', labels: { team: 'web' } },
+          };
+          const view = viewOf([namespace], policies);
+          for (const labels of podLabelSets) {
+            const workload = toWorkload(deployment('w', { sa: 'w', labels }));
+            if (workload === undefined) throw new Error('not a workload');
+            const target = selectTargetFor(workload, view);
+            const scanned = view
+              .policiesFor('shop')
+              .filter(
+                (p) =>
+                  (p.clusterWide || p.namespace === 'shop') &&
+                  p.isAllowList &&
+                  p.appliesToIngress &&
+                  !p.selectsEveryPod &&
+                  p.selects(target),
+              )
+              .map((p) => p.name);
+            expect(findAllowListPolicies(workload, view).map((p) => p.name)).toEqual(scanned);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
   });
 });

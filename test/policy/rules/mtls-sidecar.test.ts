@@ -142,6 +142,43 @@ describe('mtls-sidecar', () => {
       ['spec.containers[0].env'],
     ],
     [
+      'an env entry that is no object',
+      (spec: PodSpec) => (proxy(spec)['env'] as unknown[]).push('ZTGATE_MTLS=off'),
+      ['spec.containers[0].env'],
+    ],
+    [
+      'a second identity entry',
+      (spec: PodSpec) =>
+        (proxy(spec)['env'] as unknown[]).push({
+          name: 'ZTGATE_SPIFFE_ID',
+          value: 'spiffe://cluster.local/ns/shop/sa/default',
+        }),
+      ['spec.containers[0].env'],
+    ],
+    [
+      "one of ztgate's own env entries removed",
+      (spec: PodSpec) => {
+        const env = proxy(spec)['env'] as { name: string }[];
+        const own = env.findIndex((entry) => entry.name !== 'ZTGATE_SPIFFE_ID');
+        env.splice(own, 1);
+      },
+      ['spec.containers[0].env'],
+    ],
+    [
+      "one of ztgate's own env values changed",
+      (spec: PodSpec) => {
+        const env = proxy(spec)['env'] as { name: string; value?: string }[];
+        const own = env.find((entry) => entry.name !== 'ZTGATE_SPIFFE_ID');
+        if (own) own.value = 'changed';
+      },
+      ['spec.containers[0].env'],
+    ],
+    [
+      'an extra field on the init container securityContext',
+      (spec: PodSpec) => ((init(spec)['securityContext'] as Record<string, unknown>)['privileged'] = true),
+      ['spec.initContainers[0].securityContext'],
+    ],
+    [
       'the token mounted writable',
       (spec: PodSpec) => {
         const mounts = proxy(spec)['volumeMounts'] as { readOnly?: boolean }[];
