@@ -13,7 +13,14 @@ import {
   type CalicoSelector,
 } from '../selectors/calico-ast.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
-import type { FieldError, KubeObject, Labels, NormalizedPolicy, PodLabelHint, SelectTarget } from '../types.js';
+import type {
+  FieldError,
+  KubeObject,
+  Labels,
+  NormalizedPolicy,
+  PodLabelHint,
+  SelectTarget,
+} from '../types.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
 

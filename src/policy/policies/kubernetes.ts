@@ -122,7 +122,8 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
     selects: (target) => valid && target.namespace === namespace && matches(target.podLabels),
     selectsEveryPod,
     // matchLabels are read from the pod's own labels only.
-    podLabelHint: valid && isRecord(podSelector) ? labelHintOf(podSelector.matchLabels, () => true) : undefined,
+    podLabelHint:
+      valid && isRecord(podSelector) ? labelHintOf(podSelector.matchLabels, () => true) : undefined,
     appliesToIngress: types.ingress,
     appliesToEgress: types.egress,
     ingressRuleCount: ingress.length,

@@ -36,7 +36,10 @@ export function isSet(value: unknown): boolean {
  * The first `matchLabels` entry a selected pod must carry as its own label (keys `usable` says
  * are read from the pod's labels and nowhere else); undefined when there is none.
  */
-export function labelHintOf(matchLabels: unknown, usable: (key: string) => boolean): PodLabelHint | undefined {
+export function labelHintOf(
+  matchLabels: unknown,
+  usable: (key: string) => boolean,
+): PodLabelHint | undefined {
   if (!isRecord(matchLabels)) return undefined;
   for (const [key, value] of Object.entries(matchLabels)) {
     if (typeof value === 'string' && usable(key)) return { key, value };
