@@ -104,7 +104,7 @@ export interface SelectTarget {
 }
 
 /** One label (key and value) a pod must carry to be selected. */
-export interface PodLabelHint {
+export interface RequiredLabel {
   readonly key: string;
   readonly value: string;
 }
@@ -133,10 +133,11 @@ export interface NormalizedPolicy {
   /** True when the selector picks every pod in scope (`podSelector: {}`, `all()`, no Istio selector). */
   readonly selectsEveryPod: boolean;
   /**
-   * A pod label every pod this policy selects carries (`selects` is false without it), so a view
-   * can index policies by label; undefined when the adapter cannot promise one.
+   * Pod labels every pod this policy selects carries (`selects` is false without any one of
+   * them), so a view can index policies by label; empty or absent when the adapter cannot
+   * promise one.
    */
-  readonly podLabelHint?: PodLabelHint | undefined;
+  readonly requiredPodLabels?: readonly RequiredLabel[] | undefined;
   readonly appliesToIngress: boolean;
   readonly appliesToEgress: boolean;
   readonly ingressRuleCount: number;

@@ -18,7 +18,7 @@ import type {
   KubeObject,
   Labels,
   NormalizedPolicy,
-  PodLabelHint,
+  RequiredLabel,
   SelectTarget,
 } from '../types.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
@@ -89,13 +89,14 @@ function isPodOnlyKey(key: string): boolean {
   );
 }
 
-/** A `key == 'value'` the selector cannot match without: itself, or a term of a top-level `&&`. */
-function requiredPodLabel(selector: CalicoSelector): PodLabelHint | undefined {
+/** The `key == 'value'` terms the selector cannot match without: itself, or terms of a top-level `&&`. */
+function requiredPodLabels(selector: CalicoSelector): RequiredLabel[] {
   const terms = selector.type === 'and' ? selector.operands : [selector];
+  const required: RequiredLabel[] = [];
   for (const term of terms) {
-    if (term.type === 'eq' && isPodOnlyKey(term.label)) return { key: term.label, value: term.value };
+    if (term.type === 'eq' && isPodOnlyKey(term.label)) required.push({ key: term.label, value: term.value });
   }
-  return undefined;
+  return required;
 }
 
 /** A label of the ServiceAccount as a serviceAccountSelector sees it; none when its labels are unknown. */
@@ -150,7 +151,7 @@ export function calicoPolicyTypes(
 
 interface CalicoMatcher {
   readonly selects: (target: SelectTarget) => boolean;
-  readonly podLabelHint: PodLabelHint | undefined;
+  readonly requiredPodLabels: readonly RequiredLabel[];
   readonly selectsEveryPod: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
 }
@@ -168,7 +169,7 @@ function calicoMatcher(
   if (selector === undefined || namespaceSelector === undefined || accountSelector === undefined) {
     return {
       selects: () => false,
-      podLabelHint: undefined,
+      requiredPodLabels: [],
       selectsEveryPod: false,
       coversNamespace: () => false,
     };
@@ -192,7 +193,7 @@ function calicoMatcher(
       inScope(target.namespace, target.namespaceLabels) &&
       evaluateCalicoSelectorOn(selector, target, endpointLabel) &&
       accountMatches(target),
-    podLabelHint: requiredPodLabel(selector),
+    requiredPodLabels: requiredPodLabels(selector),
     selectsEveryPod: namespaceLevel && isCalicoAll(accountSelector),
     coversNamespace: (candidate, labels) =>
       inScope(candidate, labels) &&

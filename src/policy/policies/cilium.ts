@@ -19,7 +19,7 @@ import type {
   KubeObject,
   Labels,
   NormalizedPolicy,
-  PodLabelHint,
+  RequiredLabel,
   SelectTarget,
 } from '../types.js';
 import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
@@ -28,7 +28,7 @@ import {
   buildPolicy,
   fieldPath,
   isRecord,
-  labelHintOf,
+  requiredLabelsOf,
   metadataOf,
   type NormalizeOptions,
 } from './shared.js';
@@ -83,7 +83,7 @@ function namespacePart(selector: Readonly<Record<string, unknown>>): unknown {
 
 interface RuleSummary {
   readonly selects: (target: SelectTarget) => boolean;
-  readonly podLabelHint: PodLabelHint | undefined;
+  readonly requiredPodLabels: readonly RequiredLabel[];
   readonly everyPod: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
   readonly ingress: readonly unknown[];
@@ -133,9 +133,9 @@ function summarizeRule(
   return {
     selects: (target) => valid && scoped(target.namespace) && matches(target, endpointLabel),
     // Keys endpointLabel reads from the pod's own labels: not namespace-derived, not the account.
-    podLabelHint: valid
-      ? labelHintOf(selector.matchLabels, (key) => !isNamespaceKey(key) && key !== SERVICE_ACCOUNT_KEY)
-      : undefined,
+    requiredPodLabels: valid
+      ? requiredLabelsOf(selector, (key) => !isNamespaceKey(key) && key !== SERVICE_ACCOUNT_KEY)
+      : [],
     everyPod,
     coversNamespace: (candidate, labels) =>
       valid &&
@@ -194,7 +194,7 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     selects: (target) => selecting.some((rule) => rule.selects(target)),
     selectsEveryPod,
     // One selecting rule: its label; several select a union, which no single label bounds.
-    podLabelHint: selecting.length === 1 ? selecting[0]?.podLabelHint : undefined,
+    requiredPodLabels: selecting.length === 1 ? selecting[0]?.requiredPodLabels : [],
     appliesToIngress: rules.some((rule) => rule.appliesToIngress),
     appliesToEgress: rules.some((rule) => rule.appliesToEgress),
     ingressRuleCount: sum(rules.map((rule) => rule.ruleCount.ingress)),

@@ -14,7 +14,7 @@ import {
   isEverythingCidr,
   isRecord,
   isSet,
-  labelHintOf,
+  requiredLabelsOf,
   metadataOf,
   readLabels,
   type NormalizeOptions,
@@ -120,7 +120,7 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
       (root || target.namespace === namespace) &&
       required.every(([key, value]) => target.podLabels[key] === value),
     selectsEveryPod: valid && Object.keys(matchLabels).length === 0,
-    podLabelHint: valid ? labelHintOf(matchLabels, () => true) : undefined,
+    requiredPodLabels: valid ? requiredLabelsOf({ matchLabels }, () => true) : [],
     appliesToIngress: true,
     appliesToEgress: false,
     ingressRuleCount: rules.length,

@@ -15,7 +15,7 @@ import {
   fieldPath,
   isEverythingCidr,
   isRecord,
-  labelHintOf,
+  requiredLabelsOf,
   metadataOf,
   type NormalizeOptions,
 } from './shared.js';
@@ -122,8 +122,7 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
     selects: (target) => valid && target.namespace === namespace && matches(target.podLabels),
     selectsEveryPod,
     // matchLabels are read from the pod's own labels only.
-    podLabelHint:
-      valid && isRecord(podSelector) ? labelHintOf(podSelector.matchLabels, () => true) : undefined,
+    requiredPodLabels: valid ? requiredLabelsOf(podSelector, () => true) : [],
     appliesToIngress: types.ingress,
     appliesToEgress: types.egress,
     ingressRuleCount: ingress.length,

@@ -3,7 +3,7 @@
  * server validated them), dotted field paths for findings, and the "every address" CIDR test.
  */
 import { isRecord, readLabels } from '../objects.js';
-import type { KubeObject, NormalizedPolicy, PodLabelHint } from '../types.js';
+import type { KubeObject, NormalizedPolicy, RequiredLabel } from '../types.js';
 
 /** Options every adapter receives. */
 export interface NormalizeOptions {
@@ -33,18 +33,25 @@ export function isSet(value: unknown): boolean {
 }
 
 /**
- * The first `matchLabels` entry a selected pod must carry as its own label (keys `usable` says
- * are read from the pod's labels and nowhere else); undefined when there is none.
+ * The labels a (valid) label selector requires as the pod's own: its `matchLabels` entries and
+ * its `In` expressions with one value, for the keys `usable` says are read from the pod's labels.
  */
-export function labelHintOf(
-  matchLabels: unknown,
-  usable: (key: string) => boolean,
-): PodLabelHint | undefined {
-  if (!isRecord(matchLabels)) return undefined;
-  for (const [key, value] of Object.entries(matchLabels)) {
-    if (typeof value === 'string' && usable(key)) return { key, value };
+export function requiredLabelsOf(selector: unknown, usable: (key: string) => boolean): RequiredLabel[] {
+  if (!isRecord(selector)) return [];
+  const required: RequiredLabel[] = [];
+  if (isRecord(selector.matchLabels)) {
+    for (const [key, value] of Object.entries(selector.matchLabels)) {
+      if (typeof value === 'string' && usable(key)) required.push({ key, value });
+    }
   }
-  return undefined;
+  for (const expression of asList(selector.matchExpressions)) {
+    if (!isRecord(expression) || expression.operator !== 'In' || typeof expression.key !== 'string') continue;
+    const values = asList(expression.values);
+    const value = values[0];
+    if (values.length === 1 && typeof value === 'string' && usable(expression.key))
+      required.push({ key: expression.key, value });
+  }
+  return required;
 }
 
 /** Builds a dotted path with list indexes: fieldPath('spec.ingress', 0, 'from', 1) → "spec.ingress[0].from[1]". */

@@ -1,7 +1,7 @@
 import { resolveOwner } from '../cluster-view.js';
 import { buildAllowListFix } from '../fix/index.js';
 import { describeLabels, joinPath } from '../objects.js';
-import type { ClusterView, NormalizedPolicy, Violation, Workload } from '../types.js';
+import type { ClusterView, NormalizedPolicy, RequiredLabel, Violation, Workload } from '../types.js';
 import { selectTargetFor } from '../workload.js';
 import type { Rule } from './rule.js';
 
@@ -9,38 +9,51 @@ const RULE = 'allow-list-policy';
 const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
 
 /**
- * The allow-list candidates of one namespace, indexed by the label a policy's pods must carry:
- * a pod is matched against the policies filed under its own labels and the unindexed rest, not
+ * The allow-list candidates of one namespace, indexed by a label a policy's pods must carry: a
+ * pod is matched against the policies filed under its own labels and the unindexed rest, not
  * against every policy in force. `position` keeps answers in the order of the policies in force.
  */
 interface CandidateIndex {
   readonly unindexed: readonly NormalizedPolicy[];
-  /** label key → label value → policies that select only pods carrying that label. */
-  readonly byLabel: ReadonlyMap<string, ReadonlyMap<string, readonly NormalizedPolicy[]>>;
+  /** Per label key: label value → policies that select only pods carrying that label. */
+  readonly byLabel: readonly (readonly [string, ReadonlyMap<string, readonly NormalizedPolicy[]>])[];
   readonly position: ReadonlyMap<NormalizedPolicy, number>;
 }
 
 /** Per list of policies in force (one per view and namespace), the candidates for each namespace. */
 const candidatesByList = new WeakMap<readonly NormalizedPolicy[], Map<string, CandidateIndex>>();
 
+const labelId = (label: RequiredLabel): string => `${label.key}\u0000${label.value}`;
+
+/** Files each policy under the least shared of its required labels, so buckets stay small. */
 function indexCandidates(candidates: readonly NormalizedPolicy[]): CandidateIndex {
+  const shared = new Map<string, number>();
+  for (const policy of candidates) {
+    for (const label of policy.requiredPodLabels ?? []) {
+      shared.set(labelId(label), (shared.get(labelId(label)) ?? 0) + 1);
+    }
+  }
   const unindexed: NormalizedPolicy[] = [];
   const byLabel = new Map<string, Map<string, NormalizedPolicy[]>>();
   const position = new Map<NormalizedPolicy, number>();
   candidates.forEach((policy, index) => {
     position.set(policy, index);
-    const hint = policy.podLabelHint;
-    if (hint === undefined) {
+    let best: RequiredLabel | undefined;
+    for (const label of policy.requiredPodLabels ?? []) {
+      if (best === undefined || (shared.get(labelId(label)) ?? 0) < (shared.get(labelId(best)) ?? 0))
+        best = label;
+    }
+    if (best === undefined) {
       unindexed.push(policy);
       return;
     }
-    let byValue = byLabel.get(hint.key);
-    if (byValue === undefined) byLabel.set(hint.key, (byValue = new Map()));
-    const filed = byValue.get(hint.value);
-    if (filed === undefined) byValue.set(hint.value, [policy]);
+    let byValue = byLabel.get(best.key);
+    if (byValue === undefined) byLabel.set(best.key, (byValue = new Map()));
+    const filed = byValue.get(best.value);
+    if (filed === undefined) byValue.set(best.value, [policy]);
     else filed.push(policy);
   });
-  return { unindexed, byLabel, position };
+  return { unindexed, byLabel: [...byLabel], position };
 }
 
 /**
@@ -83,10 +96,11 @@ export function findAllowListPolicies(workload: Workload, view: ClusterView): re
     if (policy.selects(target)) policies.push(policy);
   }
   const labels = target.podLabels;
-  for (const key in labels) {
-    const value = labels[key];
-    if (!Object.hasOwn(labels, key) || value === undefined) continue;
-    for (const policy of index.byLabel.get(key)?.get(value) ?? []) {
+  for (const [key, byValue] of index.byLabel) {
+    const value = Object.hasOwn(labels, key) ? labels[key] : undefined;
+    const filed = value === undefined ? undefined : byValue.get(value);
+    if (filed === undefined) continue;
+    for (const policy of filed) {
       if (policy.selects(target)) policies.push(policy);
     }
   }

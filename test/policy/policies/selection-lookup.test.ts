@@ -109,6 +109,21 @@ function kubernetesObject(podSelector: Labels): KubeObject {
   };
 }
 
+function kubernetesExpressionObject(matchExpressions: readonly unknown[]): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'p', namespace: 'pay' },
+    spec: { podSelector: { matchExpressions }, ingress: [{}] },
+  };
+}
+
+const expression = fc.record({
+  key: fc.constantFrom('app', 'tier'),
+  operator: fc.constantFrom('In', 'NotIn', 'Exists'),
+  values: fc.array(labelValue, { minLength: 1, maxLength: 2 }),
+});
+
 function istioObject(matchLabels: Labels): KubeObject {
   return {
     apiVersion: 'security.istio.io/v1',
@@ -122,6 +137,10 @@ const policyObject: fc.Arbitrary<KubeObject> = fc.oneof(
   calico.map((spec) => calicoObject(spec)),
   cilium.map(ciliumObject),
   labels(['app', 'tier']).map(kubernetesObject),
+  fc
+    .array(expression, { maxLength: 2 })
+    .map((list) => list.map((e) => (e.operator === 'Exists' ? { key: e.key, operator: 'Exists' } : e)))
+    .map(kubernetesExpressionObject),
   labels(['app', 'tier']).map(istioObject),
 );
 
@@ -340,18 +359,19 @@ describe('selection through label lookups', () => {
         fc.array(targetSpec, { minLength: 1, maxLength: 8 }),
         (object, shared, specs) => {
           const policy = normalize(object);
-          const hint = policy.podLabelHint;
-          if (hint === undefined) return;
+          const required = policy.requiredPodLabels ?? [];
+          if (required.length === 0) return;
           hinted++;
           for (const t of buildTargets(shared, specs)) {
-            if (policy.selects(t))
-              expect(Object.hasOwn(t.podLabels, hint.key) && t.podLabels[hint.key]).toBe(hint.value);
+            if (!policy.selects(t)) continue;
+            for (const label of required)
+              expect(Object.hasOwn(t.podLabels, label.key) && t.podLabels[label.key]).toBe(label.value);
           }
         },
       ),
       { numRuns: 3000 },
     );
-    // Not vacuous: most generated policies carry a hint.
+    // Not vacuous: most generated policies require a label.
     expect(hinted).toBeGreaterThan(1000);
   });
 
@@ -359,10 +379,22 @@ describe('selection through label lookups', () => {
     [
       'a NetworkPolicy with matchLabels',
       kubernetesObject({ app: 'web', tier: 'x' }),
-      { key: 'app', value: 'web' },
+      [
+        { key: 'app', value: 'web' },
+        { key: 'tier', value: 'x' },
+      ],
     ],
-    ['a NetworkPolicy for every pod', kubernetesObject({}), undefined],
-    ['an AuthorizationPolicy', istioObject({ tier: 'x' }), { key: 'tier', value: 'x' }],
+    ['a NetworkPolicy for every pod', kubernetesObject({}), []],
+    [
+      'a NetworkPolicy with expressions',
+      kubernetesExpressionObject([
+        { key: 'app', operator: 'In', values: ['web'] },
+        { key: 'tier', operator: 'In', values: ['x', 'api'] },
+        { key: 'team', operator: 'NotIn', values: ['x'] },
+      ]),
+      [{ key: 'app', value: 'web' }],
+    ],
+    ['an AuthorizationPolicy', istioObject({ tier: 'x' }), [{ key: 'tier', value: 'x' }]],
     [
       'a Calico conjunction',
       calicoObject({
@@ -371,7 +403,7 @@ describe('selection through label lookups', () => {
         namespaceSelector: undefined,
         serviceAccountSelector: undefined,
       }),
-      { key: 'tier', value: 'x' },
+      [{ key: 'tier', value: 'x' }],
     ],
     [
       'a Calico equality on a namespace label only',
@@ -381,7 +413,7 @@ describe('selection through label lookups', () => {
         namespaceSelector: undefined,
         serviceAccountSelector: undefined,
       }),
-      undefined,
+      [],
     ],
     [
       'a Calico disjunction',
@@ -391,12 +423,12 @@ describe('selection through label lookups', () => {
         namespaceSelector: undefined,
         serviceAccountSelector: undefined,
       }),
-      undefined,
+      [],
     ],
     [
       'a Cilium selector with a source prefix',
       ciliumObject({ clusterWide: true, matchLabels: { 'k8s:app': 'web' }, exists: undefined }),
-      { key: 'app', value: 'web' },
+      [{ key: 'app', value: 'web' }],
     ],
     [
       'a Cilium selector on the namespace and account only',
@@ -405,7 +437,7 @@ describe('selection through label lookups', () => {
         matchLabels: { 'io.kubernetes.pod.namespace': 'pay', 'io.cilium.k8s.policy.serviceaccount': 'api' },
         exists: undefined,
       }),
-      undefined,
+      [],
     ],
     [
       'a Cilium policy with two selecting rules',
@@ -418,9 +450,9 @@ describe('selection through label lookups', () => {
           { endpointSelector: { matchLabels: { app: 'api' } }, ingress: [{}] },
         ],
       },
-      undefined,
+      [],
     ],
-  ])('label hint of %s', (_name, object, expected) => {
-    expect(normalize(object).podLabelHint).toEqual(expected);
+  ])('labels required by %s', (_name, object, expected) => {
+    expect(normalize(object).requiredPodLabels).toEqual(expected);
   });
 });
