@@ -2,7 +2,10 @@
  * The ceiling: the best this stack does on this machine. A bare Fastify HTTPS server with the
  * TLS settings ztgate uses (HTTP/2 with HTTP/1.1 through ALPN, TLS 1.2 minimum, the same
  * certificate and body limit) that parses the same bodies and answers a canned AdmissionReview.
- * Run as its own process: `node --import tsx test/bench/ceiling.ts --port P --tls-cert F --tls-key F`.
+ * With `--patches FILE` (uid → base64 patch, ztgate's own answers recorded by the bench runner)
+ * /mutate answers each body with ztgate's patch for it, so both servers send the same bytes;
+ * without, with the typical patch below.
+ * Run as its own process: `node --import tsx test/bench/ceiling.ts --port P --tls-cert F --tls-key F [--patches F]`.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -74,12 +77,16 @@ interface ReviewBody {
 }
 
 /** The canned answer echoing the request's uid, or undefined when the body is no AdmissionReview. */
-function answer(body: ReviewBody | undefined, withPatch: boolean): object | undefined {
+function answer(
+  body: ReviewBody | undefined,
+  patches: ReadonlyMap<string, string> | undefined,
+): object | undefined {
   const uid = body?.request?.uid;
   if (typeof uid !== 'string') return undefined;
-  const response = withPatch
-    ? { uid, allowed: true, patchType: 'JSONPatch', patch: CANNED_PATCH }
-    : { uid, allowed: true };
+  // /validate gets no patches; /mutate ztgate's recorded one when there is a record, else the typical one.
+  const patch = patches === undefined ? undefined : patches.size > 0 ? patches.get(uid) : CANNED_PATCH;
+  const response =
+    patch !== undefined ? { uid, allowed: true, patchType: 'JSONPatch', patch } : { uid, allowed: true };
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }
 
@@ -90,8 +97,14 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      patches: { type: 'string' },
     },
   });
+  const patches = new Map<string, string>(
+    values.patches === undefined
+      ? []
+      : Object.entries(JSON.parse(readFileSync(values.patches, 'utf8')) as Record<string, string>),
+  );
   const certFile = values['tls-cert'];
   const keyFile = values['tls-key'];
   if (certFile === undefined || keyFile === undefined)
@@ -107,12 +120,12 @@ async function main(): Promise<void> {
     bodyLimit: 3 * 1024 * 1024,
     logger: false,
   });
-  for (const [path, withPatch] of [
-    ['/mutate', true],
-    ['/validate', false],
+  for (const [path, withPatches] of [
+    ['/mutate', patches],
+    ['/validate', undefined],
   ] as const) {
     app.post<{ Body: ReviewBody }>(path, async (request, reply) => {
-      const payload = answer(request.body, withPatch);
+      const payload = answer(request.body, withPatches);
       return payload ?? reply.code(400).send({ message: 'not an AdmissionReview v1 with a request' });
     });
   }

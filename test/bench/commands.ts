@@ -45,7 +45,8 @@ function listenArgs(tls: TlsArgs): string[] {
   return ['--port', '{port}', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
 }
 
-/** Node arguments for the ceiling server on `{port}`. */
-export function ceilingArgs(tls: TlsArgs): string[] {
-  return ['--import', 'tsx', 'test/bench/ceiling.ts', ...listenArgs(tls)];
+/** Node arguments for the ceiling server on `{port}`, answering /mutate with `patchFile`'s patches when given. */
+export function ceilingArgs(tls: TlsArgs, patchFile?: string): string[] {
+  const patches = patchFile === undefined ? [] : ['--patches', patchFile];
+  return ['--import', 'tsx', 'test/bench/ceiling.ts', ...listenArgs(tls), ...patches];
 }

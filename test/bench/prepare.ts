@@ -11,9 +11,10 @@ interface MutateAnswer {
   readonly response?: { readonly uid?: string; readonly patch?: string; readonly allowed?: boolean };
 }
 
-/** The mutated bodies, and a line for each body ztgate did not answer as expected. */
+/** The mutated bodies, ztgate's patch for each (base64, by uid), and a line per unexpected answer. */
 export interface MutationOutcome {
   readonly bodies: readonly ReviewBody[];
+  readonly patches: Readonly<Record<string, string>>;
   readonly problems: readonly string[];
 }
 
@@ -25,6 +26,7 @@ export async function mutateThroughZtgate(
 ): Promise<MutationOutcome> {
   const agent = createAgent(ca, 1);
   const out: ReviewBody[] = [];
+  const patches: Record<string, string> = {};
   const problems: string[] = [];
   try {
     for (const body of bodies) {
@@ -38,6 +40,7 @@ export async function mutateThroughZtgate(
         continue;
       }
       const patch = answer.response.patch;
+      if (patch !== undefined) patches[body.uid] = patch;
       const ops =
         patch === undefined ? [] : (JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) as unknown[]);
       out.push(applyMutation(body, ops));
@@ -45,7 +48,15 @@ export async function mutateThroughZtgate(
   } finally {
     agent.destroy();
   }
-  return { bodies: out, problems };
+  return { bodies: out, patches, problems };
+}
+
+/**
+ * Writes the patches the ceiling answers with: ztgate's own patch for each /mutate body, so both
+ * servers send the same bytes (response bytes cost real CPU: TLS and loopback TCP).
+ */
+export async function writePatchFile(file: string, patches: Readonly<Record<string, string>>): Promise<void> {
+  await writeFile(file, JSON.stringify(patches));
 }
 
 /** Writes bodies in the driver's file format. */

@@ -11,7 +11,7 @@ import { startDriver } from './driver-client.js';
 import { collectProblems, cpuCostRatios, judgeTargets, medianFigures, type RoundFigures } from './figures.js';
 import { generateReviews } from './gen-reviews.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { mutateThroughZtgate, writeBodyFile } from './prepare.js';
+import { mutateThroughZtgate, writeBodyFile, writePatchFile } from './prepare.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runSession, type SessionFigures, type SessionPlan } from './session.js';
 import { SERVER_NODE_OPTIONS } from './server-process.js';
@@ -57,6 +57,7 @@ async function bench(options: BenchOptions): Promise<number> {
     mutate: join(work, 'bodies-mutate.json'),
     validate: join(work, 'bodies-validate.json'),
   };
+  const ceilingPatches = join(work, 'ceiling-patches.json');
   await writeBodyFile(bodyFiles.mutate, mutateBodies);
   // Until ztgate has mutated them, /validate gets the bodies as generated (the ceiling does not care).
   await writeBodyFile(bodyFiles.validate, [...mutateBodies, ...reviews.networkPolicies]);
@@ -86,6 +87,7 @@ async function bench(options: BenchOptions): Promise<number> {
     const outcome = await mutateThroughZtgate(port, certs.cert, mutateBodies);
     problems.push(...outcome.problems);
     await writeBodyFile(bodyFiles.validate, [...outcome.bodies, ...reviews.networkPolicies]);
+    await writePatchFile(ceilingPatches, outcome.patches);
     mutated = true;
   };
 
@@ -107,7 +109,13 @@ async function bench(options: BenchOptions): Promise<number> {
         : undefined;
       ztgateWorks = ztgate !== undefined;
       log(`round ${round}/${options.rounds}: ceiling`);
-      const ceiling = await runSession(spec('ceiling', ceilingArgs(certs), round, 60_000), driver, plan);
+      const ceilingSpec = spec(
+        'ceiling',
+        ceilingArgs(certs, mutated ? ceilingPatches : undefined),
+        round,
+        60_000,
+      );
+      const ceiling = await runSession(ceilingSpec, driver, plan);
       log(`round ${round}/${options.rounds}: ztgate on the ${options.bigFactor}× view`);
       const bigSession = ztgateWorks
         ? await attempt(`ztgate ${options.bigFactor}× round ${round}`, problems, () =>

@@ -13,6 +13,7 @@ import { BODY_LIMIT_BYTES, registerBodyHandling } from './body-handling.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics } from './metrics.js';
 import { REVIEW_RESPONSE_SCHEMA } from './review-schema.js';
+import { patchedReviewText, REVIEW_CONTENT_TYPE } from './review-text.js';
 import { loadTlsPair, type TlsFiles, type TlsPair } from './tls-pair.js';
 import { startTlsReloader, type TlsReloader } from './tls-reloader.js';
 
@@ -81,7 +82,11 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
   registerBodyHandling(app, metrics);
   const schema = { response: { 200: REVIEW_RESPONSE_SCHEMA } };
   app.post('/validate', { schema }, (request) => handleValidate(deps, request.body));
-  app.post('/mutate', { schema }, (request) => handleMutate(deps, request.body));
+  app.post('/mutate', { schema }, async (request, reply) => {
+    const review = await handleMutate(deps, request.body);
+    const text = patchedReviewText(review);
+    return text === undefined ? review : reply.type(REVIEW_CONTENT_TYPE).send(text);
+  });
   registerHealthRoutes(app, options.viewSource, metrics);
 
   const reloader = startTlsReloader({

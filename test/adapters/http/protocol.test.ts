@@ -209,6 +209,9 @@ describe('POST /mutate', () => {
     const answer = await postJson(server.url, '/mutate', body, certs.caPem);
     const response = answer.json().response;
     expect(response).toMatchObject({ uid: body.request.uid, allowed: true, patchType: 'JSONPatch' });
+    expect(Object.keys(answer.json())).toEqual(['apiVersion', 'kind', 'response']);
+    expect(answer.json()).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' });
+    expect(String(answer.headers['content-type'])).toBe('application/json; charset=utf-8');
     const patch = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'));
     const paths = patch.map((op: { path: string }) => op.path);
     expect(paths).toContain('/spec/initContainers');
