@@ -144,12 +144,35 @@ describe('webhooks.yaml', () => {
       true,
     ],
   ];
+  const namespaceWebhook = 'namespaces.ztgate.dev';
   it.each(
-    webhooks.flatMap(([name, w]) =>
-      namespaceCases.map(([ns, labels, judged]) => [name, ns, w, labels, judged] as const),
-    ),
+    webhooks
+      .filter(([name]) => name !== namespaceWebhook)
+      .flatMap(([name, w]) =>
+        namespaceCases.map(([ns, labels, judged]) => [name, ns, w, labels, judged] as const),
+      ),
   )('%s judges %s: %s', (_name, _ns, w, labels, judged) => {
     expect(selects(w, labels)).toBe(judged);
+  });
+
+  // For a Namespace, the selector is matched against the object's own labels: the label guard
+  // must still see a namespace that labels itself exempt.
+  it.each([
+    ...config.exemptNamespaces.map((ns): [string, Record<string, string>, boolean] => [
+      `${ns} (1.21+ name label)`,
+      { 'kubernetes.io/metadata.name': ns },
+      false,
+    ]),
+    [
+      'shop labelling itself exempt',
+      { 'kubernetes.io/metadata.name': 'shop', 'ztgate.dev/exempt': 'true' },
+      true,
+    ],
+    ['shop on 1.20 labelling itself exempt', { 'ztgate.dev/exempt': 'true' }, true],
+    ['shop', { 'kubernetes.io/metadata.name': 'shop' }, true],
+  ])('namespaces.ztgate.dev judges %s: %s', (_ns, labels, judged) => {
+    const [, w] = webhooks.find(([name]) => name === namespaceWebhook) ?? [];
+    expect(w === undefined ? undefined : selects(w, labels)).toBe(judged);
   });
 
   it('mutates only Pod CREATE on /mutate and is re-invoked if needed', () => {
@@ -189,14 +212,20 @@ describe('webhooks.yaml', () => {
     ['cilium.io', 'ciliumclusterwidenetworkpolicies', 'DELETE', true],
     ['security.istio.io', 'authorizationpolicies', 'UPDATE', true],
     ['', 'secrets', 'CREATE', false],
-    ['', 'namespaces', 'CREATE', false],
+    ['', 'namespaces', 'CREATE', true],
+    ['', 'namespaces', 'UPDATE', true],
+    ['', 'namespaces', 'DELETE', false],
   ];
   it.each(validateCases)('validates %s/%s %s: %s', (group, resource, operation, expected) => {
     expect(validating.webhooks.some((w) => covers(w, group, resource, operation))).toBe(expected);
   });
 
   it('sends every validation to /validate', () => {
-    expect(validating.webhooks.map((w) => w.clientConfig.service?.path)).toEqual(['/validate', '/validate']);
+    expect(validating.webhooks.map((w) => w.clientConfig.service?.path)).toEqual([
+      '/validate',
+      '/validate',
+      '/validate',
+    ]);
   });
 });
 

@@ -80,6 +80,9 @@ export interface ZtgateConfig {
 /** Namespace label an admin sets for gradual rollout: `ztgate.dev/mode: audit`. */
 export const MODE_LABEL = 'ztgate.dev/mode';
 
+/** Namespace label the webhook registrations' namespaceSelectors skip: `ztgate.dev/exempt: 'true'`. */
+export const EXEMPT_LABEL = 'ztgate.dev/exempt';
+
 /** Label ztgate puts on the objects it manages. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 

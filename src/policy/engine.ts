@@ -67,6 +67,11 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
       invalid: invalid(reading.errors ?? [], 'workload'),
     };
   }
+  if (object.kind === 'Namespace' && object.apiVersion === 'v1') {
+    // A namespace is judged as itself: no namespace of its own to be exempt or in audit mode.
+    if (input.operation === 'DELETE' || input.operation === 'CONNECT') return undefined;
+    return { appliesTo: 'namespace', namespace: undefined, invalid: [] };
+  }
   if (!isPolicyObject(object)) return undefined;
   const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);
   const oldPolicy = normalize(input.oldObject, config);
@@ -125,7 +130,7 @@ export function evaluate(
   if (applicable.length === 0 && subject.invalid.length === 0) return SKIPPED;
   const violations: Violation[] = [...subject.invalid];
   // A malformed workload cannot be judged further; its invalid-object violations deny it.
-  if (subject.appliesTo === 'policy' || subject.workload !== undefined) {
+  if (subject.appliesTo !== 'workload' || subject.workload !== undefined) {
     const context: RuleContext = {
       input,
       view,

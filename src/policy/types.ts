@@ -165,6 +165,7 @@ export const RULE_NAMES = [
   'no-host-network',
   'mtls-sidecar',
   'default-deny-protected',
+  'protected-namespace-labels',
   'invalid-object',
 ] as const;
 

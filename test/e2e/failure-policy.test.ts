@@ -32,6 +32,12 @@ describe('with ztgate stopped', () => {
     expect(result.stderr).toContain(`failed calling webhook "${webhook}"`);
   });
 
+  it('refuses even an admin creating a namespace (its labels cannot be checked)', async () => {
+    const result = await kubectl(s.admin, ['create', 'namespace', 'while-down']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('failed calling webhook "namespaces.ztgate.dev"');
+  });
+
   const exempt: [string, string][] = [
     ['kube-system (kubernetes.io/metadata.name)', 'kube-system'],
     ['kube-public (kubernetes.io/metadata.name)', 'kube-public'],

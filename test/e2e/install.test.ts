@@ -95,7 +95,7 @@ describe('install manifests against kube-apiserver', () => {
       .flatMap((o) =>
         (o.webhooks as { clientConfig: { caBundle: string } }[]).map((w) => w.clientConfig.caBundle),
       );
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const bundle of bundles) {
       expect(Buffer.from(bundle, 'base64').toString('utf8')).toContain('-----BEGIN CERTIFICATE-----');
     }

@@ -133,6 +133,43 @@ describe('ztgate webhooks against kube-apiserver (enforce mode)', () => {
     ).toBe(0);
   });
 
+  it('refuses a non-admin labelling a namespace exempt or audit; admins may, and anyone may undo it', async () => {
+    await s.createNamespace('labels');
+    // Developers get what a namespace-admin role often grants: labelling namespaces.
+    await kubectlOk(s.admin, [
+      'create',
+      'clusterrole',
+      'namespace-labeller',
+      '--verb=get,patch,update',
+      '--resource=namespaces',
+    ]);
+    await kubectlOk(s.admin, [
+      'create',
+      'clusterrolebinding',
+      'developers-label-namespaces',
+      '--clusterrole=namespace-labeller',
+      '--group=developers',
+    ]);
+    const byUser = (label: string) => kubectl(s.user, ['label', 'namespace', 'labels', label, '--overwrite']);
+    for (const label of ['ztgate.dev/exempt=true', 'ztgate.dev/mode=audit']) {
+      const refused = await byUser(label);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('admission webhook "namespaces.ztgate.dev" denied the request');
+      expect(refused.stderr).toContain('[protected-namespace-labels]');
+      expect(refused.stderr).toContain('kubectl label namespace labels');
+    }
+    expect((await byUser('team=shop')).code).toBe(0);
+    await kubectlOk(s.admin, ['label', 'namespace', 'labels', 'ztgate.dev/mode=audit']);
+    expect((await byUser('ztgate.dev/mode-')).code).toBe(0);
+    const labels = await kubectlJson<{ metadata: { labels?: Record<string, string> } }>(s.admin, [
+      'get',
+      'namespace',
+      'labels',
+    ]);
+    expect(labels.metadata.labels?.['ztgate.dev/mode']).toBeUndefined();
+    expect(labels.metadata.labels?.['ztgate.dev/exempt']).toBeUndefined();
+  });
+
   it('judges a server-side dry run and leaves no trace', async () => {
     const refused = await kubectl(
       s.user,

@@ -44,7 +44,8 @@ export function isRawDefaultDeny(object: KubeObject): boolean {
   );
 }
 
-function whoMay(config: ZtgateConfig): string {
+/** Who may do what ztgate reserves for its admins, in words for a denial message. */
+export function whoMay(config: ZtgateConfig): string {
   const { groups, users } = config.admins;
   const parts = [
     ...(groups.length > 0 ? [`members of group(s) ${groups.join(', ')}`] : []),

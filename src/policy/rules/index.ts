@@ -5,6 +5,7 @@ import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 import { defaultDenyProtectedRule } from './default-deny-protected.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
 import { noHostNetworkRule } from './no-host-network.js';
+import { protectedNamespaceLabels } from './protected-namespace-labels.js';
 import type { Rule } from './rule.js';
 
 export type { Rule, RuleContext } from './rule.js';
@@ -15,6 +16,7 @@ export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
 export { noHostNetworkRule } from './no-host-network.js';
+export { protectedNamespaceLabels } from './protected-namespace-labels.js';
 
 /**
  * The ordered registry the engine runs; violations come out in this order. Rule 3 has one entry
@@ -29,4 +31,5 @@ export const RULES: readonly Rule[] = Object.freeze([
   mtlsSidecarRule,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
+  protectedNamespaceLabels,
 ]);

@@ -27,7 +27,7 @@ export interface Rule {
   /** One sentence for docs and `--help`. */
   readonly description: string;
   /** Which objects the rule judges. */
-  readonly appliesTo: 'workload' | 'policy';
+  readonly appliesTo: 'workload' | 'policy' | 'namespace';
   /** Operations the rule judges. */
   readonly operations: readonly EvaluationInput['operation'][];
   check(context: RuleContext): readonly Violation[];
