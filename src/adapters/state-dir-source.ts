@@ -3,7 +3,8 @@ import type { ZtgateConfig } from '../policy/config.js';
 import { deepFreeze } from '../policy/config.js';
 import { isPolicyObject } from '../policy/policies/index.js';
 import type { ClusterView } from '../policy/types.js';
-import { loadStateDir } from './state-dir/index.js';
+import type { KubeObject } from '../policy/types.js';
+import { loadStateDir, parseManifests, readStateDir } from './state-dir/index.js';
 import type { ViewSource } from './view-source.js';
 
 /** Options of a state-folder view source. */
@@ -12,6 +13,22 @@ export interface StateDirSourceOptions {
   readonly config: ZtgateConfig;
   /** False for a server: the view keeps its indexes but not the raw objects (`objects()` empty). */
   readonly retainObjects?: boolean;
+}
+
+/**
+ * The objects of the files, parsed when the consumer reaches them; each text is dropped once
+ * parsed. Policies are frozen: the view keeps them (their source backs messages).
+ */
+function* parseLazily(files: { file: string; text: string }[]): Generator<KubeObject> {
+  for (let index = 0; index < files.length; index++) {
+    const entry = files[index] as { file: string; text: string };
+    const { objects } = parseManifests(entry.text, entry.file);
+    files[index] = { file: entry.file, text: '' };
+    for (const object of objects) {
+      if (isPolicyObject(object)) deepFreeze(object);
+      yield object;
+    }
+  }
 }
 
 /**
@@ -28,18 +45,20 @@ export function createStateDirSource(options: StateDirSourceOptions): ViewSource
     notReadyReason: () => failure ?? `state folder ${options.dir} not loaded yet`,
     async start() {
       try {
-        const objects = await loadStateDir(options.dir);
-        // Whatever the view keeps is frozen: every object, or without raw objects only the
-        // policies (their source backs messages); freezing 700k discarded objects cost seconds.
-        if (options.retainObjects === false) {
-          for (const object of objects) if (isPolicyObject(object)) deepFreeze(object);
-        } else deepFreeze(objects);
-        view = createClusterView(objects, {
+        const viewOptions = {
           istioRootNamespace: options.config.istioRootNamespace,
           serviceAccountsComplete: true,
           revision: 1,
           retainObjects: options.retainObjects,
-        });
+        };
+        if (options.retainObjects === false) {
+          // Parsed one file at a time while the view is built: the raw objects the view does
+          // not keep become garbage file by file instead of all being alive at the peak (the
+          // peak set the heap, and so the RSS, the server kept for its whole life).
+          view = createClusterView(parseLazily(await readStateDir(options.dir)), viewOptions);
+        } else {
+          view = createClusterView(deepFreeze(await loadStateDir(options.dir)), viewOptions);
+        }
       } catch (error) {
         failure = error instanceof Error ? error.message : String(error);
         throw error;

@@ -139,7 +139,11 @@ function concat<T>(first: readonly T[] | undefined, second: readonly T[]): reado
 }
 
 /** Builds a frozen, namespace-indexed view of the cluster in one pass over the objects. */
-export function createClusterView(objects: readonly KubeObject[], options: ClusterViewOptions): ClusterView {
+/**
+ * Builds a view in one pass over `objects`: an iterable may hand them over lazily, so what the
+ * view does not keep (raw objects with `retainObjects: false`) can be collected while it is built.
+ */
+export function createClusterView(objects: Iterable<KubeObject>, options: ClusterViewOptions): ClusterView {
   return composeView([buildLayer(objects, options)], options);
 }
 

@@ -120,7 +120,7 @@ function addPolicy(
 
 /** Builds one indexed layer in a single pass over the objects. */
 export function buildLayer(
-  objects: readonly KubeObject[],
+  objects: Iterable<KubeObject>,
   options: LayerOptions,
   lookupBelow: (ref: ObjectRef) => WorkloadRef | undefined = () => undefined,
 ): ViewLayer {

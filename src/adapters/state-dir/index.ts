@@ -85,6 +85,23 @@ export async function loadObjects(
   return { objects, sources };
 }
 
+/** The manifest files of a state folder, each with its text, in load order. */
+export async function readStateDir(dir: string): Promise<{ file: string; text: string }[]> {
+  const info = await stat(dir).catch((error: unknown) => {
+    throw new InputError({ file: dir }, reasonOf(error));
+  });
+  if (!info.isDirectory()) throw new InputError({ file: dir }, 'not a directory');
+  const files: { file: string; text: string }[] = [];
+  for (const file of await expand(dir)) {
+    try {
+      files.push({ file, text: await readFile(file, 'utf8') });
+    } catch (error) {
+      throw new InputError({ file }, reasonOf(error));
+    }
+  }
+  return files;
+}
+
 /** Loads every object of a state folder (what `check --state` and `serve --state` start from). */
 export async function loadStateDir(dir: string): Promise<KubeObject[]> {
   const info = await stat(dir).catch((error: unknown) => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
@@ -23,4 +26,27 @@ describe('a state folder view for a server (retainObjects: false)', () => {
     // What the view keeps stays immutable.
     expect(slim.allPolicies().every((policy) => Object.isFrozen(policy.source))).toBe(true);
   });
+});
+
+describe('a state folder that cannot be read', () => {
+  it.each([false, undefined])(
+    'names the broken file and is not ready (retainObjects: %s)',
+    async (retainObjects) => {
+      const dir = mkdtempSync(join(tmpdir(), 'ztgate-state-'));
+      writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: a }\n');
+      writeFileSync(join(dir, 'b.json'), '{"apiVersion": "v1", "kind": ');
+      const source = createStateDirSource({ dir, config: DEFAULT_CONFIG, retainObjects });
+      await expect(source.start()).rejects.toThrow(/b\.json/);
+      expect(source.isReady()).toBe(false);
+      expect(source.notReadyReason()).toMatch(/b\.json/);
+    },
+  );
+
+  it.each([false, undefined])(
+    'refuses a file given as the folder (retainObjects: %s)',
+    async (retainObjects) => {
+      const source = createStateDirSource({ dir: 'package.json', config: DEFAULT_CONFIG, retainObjects });
+      await expect(source.start()).rejects.toThrow(/not a directory/);
+    },
+  );
 });
