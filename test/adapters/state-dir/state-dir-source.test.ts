@@ -38,7 +38,7 @@ describe('a state folder that cannot be read', () => {
       const source = createStateDirSource({ dir, config: DEFAULT_CONFIG, retainObjects });
       await expect(source.start()).rejects.toThrow(/b\.json/);
       expect(source.isReady()).toBe(false);
-      expect(source.notReadyReason()).toMatch(/b\.json/);
+      expect(source.notReadyReason?.()).toMatch(/b\.json/);
     },
   );
 
