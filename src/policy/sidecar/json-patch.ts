@@ -7,5 +7,7 @@ export type JsonPatchOp =
 
 /** Escapes one JSON Pointer reference token (RFC 6901): `~` → `~0`, `/` → `~1`. */
 export function escapePointerSegment(segment: string): string {
+  // Most segments (field names, indexes) need no escaping; skip the two scans for them.
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }

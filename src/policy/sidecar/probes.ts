@@ -68,8 +68,15 @@ export function rewriteAppProbes(containers: readonly JsonRecord[], config: Side
       if (probe === undefined || check === undefined) continue;
       const path = `${HEALTH_PATHS.appPrefix}/${name}/${endpoint}`;
       appProbes[path] = check;
-      const { httpGet: _httpGet, tcpSocket: _tcpSocket, grpc: _grpc, ...timing } = probe;
-      const rewritten = { httpGet: { path, port: config.ports.health, scheme: 'HTTP' }, ...timing };
+      const rewritten: Record<string, unknown> = {
+        httpGet: { path, port: config.ports.health, scheme: 'HTTP' },
+      };
+      // The probe's timing fields stay; its handler is replaced by the httpGet above.
+      for (const key of Object.keys(probe)) {
+        // `__proto__` is no probe field, and assigning it would set the prototype instead.
+        if (key !== '__proto__' && !(HANDLERS as readonly string[]).includes(key))
+          rewritten[key] = probe[key];
+      }
       ops.push({
         op: 'replace',
         path: `/spec/containers/${index}/${escapePointerSegment(field)}`,

@@ -313,3 +313,23 @@ describe('annotations and metadata', () => {
     });
   });
 });
+
+describe('probe rewriting', () => {
+  it('keeps the timing fields, replaces the handler, and drops a __proto__ key instead of setting a prototype', () => {
+    const probe = JSON.parse(
+      '{"tcpSocket":{"port":8080},"periodSeconds":5,"__proto__":{"polluted":true},"failureThreshold":3}',
+    ) as Json;
+    const input = pod({ containers: [{ ...app, readinessProbe: probe }] });
+    const ops = buildSidecarPatch(input, config, { namespace: 'shop' });
+    const replaced = ops.find((op) => op.path === '/spec/containers/0/readinessProbe');
+    const value = (replaced as { value: Json } | undefined)?.value ?? {};
+    expect(Object.keys(value)).toEqual(['httpGet', 'periodSeconds', 'failureThreshold']);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect((value as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(value['httpGet']).toEqual({
+      path: '/app-health/app/readyz',
+      port: config.ports.health,
+      scheme: 'HTTP',
+    });
+  });
+});
