@@ -149,12 +149,17 @@ function envMatches(found: JsonRecord, expected: Expected, spiffeId: string): bo
     } else if (!PER_POD_ENV.has(String(name)) && !expected.envNames.includes(name)) return false;
   }
   if (identities !== 1) return false;
+  // Every own entry must be present; the search resumes after the last match, so a list in
+  // ztgate's order (the usual case) is checked in one pass.
+  let cursor = 0;
   for (const wanted of expected.env) {
     let present = false;
-    for (const item of entries) {
-      if ((item as JsonRecord)['name'] === wanted['name'] && sameJson(item, wanted)) {
+    for (let step = 0; step < entries.length && !present; step++) {
+      const index = (cursor + step) % entries.length;
+      const item = entries[index] as JsonRecord;
+      if (item['name'] === wanted['name'] && sameJson(item, wanted)) {
         present = true;
-        break;
+        cursor = index + 1;
       }
     }
     if (!present) return false;
