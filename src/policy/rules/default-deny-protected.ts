@@ -1,5 +1,4 @@
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
-import { asRecord } from '../sidecar/read.js';
 import type { KubeObject, UserInfo, Violation } from '../types.js';
 import type { Rule } from './rule.js';
 
@@ -19,29 +18,6 @@ export function isZtgateAdmin(user: UserInfo | undefined, config: ZtgateConfig):
   if (user === undefined) return false;
   if (user.username !== undefined && config.admins.users.includes(user.username)) return true;
   return (user.groups ?? []).some((group) => config.admins.groups.includes(group));
-}
-
-function isEmptySelector(value: unknown): boolean {
-  const selector = asRecord(value);
-  if (selector === undefined) return false;
-  const labels = asRecord(selector['matchLabels']) ?? {};
-  const expressions = Array.isArray(selector['matchExpressions']) ? selector['matchExpressions'] : [];
-  return Object.keys(labels).length === 0 && expressions.length === 0;
-}
-
-/** Reads a raw NetworkPolicy: every pod, both directions, no allow rules. */
-export function isRawDefaultDeny(object: KubeObject): boolean {
-  const spec = asRecord(object['spec']) ?? {};
-  const types = Array.isArray(spec['policyTypes']) ? spec['policyTypes'] : [];
-  const noRules = (rules: unknown): boolean =>
-    rules === undefined || (Array.isArray(rules) && rules.length === 0);
-  return (
-    isEmptySelector(spec['podSelector']) &&
-    types.includes('Ingress') &&
-    types.includes('Egress') &&
-    noRules(spec['ingress']) &&
-    noRules(spec['egress'])
-  );
 }
 
 /** Who may do what ztgate reserves for its admins, in words for a denial message. */
@@ -94,7 +70,8 @@ export const defaultDenyProtectedRule: Rule = {
       return [violation('metadata.name', name, message, keep, config)];
     }
     if (name === policyName && input.operation === 'UPDATE' && input.object !== undefined) {
-      const stillDenies = policy?.isDefaultDeny ?? isRawDefaultDeny(input.object);
+      // The engine normalizes every NetworkPolicy it judges; one it could not read is no deny.
+      const stillDenies = policy?.isDefaultDeny === true;
       if (stillDenies) return [];
       const message = `This change makes NetworkPolicy "${name}" in namespace "${namespace}" stop denying all ingress and egress (it must keep podSelector: {}, policyTypes [Ingress, Egress] and no rules).`;
       return [violation('spec', name, message, `Revert the change. ${keep}`, config)];

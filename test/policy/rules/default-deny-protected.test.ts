@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
-import {
-  defaultDenyProtectedRule,
-  isRawDefaultDeny,
-} from '../../../src/policy/rules/default-deny-protected.js';
+import { normalizePolicy } from '../../../src/policy/policies/index.js';
+import { defaultDenyProtectedRule } from '../../../src/policy/rules/default-deny-protected.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
 import { EMPTY_VIEW } from './context.js';
 import type { KubeObject, NormalizedPolicy, Operation, UserInfo } from '../../../src/policy/types.js';
@@ -70,7 +68,8 @@ function check({
   next,
   user = developer,
   config = DEFAULT_CONFIG,
-  policy,
+  // As the engine gives it: the new object normalized by the NetworkPolicy adapter.
+  policy = next === undefined ? undefined : normalizePolicy(next, { istioRootNamespace: 'istio-system' }),
 }: Case): { rule: string; path: string; value: unknown }[] {
   const context: RuleContext = {
     input: {
@@ -250,22 +249,43 @@ describe('default-deny-protected', () => {
   });
 });
 
-describe('isRawDefaultDeny', () => {
+describe('default-deny-protected: which edits keep the default deny', () => {
+  const deniedUpdate = { rule: 'default-deny-protected', path: 'spec', value: 'ztgate-default-deny' };
   it.each([
     ['podSelector {} and both types', denyAll, true],
     ['empty rule arrays', { ...denyAll, ingress: [], egress: [] }, true],
     ['empty matchLabels', { ...denyAll, podSelector: { matchLabels: {} } }, true],
+    // An omitted podSelector decodes to the empty selector: every pod (as the API server reads it).
+    ['no podSelector', { policyTypes: ['Ingress', 'Egress'] }, true],
     ['an ingress rule', { ...denyAll, ingress: [{}] }, false],
     ['an egress rule', { ...denyAll, egress: [{ to: [] }] }, false],
     ['Ingress only', { podSelector: {}, policyTypes: ['Ingress'] }, false],
-    ['no policyTypes', { podSelector: {} }, false],
-    ['no podSelector', { policyTypes: ['Ingress', 'Egress'] }, false],
     [
       'a matchExpressions selector',
       { ...denyAll, podSelector: { matchExpressions: [{ key: 'a', operator: 'Exists' }] } },
       false,
     ],
-  ])('%s → %s', (_name, spec, expected) => {
-    expect(isRawDefaultDeny(networkPolicy('x', spec))).toBe(expected);
+  ])('a developer’s edit to %s: still a deny → %s', (_name, spec, stillDenies) => {
+    const next = networkPolicy('ztgate-default-deny', spec);
+    expect(check({ operation: 'UPDATE', old: defaultDeny, next })).toEqual(stillDenies ? [] : [deniedUpdate]);
+  });
+
+  it('refuses an edit the adapter could not read as a policy (no normalized policy)', () => {
+    const next = networkPolicy('ztgate-default-deny', denyAll);
+    const context: RuleContext = {
+      input: {
+        operation: 'UPDATE',
+        object: next,
+        oldObject: defaultDeny,
+        namespace: 'shop',
+        user: developer,
+      },
+      view: EMPTY_VIEW,
+      config: DEFAULT_CONFIG,
+      workload: undefined,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    expect(defaultDenyProtectedRule.check(context).map((v) => v.path)).toEqual(['spec']);
   });
 });
