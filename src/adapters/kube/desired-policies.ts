@@ -1,5 +1,6 @@
 import { MANAGED_BY_LABEL, type DefaultDenyConfig } from '../../policy/config.js';
 import type { KubeObject } from '../../policy/types.js';
+import { isRecord } from '../../policy/objects.js';
 
 // Pure: no I/O. The reconciler writes what this module computes and compares with what it reads.
 
@@ -55,10 +56,6 @@ export function buildDesiredPolicies(settings: DefaultDenyConfig, namespace: str
 }
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Sorted-keys JSON with empty containers dropped: `{}`, `[]` and absent mean the same in a NetworkPolicy. */
 function canonical(value: unknown): unknown {

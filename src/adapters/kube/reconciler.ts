@@ -11,7 +11,7 @@ import { createKubeRest, type KubeRest } from './kube-rest.js';
 import { startLeaseElector } from './lease-elector.js';
 import type { KubeLogger } from './logger.js';
 import { createReflector, type Reflector, type ReflectorChange } from './reflector.js';
-import { CORE_RESOURCES } from './resources.js';
+import { coreResource } from './resources.js';
 import { createTrustBundleSync } from './trust-bundle-sync.js';
 
 /** A write the reconciler made (tests count them; metrics may too). */
@@ -47,11 +47,8 @@ export interface DefaultDenyReconciler {
 /** The Lease the replicas compete for. */
 export const LEADER_LEASE_NAME = 'ztgate-leader';
 
-const [NAMESPACES, , NETWORK_POLICIES] = CORE_RESOURCES as [
-  (typeof CORE_RESOURCES)[number],
-  (typeof CORE_RESOURCES)[number],
-  (typeof CORE_RESOURCES)[number],
-];
+const NAMESPACES = coreResource('Namespace');
+const NETWORK_POLICIES = coreResource('NetworkPolicy');
 
 /** A NetworkPolicy to keep, with the watch cache's copy. */
 function policyObject(desired: DesiredPolicy, cache: Reflector): ManagedObject {

@@ -36,6 +36,13 @@ export const CORE_RESOURCES: readonly ResourceSpec[] = [
   { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
 ];
 
+/** The core resource of a kind (Namespace, NetworkPolicy …); throws for a kind not in the list. */
+export function coreResource(kind: string): ResourceSpec {
+  const spec = CORE_RESOURCES.find((candidate) => candidate.kind === kind);
+  if (spec === undefined) throw new Error(`no core resource of kind ${kind}`);
+  return spec;
+}
+
 /**
  * Resources served only on some clusters, best version first: CronJob is batch/v1 from
  * Kubernetes 1.21 (batch/v1beta1 before), and the policy flavours exist only when their CRDs

@@ -1,12 +1,9 @@
 import type { KubeObject } from '../../policy/types.js';
+import { isRecord } from '../../policy/objects.js';
 
 type Json = Record<string, unknown>;
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Keeps env names (rules may mention them) and drops values: Secrets leak through env, and they cost memory. */
 function stripContainers(value: unknown): unknown {
