@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseOptionalResources } from '../../../src/adapters/kube/optional-resources.js';
 import {
   CORE_RESOURCES,
+  coreResource,
   discoverOptionalResources,
   resourceKey,
   resourcePath,
@@ -115,5 +116,18 @@ describe('chooseOptionalResources', () => {
     expect(chooseOptionalResources([cnp], []).map(resourceKey)).toEqual([
       'cilium.io/v2/ciliumnetworkpolicies',
     ]);
+  });
+});
+
+describe('coreResource', () => {
+  it.each([
+    ['Namespace', '', 'namespaces', false],
+    ['NetworkPolicy', 'networking.k8s.io', 'networkpolicies', true],
+  ])('finds %s', (kind, group, plural, namespaced) => {
+    expect(coreResource(kind)).toMatchObject({ group, plural, namespaced });
+  });
+
+  it('throws for a kind it does not list', () => {
+    expect(() => coreResource('CronJob')).toThrow(/no core resource of kind CronJob/);
   });
 });
