@@ -92,8 +92,16 @@ function timeOf(line: Line): number {
   return typeof time === 'number' ? time : Date.parse(String(time));
 }
 
-/** Aggregates decision log lines (pino JSON, one per line) into denials by namespace, rule and user. */
-export function buildDecisionReport(lines: Iterable<string>): DecisionReport {
+/** Aggregates decision log lines one at a time, so a log of any length is read as a stream. */
+export interface DecisionReportBuilder {
+  /** Takes one raw line of the log. */
+  add(raw: string): void;
+  /** The report of every line added so far. */
+  finish(): DecisionReport;
+}
+
+/** A builder for `ztgate report`: counts and denials by namespace, rule and user. */
+export function createDecisionReportBuilder(): DecisionReportBuilder {
   const counts = { decisions: 0, allowed: 0, warned: 0, denied: 0, otherLines: 0 };
   const byNamespace = new Map<string, number>();
   const byRule = new Map<string, number>();
@@ -101,38 +109,49 @@ export function buildDecisionReport(lines: Iterable<string>): DecisionReport {
   const denials: ReportDenial[] = [];
   let first: number | undefined;
   let last: number | undefined;
-  for (const raw of lines) {
-    if (raw.trim() === '') continue;
-    const line = parseLine(raw);
-    if (line === undefined || line['msg'] !== DECISION_MESSAGE) {
-      counts.otherLines += 1;
-      continue;
-    }
-    counts.decisions += 1;
-    const at = timeOf(line);
-    if (Number.isFinite(at)) {
-      first = first === undefined ? at : Math.min(first, at);
-      last = last === undefined ? at : Math.max(last, at);
-    }
-    if (line['decision'] === 'allow') counts.allowed += 1;
-    if (line['decision'] === 'warn') counts.warned += 1;
-    if (line['decision'] !== 'deny') continue;
-    counts.denied += 1;
-    const denial = toDenial(line, Number.isFinite(at) ? new Date(at).toISOString() : undefined);
-    denials.push(denial);
-    bump(byNamespace, denial.namespace);
-    bump(byUser, denial.user);
-    for (const rule of denial.rules) bump(byRule, rule);
-  }
-  const iso = (ms: number | undefined): string | undefined =>
-    ms === undefined ? undefined : new Date(ms).toISOString();
   return {
-    ...counts,
-    from: iso(first),
-    to: iso(last),
-    byNamespace: sorted(byNamespace),
-    byRule: sorted(byRule),
-    byUser: sorted(byUser),
-    denials,
+    add(raw) {
+      if (raw.trim() === '') return;
+      const line = parseLine(raw);
+      if (line === undefined || line['msg'] !== DECISION_MESSAGE) {
+        counts.otherLines += 1;
+        return;
+      }
+      counts.decisions += 1;
+      const at = timeOf(line);
+      if (Number.isFinite(at)) {
+        first = first === undefined ? at : Math.min(first, at);
+        last = last === undefined ? at : Math.max(last, at);
+      }
+      if (line['decision'] === 'allow') counts.allowed += 1;
+      if (line['decision'] === 'warn') counts.warned += 1;
+      if (line['decision'] !== 'deny') return;
+      counts.denied += 1;
+      const denial = toDenial(line, Number.isFinite(at) ? new Date(at).toISOString() : undefined);
+      denials.push(denial);
+      bump(byNamespace, denial.namespace);
+      bump(byUser, denial.user);
+      for (const rule of denial.rules) bump(byRule, rule);
+    },
+    finish() {
+      const iso = (ms: number | undefined): string | undefined =>
+        ms === undefined ? undefined : new Date(ms).toISOString();
+      return {
+        ...counts,
+        from: iso(first),
+        to: iso(last),
+        byNamespace: sorted(byNamespace),
+        byRule: sorted(byRule),
+        byUser: sorted(byUser),
+        denials: [...denials],
+      };
+    },
   };
+}
+
+/** Aggregates decision log lines (pino JSON, one per line) into denials by namespace, rule and user. */
+export function buildDecisionReport(lines: Iterable<string>): DecisionReport {
+  const builder = createDecisionReportBuilder();
+  for (const raw of lines) builder.add(raw);
+  return builder.finish();
 }

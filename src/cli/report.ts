@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
-import { buildDecisionReport } from '../admission/decision-report.js';
+import { createDecisionReportBuilder, type DecisionReport } from '../admission/decision-report.js';
 import { formatDecisionReport } from '../admission/report-text.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,14 +17,15 @@ async function* readLines(file: string): AsyncGenerator<string> {
   for await (const line of lines) yield line;
 }
 
-async function collect(file: string): Promise<string[]> {
-  const lines: string[] = [];
+/** Reads the log line by line into the report: memory grows with the denials, not with the log. */
+async function reportOf(file: string): Promise<DecisionReport> {
+  const builder = createDecisionReportBuilder();
   try {
-    for await (const line of readLines(file)) lines.push(line);
+    for await (const line of readLines(file)) builder.add(line);
   } catch (error) {
     throw new UsageError(`report: cannot read ${file}: ${(error as Error).message}`);
   }
-  return lines;
+  return builder.finish();
 }
 
 /** Registers `ztgate report`: who was refused what, when, from a decision log. */
@@ -35,7 +36,7 @@ export function registerReportCommand(program: Command): void {
     .argument('[file]', 'decision log (JSON lines), or - for stdin', '-')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, options: ReportOptions) => {
-      const report = buildDecisionReport(await collect(file));
+      const report = await reportOf(file);
       process.stdout.write(
         options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatDecisionReport(report),
       );

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildDecisionReport } from '../../src/admission/decision-report.js';
+import { buildDecisionReport, createDecisionReportBuilder } from '../../src/admission/decision-report.js';
 import { formatDecisionReport } from '../../src/admission/report-text.js';
 
 const log = readFileSync(new URL('../fixtures/admission/decision-log.jsonl', import.meta.url), 'utf8');
@@ -84,5 +84,17 @@ describe('buildDecisionReport edge cases', () => {
     expect(formatDecisionReport(buildDecisionReport([]))).toBe(
       'ztgate decision report: no decisions in the log\ndecisions: 0 (allowed 0, warned 0, denied 0)\n',
     );
+  });
+});
+
+describe('createDecisionReportBuilder', () => {
+  it('reports line by line what buildDecisionReport reports at once, and can report midway', () => {
+    const lines = log.split('\n');
+    const builder = createDecisionReportBuilder();
+    const half = Math.floor(lines.length / 2);
+    lines.slice(0, half).forEach((line) => builder.add(line));
+    expect(builder.finish()).toEqual(buildDecisionReport(lines.slice(0, half)));
+    lines.slice(half).forEach((line) => builder.add(line));
+    expect(builder.finish()).toEqual(buildDecisionReport(lines));
   });
 });

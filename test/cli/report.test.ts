@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli, type CliRun } from './run-cli.js';
@@ -45,5 +48,24 @@ describe('ztgate report on a recorded log', () => {
     const result = await run(args);
     expect(result.code).toBe(code);
     expect(result.stderr).toContain(message);
+  });
+
+  it('reads a long log as a stream: 60,000 lines, the same report as the recorded lines once', async () => {
+    const recorded = readFileSync(LOG, 'utf8').trimEnd().split('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-report-'));
+    const big = join(dir, 'decisions.log');
+    const copies = Math.ceil(60_000 / recorded.length);
+    writeFileSync(big, `${Array.from({ length: copies }, () => recorded.join('\n')).join('\n')}\n`);
+    const once = JSON.parse((await run([LOG, '--output', 'json'])).stdout);
+    const { code, stdout } = await run([big, '--output', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.decisions).toBe(once.decisions * copies);
+    expect(report.denied).toBe(once.denied * copies);
+    expect(report.denials).toHaveLength(once.denials.length * copies);
+    expect(report.byUser).toEqual(
+      once.byUser.map((row: { key: string; count: number }) => ({ ...row, count: row.count * copies })),
+    );
+    expect([report.from, report.to]).toEqual([once.from, once.to]);
   });
 });
