@@ -35,6 +35,26 @@ const CNP_CRD = {
   },
 };
 
+/** Calico's policy CRD as its manifest install creates it (no Calico API server). */
+const CALICO_NP_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'networkpolicies.crd.projectcalico.org' },
+  spec: {
+    group: 'crd.projectcalico.org',
+    scope: 'Namespaced',
+    names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
+  },
+};
+
 describe('kube watch cache against a real API server', () => {
   let cp: ControlPlane;
   let rest: KubeRest;
@@ -127,6 +147,41 @@ describe('kube watch cache against a real API server', () => {
           .some((p) => p.flavour === 'cilium' && p.name === 'web-from-front'),
       10_000,
       () => 'CiliumNetworkPolicy not in view',
+    );
+  });
+
+  it("watches Calico's crd.projectcalico.org policies where no Calico API server serves v3", async () => {
+    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: CALICO_NP_CRD,
+    });
+    const policy = {
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default.api-from-web', namespace: 'watched' },
+      spec: {
+        selector: "app == 'api'",
+        types: ['Ingress'],
+        ingress: [{ action: 'Allow', source: { selector: "app == 'web'" } }],
+      },
+    };
+    await waitFor(
+      async () => {
+        await rest.request('POST', '/apis/crd.projectcalico.org/v1/namespaces/watched/networkpolicies', {
+          body: policy,
+        });
+        return true;
+      },
+      15_000,
+      () => 'could not create the Calico NetworkPolicy',
+    );
+    await waitFor(
+      async () =>
+        source
+          .current()!
+          .policiesFor('watched')
+          .some((p) => p.flavour === 'calico' && p.name === 'default.api-from-web'),
+      10_000,
+      () => 'Calico NetworkPolicy (crd.projectcalico.org/v1) not in view',
     );
   });
 

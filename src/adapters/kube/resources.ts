@@ -53,10 +53,20 @@ export const OPTIONAL_RESOURCES: readonly (readonly ResourceSpec[])[] = [
     { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
     { group: 'batch', version: 'v1beta1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
   ],
+  // Calico serves projectcalico.org/v3 only with its API server; without it (the common
+  // manifest install) the same policies live as crd.projectcalico.org/v1 custom resources.
+  // One or the other is watched, never both: the API server stores v3 objects in those CRDs.
   [
     {
       group: 'projectcalico.org',
       version: 'v3',
+      plural: 'networkpolicies',
+      kind: 'NetworkPolicy',
+      namespaced: true,
+    },
+    {
+      group: 'crd.projectcalico.org',
+      version: 'v1',
       plural: 'networkpolicies',
       kind: 'NetworkPolicy',
       namespaced: true,
@@ -66,6 +76,13 @@ export const OPTIONAL_RESOURCES: readonly (readonly ResourceSpec[])[] = [
     {
       group: 'projectcalico.org',
       version: 'v3',
+      plural: 'globalnetworkpolicies',
+      kind: 'GlobalNetworkPolicy',
+      namespaced: false,
+    },
+    {
+      group: 'crd.projectcalico.org',
+      version: 'v1',
       plural: 'globalnetworkpolicies',
       kind: 'GlobalNetworkPolicy',
       namespaced: false,

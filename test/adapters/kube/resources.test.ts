@@ -108,8 +108,37 @@ describe('chooseOptionalResources', () => {
       ['security.istio.io/v1/authorizationpolicies'],
     ],
     ['an unrelated CRD', [crd('example.com', 'widgets', [{ name: 'v1', served: true }], true)], []],
+    [
+      "Calico's CRDs (a manifest install without the Calico API server)",
+      [
+        crd('crd.projectcalico.org', 'networkpolicies', [{ name: 'v1', served: true }], true),
+        crd('crd.projectcalico.org', 'globalnetworkpolicies', [{ name: 'v1', served: true }], true),
+      ],
+      ['crd.projectcalico.org/v1/networkpolicies', 'crd.projectcalico.org/v1/globalnetworkpolicies'],
+    ],
   ])('watches what %s serves', (_name, crds, expected) => {
     expect(chooseOptionalResources([], crds).map(resourceKey)).toEqual(expected);
+  });
+
+  it("prefers Calico's API server (projectcalico.org/v3) over the CRDs it stores its objects in", () => {
+    const v3 = (plural: string, kind: string, namespaced: boolean): ResourceSpec => ({
+      group: 'projectcalico.org',
+      version: 'v3',
+      plural,
+      kind,
+      namespaced,
+    });
+    const crds = ['networkpolicies', 'globalnetworkpolicies'].map((plural) =>
+      crd('crd.projectcalico.org', plural, [{ name: 'v1', served: true }], true),
+    );
+    const discovered = [
+      v3('networkpolicies', 'NetworkPolicy', true),
+      v3('globalnetworkpolicies', 'GlobalNetworkPolicy', false),
+    ];
+    expect(chooseOptionalResources(discovered, crds).map(resourceKey)).toEqual([
+      'projectcalico.org/v3/networkpolicies',
+      'projectcalico.org/v3/globalnetworkpolicies',
+    ]);
   });
 
   it('keeps what discovery found', () => {
