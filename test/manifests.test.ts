@@ -208,6 +208,8 @@ describe('webhooks.yaml', () => {
     ['networking.k8s.io', 'networkpolicies', 'DELETE', true],
     ['projectcalico.org', 'networkpolicies', 'DELETE', true],
     ['projectcalico.org', 'globalnetworkpolicies', 'UPDATE', true],
+    ['crd.projectcalico.org', 'networkpolicies', 'CREATE', true],
+    ['crd.projectcalico.org', 'globalnetworkpolicies', 'DELETE', true],
     ['cilium.io', 'ciliumnetworkpolicies', 'CREATE', true],
     ['cilium.io', 'ciliumclusterwidenetworkpolicies', 'DELETE', true],
     ['security.istio.io', 'authorizationpolicies', 'UPDATE', true],

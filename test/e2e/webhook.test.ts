@@ -104,6 +104,44 @@ describe('ztgate webhooks against kube-apiserver (enforce mode)', () => {
     expect(result.stderr).toContain('[no-allow-all-policy]');
   });
 
+  it('refuses an allow-all Calico policy stored as crd.projectcalico.org (Calico without its API server)', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'networkpolicies.crd.projectcalico.org' },
+      spec: {
+        group: 'crd.projectcalico.org',
+        scope: 'Namespaced',
+        names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    await kubectlOk(s.admin, ['apply', '-f', '-'], JSON.stringify(crd));
+    await kubectlOk(s.admin, [
+      'wait',
+      '--for=condition=Established',
+      'crd/networkpolicies.crd.projectcalico.org',
+    ]);
+    const allowAll = {
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default.open', namespace: NS },
+      spec: { selector: "app == 'web'", types: ['Ingress'], ingress: [{ action: 'Allow' }] },
+    };
+    // Even an admin: no policy may allow everything.
+    const result = await kubectl(s.admin, ['apply', '-f', '-'], JSON.stringify(allowAll));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('admission webhook "policies.ztgate.dev" denied the request');
+    expect(result.stderr).toContain('[no-allow-all-policy]');
+  });
+
   it('admits in an audit-mode namespace and kubectl prints the warnings', async () => {
     const result = await apply(list(deployment(AUDIT_NS, 'legacy')));
     expect(result.code).toBe(0);
