@@ -163,6 +163,7 @@ export const RULE_NAMES = [
   'no-allow-all-policy',
   'namespace-default-deny',
   'no-host-network',
+  'no-net-admin',
   'mtls-sidecar',
   'default-deny-protected',
   'protected-namespace-labels',

@@ -80,6 +80,17 @@ describe('ztgate webhooks against kube-apiserver (enforce mode)', () => {
       'dedicated-service-account',
       ['kind: ServiceAccount', 'name: web-copy'],
     ],
+    [
+      'a NET_ADMIN container that could undo the traffic redirect',
+      () => {
+        const d = deployment(NS, 'netadmin', { app: 'netadmin', serviceAccount: 'netadmin' });
+        const template = (d.spec as { template: { spec: { containers: Manifest[] } } }).template;
+        template.spec.containers[0]!.securityContext = { capabilities: { add: ['NET_ADMIN'] } };
+        return [serviceAccount(NS, 'netadmin'), allowListPolicy(NS, 'netadmin', 'client'), d];
+      },
+      'no-net-admin',
+      ['spec.template.spec.containers[0].securityContext.capabilities.add', 'Remove NET_ADMIN'],
+    ],
   ];
   it.each(refusals)(
     'refuses a Deployment with %s and kubectl prints the rule and the fix',

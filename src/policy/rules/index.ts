@@ -5,6 +5,7 @@ import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 import { defaultDenyProtectedRule } from './default-deny-protected.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
 import { noHostNetworkRule } from './no-host-network.js';
+import { noNetAdminRule } from './no-net-admin.js';
 import { protectedNamespaceLabels } from './protected-namespace-labels.js';
 import type { Rule } from './rule.js';
 
@@ -16,6 +17,7 @@ export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
 export { noHostNetworkRule } from './no-host-network.js';
+export { noNetAdminRule } from './no-net-admin.js';
 export { protectedNamespaceLabels } from './protected-namespace-labels.js';
 
 /**
@@ -28,6 +30,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   noAllowAllWorkload,
   namespaceDefaultDeny,
   noHostNetworkRule,
+  noNetAdminRule,
   mtlsSidecarRule,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
