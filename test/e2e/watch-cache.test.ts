@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/adapters/kube/logger.js';
 import type { ViewSource } from '../../src/adapters/view-source.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { calicoPolicyCrd } from './support/objects.js';
 import { waitFor } from './support/processes.js';
 
 const CNP_CRD = {
@@ -27,26 +28,6 @@ const CNP_CRD = {
     versions: [
       {
         name: 'v2',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
-
-/** Calico's policy CRD as its manifest install creates it (no Calico API server). */
-const CALICO_NP_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'networkpolicies.crd.projectcalico.org' },
-  spec: {
-    group: 'crd.projectcalico.org',
-    scope: 'Namespaced',
-    names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
-    versions: [
-      {
-        name: 'v1',
         served: true,
         storage: true,
         schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
@@ -152,7 +133,7 @@ describe('kube watch cache against a real API server', () => {
 
   it("watches Calico's crd.projectcalico.org policies where no Calico API server serves v3", async () => {
     await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-      body: CALICO_NP_CRD,
+      body: calicoPolicyCrd(),
     });
     const policy = {
       apiVersion: 'crd.projectcalico.org/v1',

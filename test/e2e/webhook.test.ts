@@ -3,6 +3,7 @@ import { kubectl, kubectlJson, kubectlOk } from './support/kubectl.js';
 import {
   allowAllPolicy,
   allowListPolicy,
+  calicoPolicyCrd,
   deployment,
   list,
   serviceAccount,
@@ -116,25 +117,7 @@ describe('ztgate webhooks against kube-apiserver (enforce mode)', () => {
   });
 
   it('refuses an allow-all Calico policy stored as crd.projectcalico.org (Calico without its API server)', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'networkpolicies.crd.projectcalico.org' },
-      spec: {
-        group: 'crd.projectcalico.org',
-        scope: 'Namespaced',
-        names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    };
-    await kubectlOk(s.admin, ['apply', '-f', '-'], JSON.stringify(crd));
+    await kubectlOk(s.admin, ['apply', '-f', '-'], list(calicoPolicyCrd()));
     await kubectlOk(s.admin, [
       'wait',
       '--for=condition=Established',

@@ -84,3 +84,25 @@ export function pod(namespace: string, name: string): Manifest {
     spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
   };
 }
+
+/** Calico's policy CRD as its manifest install (no Calico API server) creates it. */
+export function calicoPolicyCrd(): Manifest {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'networkpolicies.crd.projectcalico.org' },
+    spec: {
+      group: 'crd.projectcalico.org',
+      scope: 'Namespaced',
+      names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  };
+}

@@ -6,8 +6,8 @@ import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
 import type { Workload } from '../../../src/policy/types.js';
 import { EMPTY_VIEW, workloadOf } from './context.js';
 
-function check(subject: Workload): { path: string; value: unknown }[] {
-  const context: RuleContext = {
+function contextOf(subject: Workload): RuleContext {
+  return {
     input: { operation: 'CREATE', object: subject.object },
     view: EMPTY_VIEW,
     config: DEFAULT_CONFIG,
@@ -15,7 +15,10 @@ function check(subject: Workload): { path: string; value: unknown }[] {
     policy: undefined,
     oldPolicy: undefined,
   };
-  return noNetAdminRule.check(context).map(({ path, value }) => ({ path, value }));
+}
+
+function check(subject: Workload): { path: string; value: unknown }[] {
+  return noNetAdminRule.check(contextOf(subject)).map(({ path, value }) => ({ path, value }));
 }
 
 const app = { name: 'app', image: 'i' };
@@ -111,14 +114,7 @@ describe('no-net-admin: denied', () => {
 
   it('names the container, says why, and says what to remove', () => {
     const subject = workloadOf('Pod', 'shop', { containers: [withCaps(['NET_ADMIN'])] });
-    const [violation] = noNetAdminRule.check({
-      input: { operation: 'CREATE', object: subject.object },
-      view: EMPTY_VIEW,
-      config: DEFAULT_CONFIG,
-      workload: subject,
-      policy: undefined,
-      oldPolicy: undefined,
-    });
+    const [violation] = noNetAdminRule.check(contextOf(subject));
     expect(violation?.message).toContain('container "app"');
     expect(violation?.message).toContain('around the mTLS proxy');
     expect(violation?.fix).toContain('Remove NET_ADMIN, NET_RAW and ALL from `capabilities.add`');
