@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubectl, kubectlJson, kubectlOk } from './support/kubectl.js';
 import { waitFor } from './support/processes.js';
+import { customResourceDefinition } from './support/objects.js';
 
 // Proves the harness itself: the API server takes CRD writes (the reflect2 fault), RBAC tells
 // the admin from the developer, and the controller manager turns Deployments into Pods.
@@ -32,24 +33,7 @@ describe('e2e control plane', () => {
   });
 
   it('survives a CRD write and serves the new kind', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.e2e.ztgate.dev' },
-      spec: {
-        group: 'e2e.ztgate.dev',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    };
+    const crd = customResourceDefinition('e2e.ztgate.dev', 'Widget', 'widgets');
     await kubectlOk(admin(), ['apply', '-f', '-'], JSON.stringify(crd));
     await kubectlOk(admin(), [
       'wait',

@@ -9,32 +9,10 @@ import { silentLogger } from '../../src/adapters/kube/logger.js';
 import type { ViewSource } from '../../src/adapters/view-source.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
-import { calicoPolicyCrd } from './support/objects.js';
+import { calicoPolicyCrd, customResourceDefinition } from './support/objects.js';
 import { waitFor } from './support/processes.js';
 
-const CNP_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'ciliumnetworkpolicies.cilium.io' },
-  spec: {
-    group: 'cilium.io',
-    scope: 'Namespaced',
-    names: {
-      plural: 'ciliumnetworkpolicies',
-      singular: 'ciliumnetworkpolicy',
-      kind: 'CiliumNetworkPolicy',
-      shortNames: ['cnp'],
-    },
-    versions: [
-      {
-        name: 'v2',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
+const CNP_CRD = customResourceDefinition('cilium.io', 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', 'v2');
 
 describe('kube watch cache against a real API server', () => {
   let cp: ControlPlane;

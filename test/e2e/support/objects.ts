@@ -85,19 +85,24 @@ export function pod(namespace: string, name: string): Manifest {
   };
 }
 
-/** Calico's policy CRD as its manifest install (no Calico API server) creates it. */
-export function calicoPolicyCrd(): Manifest {
+/** A namespaced CustomResourceDefinition of one served, schemaless version. */
+export function customResourceDefinition(
+  group: string,
+  kind: string,
+  plural: string,
+  version = 'v1',
+): Manifest {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: 'networkpolicies.crd.projectcalico.org' },
+    metadata: { name: `${plural}.${group}` },
     spec: {
-      group: 'crd.projectcalico.org',
+      group,
       scope: 'Namespaced',
-      names: { plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy' },
+      names: { plural, singular: kind.toLowerCase(), kind },
       versions: [
         {
-          name: 'v1',
+          name: version,
           served: true,
           storage: true,
           schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
@@ -105,4 +110,9 @@ export function calicoPolicyCrd(): Manifest {
       ],
     },
   };
+}
+
+/** Calico's policy CRD as its manifest install (no Calico API server) creates it. */
+export function calicoPolicyCrd(): Manifest {
+  return customResourceDefinition('crd.projectcalico.org', 'NetworkPolicy', 'networkpolicies');
 }
