@@ -195,6 +195,7 @@ describe('webhooks.yaml', () => {
     ['', 'pods', 'UPDATE', true],
     ['', 'pods', 'DELETE', false],
     ['', 'replicationcontrollers', 'UPDATE', true],
+    ['', 'pods/ephemeralcontainers', 'UPDATE', true],
     ['apps', 'deployments', 'CREATE', true],
     ['apps', 'deployments', 'UPDATE', true],
     ['apps', 'deployments', 'DELETE', false],

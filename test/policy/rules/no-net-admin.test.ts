@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { evaluate } from '../../../src/policy/engine.js';
 import { noNetAdminRule } from '../../../src/policy/rules/no-net-admin.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
 import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
@@ -119,5 +120,29 @@ describe('no-net-admin: denied', () => {
     expect(violation?.message).toContain('around the mTLS proxy');
     expect(violation?.fix).toContain('Remove NET_ADMIN, NET_RAW and ALL from `capabilities.add`');
     expect(violation?.fix).toContain('exemptNamespaces');
+  });
+});
+
+describe('no-net-admin through the engine', () => {
+  it('judges a `kubectl debug` ephemeral container (a Pod UPDATE through pods/ephemeralcontainers)', () => {
+    const before = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'w', namespace: 'shop' },
+      spec: { containers: [app] },
+    };
+    const after = {
+      ...before,
+      spec: { ...before.spec, ephemeralContainers: [{ ...withCaps(['NET_ADMIN']), name: 'debugger' }] },
+    };
+    const decision = evaluate(
+      { operation: 'UPDATE', object: after, oldObject: before, namespace: 'shop' },
+      EMPTY_VIEW,
+      DEFAULT_CONFIG,
+    );
+    expect(decision.allowed).toBe(false);
+    expect(decision.violations.filter((v) => v.rule === 'no-net-admin').map((v) => v.path)).toEqual([
+      'spec.ephemeralContainers[0].securityContext.capabilities.add',
+    ]);
   });
 });
