@@ -138,10 +138,10 @@ function concat<T>(first: readonly T[] | undefined, second: readonly T[]): reado
   return second.length === 0 ? first : Object.freeze([...first, ...second]);
 }
 
-/** Builds a frozen, namespace-indexed view of the cluster in one pass over the objects. */
 /**
- * Builds a view in one pass over `objects`: an iterable may hand them over lazily, so what the
- * view does not keep (raw objects with `retainObjects: false`) can be collected while it is built.
+ * Builds a frozen, namespace-indexed view of the cluster in one pass over `objects`: an iterable
+ * may hand them over lazily, so what the view does not keep (raw objects with
+ * `retainObjects: false`) can be collected while it is built.
  */
 export function createClusterView(objects: Iterable<KubeObject>, options: ClusterViewOptions): ClusterView {
   return composeView([buildLayer(objects, options)], options);

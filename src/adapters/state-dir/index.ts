@@ -45,13 +45,16 @@ async function readOne(path: string, options: LoadOptions): Promise<ParsedObject
     const read = options.readStdin ?? (() => text(process.stdin));
     return parseManifests(await read(), '-');
   }
-  let contents: string;
+  return parseManifests(await readText(path), path);
+}
+
+/** A file's text; a read failure becomes an InputError naming the file. */
+async function readText(file: string): Promise<string> {
   try {
-    contents = await readFile(path, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError({ file: path }, reasonOf(error));
+    throw new InputError({ file }, reasonOf(error));
   }
-  return parseManifests(contents, path);
 }
 
 /** Files to read for one path: the file itself, or every manifest under a folder. */
@@ -85,28 +88,24 @@ export async function loadObjects(
   return { objects, sources };
 }
 
-/** The manifest files of a state folder, each with its text, in load order. */
-export async function readStateDir(dir: string): Promise<{ file: string; text: string }[]> {
+/** Throws an InputError unless `dir` is a directory. */
+async function assertDirectory(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: unknown) => {
     throw new InputError({ file: dir }, reasonOf(error));
   });
   if (!info.isDirectory()) throw new InputError({ file: dir }, 'not a directory');
+}
+
+/** The manifest files of a state folder, each with its text, in load order. */
+export async function readStateDir(dir: string): Promise<{ file: string; text: string }[]> {
+  await assertDirectory(dir);
   const files: { file: string; text: string }[] = [];
-  for (const file of await expand(dir)) {
-    try {
-      files.push({ file, text: await readFile(file, 'utf8') });
-    } catch (error) {
-      throw new InputError({ file }, reasonOf(error));
-    }
-  }
+  for (const file of await expand(dir)) files.push({ file, text: await readText(file) });
   return files;
 }
 
 /** Loads every object of a state folder (what `check --state` and `serve --state` start from). */
 export async function loadStateDir(dir: string): Promise<KubeObject[]> {
-  const info = await stat(dir).catch((error: unknown) => {
-    throw new InputError({ file: dir }, reasonOf(error));
-  });
-  if (!info.isDirectory()) throw new InputError({ file: dir }, 'not a directory');
+  await assertDirectory(dir);
   return (await loadObjects([dir])).objects;
 }

@@ -1,11 +1,7 @@
 import { isExemptNamespace } from '../config.js';
+import { joinPath } from '../objects.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
-
-/** Dotted path of a pod-spec field inside the judged object ("spec.x" for a Pod). */
-function podSpecPath(templatePath: string, field: string): string {
-  return templatePath === '' ? `spec.${field}` : `${templatePath}.spec.${field}`;
-}
 
 /**
  * Refuses hostNetwork pods in enforced namespaces: they share the node's network namespace, so
@@ -23,7 +19,7 @@ export const noHostNetworkRule: Rule = {
     return [
       {
         rule: 'no-host-network',
-        path: podSpecPath(workload.templatePath, 'hostNetwork'),
+        path: joinPath(workload.templatePath, 'spec.hostNetwork'),
         value: true,
         message:
           `${workload.kind} "${workload.name}" uses hostNetwork: its pods share the node's network, ` +

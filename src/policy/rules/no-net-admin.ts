@@ -1,6 +1,7 @@
 import { isExemptNamespace } from '../config.js';
 import { asRecord, type JsonRecord } from '../sidecar/read.js';
-import type { Violation, Workload } from '../types.js';
+import { joinPath } from '../objects.js';
+import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
 
 /** Capabilities that let a container rewrite or bypass the pod's netfilter redirect (ALL grants them). */
@@ -25,10 +26,6 @@ function bypasses(container: JsonRecord): { field: string; value: unknown }[] {
     : [];
   if (granted.length > 0) found.push({ field: 'securityContext.capabilities.add', value: granted });
   return found;
-}
-
-function podSpecPath(workload: Workload, rest: string): string {
-  return workload.templatePath === '' ? `spec.${rest}` : `${workload.templatePath}.spec.${rest}`;
 }
 
 /**
@@ -57,7 +54,7 @@ export const noNetAdminRule: Rule = {
         for (const { field, value } of bypasses(container)) {
           violations.push({
             rule: 'no-net-admin',
-            path: podSpecPath(workload, `${list}[${index}].${field}`),
+            path: joinPath(workload.templatePath, `spec.${list}[${index}].${field}`),
             value,
             message:
               `${workload.kind} "${workload.name}": container "${name}" sets ${field} = ${JSON.stringify(value)}, ` +

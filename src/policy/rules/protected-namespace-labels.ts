@@ -58,8 +58,7 @@ function violation(
     rule: 'protected-namespace-labels',
     path: `metadata.labels.${key}`,
     value,
-    message:
-      `Namespace "${name}" would be labelled ${key}=${value}: ${effect}. ` + `May set it: ${whoMay(config)}.`,
+    message: `Namespace "${name}" would be labelled ${key}=${value}: ${effect}. May set it: ${whoMay(config)}.`,
     fix:
       `Remove the label ${key} from the namespace manifest (kubectl label namespace ${name} ${key}-), ` +
       `or ask a ztgate admin to set it; for a permanent exemption an admin lists "${name}" in the ztgate config (exemptNamespaces).`,
