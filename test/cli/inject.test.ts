@@ -2,13 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { registerInjectCommand } from '../../src/cli/inject.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { findPodTemplate, isInjected } from '../../src/policy/sidecar/index.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import type { KubeObject } from '../../src/policy/types.js';
+import { captureOutput } from './run-cli.js';
 
 const MANIFESTS = `# shop config, kept as written
 apiVersion: v1
@@ -103,20 +104,9 @@ afterAll(async () => {
 async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   const program = new Command('ztgate').exitOverride().configureOutput({ writeErr: () => undefined });
   registerInjectCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    await program.parseAsync(['inject', ...args], { from: 'user' });
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { stdout, stderr } = await captureOutput(() =>
+    program.parseAsync(['inject', ...args], { from: 'user' }),
+  );
   return { stdout, stderr };
 }
 

@@ -8,8 +8,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `ztgate <command> …args` through main() with stdout and stderr captured. */
-export async function runCli(command: string, args: readonly string[]): Promise<CliRun> {
+/**
+ * Runs `action` with stdout and stderr captured; resolves with what it printed and its result,
+ * and rethrows what it throws (output restored either way).
+ */
+export async function captureOutput<T>(
+  action: () => Promise<T>,
+): Promise<{ result: T; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = vi
@@ -19,11 +24,20 @@ export async function runCli(command: string, args: readonly string[]): Promise<
     .spyOn(process.stderr, 'write')
     .mockImplementation((chunk) => ((stderr += String(chunk)), true));
   try {
-    const code = await main(['node', 'ztgate', command, ...args]);
-    return { code, stdout, stderr };
+    const result = await action();
+    return { result, stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();
+  }
+}
+
+/** Runs `ztgate <command> …args` through main() with stdout and stderr captured. */
+export async function runCli(command: string, args: readonly string[]): Promise<CliRun> {
+  try {
+    const { result, stdout, stderr } = await captureOutput(() => main(['node', 'ztgate', command, ...args]));
+    return { code: result, stdout, stderr };
+  } finally {
     process.exitCode = undefined;
   }
 }
