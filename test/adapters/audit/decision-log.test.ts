@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDecisionReport } from '../../../src/admission/decision-report.js';
-import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
-import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
 import {
   h2,
   makeCerts,
   postJson,
   reviewFixture,
-  startApp,
+  startDemoApp,
   type Running,
   type TestCerts,
 } from '../http/support.js';
@@ -17,9 +15,7 @@ let server: Running;
 
 beforeAll(async () => {
   certs = await makeCerts();
-  const viewSource = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG });
-  await viewSource.start();
-  server = await startApp(certs, { viewSource });
+  server = await startDemoApp(certs);
 });
 afterAll(async () => server.app.close());
 

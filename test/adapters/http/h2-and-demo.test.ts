@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
-import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
-import { h1, h2, makeCerts, reviewFixture, startApp, type Running, type TestCerts } from './support.js';
+import { h1, h2, makeCerts, reviewFixture, startDemoApp, type Running, type TestCerts } from './support.js';
 
 let certs: TestCerts;
 let server: Running;
@@ -9,9 +7,7 @@ let server: Running;
 // The real engine over the shipped demo state: what `npm start` serves.
 beforeAll(async () => {
   certs = await makeCerts();
-  const viewSource = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG });
-  await viewSource.start();
-  server = await startApp(certs, { viewSource });
+  server = await startDemoApp(certs);
 });
 afterAll(async () => server.app.close());
 

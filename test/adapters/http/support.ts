@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/adapters/audit/logger.js';
 import { writeCertificates } from '../../../src/adapters/certs/write-certs.js';
 import { buildApp, type AdmissionServer, type BuildAppOptions } from '../../../src/adapters/http/app.js';
 import type { ViewSource } from '../../../src/adapters/view-source.js';
+import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
 import type { ClusterView } from '../../../src/policy/types.js';
 
@@ -82,6 +83,13 @@ export async function startApp(certs: TestCerts, options: Partial<BuildAppOption
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { app, url: `https://127.0.0.1:${port}`, logLines, rawLog };
+}
+
+/** The app over the real engine and the shipped demo state: what `npm start` serves. */
+export async function startDemoApp(certs: TestCerts): Promise<Running> {
+  const viewSource = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG });
+  await viewSource.start();
+  return startApp(certs, { viewSource });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers field by field.
