@@ -147,6 +147,11 @@ export function createClusterView(objects: Iterable<KubeObject>, options: Cluste
   return composeView([buildLayer(objects, options)], options);
 }
 
+/** A view over one already indexed layer (a watch cache's partitions linked into one). */
+export function createClusterViewOfLayer(layer: ViewLayer, options: ClusterViewOptions): ClusterView {
+  return composeView([layer], options);
+}
+
 /**
  * A view with `objects` added as one change (what one `kubectl apply -f dir/` creates together):
  * their ServiceAccounts, policies and workloads join the view, replacing objects of the same

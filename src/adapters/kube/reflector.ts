@@ -2,7 +2,8 @@ import type { KubeObject } from '../../policy/types.js';
 import { hasStatus, KubeApiError, type KubeRest, type WatchEvent } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
 import { apiVersionOf, resourceKey, resourcePath, type ResourceSpec } from './resources.js';
-import { objectKey, stripObject } from './strip-object.js';
+import { ObjectStore } from './object-store.js';
+import { stripObject } from './strip-object.js';
 
 /** What changed in a reflector's store: one object, or everything after a (re)list. */
 export type ReflectorChange =
@@ -34,6 +35,8 @@ export interface Reflector {
   /** When the watch broke (ms epoch), or undefined while it is healthy. */
   brokenSince(): number | undefined;
   objects(): IterableIterator<KubeObject>;
+  /** The objects of one namespace ('' for cluster-scoped ones). */
+  objectsIn(namespace: string): Iterable<KubeObject>;
   get(namespace: string, name: string): KubeObject | undefined;
 }
 
@@ -50,7 +53,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
   const apiVersion = apiVersionOf(spec);
   const path = resourcePath(spec, options.namespace);
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-  let store = new Map<string, KubeObject>();
+  let store = new ObjectStore();
   let resourceVersion = '';
   let listed = false;
   let stopped = true;
@@ -68,7 +71,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
     });
 
   async function list(): Promise<void> {
-    const items = new Map<string, KubeObject>();
+    const items = new ObjectStore();
     let token: string | undefined;
     let version = '';
     do {
@@ -77,7 +80,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
       });
       for (const item of page.items ?? []) {
         const object = stripObject(item, apiVersion, spec.kind);
-        items.set(objectKey(object), object);
+        items.set(object);
       }
       token = page.metadata?.continue || undefined;
       version = page.metadata?.resourceVersion ?? '';
@@ -102,8 +105,8 @@ export function createReflector(options: ReflectorOptions): Reflector {
     if (metadata?.resourceVersion) resourceVersion = metadata.resourceVersion;
     if (event.type === 'BOOKMARK') return;
     const object = stripObject(event.object, apiVersion, spec.kind);
-    if (event.type === 'DELETED') store.delete(objectKey(object));
-    else store.set(objectKey(object), object);
+    if (event.type === 'DELETED') store.delete(object);
+    else store.set(object);
     if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
       onChange({ type: event.type, object });
     }
@@ -177,6 +180,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
     synced: () => listed,
     brokenSince: () => broken,
     objects: () => store.values(),
-    get: (namespace, name) => store.get(`${namespace}/${name}`),
+    objectsIn: (namespace) => store.in(namespace),
+    get: (namespace, name) => store.get(namespace, name),
   };
 }

@@ -85,8 +85,3 @@ export function stripObject(object: Json, apiVersion: string, kind: string): Kub
   if (kind === 'CustomResourceDefinition') return stripCrd(result, spec, status);
   return result as KubeObject;
 }
-
-/** The cache key of an object: "namespace/name" ("/name" when cluster-scoped). */
-export function objectKey(object: KubeObject): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-}

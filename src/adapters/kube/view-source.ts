@@ -1,14 +1,20 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createClusterView } from '../../policy/cluster-view.js';
 import type { ZtgateConfig } from '../../policy/config.js';
 import { isPolicyObject, normalizePolicy } from '../../policy/policies/index.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from '../../policy/types.js';
+import type { ViewLayer } from '../../policy/view-layer.js';
+import {
+  buildPartition,
+  composePartitions,
+  partitionOf,
+  type PartitionContents,
+} from '../../policy/view-partitions.js';
 import type { ViewSource } from '../view-source.js';
 import { confirmMissing } from './confirm.js';
 import { createKubeRest, type KubeRest } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
 import { chooseOptionalResources } from './optional-resources.js';
-import { createReflector, type Reflector } from './reflector.js';
+import { createReflector, type Reflector, type ReflectorChange } from './reflector.js';
 import {
   CORE_RESOURCES,
   CRD_RESOURCE,
@@ -16,6 +22,12 @@ import {
   resourceKey,
   type ResourceSpec,
 } from './resources.js';
+
+/** One partition's objects as gathered from the reflectors' stores. */
+interface Gathered extends PartitionContents {
+  readonly objects: KubeObject[];
+  readonly policies: NormalizedPolicy[];
+}
 
 /** Options of the Kubernetes watch cache. */
 export interface KubeViewSourceOptions {
@@ -54,33 +66,70 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   // Normalizing a policy (parsing its selectors) is the costly part of a rebuild; a store object is
   // replaced on every change, so a cache keyed by object identity only ever recomputes what changed.
   const normalized = new WeakMap<KubeObject, NormalizedPolicy | null>();
+  const normalizeOptions = { istioRootNamespace: config.istioRootNamespace };
+  // One indexed layer per namespace ('' for cluster-scoped objects); a change rebuilds its own.
+  const partitions = new Map<string, ViewLayer>();
+  const dirty = new Set<string>();
+  let rebuildAll = true;
+
+  function add(contents: Gathered, object: KubeObject): void {
+    if (!isPolicyObject(object)) {
+      contents.objects.push(object);
+      return;
+    }
+    let policy = normalized.get(object);
+    if (policy === undefined) {
+      policy = normalizePolicy(object, normalizeOptions) ?? null;
+      normalized.set(object, policy);
+    }
+    if (policy) contents.policies.push(policy);
+  }
+
+  function contentsOf(partition: string): Gathered {
+    const contents: Gathered = { objects: [], policies: [] };
+    for (const reflector of reflectors.values()) {
+      for (const object of reflector.objectsIn(partition)) add(contents, object);
+    }
+    return contents;
+  }
+
+  function rebuild(partition: string, contents: Gathered): void {
+    if (contents.objects.length === 0 && contents.policies.length === 0) partitions.delete(partition);
+    else partitions.set(partition, buildPartition(contents, config.istioRootNamespace));
+  }
 
   function publish(): void {
     rebuildTimer = undefined;
-    const objects: KubeObject[] = [];
-    const policies: NormalizedPolicy[] = [];
-    const normalizeOptions = { istioRootNamespace: config.istioRootNamespace };
-    for (const reflector of reflectors.values()) {
-      for (const object of reflector.objects()) {
-        if (!isPolicyObject(object)) {
-          objects.push(object);
-          continue;
+    if (rebuildAll) {
+      // First sync, a relist, or a resource started or stopped: every partition from the stores.
+      rebuildAll = false;
+      const all = new Map<string, Gathered>();
+      for (const reflector of reflectors.values()) {
+        for (const object of reflector.objects()) {
+          const partition = partitionOf(object);
+          let contents = all.get(partition);
+          if (contents === undefined) all.set(partition, (contents = { objects: [], policies: [] }));
+          add(contents, object);
         }
-        let policy = normalized.get(object);
-        if (policy === undefined) {
-          policy = normalizePolicy(object, normalizeOptions) ?? null;
-          normalized.set(object, policy);
-        }
-        if (policy) policies.push(policy);
       }
+      partitions.clear();
+      for (const [partition, contents] of all) rebuild(partition, contents);
+    } else {
+      for (const partition of dirty) rebuild(partition, contentsOf(partition));
     }
+    dirty.clear();
     revision += 1;
-    view = createClusterView(objects, {
+    view = composePartitions(partitions, {
       istioRootNamespace: config.istioRootNamespace,
       serviceAccountsComplete: true,
       revision,
-      policies,
     });
+  }
+
+  /** Notes what a reflector's change touches: one namespace, or everything after a relist. */
+  function noteChange(change: ReflectorChange): void {
+    if (change.type === 'RELISTED') rebuildAll = true;
+    else dirty.add(partitionOf(change.object));
   }
 
   function onChange(): void {
@@ -96,7 +145,16 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   }
 
   function addReflector(spec: ResourceSpec): void {
-    const reflector = createReflector({ rest, spec, logger, onChange, now });
+    const reflector = createReflector({
+      rest,
+      spec,
+      logger,
+      now,
+      onChange: (change) => {
+        noteChange(change);
+        onChange();
+      },
+    });
     reflectors.set(resourceKey(spec), reflector);
     reflector.start();
   }
@@ -112,6 +170,7 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
       if (wantedKeys.has(key)) continue;
       reflectors.get(key)?.stop();
       reflectors.delete(key);
+      rebuildAll = true;
       logger.info({ resource: key }, 'resource no longer served; stopped watching');
       onChange();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { objectKey, stripObject } from '../../../src/adapters/kube/strip-object.js';
+import { stripObject } from '../../../src/adapters/kube/strip-object.js';
 
 const metadata = {
   name: 'web',
@@ -86,13 +86,6 @@ describe('stripObject', () => {
         'spec'
       ],
     ).toEqual(spec);
-  });
-
-  it.each([
-    [{ metadata: { name: 'a', namespace: 'b' } }, 'b/a'],
-    [{ metadata: { name: 'a' } }, '/a'],
-  ])('keys %j as %s', (object, key) => {
-    expect(objectKey(object)).toBe(key);
   });
 });
 

@@ -83,6 +83,43 @@ describe('createKubeViewSource', () => {
     expect(revision - first).toBeLessThan(5);
   });
 
+  it('rebuilds only the namespace a change touched, and drops what was deleted', async () => {
+    const kube = new FakeKube();
+    const deployment = (namespace: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace },
+      spec: { template: { metadata: { labels: { app: 'web' } }, spec: { serviceAccountName: 'web' } } },
+    });
+    for (const name of ['shop', 'other']) {
+      kube.seed('v1/namespaces', ns(name));
+      kube.seed('v1/serviceaccounts', sa(name, 'web'));
+      kube.seed('apps/v1/deployments', deployment(name));
+    }
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    const before = source.current()!;
+    expect(before.serviceAccountUsers('other', 'web').map((ref) => ref.name)).toEqual(['web']);
+
+    kube.seed('v1/serviceaccounts', sa('shop', 'api'));
+    await waitFor(() => source.current()!.serviceAccount('shop', 'api') !== undefined);
+    const after = source.current()!;
+    // The untouched namespace's index is the very same object: it was linked, not rebuilt.
+    expect(after.serviceAccountUsers('other', 'web')).toBe(before.serviceAccountUsers('other', 'web'));
+    expect(after.serviceAccountUsers('shop', 'web')).not.toBe(before.serviceAccountUsers('shop', 'web'));
+    // The published snapshot never changes.
+    expect(before.serviceAccount('shop', 'api')).toBeUndefined();
+
+    kube.remove('apps/v1/deployments', 'other', 'web');
+    kube.remove('v1/serviceaccounts', 'other', 'web');
+    await waitFor(() => source.current()!.serviceAccount('other', 'web') === undefined);
+    await waitFor(() => source.current()!.workloads('other').length === 0);
+    expect(source.current()!.serviceAccountUsers('other', 'web')).toEqual([]);
+    expect(source.current()!.namespace('other')?.name).toBe('other');
+    expect(source.current()!.serviceAccount('shop', 'web')?.name).toBe('web');
+  });
+
   it('starts watching a policy kind when its CRD becomes established', async () => {
     const kube = new FakeKube();
     const source = create(kube);

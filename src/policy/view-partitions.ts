@@ -1,0 +1,135 @@
+/**
+ * A cluster view kept as one layer per namespace (plus one for cluster-scoped objects), so a
+ * watch cache that sees a change in one namespace rebuilds that namespace's layer and re-links
+ * the rest, instead of re-indexing every object of the cluster after every change. Everything a
+ * layer indexes is namespace-local (ServiceAccounts, workloads and their owner chains, namespaced
+ * policies), which is what makes the split exact.
+ */
+import { createClusterViewOfLayer, type ClusterViewOptions } from './cluster-view.js';
+import type { ClusterView, KubeObject, NormalizedPolicy } from './types.js';
+import { buildLayer, type ViewLayer } from './view-layer.js';
+
+/** The partition of cluster-scoped objects (Namespaces, GlobalNetworkPolicies, CCNPs). */
+export const CLUSTER_PARTITION = '';
+
+/** The partition an object belongs to: its namespace, or the cluster partition. */
+export function partitionOf(object: KubeObject): string {
+  const namespace = object.metadata?.namespace;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : CLUSTER_PARTITION;
+}
+
+/** What one partition is built from: its non-policy objects and its already normalized policies. */
+export interface PartitionContents {
+  readonly objects: Iterable<KubeObject>;
+  readonly policies: readonly NormalizedPolicy[];
+}
+
+/** Indexes one partition's objects (nothing retained but the indexes). */
+export function buildPartition(contents: PartitionContents, istioRootNamespace: string): ViewLayer {
+  return buildLayer(contents.objects, {
+    istioRootNamespace,
+    policies: contents.policies,
+    retainObjects: false,
+  });
+}
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+/** Where a key of a partition index names its namespace. */
+type NamespaceOfKey = (key: string) => string;
+
+/** The key is the namespace (per-namespace indexes). */
+const wholeKey: NamespaceOfKey = (key) => key;
+/** `namespace/…` (ServiceAccount users). */
+const firstSegment: NamespaceOfKey = (key) => {
+  const end = key.indexOf('/');
+  return end < 0 ? key : key.slice(0, end);
+};
+/** `kind/namespace/name` (workload references). */
+const secondSegment: NamespaceOfKey = (key) => {
+  const start = key.indexOf('/') + 1;
+  const end = key.indexOf('/', start);
+  return start === 0 || end < 0 ? CLUSTER_PARTITION : key.slice(start, end);
+};
+
+/**
+ * A read-only map over the same-named index of every partition, each key looked up in the
+ * partition of the namespace it names: linking costs nothing per entry.
+ */
+class PartitionedIndex<V> implements ReadonlyMap<string, V> {
+  constructor(
+    private readonly partitions: ReadonlyMap<string, ViewLayer>,
+    private readonly pick: (layer: ViewLayer) => ReadonlyMap<string, V>,
+    private readonly namespaceOf: NamespaceOfKey,
+  ) {}
+
+  private shard(key: string): ReadonlyMap<string, V> | undefined {
+    const layer = this.partitions.get(this.namespaceOf(key));
+    return layer === undefined ? undefined : this.pick(layer);
+  }
+
+  get(key: string): V | undefined {
+    return this.shard(key)?.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.shard(key)?.has(key) ?? false;
+  }
+
+  get size(): number {
+    let size = 0;
+    for (const layer of this.partitions.values()) size += this.pick(layer).size;
+    return size;
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const layer of this.partitions.values()) yield* this.pick(layer).entries();
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [key, value] of this.entries()) callback(value, key, this);
+  }
+}
+
+/**
+ * Links the partitions into one view. Costs a copy of the partition map, not a pass over the
+ * objects: every index stays in its partition and is looked up through it.
+ */
+export function composePartitions(
+  current: ReadonlyMap<string, ViewLayer>,
+  options: ClusterViewOptions,
+): ClusterView {
+  // A copy: the caller goes on replacing partitions, and a published view never changes.
+  const partitions = new Map(current);
+  const clusterPolicies: NormalizedPolicy[] = [];
+  for (const layer of partitions.values()) clusterPolicies.push(...layer.clusterPolicies);
+  const layer: ViewLayer = {
+    namespaces: partitions.get(CLUSTER_PARTITION)?.namespaces ?? new Map(),
+    serviceAccounts: new PartitionedIndex(partitions, (part) => part.serviceAccounts, wholeKey),
+    policiesByNamespace: new PartitionedIndex(partitions, (part) => part.policiesByNamespace, wholeKey),
+    clusterPolicies,
+    policyKeys: EMPTY_SET,
+    workloadsByNamespace: new PartitionedIndex(partitions, (part) => part.workloadsByNamespace, wholeKey),
+    workloadsByKey: new PartitionedIndex(partitions, (part) => part.workloadsByKey, secondSegment),
+    usersByServiceAccount: new PartitionedIndex(
+      partitions,
+      (part) => part.usersByServiceAccount,
+      firstSegment,
+    ),
+    objectKeys: EMPTY_SET,
+    objects: [],
+  };
+  return createClusterViewOfLayer(layer, { ...options, retainObjects: false });
+}
