@@ -5,7 +5,9 @@
  * With `--patches FILE` (uid → base64 patch, ztgate's own answers recorded by the bench runner)
  * /mutate answers each body with ztgate's patch for it, so both servers send the same bytes;
  * without, with the typical patch below.
- * Run as its own process: `node --import tsx test/bench/ceiling.ts --port P --tls-cert F --tls-key F [--patches F]`.
+ * With `--work-us N` every admission request first busy-waits N µs: the budget session, which shows
+ * how much handler work a throughput ratio leaves room for on this machine.
+ * Run as its own process: `node --import tsx test/bench/ceiling.ts --port P --tls-cert F --tls-key F [--patches F] [--work-us N]`.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -90,6 +92,14 @@ function answer(
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }
 
+/** Keeps the event loop busy for `ms`, as a handler's own work would. */
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // Spinning on purpose: the work stands in for a decision's CPU time.
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -98,8 +108,11 @@ async function main(): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       patches: { type: 'string' },
+      'work-us': { type: 'string', default: '0' },
     },
   });
+  const workMs = Number(values['work-us']) / 1000;
+  if (!Number.isFinite(workMs) || workMs < 0) throw new Error('--work-us must be a number ≥ 0');
   const patches = new Map<string, string>(
     values.patches === undefined
       ? []
@@ -125,6 +138,7 @@ async function main(): Promise<void> {
     ['/validate', undefined],
   ] as const) {
     app.post<{ Body: ReviewBody }>(path, async (request, reply) => {
+      if (workMs > 0) busyWait(workMs);
       const payload = answer(request.body, withPatches);
       return payload ?? reply.code(400).send({ message: 'not an AdmissionReview v1 with a request' });
     });

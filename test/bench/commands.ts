@@ -45,8 +45,12 @@ function listenArgs(tls: TlsArgs): string[] {
   return ['--port', '{port}', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
 }
 
-/** Node arguments for the ceiling server on `{port}`, answering /mutate with `patchFile`'s patches when given. */
-export function ceilingArgs(tls: TlsArgs, patchFile?: string): string[] {
+/**
+ * Node arguments for the ceiling server on `{port}`, answering /mutate with `patchFile`'s patches
+ * when given, and spending `workUs` of busy work per request when given (the budget session).
+ */
+export function ceilingArgs(tls: TlsArgs, patchFile?: string, workUs = 0): string[] {
   const patches = patchFile === undefined ? [] : ['--patches', patchFile];
-  return ['--import', 'tsx', 'test/bench/ceiling.ts', ...listenArgs(tls), ...patches];
+  const work = workUs > 0 ? ['--work-us', String(workUs)] : [];
+  return ['--import', 'tsx', 'test/bench/ceiling.ts', ...listenArgs(tls), ...patches, ...work];
 }

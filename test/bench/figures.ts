@@ -7,11 +7,15 @@ import type { LoadResult } from './driver-protocol.js';
 import { ROUTES, type Route, type SessionFigures } from './session.js';
 import { median, medianSummary, type LatencySummary } from './stats.js';
 
-/** One round: ztgate at 1× (absent when it could not start), the ceiling, ztgate on the large view. */
+/**
+ * One round: ztgate at 1× (absent when it could not start), the ceiling, ztgate on the large
+ * view, and the ceiling with busy work per request (the budget session, when run).
+ */
 export interface RoundFigures {
   readonly ztgate: SessionFigures | undefined;
   readonly ceiling: SessionFigures;
   readonly big: SessionFigures | undefined;
+  readonly budget?: SessionFigures | undefined;
 }
 
 /** Median figures of one load ("sequential", "500", …, "max") on one route. */
@@ -165,11 +169,29 @@ export function cpuCostRatios(rounds: readonly RoundFigures[]): Record<Route, nu
   return out;
 }
 
+/**
+ * Per route, the median over rounds of (ceiling with busy work ÷ ceiling) throughput at max load:
+ * the ratio a server reaches that adds that much work per request to the ceiling's. Undefined
+ * when no round ran the budget session.
+ */
+export function budgetRatios(rounds: readonly RoundFigures[]): Record<Route, number> | undefined {
+  if (!rounds.some((r) => r.budget !== undefined)) return undefined;
+  const out = {} as Record<Route, number>;
+  for (const route of ROUTES) {
+    out[route] = medianOver(rounds, (r) => {
+      const b = r.budget?.routes[route].max?.throughput;
+      const c = r.ceiling.routes[route].max?.throughput;
+      return b === undefined || c === undefined ? undefined : b / c;
+    });
+  }
+  return out;
+}
+
 /** One line for every load that saw errors, non-200s, wrong answers or denials. */
 export function collectProblems(rounds: readonly RoundFigures[]): string[] {
   const lines: string[] = [];
   rounds.forEach((round, index) => {
-    for (const session of [round.ztgate, round.ceiling, round.big]) {
+    for (const session of [round.ztgate, round.ceiling, round.big, round.budget]) {
       if (session === undefined) continue;
       for (const route of ROUTES) {
         for (const [load, result] of loadsOf(session, route)) {

@@ -27,6 +27,11 @@ export interface BenchOptions {
   readonly workDir: string;
   /** Folder for V8 CPU profiles of the ztgate servers (node --cpu-prof); none when undefined. */
   readonly cpuProfDir: string | undefined;
+  /**
+   * Busy work (µs per request) of the budget session: the ceiling with this much handler work
+   * shows what per-request cost a throughput ratio allows on this machine; 0 = no budget session.
+   */
+  readonly budgetUs: number;
 }
 
 /** The usage text. */
@@ -45,6 +50,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --format FMT         state folder documents: json | yaml (default json)
   --strict             exit 1 on a missed target as well
   --cpu-prof DIR       write a V8 CPU profile of each ztgate server to DIR (node --cpu-prof)
+  --budget-us N        also run the ceiling with N µs of busy work per request, at max throughput,
+                       to show the per-request work a ratio allows here (default 25; quick 0 = off)
 Exit status: 1 when something breaks (a server fails to start, errors, non-200s, wrong
 answers, denials of compliant bodies); missed targets are reported, not failed, unless --strict.`;
 
@@ -76,6 +83,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'budget-us': { type: 'string' },
     },
     strict: true,
   });
@@ -105,5 +113,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     strict: values.strict,
     workDir: '.bench',
     cpuProfDir: values['cpu-prof'],
+    budgetUs:
+      values['budget-us'] === '0' ? 0 : positiveNumber('budget-us', values['budget-us'], quick ? 0 : 25),
   };
 }

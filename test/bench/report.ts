@@ -27,6 +27,8 @@ export interface BenchReport {
   readonly targets: readonly TargetResult[];
   /** Ceiling CPU/request ÷ ztgate CPU/request at max load, per route (see figures.ts). */
   readonly cpuCostRatio: Readonly<Record<string, number>>;
+  /** The budget session: µs of busy work per request and the throughput ratio it kept, per route. */
+  readonly budget?: { readonly workUs: number; readonly ratio: Readonly<Record<string, number>> } | undefined;
   readonly problems: readonly string[];
 }
 
@@ -69,6 +71,21 @@ function viewLine(name: string, c: ClusterCounts): string {
   return `${name}: ${c.namespaces} namespaces, ${c.serviceAccounts} ServiceAccounts, ${c.deployments} Deployments, ${c.policies} policies + ${c.defaultDenyPolicies} default-deny`;
 }
 
+/** What the throughput target leaves room for here, next to what ztgate adds per request. */
+function budgetLines(report: BenchReport): string[] {
+  if (report.budget === undefined) return [];
+  const added = ROUTES.map((route) => {
+    const z = report.ztgate?.routes[route].find((f) => f.load === 'max')?.cpuUsPerRequest;
+    const c = report.ceiling.routes[route].find((f) => f.load === 'max')?.cpuUsPerRequest;
+    return `/${route} ${num(z === undefined || c === undefined ? undefined : z - c, 0)}`;
+  });
+  const kept = ROUTES.map((route) => `/${route} ${num(report.budget?.ratio[route])}`);
+  return [
+    `budget: the ceiling with ${report.budget.workUs} µs of busy work per request keeps ${kept.join(', ')} of its throughput;`,
+    `        ztgate adds ${added.join(', ')} µs of CPU per request at max load (ztgate − ceiling)`,
+  ];
+}
+
 /** Renders the report as the text table `npm run bench` prints. */
 export function formatReport(report: BenchReport): string {
   const m = report.meta;
@@ -93,6 +110,7 @@ export function formatReport(report: BenchReport): string {
       .join(
         ', ',
       )} (the throughput ratio a CPU-bound server reaches; steadier than req/s on a shared machine)`,
+    ...budgetLines(report),
     '',
     'targets (missed targets do not fail the run unless --strict):',
     ...report.targets.map(

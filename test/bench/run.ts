@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { ensureBenchCerts } from './bench-certs.js';
 import { ceilingArgs, resolveServerSource, ztgateArgs } from './commands.js';
 import { startDriver } from './driver-client.js';
-import { collectProblems, cpuCostRatios, judgeTargets, medianFigures, type RoundFigures } from './figures.js';
+import {
+  budgetRatios,
+  collectProblems,
+  cpuCostRatios,
+  judgeTargets,
+  medianFigures,
+  type RoundFigures,
+} from './figures.js';
 import { generateReviews } from './gen-reviews.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { mutateThroughZtgate, writeBodyFile, writePatchFile } from './prepare.js';
@@ -73,6 +80,8 @@ async function bench(options: BenchOptions): Promise<number> {
     bodyFiles,
   };
   const bigPlan: SessionPlan = { ...plan, rates: options.rates.slice(0, 1), max: false };
+  // The budget session needs max throughput only; its sequential run is a short formality.
+  const budgetPlan: SessionPlan = { ...plan, rates: [], sequentialMs: 500 };
   const spec = (label: string, args: string[], round: number, readyTimeoutMs: number) => ({
     label,
     args,
@@ -126,7 +135,21 @@ async function bench(options: BenchOptions): Promise<number> {
             ),
           )
         : undefined;
-      rounds.push({ ztgate, ceiling, big: bigSession });
+      let budget: SessionFigures | undefined;
+      if (options.budgetUs > 0) {
+        log(`round ${round}/${options.rounds}: ceiling with ${options.budgetUs} µs of work per request`);
+        budget = await runSession(
+          spec(
+            `ceiling +${options.budgetUs} µs`,
+            ceilingArgs(certs, mutated ? ceilingPatches : undefined, options.budgetUs),
+            round,
+            60_000,
+          ),
+          driver,
+          budgetPlan,
+        );
+      }
+      rounds.push({ ztgate, ceiling, big: bigSession, budget });
     }
   } finally {
     driver.close();
@@ -134,6 +157,7 @@ async function bench(options: BenchOptions): Promise<number> {
 
   const ceiling = medianFigures(rounds.map((r) => r.ceiling));
   if (ceiling === undefined) throw new Error('no round completed');
+  const budgetKept = budgetRatios(rounds);
   const report: BenchReport = {
     meta: {
       date: new Date().toISOString(),
@@ -155,6 +179,7 @@ async function bench(options: BenchOptions): Promise<number> {
     big: medianFigures(rounds.flatMap((r) => (r.big === undefined ? [] : [r.big]))),
     targets: judgeTargets(rounds),
     cpuCostRatio: cpuCostRatios(rounds),
+    budget: budgetKept === undefined ? undefined : { workUs: options.budgetUs, ratio: budgetKept },
     problems: [...problems, ...collectProblems(rounds)],
   };
   process.stdout.write(formatReport(report));

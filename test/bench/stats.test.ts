@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from './driver-protocol.js';
-import { collectProblems, cpuCostRatios, judgeTargets, type RoundFigures } from './figures.js';
+import {
+  budgetRatios,
+  collectProblems,
+  cpuCostRatios,
+  judgeTargets,
+  medianFigures,
+  type RoundFigures,
+} from './figures.js';
+import { parseBenchOptions } from './options.js';
+import { formatReport, type BenchReport } from './report.js';
 import type { SessionFigures } from './session.js';
 import { median, quantile, summarize } from './stats.js';
 
@@ -109,5 +118,80 @@ describe('collectProblems', () => {
     expect(
       collectProblems([{ ztgate: broken, ceiling: session('ceiling', 1, 1, 1, 1), big: undefined }]),
     ).toEqual(['round 1 ztgate /validate max: errors 0, non-200 2, wrong 0, denied 1 — non200: HTTP 500']);
+  });
+});
+
+const COUNTS = {
+  namespaces: 1,
+  serviceAccounts: 1,
+  deployments: 1,
+  replicaSets: 0,
+  policies: 1,
+  defaultDenyPolicies: 1,
+  byVariant: {},
+};
+
+describe('the budget session', () => {
+  const round = (ceiling: number, budget: number | undefined, ztgate = 600): RoundFigures => ({
+    ztgate: session('ztgate', ztgate, 0.4, 0.9, 200),
+    ceiling: session('ceiling', ceiling, 0.3, 0.6, 100),
+    big: undefined,
+    budget: budget === undefined ? undefined : session('ceiling +25 µs', budget, 0.3, 0.6, 100),
+  });
+
+  it('reports the median over rounds of (ceiling with work ÷ ceiling) at max load', () => {
+    expect(budgetRatios([round(1000, 800), round(1000, 900), round(1000, 700)])).toEqual({
+      mutate: 0.8,
+      validate: 0.8,
+    });
+    expect(budgetRatios([round(1000, undefined)])).toBeUndefined();
+  });
+
+  it('prints what the budget keeps next to what ztgate adds per request', () => {
+    const rounds = [round(100, 80, 60)];
+    const ceiling = medianFigures(rounds.map((r) => r.ceiling))!;
+    const report: BenchReport = {
+      meta: {
+        date: 'd',
+        node: '20',
+        cpus: 2,
+        quick: false,
+        rounds: 1,
+        durationMs: 1,
+        sequentialMs: 1,
+        connections: 16,
+        server: 'dist',
+        client: 'c',
+        view: COUNTS,
+        bigView: COUNTS,
+      },
+      ztgate: medianFigures(rounds.map((r) => r.ztgate!)),
+      ceiling,
+      big: undefined,
+      targets: judgeTargets(rounds),
+      cpuCostRatio: cpuCostRatios(rounds),
+      budget: { workUs: 25, ratio: budgetRatios(rounds)! },
+      problems: [],
+    };
+    const text = formatReport(report);
+    // The helper's loads cost 1000/throughput µs of CPU per request: 10 for the ceiling, 16.7 for ztgate.
+    expect(text).toContain(
+      'the ceiling with 25 µs of busy work per request keeps /mutate 0.80, /validate 0.80',
+    );
+    expect(text).toContain('ztgate adds /mutate 7, /validate 7 µs of CPU per request');
+    expect(formatReport({ ...report, budget: undefined })).not.toContain('budget:');
+  });
+
+  it.each([
+    { argv: [], expected: 25 },
+    { argv: ['--quick'], expected: 0 },
+    { argv: ['--budget-us', '40'], expected: 40 },
+    { argv: ['--budget-us', '0'], expected: 0 },
+  ])('--budget-us from $argv is $expected', ({ argv, expected }) => {
+    expect(parseBenchOptions(argv)).toMatchObject({ budgetUs: expected });
+  });
+
+  it('refuses a negative budget', () => {
+    expect(() => parseBenchOptions(['--budget-us', '-5'])).toThrow(/budget-us/);
   });
 });
