@@ -32,6 +32,10 @@ export interface BenchOptions {
    * shows what per-request cost a throughput ratio allows on this machine; 0 = no budget session.
    */
   readonly budgetUs: number;
+  /** Paired max-throughput bursts per route and round (ztgate and the ceiling side by side); 0 = none. */
+  readonly pairs: number;
+  /** Milliseconds of each paired burst. */
+  readonly burstMs: number;
 }
 
 /** The usage text. */
@@ -50,6 +54,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --format FMT         state folder documents: json | yaml (default json)
   --strict             exit 1 on a missed target as well
   --cpu-prof DIR       write a V8 CPU profile of each ztgate server to DIR (node --cpu-prof)
+  --pairs N            paired bursts per route and round: ztgate and the ceiling side by side,
+                       taking turns at max throughput; the throughput target is judged on
+                       their median ratio (default 6; quick 2; 0 = judge the sessions' max runs)
+  --burst MS           each paired burst (default 2500; quick 600)
   --budget-us N        also run the ceiling with N µs of busy work per request, at max throughput,
                        to show the per-request work a ratio allows here (default 25; quick 0 = off)
 Exit status: 1 when something breaks (a server fails to start, errors, non-200s, wrong
@@ -84,6 +92,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       help: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'budget-us': { type: 'string' },
+      pairs: { type: 'string' },
+      burst: { type: 'string' },
     },
     strict: true,
   });
@@ -115,5 +125,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     cpuProfDir: values['cpu-prof'],
     budgetUs:
       values['budget-us'] === '0' ? 0 : positiveNumber('budget-us', values['budget-us'], quick ? 0 : 25),
+    pairs: values.pairs === '0' ? 0 : Math.round(positiveNumber('pairs', values.pairs, quick ? 2 : 6)),
+    burstMs: positiveNumber('burst', values.burst, quick ? 600 : 2500),
   };
 }

@@ -1,5 +1,5 @@
 /** The printed table and the JSON document of a bench run: the same figures in both. */
-import type { ServerFigures, TargetResult } from './figures.js';
+import type { PairedRatios, ServerFigures, TargetResult } from './figures.js';
 import type { ClusterCounts } from './generate.js';
 import { ROUTES } from './session.js';
 
@@ -27,6 +27,8 @@ export interface BenchReport {
   readonly targets: readonly TargetResult[];
   /** Ceiling CPU/request ÷ ztgate CPU/request at max load, per route (see figures.ts). */
   readonly cpuCostRatio: Readonly<Record<string, number>>;
+  /** Per route, the ratios of the paired bursts (ztgate / ceiling side by side), when run. */
+  readonly paired?: Readonly<Record<string, PairedRatios>> | undefined;
   /** The budget session: µs of busy work per request and the throughput ratio it kept, per route. */
   readonly budget?: { readonly workUs: number; readonly ratio: Readonly<Record<string, number>> } | undefined;
   readonly problems: readonly string[];
@@ -71,6 +73,17 @@ function viewLine(name: string, c: ClusterCounts): string {
   return `${name}: ${c.namespaces} namespaces, ${c.serviceAccounts} ServiceAccounts, ${c.deployments} Deployments, ${c.policies} policies + ${c.defaultDenyPolicies} default-deny`;
 }
 
+/** The paired bursts' throughput ratios: median and range per route. */
+function pairedLines(report: BenchReport): string[] {
+  if (report.paired === undefined) return [];
+  const routes = Object.entries(report.paired).map(
+    ([route, r]) => `/${route} ${num(r.median)} (${num(r.min)}–${num(r.max)}, ${r.pairs} pairs)`,
+  );
+  return [
+    `throughput ratio from paired bursts (side by side, taking turns, order flipped each pair): ${routes.join(', ')}`,
+  ];
+}
+
 /** What the throughput target leaves room for here, next to what ztgate adds per request. */
 function budgetLines(report: BenchReport): string[] {
   if (report.budget === undefined) return [];
@@ -110,6 +123,7 @@ export function formatReport(report: BenchReport): string {
       .join(
         ', ',
       )} (the throughput ratio a CPU-bound server reaches; steadier than req/s on a shared machine)`,
+    ...pairedLines(report),
     ...budgetLines(report),
     '',
     'targets (missed targets do not fail the run unless --strict):',

@@ -14,10 +14,12 @@ import {
   cpuCostRatios,
   judgeTargets,
   medianFigures,
+  pairedRatios,
   type RoundFigures,
 } from './figures.js';
 import { generateReviews } from './gen-reviews.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { runPairs } from './paired.js';
 import { mutateThroughZtgate, writeBodyFile, writePatchFile } from './prepare.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runSession, type SessionFigures, type SessionPlan } from './session.js';
@@ -149,7 +151,25 @@ async function bench(options: BenchOptions): Promise<number> {
           budgetPlan,
         );
       }
-      rounds.push({ ztgate, ceiling, big: bigSession, budget });
+      const paired =
+        ztgateWorks && options.pairs > 0
+          ? await (async () => {
+              log(`round ${round}/${options.rounds}: ${options.pairs} paired bursts per route`);
+              return runPairs(
+                spec('ztgate paired', ztgateArgs(source, small.dir, certs), round, 120_000),
+                spec('ceiling paired', ceilingArgs(certs, ceilingPatches), round, 60_000),
+                driver,
+                {
+                  pairs: options.pairs,
+                  burstMs: options.burstMs,
+                  warmupMs: plan.warmupMs,
+                  connections: options.connections,
+                  bodyFiles,
+                },
+              );
+            })()
+          : undefined;
+      rounds.push({ ztgate, ceiling, big: bigSession, budget, paired });
     }
   } finally {
     driver.close();
@@ -158,6 +178,7 @@ async function bench(options: BenchOptions): Promise<number> {
   const ceiling = medianFigures(rounds.map((r) => r.ceiling));
   if (ceiling === undefined) throw new Error('no round completed');
   const budgetKept = budgetRatios(rounds);
+  const paired = pairedRatios(rounds);
   const report: BenchReport = {
     meta: {
       date: new Date().toISOString(),
@@ -179,6 +200,7 @@ async function bench(options: BenchOptions): Promise<number> {
     big: medianFigures(rounds.flatMap((r) => (r.big === undefined ? [] : [r.big]))),
     targets: judgeTargets(rounds),
     cpuCostRatio: cpuCostRatios(rounds),
+    paired,
     budget: budgetKept === undefined ? undefined : { workUs: options.budgetUs, ratio: budgetKept },
     problems: [...problems, ...collectProblems(rounds)],
   };

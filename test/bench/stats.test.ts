@@ -6,6 +6,7 @@ import {
   cpuCostRatios,
   judgeTargets,
   medianFigures,
+  pairedRatios,
   type RoundFigures,
 } from './figures.js';
 import { parseBenchOptions } from './options.js';
@@ -193,5 +194,51 @@ describe('the budget session', () => {
 
   it('refuses a negative budget', () => {
     expect(() => parseBenchOptions(['--budget-us', '-5'])).toThrow(/budget-us/);
+  });
+});
+
+describe('paired bursts', () => {
+  const base = (): RoundFigures => ({
+    ztgate: session('ztgate', 500, 0.4, 0.9, 200),
+    ceiling: session('ceiling', 1000, 0.3, 0.6, 100),
+    big: undefined,
+  });
+  const pairs = (...ratios: number[]) => ratios.map((r) => ({ ztgate: 1000 * r, ceiling: 1000 }));
+  const withPairs = (mutate: number[], validate: number[], problems: string[] = []): RoundFigures => ({
+    ...base(),
+    paired: { routes: { mutate: pairs(...mutate), validate: pairs(...validate) }, problems },
+  });
+
+  it('takes the median and range of every pair across rounds', () => {
+    expect(pairedRatios([withPairs([0.7, 0.9], [0.6]), withPairs([0.8], [0.5, 0.55])])).toEqual({
+      mutate: { pairs: 3, median: 0.8, min: 0.7, max: 0.9 },
+      validate: { pairs: 3, median: 0.55, min: 0.5, max: 0.6 },
+    });
+    expect(pairedRatios([base()])).toBeUndefined();
+  });
+
+  it('judges the throughput target on the pairs when the run made them, else on the sessions', () => {
+    const judged = judgeTargets([withPairs([0.82, 0.9, 0.85], [0.7, 0.75, 0.72])]).slice(0, 2);
+    expect(judged.map((t) => [t.name, Number(t.value.toFixed(2)), t.pass])).toEqual([
+      ['throughput ratio /mutate (ztgate / ceiling, paired bursts)', 0.85, true],
+      ['throughput ratio /validate (ztgate / ceiling, paired bursts)', 0.72, false],
+    ]);
+    // Without pairs: the sessions' max runs, 500 / 1000.
+    expect(judgeTargets([base()])[0]).toMatchObject({ value: 0.5, pass: false });
+  });
+
+  it('fails the run on a burst that saw problems', () => {
+    expect(
+      collectProblems([withPairs([0.8], [0.8], ['ztgate paired /validate paired burst: errors 1'])]),
+    ).toEqual(['round 1 ztgate paired /validate paired burst: errors 1']);
+  });
+
+  it.each([
+    { argv: [], pairs: 6, burstMs: 2500 },
+    { argv: ['--quick'], pairs: 2, burstMs: 600 },
+    { argv: ['--pairs', '0'], pairs: 0, burstMs: 2500 },
+    { argv: ['--pairs', '9', '--burst', '1000'], pairs: 9, burstMs: 1000 },
+  ])('--pairs/--burst from $argv', ({ argv, pairs: expectedPairs, burstMs }) => {
+    expect(parseBenchOptions(argv)).toMatchObject({ pairs: expectedPairs, burstMs });
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * The throughput ratio from paired bursts: ztgate and the ceiling run side by side and take turns
+ * at max throughput, a few seconds each, the order flipped every pair, so the machine's noise
+ * (another tenant's load comes and goes within a minute) hits both servers of a pair alike. The
+ * target is judged on the median of the per-pair ratios.
+ */
+import type { DriverClient } from './driver-client.js';
+import type { LoadResult } from './driver-protocol.js';
+import { startServer, type RunningServer, type ServerSpec } from './server-process.js';
+import { ROUTES, type Route } from './session.js';
+
+/** How the pairs run. */
+export interface PairPlan {
+  readonly pairs: number;
+  readonly burstMs: number;
+  readonly warmupMs: number;
+  readonly connections: number;
+  readonly bodyFiles: Readonly<Record<Route, string>>;
+}
+
+/** One pair's max-throughput figures (req/s) for one route. */
+export interface PairFigures {
+  readonly ztgate: number;
+  readonly ceiling: number;
+}
+
+/** Every pair of a round, per route, and a line per burst that saw a problem. */
+export interface PairedRound {
+  readonly routes: Readonly<Record<Route, readonly PairFigures[]>>;
+  readonly problems: readonly string[];
+}
+
+function problemLine(label: string, route: Route, result: LoadResult): string | undefined {
+  const p = result.problems;
+  if (p.errors + p.non200 + p.wrong + p.denied === 0) return undefined;
+  const counts = `errors ${p.errors}, non-200 ${p.non200}, wrong ${p.wrong}, denied ${p.denied}`;
+  return `${label} /${route} paired burst: ${counts} — ${result.firstProblem ?? ''}`;
+}
+
+async function burst(
+  driver: DriverClient,
+  server: RunningServer,
+  caFile: string,
+  plan: PairPlan,
+  route: Route,
+  durationMs: number,
+): Promise<LoadResult> {
+  return driver.run({
+    port: server.port,
+    path: `/${route}`,
+    bodiesFile: plan.bodyFiles[route],
+    caFile,
+    mode: { kind: 'closed', concurrency: plan.connections },
+    durationMs,
+    maxSockets: plan.connections,
+  });
+}
+
+/** Starts both servers, warms them, runs the pairs on each route, stops both. */
+export async function runPairs(
+  ztgateSpec: ServerSpec,
+  ceilingSpec: ServerSpec,
+  driver: DriverClient,
+  plan: PairPlan,
+): Promise<PairedRound> {
+  const ztgate = await startServer(ztgateSpec);
+  try {
+    const ceiling = await startServer(ceilingSpec);
+    try {
+      const routes = {} as Record<Route, PairFigures[]>;
+      const problems: string[] = [];
+      const labels = new Map([
+        [ztgate, ztgateSpec.label],
+        [ceiling, ceilingSpec.label],
+      ]);
+      for (const route of ROUTES) {
+        for (const server of [ztgate, ceiling])
+          await burst(driver, server, ztgateSpec.caFile, plan, route, plan.warmupMs);
+        const pairs: PairFigures[] = [];
+        for (let index = 0; index < plan.pairs; index++) {
+          // Flip the order every pair so a trend in the machine's load favours neither server.
+          const order = index % 2 === 0 ? [ztgate, ceiling] : [ceiling, ztgate];
+          const results = new Map<RunningServer, LoadResult>();
+          for (const server of order) {
+            const result = await burst(driver, server, ztgateSpec.caFile, plan, route, plan.burstMs);
+            const problem = problemLine(labels.get(server) ?? '', route, result);
+            if (problem !== undefined) problems.push(problem);
+            results.set(server, result);
+          }
+          pairs.push({
+            ztgate: results.get(ztgate)?.throughput ?? Number.NaN,
+            ceiling: results.get(ceiling)?.throughput ?? Number.NaN,
+          });
+        }
+        routes[route] = pairs;
+      }
+      return { routes, problems };
+    } finally {
+      await ceiling.stop();
+    }
+  } finally {
+    await ztgate.stop();
+  }
+}
