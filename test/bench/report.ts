@@ -105,7 +105,7 @@ export function formatReport(report: BenchReport): string {
   const widths = [10, 10, 11, 8, 7, 7, 7, 8, 11];
   const lines = [
     `ztgate bench — ${m.date}, Node ${m.node}, ${m.cpus} CPUs, ${m.quick ? 'quick' : 'full'} run`,
-    `${m.rounds} round(s) alternating ztgate / ceiling / ztgate 10×; medians across rounds; ${m.client}`,
+    `${m.rounds} round(s) alternating ztgate / ceiling / ztgate 10×${report.budget === undefined ? '' : ' / budget'}${report.paired === undefined ? '' : ' / paired bursts'}; medians across rounds; ${m.client}`,
     viewLine('1× view', m.view),
     viewLine('10× view', m.bigView),
     `ztgate from ${m.server}; latency from each request's scheduled start (ms)`,
