@@ -6,6 +6,7 @@
  * policies), which is what makes the split exact.
  */
 import { createClusterViewOfLayer, type ClusterViewOptions } from './cluster-view.js';
+import { isPolicyObject } from './policies/index.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from './types.js';
 import { buildLayer, type ViewLayer } from './view-layer.js';
 
@@ -22,6 +23,38 @@ export function partitionOf(object: KubeObject): string {
 export interface PartitionContents {
   readonly objects: Iterable<KubeObject>;
   readonly policies: readonly NormalizedPolicy[];
+}
+
+/** One partition's objects as gathered: the non-policy objects and the normalized policies. */
+export interface GatheredPartition extends PartitionContents {
+  readonly objects: KubeObject[];
+  readonly policies: NormalizedPolicy[];
+}
+
+/**
+ * Files objects under their partitions, policies normalized with `normalize` (a watch cache
+ * passes a cached one); a policy that does not normalize is left out.
+ */
+export function groupByPartition(
+  objects: Iterable<KubeObject>,
+  normalize: (policy: KubeObject) => NormalizedPolicy | undefined,
+): Map<string, GatheredPartition> {
+  const groups = new Map<string, GatheredPartition>();
+  const groupOf = (object: KubeObject): GatheredPartition => {
+    const partition = partitionOf(object);
+    let group = groups.get(partition);
+    if (group === undefined) groups.set(partition, (group = { objects: [], policies: [] }));
+    return group;
+  };
+  for (const object of objects) {
+    if (!isPolicyObject(object)) {
+      groupOf(object).objects.push(object);
+      continue;
+    }
+    const policy = normalize(object);
+    if (policy !== undefined) groupOf(object).policies.push(policy);
+  }
+  return groups;
 }
 
 /** Indexes one partition's objects (nothing retained but the indexes). */

@@ -5,10 +5,14 @@
  * `node --import tsx test/bench/view-publish.ts .bench/state-scale1-seed42`.
  */
 import { loadStateDir } from '../../src/adapters/state-dir/index.js';
-import { isPolicyObject, normalizePolicy } from '../../src/policy/policies/index.js';
-import type { KubeObject, NormalizedPolicy } from '../../src/policy/types.js';
+import { normalizePolicy } from '../../src/policy/policies/index.js';
 import type { ViewLayer } from '../../src/policy/view-layer.js';
-import { buildPartition, composePartitions, partitionOf } from '../../src/policy/view-partitions.js';
+import {
+  buildPartition,
+  composePartitions,
+  groupByPartition,
+  type GatheredPartition,
+} from '../../src/policy/view-partitions.js';
 
 const ROOT = 'istio-system';
 const CHANGES = 50;
@@ -22,15 +26,7 @@ async function main(): Promise<void> {
   const dir = process.argv[2];
   if (dir === undefined) throw new Error('usage: view-publish.ts STATE_DIR');
   const objects = await loadStateDir(dir);
-  const groups = new Map<string, { objects: KubeObject[]; policies: NormalizedPolicy[] }>();
-  for (const object of objects) {
-    const partition = partitionOf(object);
-    let group = groups.get(partition);
-    if (group === undefined) groups.set(partition, (group = { objects: [], policies: [] }));
-    const policy = isPolicyObject(object) ? normalizePolicy(object, { istioRootNamespace: ROOT }) : undefined;
-    if (policy !== undefined) group.policies.push(policy);
-    else if (!isPolicyObject(object)) group.objects.push(object);
-  }
+  const groups = groupByPartition(objects, (policy) => normalizePolicy(policy, { istioRootNamespace: ROOT }));
   const options = { istioRootNamespace: ROOT, serviceAccountsComplete: true };
   const partitions = new Map<string, ViewLayer>();
   const fullStart = performance.now();
@@ -42,10 +38,7 @@ async function main(): Promise<void> {
   for (let index = 0; index < CHANGES; index += 1) {
     const namespace = namespaces[(index * 37) % namespaces.length] as string;
     const start = performance.now();
-    partitions.set(
-      namespace,
-      buildPartition(groups.get(namespace) as { objects: KubeObject[]; policies: NormalizedPolicy[] }, ROOT),
-    );
+    partitions.set(namespace, buildPartition(groups.get(namespace) as GatheredPartition, ROOT));
     composePartitions(partitions, { ...options, revision: index + 1 });
     times.push(performance.now() - start);
   }

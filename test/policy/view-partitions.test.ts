@@ -4,13 +4,14 @@ import { createClusterView, isOwnerKnown, resolveOwner } from '../../src/policy/
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { evaluate } from '../../src/policy/engine.js';
 import { isPolicyObject, normalizePolicy } from '../../src/policy/policies/index.js';
-import type { ClusterView, KubeObject, NormalizedPolicy } from '../../src/policy/types.js';
+import type { ClusterView, KubeObject } from '../../src/policy/types.js';
 import { objectKey, policyKey, type ViewLayer } from '../../src/policy/view-layer.js';
 import { toWorkload } from '../../src/policy/workload.js';
 import {
   buildPartition,
   CLUSTER_PARTITION,
   composePartitions,
+  groupByPartition,
   partitionOf,
 } from '../../src/policy/view-partitions.js';
 import { controller, deployment, namespace, pod, serviceAccount } from './helpers.js';
@@ -71,19 +72,12 @@ function stored(writes: readonly KubeObject[]): Map<string, KubeObject> {
 }
 
 function partitionsOf(objects: Iterable<KubeObject>, only?: ReadonlySet<string>): Map<string, ViewLayer> {
-  const grouped = new Map<string, { objects: KubeObject[]; policies: NormalizedPolicy[] }>();
-  for (const item of objects) {
-    const partition = partitionOf(item);
-    if (only !== undefined && !only.has(partition)) continue;
-    let contents = grouped.get(partition);
-    if (contents === undefined) grouped.set(partition, (contents = { objects: [], policies: [] }));
-    if (!isPolicyObject(item)) contents.objects.push(item);
-    else {
-      const policy = normalizePolicy(item, { istioRootNamespace: ROOT });
-      if (policy !== undefined) contents.policies.push(policy);
-    }
+  const groups = groupByPartition(objects, (policy) => normalizePolicy(policy, { istioRootNamespace: ROOT }));
+  const partitions = new Map<string, ViewLayer>();
+  for (const [partition, contents] of groups) {
+    if (only === undefined || only.has(partition)) partitions.set(partition, buildPartition(contents, ROOT));
   }
-  return new Map([...grouped].map(([partition, contents]) => [partition, buildPartition(contents, ROOT)]));
+  return partitions;
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

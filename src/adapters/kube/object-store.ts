@@ -1,29 +1,26 @@
 import type { KubeObject } from '../../policy/types.js';
+import { partitionOf } from '../../policy/view-partitions.js';
 
 /**
- * A reflector's objects by namespace ('' for cluster-scoped) and name: the view source rebuilds
- * one namespace's index from `in(namespace)` without walking the rest of the cluster.
+ * A reflector's objects by partition (namespace, '' for cluster-scoped) and name: the view source
+ * rebuilds one namespace's index from `in(namespace)` without walking the rest of the cluster.
  */
 export class ObjectStore {
   private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
 
-  private static namespaceOf(object: KubeObject): string {
-    return object.metadata?.namespace ?? '';
-  }
-
   set(object: KubeObject): void {
-    const namespace = ObjectStore.namespaceOf(object);
-    let named = this.byNamespace.get(namespace);
-    if (named === undefined) this.byNamespace.set(namespace, (named = new Map()));
+    const partition = partitionOf(object);
+    let named = this.byNamespace.get(partition);
+    if (named === undefined) this.byNamespace.set(partition, (named = new Map()));
     named.set(object.metadata?.name ?? '', object);
   }
 
   delete(object: KubeObject): void {
-    const namespace = ObjectStore.namespaceOf(object);
-    const named = this.byNamespace.get(namespace);
+    const partition = partitionOf(object);
+    const named = this.byNamespace.get(partition);
     if (named === undefined) return;
     named.delete(object.metadata?.name ?? '');
-    if (named.size === 0) this.byNamespace.delete(namespace);
+    if (named.size === 0) this.byNamespace.delete(partition);
   }
 
   get(namespace: string, name: string): KubeObject | undefined {

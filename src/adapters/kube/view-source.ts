@@ -1,11 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ZtgateConfig } from '../../policy/config.js';
-import { isPolicyObject, normalizePolicy } from '../../policy/policies/index.js';
+import { normalizePolicy } from '../../policy/policies/index.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from '../../policy/types.js';
 import type { ViewLayer } from '../../policy/view-layer.js';
 import {
   buildPartition,
   composePartitions,
+  groupByPartition,
   partitionOf,
   type PartitionContents,
 } from '../../policy/view-partitions.js';
@@ -22,12 +23,6 @@ import {
   resourceKey,
   type ResourceSpec,
 } from './resources.js';
-
-/** One partition's objects as gathered from the reflectors' stores. */
-interface Gathered extends PartitionContents {
-  readonly objects: KubeObject[];
-  readonly policies: NormalizedPolicy[];
-}
 
 /** Options of the Kubernetes watch cache. */
 export interface KubeViewSourceOptions {
@@ -72,29 +67,23 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   const dirty = new Set<string>();
   let rebuildAll = true;
 
-  function add(contents: Gathered, object: KubeObject): void {
-    if (!isPolicyObject(object)) {
-      contents.objects.push(object);
-      return;
-    }
+  function normalizeCached(object: KubeObject): NormalizedPolicy | undefined {
     let policy = normalized.get(object);
     if (policy === undefined) {
       policy = normalizePolicy(object, normalizeOptions) ?? null;
       normalized.set(object, policy);
     }
-    if (policy) contents.policies.push(policy);
+    return policy ?? undefined;
   }
 
-  function contentsOf(partition: string): Gathered {
-    const contents: Gathered = { objects: [], policies: [] };
+  function* storedObjects(partition?: string): Generator<KubeObject> {
     for (const reflector of reflectors.values()) {
-      for (const object of reflector.objectsIn(partition)) add(contents, object);
+      yield* partition === undefined ? reflector.objects() : reflector.objectsIn(partition);
     }
-    return contents;
   }
 
-  function rebuild(partition: string, contents: Gathered): void {
-    if (contents.objects.length === 0 && contents.policies.length === 0) partitions.delete(partition);
+  function rebuild(partition: string, contents: PartitionContents | undefined): void {
+    if (contents === undefined) partitions.delete(partition);
     else partitions.set(partition, buildPartition(contents, config.istioRootNamespace));
   }
 
@@ -103,19 +92,12 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     if (rebuildAll) {
       // First sync, a relist, or a resource started or stopped: every partition from the stores.
       rebuildAll = false;
-      const all = new Map<string, Gathered>();
-      for (const reflector of reflectors.values()) {
-        for (const object of reflector.objects()) {
-          const partition = partitionOf(object);
-          let contents = all.get(partition);
-          if (contents === undefined) all.set(partition, (contents = { objects: [], policies: [] }));
-          add(contents, object);
-        }
-      }
       partitions.clear();
-      for (const [partition, contents] of all) rebuild(partition, contents);
+      for (const [partition, contents] of groupByPartition(storedObjects(), normalizeCached))
+        rebuild(partition, contents);
     } else {
-      for (const partition of dirty) rebuild(partition, contentsOf(partition));
+      for (const partition of dirty)
+        rebuild(partition, groupByPartition(storedObjects(partition), normalizeCached).get(partition));
     }
     dirty.clear();
     revision += 1;
