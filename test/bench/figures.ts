@@ -107,6 +107,19 @@ function medianOver(rounds: readonly RoundFigures[], f: (round: RoundFigures) =>
   return median(rounds.map(f).filter((v): v is number => v !== undefined));
 }
 
+/** Median over rounds of the max-throughput ratio of `pick`'s session to the ceiling's, on one route. */
+function maxThroughputRatio(
+  rounds: readonly RoundFigures[],
+  route: Route,
+  pick: (round: RoundFigures) => SessionFigures | undefined,
+): number {
+  return medianOver(rounds, (r) => {
+    const other = pick(r)?.routes[route].max?.throughput;
+    const ceiling = r.ceiling.routes[route].max?.throughput;
+    return other === undefined || ceiling === undefined ? undefined : other / ceiling;
+  });
+}
+
 /** Per route, the ratios of every paired burst across rounds; undefined when no round ran pairs. */
 export function pairedRatios(rounds: readonly RoundFigures[]): Record<Route, PairedRatios> | undefined {
   if (!rounds.some((r) => r.paired !== undefined)) return undefined;
@@ -134,17 +147,10 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
   const results: TargetResult[] = [];
   const paired = pairedRatios(rounds);
   for (const route of ROUTES) {
-    const fromPairs = paired?.[route];
-    const ratio =
-      fromPairs !== undefined && fromPairs.pairs > 0
-        ? fromPairs.median
-        : medianOver(rounds, (r) => {
-            const z = r.ztgate?.routes[route].max?.throughput;
-            const c = r.ceiling.routes[route].max?.throughput;
-            return z === undefined || c === undefined ? undefined : z / c;
-          });
+    const fromPairs = paired !== undefined && paired[route].pairs > 0 ? paired[route] : undefined;
+    const ratio = fromPairs?.median ?? maxThroughputRatio(rounds, route, (r) => r.ztgate);
     results.push({
-      name: `throughput ratio /${route} (ztgate / ceiling${fromPairs !== undefined && fromPairs.pairs > 0 ? ', paired bursts' : ''})`,
+      name: `throughput ratio /${route} (ztgate / ceiling${fromPairs === undefined ? '' : ', paired bursts'})`,
       target: '≥ 0.8',
       value: ratio,
       unit: '',
@@ -215,14 +221,15 @@ export function cpuCostRatios(rounds: readonly RoundFigures[]): Record<Route, nu
 export function budgetRatios(rounds: readonly RoundFigures[]): Record<Route, number> | undefined {
   if (!rounds.some((r) => r.budget !== undefined)) return undefined;
   const out = {} as Record<Route, number>;
-  for (const route of ROUTES) {
-    out[route] = medianOver(rounds, (r) => {
-      const b = r.budget?.routes[route].max?.throughput;
-      const c = r.ceiling.routes[route].max?.throughput;
-      return b === undefined || c === undefined ? undefined : b / c;
-    });
-  }
+  for (const route of ROUTES) out[route] = maxThroughputRatio(rounds, route, (r) => r.budget);
   return out;
+}
+
+/** The problem counts of a load, or undefined when it saw none. */
+export function problemCounts(result: LoadResult): string | undefined {
+  const p = result.problems;
+  if (p.errors + p.non200 + p.wrong + p.denied === 0) return undefined;
+  return `errors ${p.errors}, non-200 ${p.non200}, wrong ${p.wrong}, denied ${p.denied}`;
 }
 
 /** One line for every load that saw errors, non-200s, wrong answers or denials. */
@@ -234,9 +241,8 @@ export function collectProblems(rounds: readonly RoundFigures[]): string[] {
       if (session === undefined) continue;
       for (const route of ROUTES) {
         for (const [load, result] of loadsOf(session, route)) {
-          const p = result.problems;
-          if (p.errors + p.non200 + p.wrong + p.denied === 0) continue;
-          const counts = `errors ${p.errors}, non-200 ${p.non200}, wrong ${p.wrong}, denied ${p.denied}`;
+          const counts = problemCounts(result);
+          if (counts === undefined) continue;
           lines.push(
             `round ${index + 1} ${session.label} /${route} ${load}: ${counts} — ${result.firstProblem ?? ''}`,
           );

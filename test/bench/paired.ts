@@ -6,6 +6,7 @@
  */
 import type { DriverClient } from './driver-client.js';
 import type { LoadResult } from './driver-protocol.js';
+import { problemCounts } from './figures.js';
 import { startServer, type RunningServer, type ServerSpec } from './server-process.js';
 import { ROUTES, type Route } from './session.js';
 
@@ -31,10 +32,10 @@ export interface PairedRound {
 }
 
 function problemLine(label: string, route: Route, result: LoadResult): string | undefined {
-  const p = result.problems;
-  if (p.errors + p.non200 + p.wrong + p.denied === 0) return undefined;
-  const counts = `errors ${p.errors}, non-200 ${p.non200}, wrong ${p.wrong}, denied ${p.denied}`;
-  return `${label} /${route} paired burst: ${counts} — ${result.firstProblem ?? ''}`;
+  const counts = problemCounts(result);
+  return counts === undefined
+    ? undefined
+    : `${label} /${route} paired burst: ${counts} — ${result.firstProblem ?? ''}`;
 }
 
 async function burst(

@@ -19,7 +19,7 @@ import {
 } from './figures.js';
 import { generateReviews } from './gen-reviews.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { runPairs } from './paired.js';
+import { runPairs, type PairedRound } from './paired.js';
 import { mutateThroughZtgate, writeBodyFile, writePatchFile } from './prepare.js';
 import { formatReport, type BenchReport } from './report.js';
 import { runSession, type SessionFigures, type SessionPlan } from './session.js';
@@ -151,24 +151,22 @@ async function bench(options: BenchOptions): Promise<number> {
           budgetPlan,
         );
       }
-      const paired =
-        ztgateWorks && options.pairs > 0
-          ? await (async () => {
-              log(`round ${round}/${options.rounds}: ${options.pairs} paired bursts per route`);
-              return runPairs(
-                spec('ztgate paired', ztgateArgs(source, small.dir, certs), round, 120_000),
-                spec('ceiling paired', ceilingArgs(certs, ceilingPatches), round, 60_000),
-                driver,
-                {
-                  pairs: options.pairs,
-                  burstMs: options.burstMs,
-                  warmupMs: plan.warmupMs,
-                  connections: options.connections,
-                  bodyFiles,
-                },
-              );
-            })()
-          : undefined;
+      let paired: PairedRound | undefined;
+      if (ztgateWorks && options.pairs > 0) {
+        log(`round ${round}/${options.rounds}: ${options.pairs} paired bursts per route`);
+        paired = await runPairs(
+          spec('ztgate paired', ztgateArgs(source, small.dir, certs), round, 120_000),
+          spec('ceiling paired', ceilingArgs(certs, ceilingPatches), round, 60_000),
+          driver,
+          {
+            pairs: options.pairs,
+            burstMs: options.burstMs,
+            warmupMs: plan.warmupMs,
+            connections: options.connections,
+            bodyFiles,
+          },
+        );
+      }
       rounds.push({ ztgate, ceiling, big: bigSession, budget, paired });
     }
   } finally {
