@@ -30,7 +30,8 @@ function indexCandidates(candidates: readonly NormalizedPolicy[]): CandidateInde
   const shared = new Map<string, number>();
   for (const policy of candidates) {
     for (const label of policy.requiredPodLabels ?? []) {
-      shared.set(labelId(label), (shared.get(labelId(label)) ?? 0) + 1);
+      const id = labelId(label);
+      shared.set(id, (shared.get(id) ?? 0) + 1);
     }
   }
   const unindexed: NormalizedPolicy[] = [];
@@ -39,9 +40,13 @@ function indexCandidates(candidates: readonly NormalizedPolicy[]): CandidateInde
   candidates.forEach((policy, index) => {
     position.set(policy, index);
     let best: RequiredLabel | undefined;
+    let bestShared = Number.POSITIVE_INFINITY;
     for (const label of policy.requiredPodLabels ?? []) {
-      if (best === undefined || (shared.get(labelId(label)) ?? 0) < (shared.get(labelId(best)) ?? 0))
+      const count = shared.get(labelId(label)) ?? 0;
+      if (count < bestShared) {
         best = label;
+        bestShared = count;
+      }
     }
     if (best === undefined) {
       unindexed.push(policy);
