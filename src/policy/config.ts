@@ -44,6 +44,16 @@ export interface SidecarConfig {
   readonly runAsUser: number;
 }
 
+/** The mesh that carries mTLS (config section `mesh:`). */
+export interface MeshConfig {
+  /** istio (sidecar mode), istio-ambient, linkerd, or builtin (ztgate's injector, admin's images). */
+  readonly provider: 'istio' | 'istio-ambient' | 'linkerd' | 'builtin';
+  /** Istio revision (`istio.io/rev`); empty: the default revision (`istio-injection=enabled`). */
+  readonly revision: string;
+  /** Allowed proxy images as registry/repository patterns; empty: the provider's defaults. */
+  readonly proxyImages: readonly string[];
+}
+
 /** The namespace default-deny settings (config section `defaultDeny:`). */
 export interface DefaultDenyConfig {
   /** Whether the reconciler creates the policies; when false ztgate only requires them. */
@@ -72,6 +82,7 @@ export interface ZtgateConfig {
   /** Groups (and users) allowed to weaken or delete ztgate-protected policies. */
   readonly admins: { readonly groups: readonly string[]; readonly users: readonly string[] };
   readonly defaultDeny: DefaultDenyConfig;
+  readonly mesh: MeshConfig;
   readonly sidecar: SidecarConfig;
   /** Cluster-mode view freshness: readiness drops when the view is older than this with a broken watch. */
   readonly view: { readonly staleAfterSeconds: number };
@@ -116,6 +127,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
       ],
     },
   },
+  mesh: { provider: 'istio', revision: '', proxyImages: [] },
   sidecar: {
     image: 'ghcr.io/ztgate/proxy:0.1.0',
     containerName: 'ztgate-proxy',

@@ -37,6 +37,11 @@ export const CONFIG_SCHEMA: SchemaNode = object({
       ports: list(object({ port: leaf(port), protocol: leaf(oneOf('UDP', 'TCP')) })),
     }),
   }),
+  mesh: object({
+    provider: leaf(oneOf('istio', 'istio-ambient', 'linkerd', 'builtin')),
+    revision: leaf((value) => (value === '' ? undefined : dnsLabel(value))),
+    proxyImages: list(leaf(nonEmptyString)),
+  }),
   sidecar: object({
     image: leaf(nonEmptyString),
     containerName: leaf(dnsLabel),

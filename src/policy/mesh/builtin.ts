@@ -1,0 +1,15 @@
+import type { MeshProvider } from './provider.js';
+
+/**
+ * ztgate's own injector for admins who bring their own proxy images (`sidecar.image`,
+ * `sidecar.initImage`): names and the proxy uid come from the `sidecar` config section, so this
+ * descriptor holds only what does not.
+ */
+export const BUILTIN: MeshProvider = Object.freeze({
+  name: 'builtin',
+  sidecar: true,
+  proxyContainerName: undefined,
+  redirectInitContainerNames: Object.freeze([]),
+  defaultProxyImages: Object.freeze([]),
+  defaultControlPlaneNamespace: undefined,
+});

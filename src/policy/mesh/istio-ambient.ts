@@ -1,0 +1,16 @@
+import type { MeshProvider } from './provider.js';
+
+/**
+ * Istio ambient mode: no proxy in the pod. The node's ztunnel carries mTLS (HBONE, port 15008);
+ * istio-cni installs the pod's redirect after scheduling and marks the pod with the annotation
+ * `ambient.istio.io/redirection: enabled`. ztunnel's own traffic is recognised by a packet mark,
+ * not by a uid inside the pod, so no uid or gid of the pod is exempt from capture.
+ */
+export const ISTIO_AMBIENT: MeshProvider = Object.freeze({
+  name: 'istio-ambient',
+  sidecar: false,
+  proxyContainerName: undefined,
+  redirectInitContainerNames: Object.freeze([]),
+  defaultProxyImages: Object.freeze([]),
+  defaultControlPlaneNamespace: 'istio-system',
+});
