@@ -258,10 +258,15 @@ describe('rbac.yaml', () => {
     expect(words.filter((w) => w.includes('*'))).toEqual([]);
   });
 
-  it('never deletes, escalates, binds or impersonates, and never touches Secrets', () => {
+  it('deletes only NetworkPolicies, never escalates, binds or impersonates, and never touches Secrets', () => {
     const verbs = new Set(rules.flatMap(({ rule }) => rule.verbs));
-    for (const verb of ['delete', 'deletecollection', 'escalate', 'bind', 'impersonate'])
+    for (const verb of ['deletecollection', 'escalate', 'bind', 'impersonate'])
       expect(verbs.has(verb)).toBe(false);
+    // The default-deny controller removes its own policies from namespaces going to audit or exempt.
+    const deletes = rules.filter(({ rule }) => rule.verbs.includes('delete'));
+    expect(deletes.map(({ rule }) => [rule.apiGroups, rule.resources])).toEqual([
+      [['networking.k8s.io'], ['networkpolicies']],
+    ]);
     expect(rules.filter(({ rule }) => rule.resources.includes('secrets'))).toEqual([]);
   });
 
@@ -291,6 +296,14 @@ describe('rbac.yaml', () => {
     ['discovers CRDs', 'ClusterRole', 'apiextensions.k8s.io', 'customresourcedefinitions', 'watch', true],
     ['creates networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'create', true],
     ['restores networkpolicies', 'ClusterRole', 'networking.k8s.io', 'networkpolicies', 'update', true],
+    [
+      'removes its own networkpolicies',
+      'ClusterRole',
+      'networking.k8s.io',
+      'networkpolicies',
+      'delete',
+      true,
+    ],
     ['watches trust bundle configmaps', 'ClusterRole', '', 'configmaps', 'watch', true],
     ['reads the trust bundle source', 'ClusterRole', '', 'configmaps', 'get', true],
     ['creates trust bundle copies', 'ClusterRole', '', 'configmaps', 'create', true],

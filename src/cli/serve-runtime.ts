@@ -3,10 +3,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { writeCertificates } from '../adapters/certs/write-certs.js';
-import { createKubeViewSource, loadKubeConfig, startDefaultDenyReconciler } from '../adapters/kube/index.js';
+import { createKubeViewSource, loadKubeConfig } from '../adapters/kube/index.js';
 import { createStateDirSource } from '../adapters/state-dir-source.js';
 import type { ViewSource } from '../adapters/view-source.js';
+import { registerControllerMetrics, startZtgateControllers } from '../controllers/index.js';
 import type { ZtgateConfig } from '../policy/config.js';
 
 /** Where the demo state ships: manifests/demo beside src/ or dist/ (so it works installed too). */
@@ -15,6 +17,8 @@ export const DEMO_STATE_DIR = fileURLToPath(new URL('../../manifests/demo/', imp
 /** The running view source plus whatever else cluster mode starts. */
 export interface ViewRuntime {
   readonly viewSource: ViewSource;
+  /** Adds the runtime's own metrics (cluster mode: the controllers') to the server's registry. */
+  readonly registerMetrics?: (registry: Registry) => void;
   stop(): Promise<void>;
 }
 
@@ -24,7 +28,7 @@ export interface ViewChoice {
   readonly kubeconfig?: string;
 }
 
-/** Starts the view source: a state folder, or the Kubernetes watch cache plus the default-deny reconciler. */
+/** Starts the view source: a state folder, or the Kubernetes watch cache plus the leader's controllers. */
 export async function startViewRuntime(
   choice: ViewChoice,
   config: ZtgateConfig,
@@ -44,12 +48,13 @@ export async function startViewRuntime(
   // Not awaited to sync: /readyz stays 503 and /validate denies until the first sync.
   await viewSource.start();
   const identity = process.env['POD_NAME'] ?? hostname();
-  const reconciler = startDefaultDenyReconciler({ kubeConfig, config, logger, identity });
+  const controllers = startZtgateControllers({ kubeConfig, config, logger, identity });
   logger.info({ cluster: kubeConfig.getCurrentCluster()?.server, identity }, 'watching the cluster');
   return {
     viewSource,
+    registerMetrics: (registry) => registerControllerMetrics(registry, controllers),
     async stop() {
-      await reconciler.stop();
+      await controllers.stop();
       await viewSource.close();
     },
   };

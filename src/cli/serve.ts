@@ -75,7 +75,13 @@ async function serve(options: ServeOptions): Promise<void> {
     config,
     logger,
   );
-  const app = await buildApp({ viewSource: runtime.viewSource, config, tls, logger });
+  const app = await buildApp({
+    viewSource: runtime.viewSource,
+    config,
+    tls,
+    logger,
+    registerMetrics: runtime.registerMetrics,
+  });
   const stopped = onShutdown(app, runtime, logger);
   const address = await app.listen({ host, port });
   logger.info({ address, mode: config.mode }, 'ztgate serving');

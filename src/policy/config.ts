@@ -86,6 +86,11 @@ export interface ZtgateConfig {
   readonly sidecar: SidecarConfig;
   /** Cluster-mode view freshness: readiness drops when the view is older than this with a broken watch. */
   readonly view: { readonly staleAfterSeconds: number };
+  /** The leader's controllers (default deny, trust bundle). */
+  readonly controllers: {
+    /** Send every controller write with `?dryRun=All`: the API server checks it and persists nothing. */
+    readonly dryRun: boolean;
+  };
 }
 
 /** Namespace label an admin sets for gradual rollout: `ztgate.dev/mode: audit`. */
@@ -147,6 +152,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
     runAsUser: 1337,
   },
   view: { staleAfterSeconds: 300 },
+  controllers: { dryRun: false },
 });
 
 /** Whether a namespace is exempt: configured, or ztgate's own. Nothing in a workload can make it so. */

@@ -192,6 +192,14 @@ describe('install manifests against kube-apiserver', () => {
         15_000,
         () => 'the reconciler did not copy the trust bundle with the base RBAC',
       );
+      // Rolling back: in audit mode ztgate removes the policies it created (the one delete the RBAC grants).
+      await kubectlOk(admin, ['label', 'namespace', 'installed', 'ztgate.dev/mode=audit']);
+      await waitFor(
+        async () =>
+          (await kubectlOk(admin, ['get', 'networkpolicy', '-n', 'installed', '-o', 'name'])).trim() === '',
+        15_000,
+        () => 'the reconciler did not remove its policies from an audit namespace with the base RBAC',
+      );
       const lease = await kubectl(admin, ['get', 'leases', '-n', 'ztgate-system', '-o', 'name']);
       expect(lease.stdout.trim()).not.toBe('');
       const forbidden = ztgate.logLines().filter((line) => JSON.stringify(line).includes('forbidden'));
@@ -208,7 +216,7 @@ describe('install manifests against kube-apiserver', () => {
     ['watch deployments', ['watch', 'deployments.apps', '--all-namespaces'], true],
     ['create networkpolicies', ['create', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
     ['update networkpolicies', ['update', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
-    ['delete networkpolicies', ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
+    ['delete networkpolicies', ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
     ['watch configmaps everywhere', ['watch', 'configmaps', '--all-namespaces'], true],
     ['create configmaps', ['create', 'configmaps', '-n', 'default'], true],
     ['update configmaps', ['update', 'configmaps', '-n', 'default'], true],

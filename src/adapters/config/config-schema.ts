@@ -64,4 +64,5 @@ export const CONFIG_SCHEMA: SchemaNode = object({
     runAsUser: leaf(integer(1, 2_147_483_647)),
   }),
   view: object({ staleAfterSeconds: leaf(integer(1, 86_400)) }),
+  controllers: object({ dryRun: leaf(boolean) }),
 });

@@ -1,6 +1,7 @@
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { ZtgateConfig } from '../../policy/config.js';
 import { evaluate } from '../../policy/engine.js';
 import { buildSidecarPatch } from '../../policy/sidecar/index.js';
@@ -42,6 +43,8 @@ export interface BuildAppOptions {
   readonly logger: Logger;
   /** Certificate poll interval (ms); fs events usually win. */
   readonly tlsPollIntervalMs?: number;
+  /** Adds metrics of other parts of the server (the controllers) to /metrics. */
+  readonly registerMetrics?: (registry: Registry) => void;
   /** Test seams: replace the engine or the patch builder. */
   readonly evaluate?: AdmissionDeps['evaluate'];
   readonly buildPatch?: AdmissionDeps['buildPatch'];
@@ -70,6 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
 
   const metrics = createMetrics();
   metrics.setCertificateExpiry(initial.notAfterMs);
+  options.registerMetrics?.(metrics.registry);
   const deps: AdmissionDeps = {
     viewSource: options.viewSource,
     config: options.config,

@@ -1,6 +1,6 @@
 /** Fix builders: the exact YAML a denied change should add. */
 export { allowListManifest, buildAllowListFix } from './allow-list.js';
-export { buildDefaultDenyFix, defaultDenyManifest, dnsAllowManifest } from './default-deny.js';
+export { buildDefaultDenyFix } from './default-deny.js';
 export { renderFix, type FixManifest } from './render.js';
 export {
   buildServiceAccountFix,

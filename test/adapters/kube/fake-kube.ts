@@ -182,11 +182,9 @@ export class FakeKube implements KubeRest {
       if (!found) throw new KubeApiError(404, `${target.name} not found`, 'NotFound');
       return structuredClone(found) as T;
     }
-    if (method === 'DELETE') {
-      this.remove(target.resource, target.namespace ?? '', target.name ?? '');
-      return {} as T;
-    }
-    return this.write(method, target, options.body as Json) as T;
+    const dryRun = options.query?.['dryRun'] === 'All';
+    if (method === 'DELETE') return this.delete(target, options.body as Json | undefined, dryRun) as T;
+    return this.write(method, target, options.body as Json, dryRun) as T;
   }
 
   private discover(groupVersion: string): Json {
@@ -213,7 +211,23 @@ export class FakeKube implements KubeRest {
     return { metadata: { resourceVersion: String(this.version) }, items: stripped };
   }
 
-  private write(method: string, target: Target, body: Json): Json {
+  /** DELETE as the API server does it: 404 when absent, 409 when DeleteOptions preconditions fail. */
+  private delete(target: Target, body: Json | undefined, dryRun: boolean): Json {
+    const existing = this.bucket(target.resource).get(`${target.namespace ?? ''}/${target.name ?? ''}`);
+    if (!existing) throw new KubeApiError(404, `${target.name} not found`, 'NotFound');
+    const metadata = existing['metadata'] as Json;
+    const preconditions = (body?.['preconditions'] ?? {}) as Json;
+    for (const key of ['uid', 'resourceVersion']) {
+      if (preconditions[key] !== undefined && preconditions[key] !== metadata[key]) {
+        throw new KubeApiError(409, `precondition failed: ${key}`, 'Conflict');
+      }
+    }
+    if (!dryRun) this.remove(target.resource, target.namespace ?? '', target.name ?? '');
+    return structuredClone(existing);
+  }
+
+  /** POST and PUT; with `dryRun=All` the answer is what would be stored, and nothing is. */
+  private write(method: string, target: Target, body: Json, dryRun = false): Json {
     const metadata = (body['metadata'] ?? {}) as Json;
     const name = target.name ?? String(metadata['name']);
     const key = `${target.namespace ?? ''}/${name}`;
@@ -235,6 +249,7 @@ export class FakeKube implements KubeRest {
         resourceVersion: String(++this.version),
       },
     };
+    if (dryRun) return structuredClone(stored);
     bucket.set(key, stored);
     this.emit(target.resource, stored, existing);
     return structuredClone(stored);

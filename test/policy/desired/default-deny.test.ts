@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildDesiredPolicies,
-  buildReplacement,
-  isPolicyUpToDate,
-  isSameNetworkPolicySpec,
-} from '../../../src/adapters/kube/desired-policies.js';
-import { DEFAULT_CONFIG, type DefaultDenyConfig } from '../../../src/policy/config.js';
+import { DEFAULT_CONFIG, type DefaultDenyConfig, type ZtgateConfig } from '../../../src/policy/config.js';
+import { buildDesiredPolicies, isSameNetworkPolicySpec } from '../../../src/policy/desired/index.js';
+
+const withDefaultDeny = (defaultDeny: DefaultDenyConfig): ZtgateConfig => ({
+  ...DEFAULT_CONFIG,
+  defaultDeny,
+});
 
 const denySpec = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
 const dnsSpec = {
@@ -29,7 +29,7 @@ const dnsSpec = {
 
 describe('buildDesiredPolicies', () => {
   it('builds the default deny and the DNS allowance with the default config', () => {
-    expect(buildDesiredPolicies(DEFAULT_CONFIG.defaultDeny, 'shop')).toEqual([
+    expect(buildDesiredPolicies(DEFAULT_CONFIG, 'shop')).toEqual([
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
@@ -59,7 +59,9 @@ describe('buildDesiredPolicies', () => {
       policyName: 'deny-all',
       dns: { ...DEFAULT_CONFIG.defaultDeny.dns, enabled: false },
     };
-    expect(buildDesiredPolicies(settings, 'a').map((policy) => policy.metadata.name)).toEqual(['deny-all']);
+    expect(
+      buildDesiredPolicies(withDefaultDeny(settings), 'a').map((policy) => policy.metadata.name),
+    ).toEqual(['deny-all']);
   });
 
   it('uses the configured DNS namespace, selector and ports', () => {
@@ -73,7 +75,7 @@ describe('buildDesiredPolicies', () => {
         ports: [{ port: 5353, protocol: 'UDP' }],
       },
     };
-    expect(buildDesiredPolicies(settings, 'a')[1]?.spec).toEqual({
+    expect(buildDesiredPolicies(withDefaultDeny(settings), 'a')[1]?.spec).toEqual({
       podSelector: {},
       policyTypes: ['Egress'],
       egress: [
@@ -131,49 +133,5 @@ describe('isSameNetworkPolicySpec', () => {
     ['a missing spec', undefined, denySpec],
   ])('treats %s as different', (_name, actual, desired) => {
     expect(isSameNetworkPolicySpec(actual, desired)).toBe(false);
-  });
-});
-
-describe('isPolicyUpToDate and buildReplacement', () => {
-  const desired = buildDesiredPolicies(DEFAULT_CONFIG.defaultDeny, 'shop')[0]!;
-  const existing = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: {
-      name: 'ztgate-default-deny',
-      namespace: 'shop',
-      resourceVersion: '42',
-      labels: { 'app.kubernetes.io/managed-by': 'ztgate', team: 'a' },
-    },
-    spec: denySpec,
-  };
-
-  it('is up to date when spec and label match', () => {
-    expect(isPolicyUpToDate(existing, desired)).toBe(true);
-  });
-
-  it('is stale when the managed-by label was removed', () => {
-    expect(
-      isPolicyUpToDate({ ...existing, metadata: { ...existing.metadata, labels: { team: 'a' } } }, desired),
-    ).toBe(false);
-  });
-
-  it('keeps metadata (resourceVersion, other labels) and restores spec and label', () => {
-    const edited = {
-      ...existing,
-      metadata: { ...existing.metadata, labels: { team: 'a' } },
-      spec: { podSelector: {} },
-    };
-    expect(buildReplacement(edited, desired)).toEqual({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: {
-        name: 'ztgate-default-deny',
-        namespace: 'shop',
-        resourceVersion: '42',
-        labels: { team: 'a', 'app.kubernetes.io/managed-by': 'ztgate' },
-      },
-      spec: denySpec,
-    });
   });
 });

@@ -3,9 +3,9 @@ import {
   startLeaseElector,
   toMicroTime,
   type LeaseElector,
-} from '../../../src/adapters/kube/lease-elector.js';
+} from '../../../src/controllers/runtime/lease-elector.js';
 import { silentLogger } from '../../../src/adapters/kube/logger.js';
-import { FakeKube, waitFor } from './fake-kube.js';
+import { FakeKube, waitFor } from '../../adapters/kube/fake-kube.js';
 
 const electors: LeaseElector[] = [];
 afterEach(async () => {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildConfigMapReplacement,
-  buildDesiredTrustBundle,
-  isConfigMapUpToDate,
-} from '../../../src/adapters/kube/desired-trust-bundle.js';
+import { buildDesiredTrustBundle, isSameConfigMapContent } from '../../../src/policy/desired/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -44,64 +40,31 @@ describe('buildDesiredTrustBundle', () => {
   });
 });
 
-describe('isConfigMapUpToDate', () => {
+describe('isSameConfigMapContent', () => {
   const desired = buildDesiredTrustBundle(source, 'shop');
-  const copy = (fields: Record<string, unknown>, labels: Record<string, string> = MANAGED): KubeObject => ({
+  const copy = (fields: Record<string, unknown>): KubeObject => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: 'ztgate-trust-bundle', namespace: 'shop', labels, resourceVersion: '7' },
+    metadata: { name: 'ztgate-trust-bundle', namespace: 'shop', labels: { team: 'a' }, resourceVersion: '7' },
     ...fields,
   });
   it.each<[string, KubeObject, boolean]>([
-    ['an identical copy', copy({ data: { 'ca.crt': PEM } }), true],
-    ['extra labels and annotations', copy({ data: { 'ca.crt': PEM } }, { ...MANAGED, team: 'a' }), true],
+    ['an identical copy (labels aside)', copy({ data: { 'ca.crt': PEM } }), true],
     ['an explicit empty binaryData', copy({ data: { 'ca.crt': PEM }, binaryData: {} }), true],
     ['an edited certificate', copy({ data: { 'ca.crt': 'tampered' } }), false],
     ['an extra key', copy({ data: { 'ca.crt': PEM, 'evil.crt': PEM } }), false],
     ['a missing key', copy({ data: {} }), false],
     ['no data at all', copy({}), false],
     ['a binaryData key the source lacks', copy({ data: { 'ca.crt': PEM }, binaryData: { x: 'AA' } }), false],
-    ['the managed-by label removed', copy({ data: { 'ca.crt': PEM } }, {}), false],
-    ['another manager', copy({ data: { 'ca.crt': PEM } }, { 'app.kubernetes.io/managed-by': 'helm' }), false],
   ])('%s: %s', (_name, existing, expected) => {
-    expect(isConfigMapUpToDate(existing, desired)).toBe(expected);
+    expect(isSameConfigMapContent(existing, desired)).toBe(expected);
   });
 
   it('compares binaryData too when the source has it', () => {
     const binary = buildDesiredTrustBundle({ ...source, binaryData: { 'ca.p12': 'AAEC' } }, 'shop');
     expect([
-      isConfigMapUpToDate(copy({ data: { 'ca.crt': PEM }, binaryData: { 'ca.p12': 'AAEC' } }), binary),
-      isConfigMapUpToDate(copy({ data: { 'ca.crt': PEM } }), binary),
+      isSameConfigMapContent(copy({ data: { 'ca.crt': PEM }, binaryData: { 'ca.p12': 'AAEC' } }), binary),
+      isSameConfigMapContent(copy({ data: { 'ca.crt': PEM } }), binary),
     ]).toEqual([true, false]);
-  });
-});
-
-describe('buildConfigMapReplacement', () => {
-  it('keeps the existing metadata (resourceVersion for the PUT), restores the label and the content', () => {
-    const existing: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'ztgate-trust-bundle',
-        namespace: 'shop',
-        resourceVersion: '9',
-        uid: 'u-copy',
-        labels: { team: 'a' },
-      },
-      data: { 'ca.crt': 'tampered', extra: 'x' },
-      binaryData: { junk: 'AA' },
-    };
-    expect(buildConfigMapReplacement(existing, buildDesiredTrustBundle(source, 'shop'))).toEqual({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'ztgate-trust-bundle',
-        namespace: 'shop',
-        resourceVersion: '9',
-        uid: 'u-copy',
-        labels: { team: 'a', ...MANAGED },
-      },
-      data: { 'ca.crt': PEM },
-    });
   });
 });

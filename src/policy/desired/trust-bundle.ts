@@ -1,11 +1,11 @@
-import { MANAGED_BY_LABEL } from '../../policy/config.js';
-import type { KubeObject } from '../../policy/types.js';
+import { MANAGED_BY_LABEL } from '../config.js';
+import type { KubeObject } from '../types.js';
 
-// Pure: no I/O. The reconciler copies the trust bundle ConfigMap from ztgate's namespace into every
-// enforced namespace, because a pod can mount a ConfigMap only from its own namespace.
+// A pod can mount a ConfigMap only from its own namespace, so the leader copies the trust bundle
+// from ztgate's namespace into every namespace whose pods get the sidecar.
 
 /** A trust bundle copy ztgate wants in a namespace. */
-export interface DesiredConfigMap {
+export interface DesiredConfigMap extends KubeObject {
   readonly apiVersion: 'v1';
   readonly kind: 'ConfigMap';
   readonly metadata: {
@@ -50,24 +50,9 @@ export function buildDesiredTrustBundle(source: KubeObject, namespace: string): 
   };
 }
 
-/** Whether an existing copy matches the desired one: same data and binaryData, and still labelled as managed by ztgate. */
-export function isConfigMapUpToDate(existing: KubeObject, desired: DesiredConfigMap): boolean {
-  const labels = existing.metadata?.labels ?? {};
+/** Whether a ConfigMap holds the same data and binaryData as another (labels and metadata aside). */
+export function isSameConfigMapContent(existing: KubeObject, desired: KubeObject): boolean {
   return (
-    labels[MANAGED_BY_LABEL] === 'ztgate' &&
-    isSameMap(existing['data'], desired.data) &&
-    isSameMap(existing['binaryData'], desired.binaryData)
+    isSameMap(existing['data'], desired['data']) && isSameMap(existing['binaryData'], desired['binaryData'])
   );
-}
-
-/** The object to PUT over an existing copy: its metadata kept (resourceVersion for optimistic locking), content and label restored. */
-export function buildConfigMapReplacement(existing: KubeObject, desired: DesiredConfigMap): KubeObject {
-  const metadata = existing.metadata ?? {};
-  return {
-    apiVersion: desired.apiVersion,
-    kind: desired.kind,
-    metadata: { ...metadata, labels: { ...(metadata.labels ?? {}), ...desired.metadata.labels } },
-    data: desired.data,
-    ...(desired.binaryData === undefined ? {} : { binaryData: desired.binaryData }),
-  };
 }

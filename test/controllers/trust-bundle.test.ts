@@ -1,64 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeLogger } from '../../../src/adapters/kube/logger.js';
-import {
-  startDefaultDenyReconciler,
-  type DefaultDenyReconciler,
-  type ReconcilerWrite,
-} from '../../../src/adapters/kube/reconciler.js';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
-import { FakeKube, waitFor } from './fake-kube.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
+import { namespace, pause, start } from './support.js';
+import type { ControllerWrite } from '../../src/controllers/index.js';
 
 const CM = 'v1/configmaps';
 const NP = 'networking.k8s.io/v1/networkpolicies';
 const BUNDLE = 'ztgate-trust-bundle';
 const PEM_A = '-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n';
 const PEM_B = '-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n';
-const running: DefaultDenyReconciler[] = [];
-afterEach(async () => {
-  for (const reconciler of running.splice(0)) await reconciler.stop();
-});
-
-interface Started {
-  readonly reconciler: DefaultDenyReconciler;
-  readonly writes: ReconcilerWrite[];
-  readonly warnings: string[];
-}
-
-function start(
-  kube: FakeKube,
-  config: ZtgateConfig = DEFAULT_CONFIG,
-  identity = 'a',
-  resync = 60_000,
-): Started {
-  const writes: ReconcilerWrite[] = [];
-  const warnings: string[] = [];
-  const logger: KubeLogger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (_fields, message) => warnings.push(message),
-    error: () => undefined,
-  };
-  const reconciler = startDefaultDenyReconciler({
-    kubeConfig: {} as KubeConfig,
-    config,
-    logger,
-    identity,
-    rest: kube,
-    renewIntervalMs: 20,
-    resyncIntervalMs: resync,
-    onWrite: (write) => writes.push(write),
-  });
-  running.push(reconciler);
-  return { reconciler, writes, warnings };
-}
-
-const namespace = (name: string, phase = 'Active') => ({
-  apiVersion: 'v1',
-  kind: 'Namespace',
-  metadata: { name },
-  status: { phase },
-});
 const seedSource = (kube: FakeKube, pem = PEM_A) =>
   kube.seed(CM, {
     apiVersion: 'v1',
@@ -67,16 +17,15 @@ const seedSource = (kube: FakeKube, pem = PEM_A) =>
     data: { 'ca.crt': pem },
   });
 const copyData = (kube: FakeKube, ns: string) => kube.get(CM, ns, BUNDLE)?.['data'];
-const bundleWrites = (writes: ReconcilerWrite[]) =>
+const bundleWrites = (writes: ControllerWrite[]) =>
   writes.filter((write) => write.kind === 'ConfigMap').map((write) => `${write.action} ${write.namespace}`);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MISSING = 'trust bundle source ConfigMap is missing; injected pods cannot start until it exists';
 
-describe('startDefaultDenyReconciler: the trust bundle', () => {
+describe('trust-bundle controller', () => {
   it('copies the source into every non-exempt, non-terminating namespace, and into a new one', async () => {
     const kube = new FakeKube();
     for (const ns of ['shop', 'kube-system', 'ztgate-system']) kube.seed('v1/namespaces', namespace(ns));
-    kube.seed('v1/namespaces', namespace('leaving', 'Terminating'));
+    kube.seed('v1/namespaces', namespace('leaving', {}, 'Terminating'));
     seedSource(kube);
     start(kube);
     await waitFor(() => copyData(kube, 'shop') !== undefined);
@@ -89,6 +38,23 @@ describe('startDefaultDenyReconciler: the trust bundle', () => {
     expect([copyData(kube, 'kube-system'), copyData(kube, 'leaving')]).toEqual([undefined, undefined]);
     // The source itself is left as the admin wrote it: ztgate's namespace is exempt.
     expect(kube.get(CM, 'ztgate-system', BUNDLE)?.['metadata']).not.toHaveProperty('labels');
+  });
+
+  it('copies into audit namespaces (their pods are injected too) and never into exempt ones', async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', namespace('legacy', { 'ztgate.dev/mode': 'audit' }));
+    kube.seed('v1/namespaces', namespace('lab', { 'ztgate.dev/exempt': 'true' }));
+    seedSource(kube);
+    const audit: ZtgateConfig = { ...DEFAULT_CONFIG, mode: 'audit' };
+    kube.seed('v1/namespaces', namespace('shop'));
+    const { writes } = start(kube, { config: audit });
+    await waitFor(() => bundleWrites(writes).length === 2);
+    await pause(50);
+    expect(bundleWrites(writes).sort()).toEqual(['create legacy', 'create shop']);
+    expect([copyData(kube, 'lab'), kube.get(NP, 'shop', 'ztgate-default-deny')]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it('re-creates a deleted copy, restores an edited one, and leaves identical ones alone', async () => {
@@ -145,27 +111,27 @@ describe('startDefaultDenyReconciler: the trust bundle', () => {
   it('writes no copy while the source is absent, still writes the policies, and warns once per change', async () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', namespace('shop'));
-    const { writes, warnings } = start(kube, DEFAULT_CONFIG, 'a', 30);
+    const { writes, warnings } = start(kube, { resyncIntervalMs: 30 });
     await waitFor(() => kube.get(NP, 'shop', 'ztgate-default-deny') !== undefined);
     kube.seed('v1/namespaces', namespace('new'));
     await waitFor(() => kube.get(NP, 'new', 'ztgate-allow-dns') !== undefined);
     await pause(150); // several resyncs
-    expect([bundleWrites(writes), warnings]).toEqual([[], [MISSING]]);
+    expect([bundleWrites(writes), warnings()]).toEqual([[], [MISSING]]);
     seedSource(kube);
     await waitFor(() => bundleWrites(writes).length === 2);
     kube.remove(CM, 'ztgate-system', BUNDLE);
     await pause(150);
     // The copies stay (ztgate never deletes); the warning comes back once.
-    expect([copyData(kube, 'shop'), warnings]).toEqual([{ 'ca.crt': PEM_A }, [MISSING, MISSING]]);
+    expect([copyData(kube, 'shop'), warnings()]).toEqual([{ 'ca.crt': PEM_A }, [MISSING, MISSING]]);
   });
 
   it('lets only the leader write copies', async () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', namespace('shop'));
     seedSource(kube);
-    const a = start(kube, DEFAULT_CONFIG, 'a');
-    await waitFor(() => a.reconciler.isLeader());
-    const b = start(kube, DEFAULT_CONFIG, 'b');
+    const a = start(kube, { identity: 'a' });
+    await waitFor(() => a.controllers.isLeader());
+    const b = start(kube, { identity: 'b' });
     kube.seed('v1/namespaces', namespace('second'));
     await waitFor(() => copyData(kube, 'second') !== undefined);
     seedSource(kube, PEM_B);
@@ -173,7 +139,7 @@ describe('startDefaultDenyReconciler: the trust bundle', () => {
       JSON.stringify(copyData(kube, ns)) === JSON.stringify({ 'ca.crt': PEM_B });
     await waitFor(() => updated('shop') && updated('second'));
     await pause(50);
-    expect([b.reconciler.isLeader(), b.writes, bundleWrites(a.writes).sort()]).toEqual([
+    expect([b.controllers.isLeader(), b.writes, bundleWrites(a.writes).sort()]).toEqual([
       false,
       [],
       ['create second', 'create shop', 'replace second', 'replace shop'],
@@ -185,10 +151,19 @@ describe('startDefaultDenyReconciler: the trust bundle', () => {
     kube.seed('v1/namespaces', namespace('shop'));
     seedSource(kube);
     const config = { ...DEFAULT_CONFIG, defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false } };
-    const { writes } = start(kube, config);
+    const { writes } = start(kube, { config });
     await waitFor(() => copyData(kube, 'shop') !== undefined);
     await pause(50);
-    expect(writes).toEqual([{ action: 'create', kind: 'ConfigMap', namespace: 'shop', name: BUNDLE }]);
+    expect(writes).toEqual([
+      {
+        controller: 'trust-bundle',
+        action: 'create',
+        kind: 'ConfigMap',
+        namespace: 'shop',
+        name: BUNDLE,
+        dryRun: false,
+      },
+    ]);
     expect(kube.calls.filter((call) => call.path.includes('networkpolicies'))).toEqual([]);
   });
 
@@ -200,7 +175,7 @@ describe('startDefaultDenyReconciler: the trust bundle', () => {
       ...DEFAULT_CONFIG,
       sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
     };
-    start(kube, config);
+    start(kube, { config });
     await waitFor(() => kube.get(NP, 'shop', 'ztgate-allow-dns') !== undefined);
     expect([kube.calls.filter((call) => call.path.includes('configmaps')), copyData(kube, 'shop')]).toEqual([
       [],

@@ -1,5 +1,5 @@
-import { hasStatus, type KubeRest } from './kube-rest.js';
-import type { KubeLogger } from './logger.js';
+import { hasStatus, type KubeRest } from '../../adapters/kube/kube-rest.js';
+import type { KubeLogger } from '../../adapters/kube/logger.js';
 
 /** Options of a Lease-based leader election (coordination.k8s.io/v1, as client-go's leaderelection). */
 export interface LeaseElectorOptions {

@@ -1,0 +1,55 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
+import type { ZtgateConfig } from '../policy/config.js';
+import { defaultDenyController } from './default-deny.js';
+import type { Controller } from './runtime/controller.js';
+import {
+  startControllers,
+  type ControllersOptions,
+  type RunningControllers,
+} from './runtime/run-controllers.js';
+import { trustBundleController } from './trust-bundle.js';
+
+export { defaultDenyController } from './default-deny.js';
+export { trustBundleController } from './trust-bundle.js';
+export { registerControllerMetrics } from './metrics.js';
+export type * from './runtime/controller.js';
+export { metadataMarks, namespaceMarks, ownedObject, unwanted } from './runtime/intents.js';
+export {
+  LEADER_LEASE_NAME,
+  startControllers,
+  type ControllerWrite,
+  type ControllersOptions,
+  type RunningControllers,
+} from './runtime/run-controllers.js';
+
+/** The controllers the config turns on, in the order they reconcile a namespace. */
+export function buildControllers(config: ZtgateConfig): Controller[] {
+  return [
+    ...(config.defaultDeny.create ? [defaultDenyController(config)] : []),
+    ...(config.sidecar.distributeTrustBundle ? [trustBundleController(config)] : []),
+  ];
+}
+
+/** Options of ztgate's controllers in `serve`. */
+export type ZtgateControllersOptions = Omit<ControllersOptions, 'rest' | 'controllers'> & {
+  readonly kubeConfig: KubeConfig;
+  readonly rest?: KubeRest;
+};
+
+/** Starts the controllers the config turns on (cluster mode); inert when it turns none on. */
+export function startZtgateControllers(options: ZtgateControllersOptions): RunningControllers {
+  const { config, logger } = options;
+  if (!config.defaultDeny.create) {
+    logger.info({}, 'defaultDeny.create is false: ztgate requires default deny but does not create it');
+  }
+  const controllers = buildControllers(config);
+  const rest = options.rest ?? createKubeRest(options.kubeConfig);
+  if (options.dryRun ?? config.controllers.dryRun) {
+    logger.warn(
+      {},
+      'controllers.dryRun: every controller write is sent with dryRun=All and persists nothing',
+    );
+  }
+  return startControllers({ ...options, rest, controllers });
+}

@@ -1,0 +1,183 @@
+import type { KubeRest } from '../../adapters/kube/kube-rest.js';
+import type { KubeLogger } from '../../adapters/kube/logger.js';
+import type { ZtgateConfig } from '../../policy/config.js';
+import {
+  clusterEnforcement,
+  namespaceEnforcement,
+  type NamespaceEnforcement,
+} from '../../policy/desired/index.js';
+import { readLabels } from '../../policy/objects.js';
+import type { KubeObject } from '../../policy/types.js';
+import { createIntentWriter, type ControllerWrite } from './apply-intents.js';
+import type { Controller, Intent } from './controller.js';
+import { WriteConflict } from './ensure.js';
+import { startLeaseElector } from './lease-elector.js';
+import { createReports } from './reports.js';
+import { createControllerWatches } from './watches.js';
+import { createWorkQueue } from './work-queue.js';
+
+export type { ControllerWrite } from './apply-intents.js';
+
+/** The Lease the replicas compete for: one for all controllers. */
+export const LEADER_LEASE_NAME = 'ztgate-leader';
+
+/** The work queue's key for cluster-wide work (a namespace name is never empty). */
+const CLUSTER = '';
+
+/** Options of the controllers' runtime. */
+export interface ControllersOptions {
+  readonly rest: KubeRest;
+  readonly config: ZtgateConfig;
+  readonly logger: KubeLogger;
+  /** This replica's name in the Lease (the pod name in a cluster). */
+  readonly identity: string;
+  readonly controllers: readonly Controller[];
+  /** Every write with `?dryRun=All` (default: config controllers.dryRun). */
+  readonly dryRun?: boolean;
+  /** A full pass over every namespace this often while leading (default 60 s). */
+  readonly resyncIntervalMs?: number;
+  readonly leaseDurationSeconds?: number;
+  readonly renewIntervalMs?: number;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly onWrite?: (write: ControllerWrite) => void;
+}
+
+/** The running controllers. */
+export interface RunningControllers {
+  isLeader(): boolean;
+  /** Looks at a namespace again promptly ('' for cluster-wide work): for triggers beyond the runtime's own watches. */
+  enqueue(namespace: string): void;
+  /** Enforcing objects withheld from namespaces that are not enforced, by controller. */
+  withheldCounts(): ReadonlyMap<string, number>;
+  /** Standing controller conditions, as `controller/key`. */
+  activeConditions(): readonly string[];
+  stop(): Promise<void>;
+}
+
+const INERT: RunningControllers = {
+  isLeader: () => false,
+  enqueue: () => undefined,
+  withheldCounts: () => new Map(),
+  activeConditions: () => [],
+  stop: async () => undefined,
+};
+
+const isTerminating = (object: KubeObject): boolean =>
+  (object['status'] as { phase?: string } | undefined)?.phase === 'Terminating' ||
+  object.metadata?.['deletionTimestamp'] !== undefined;
+
+/**
+ * Starts the controllers: every replica watches (warm caches for a takeover), one leader —
+ * elected through one Lease — reconciles. Work is keyed by namespace: watch events queue their
+ * namespace ahead of the periodic resync's bulk; a failed namespace is retried with backoff.
+ * Enforcing intents are written only in enforced namespaces; elsewhere they are reported once per
+ * change and ztgate's own copies are removed.
+ */
+export function startControllers(options: ControllersOptions): RunningControllers {
+  const { rest, config, logger, controllers } = options;
+  if (controllers.length === 0) return INERT;
+  const reports = createReports(logger);
+  const queue = createWorkQueue({
+    process: reconcile,
+    backoff: options.backoff,
+    onRetry: (key, error, retryInMs) => {
+      const fields = { namespace: key, err: String(error), retryInMs };
+      if (error instanceof WriteConflict) logger.info(fields, 'write conflict; looking again');
+      else logger.warn(fields, 'reconcile failed; retrying');
+    },
+  });
+  const enqueueAll = (): void => {
+    const names = [...watches.namespaces.objects()].map((object) => object.metadata?.name ?? '');
+    queue.addBulk([CLUSTER, ...names.filter((name) => name !== '')]);
+  };
+  const watches = createControllerWatches(rest, logger, config, controllers, {
+    namespace: (key) => queue.add(key),
+    all: enqueueAll,
+  });
+  const writer = createIntentWriter({
+    rest,
+    logger,
+    reports,
+    dryRun: options.dryRun ?? config.controllers.dryRun,
+    cacheFor: (intent) => watches.cacheFor(intent),
+    onWrite: options.onWrite,
+  });
+
+  async function runAll(
+    key: string,
+    enforcement: NamespaceEnforcement,
+    intentsOf: (controller: Controller) => readonly Intent[] | undefined,
+  ): Promise<void> {
+    let failure: unknown;
+    // One controller failing holds back no other: the default deny never waits for a ConfigMap copy.
+    for (const controller of controllers) {
+      try {
+        const intents = intentsOf(controller);
+        if (intents !== undefined) await writer.apply(key, controller.name, enforcement, intents);
+      } catch (error) {
+        failure ??= error;
+        if (!(error instanceof WriteConflict)) {
+          logger.warn(
+            { controller: controller.name, namespace: key, err: String(error) },
+            'controller failed',
+          );
+        }
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  async function reconcile(key: string): Promise<void> {
+    if (key === CLUSTER) {
+      for (const controller of controllers) {
+        const conditions = controller.conditions?.(watches.contextOf(controller));
+        if (conditions !== undefined) reports.conditions(controller.name, conditions);
+      }
+      const enforcement = clusterEnforcement(config);
+      return runAll(key, enforcement, (c) => c.desiredCluster?.(watches.contextOf(c), enforcement));
+    }
+    const object = watches.namespaces.get('', key);
+    if (object === undefined || isTerminating(object)) {
+      reports.forgetNamespace(key);
+      writer.forget(key);
+      return;
+    }
+    const labels = readLabels(object.metadata?.labels);
+    const subject = { name: key, labels, object, enforcement: namespaceEnforcement(config, key, labels) };
+    await runAll(key, subject.enforcement, (c) => c.desired?.(subject, watches.contextOf(c)));
+  }
+
+  const elector = startLeaseElector({
+    rest,
+    logger,
+    namespace: config.namespace,
+    name: LEADER_LEASE_NAME,
+    identity: options.identity,
+    leaseDurationSeconds: options.leaseDurationSeconds,
+    renewIntervalMs: options.renewIntervalMs,
+    onStartedLeading: () => {
+      // A new term says everything once again, and a dry run sends again.
+      reports.clear();
+      writer.clear();
+      queue.resume();
+      enqueueAll();
+    },
+    onStoppedLeading: () => void queue.pause(),
+  });
+  watches.start();
+  const resync = setInterval(enqueueAll, options.resyncIntervalMs ?? 60_000);
+  resync.unref();
+
+  return {
+    isLeader: () => elector.isLeader(),
+    enqueue: (namespace) => queue.add(namespace),
+    withheldCounts: () => reports.withheldCounts(),
+    activeConditions: () => reports.activeConditions(),
+    async stop(): Promise<void> {
+      clearInterval(resync);
+      watches.stop();
+      await queue.close();
+      await elector.stop();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { MANAGED_BY_LABEL, type ZtgateConfig } from '../config.js';
+import type { KubeObject } from '../types.js';
+
+/** A NetworkPolicy ztgate wants in a namespace. */
+export interface DesiredPolicy extends KubeObject {
+  readonly apiVersion: 'networking.k8s.io/v1';
+  readonly kind: 'NetworkPolicy';
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+  };
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+/** The namespace label the API server sets from Kubernetes 1.21 on. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+function networkPolicy(namespace: string, name: string, spec: DesiredPolicy['spec']): DesiredPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: 'ztgate' } },
+    spec,
+  };
+}
+
+/** The narrow DNS egress allowance that comes with the default deny (pods still resolve names). */
+function dnsAllowance(namespace: string, config: ZtgateConfig): DesiredPolicy {
+  const { dns } = config.defaultDeny;
+  return networkPolicy(namespace, dns.policyName, {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dns.namespace } },
+            podSelector: { matchLabels: { ...dns.podSelector } },
+          },
+        ],
+        ports: dns.ports.map((entry) => ({ protocol: entry.protocol, port: entry.port })),
+      },
+    ],
+  });
+}
+
+/**
+ * The policies of a namespace's default deny: the deny itself (every pod, both directions, no
+ * rules) first, then its companions (the DNS allowance when enabled). The reconciler writes them,
+ * the fix of `namespace-default-deny` shows them, and `ztgate audit` lists them as what enforcing
+ * would create.
+ */
+export function buildDesiredPolicies(config: ZtgateConfig, namespace: string): DesiredPolicy[] {
+  const deny = networkPolicy(namespace, config.defaultDeny.policyName, {
+    podSelector: {},
+    policyTypes: ['Ingress', 'Egress'],
+  });
+  return config.defaultDeny.dns.enabled ? [deny, dnsAllowance(namespace, config)] : [deny];
+}

@@ -1,0 +1,252 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { ResourceSpec } from '../../../src/adapters/kube/resources.js';
+import {
+  namespaceMarks,
+  ownedObject,
+  registerControllerMetrics,
+  unwanted,
+  type Controller,
+} from '../../../src/controllers/index.js';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { FakeKube, waitFor } from '../../adapters/kube/fake-kube.js';
+import { describeWrites, namespace, pause, start } from '../support.js';
+
+// Controllers other engineers will write, reduced to their shape: enrolment marks on a Namespace,
+// a custom resource in a fixed namespace, a cluster-scoped report, a condition on a watched object.
+const NS = 'v1/namespaces';
+const PEER_AUTHENTICATIONS: ResourceSpec = {
+  group: 'security.istio.io',
+  version: 'v1beta1',
+  plural: 'peerauthentications',
+  kind: 'PeerAuthentication',
+  namespaced: true,
+};
+const CLUSTER_REPORTS: ResourceSpec = {
+  group: 'wgpolicyk8s.io',
+  version: 'v1alpha2',
+  plural: 'clusterpolicyreports',
+  kind: 'ClusterPolicyReport',
+  namespaced: false,
+};
+const WEBHOOKS: ResourceSpec = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'mutatingwebhookconfigurations',
+  kind: 'MutatingWebhookConfiguration',
+  namespaced: false,
+};
+const PA = 'security.istio.io/v1beta1/peerauthentications';
+const REPORTS = 'wgpolicyk8s.io/v1alpha2/clusterpolicyreports';
+const HOOKS = 'admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+const NO_BUILTINS: ZtgateConfig = {
+  ...DEFAULT_CONFIG,
+  defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
+  sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+};
+
+const enrolment: Controller = {
+  name: 'enrolment',
+  owns: [],
+  watches: [],
+  desired: (ns) => [namespaceMarks(ns.name, { enforcing: true, labels: { 'istio-injection': 'enabled' } })],
+};
+
+const strictMtls: Controller = {
+  name: 'strict-mtls',
+  owns: [PEER_AUTHENTICATIONS, CLUSTER_REPORTS],
+  watches: [
+    {
+      name: 'injector',
+      resource: WEBHOOKS,
+      fieldSelector: 'metadata.name=istio-sidecar-injector',
+      requeue: 'all',
+    },
+  ],
+  desiredCluster: () => [
+    ownedObject({
+      resource: PEER_AUTHENTICATIONS,
+      object: {
+        apiVersion: 'security.istio.io/v1beta1',
+        kind: 'PeerAuthentication',
+        metadata: { name: 'ztgate-strict', namespace: 'istio-system' },
+        spec: { mtls: { mode: 'STRICT' } },
+      },
+      enforcing: true,
+      content: ['spec'],
+      sameContent: (existing, desired) =>
+        JSON.stringify(existing['spec']) === JSON.stringify(desired['spec']),
+    }),
+    ownedObject({
+      resource: CLUSTER_REPORTS,
+      object: {
+        apiVersion: 'wgpolicyk8s.io/v1alpha2',
+        kind: 'ClusterPolicyReport',
+        metadata: { name: 'ztgate' },
+        results: [],
+      },
+      enforcing: false,
+      content: ['results'],
+      sameContent: (existing, desired) =>
+        JSON.stringify(existing['results']) === JSON.stringify(desired['results']),
+    }),
+  ],
+  conditions: (context) => {
+    const injector = context.watched('injector');
+    if (!injector.synced() || injector.get('', 'istio-sidecar-injector') !== undefined) return [];
+    return [
+      { key: 'injector-missing', message: 'the mesh injector is not installed', fields: { mesh: 'istio' } },
+    ];
+  },
+};
+
+function served(): FakeKube {
+  const kube = new FakeKube();
+  for (const resource of [PA, REPORTS, HOOKS]) kube.served.add(resource);
+  return kube;
+}
+
+describe('startControllers: kinds beyond NetworkPolicy and ConfigMap', () => {
+  it('holds enrolment labels on enforced namespaces only, and takes none back on the way to audit', async () => {
+    const kube = served();
+    kube.seed(NS, namespace('shop', { team: 'a' }));
+    kube.seed(NS, namespace('legacy', { 'ztgate.dev/mode': 'audit' }));
+    const { writes, logs } = start(kube, {
+      config: NO_BUILTINS,
+      controllers: [enrolment],
+      resyncIntervalMs: 20,
+    });
+    const labels = (ns: string) => (kube.get(NS, '', ns)?.['metadata'] as { labels: object }).labels;
+    await waitFor(() => writes.length === 1);
+    await pause(100); // several resyncs: an applied mark is not rewritten
+    expect([labels('shop'), labels('legacy')]).toEqual([
+      { team: 'a', 'istio-injection': 'enabled' },
+      { 'ztgate.dev/mode': 'audit' },
+    ]);
+    expect(describeWrites(writes)).toEqual(['replace Namespace /shop']);
+    const withheld = logs.find((line) => line.fields['controller'] === 'enrolment' && line.level === 'warn');
+    expect(withheld?.fields['wouldCreate']).toEqual(['Namespace/legacy']);
+    // Going to audit: marks on someone else's object are withheld, never reverted.
+    kube.seed(NS, {
+      ...kube.get(NS, '', 'shop'),
+      metadata: { name: 'shop', labels: { ...labels('shop'), 'ztgate.dev/mode': 'audit' } },
+    });
+    await pause(100);
+    expect([writes.length, labels('shop')]).toEqual([
+      1,
+      { team: 'a', 'istio-injection': 'enabled', 'ztgate.dev/mode': 'audit' },
+    ]);
+  });
+
+  it('writes a custom resource in a fixed namespace and a cluster-scoped report from the cluster-wide pass', async () => {
+    const kube = served();
+    kube.seed(HOOKS, { kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' } });
+    const { writes } = start(kube, { config: NO_BUILTINS, controllers: [strictMtls], resyncIntervalMs: 20 });
+    await waitFor(() => writes.length === 2);
+    await pause(100);
+    expect(describeWrites(writes)).toEqual([
+      'create PeerAuthentication istio-system/ztgate-strict',
+      'create ClusterPolicyReport /ztgate',
+    ]);
+    expect(kube.get(PA, 'istio-system', 'ztgate-strict')).toMatchObject({
+      spec: { mtls: { mode: 'STRICT' } },
+    });
+  });
+
+  it('withholds cluster-wide enforcing objects in audit mode but writes the rest', async () => {
+    const kube = served();
+    const { writes, logs } = start(kube, {
+      config: { ...NO_BUILTINS, mode: 'audit' },
+      controllers: [strictMtls],
+    });
+    await waitFor(() => writes.length === 1);
+    expect(describeWrites(writes)).toEqual(['create ClusterPolicyReport /ztgate']);
+    const withheld = logs.find((line) => line.message.startsWith('namespace not enforced'));
+    expect(withheld?.fields['wouldCreate']).toEqual(['PeerAuthentication/istio-system/ztgate-strict']);
+  });
+
+  it('logs a condition once while it stands, once when it clears, and exposes it as a gauge', async () => {
+    const kube = served();
+    const { logs, controllers } = start(kube, {
+      config: NO_BUILTINS,
+      controllers: [strictMtls],
+      resyncIntervalMs: 20,
+    });
+    const registry = new Registry();
+    registerControllerMetrics(registry, controllers);
+    await waitFor(() => controllers.activeConditions().length === 1);
+    await pause(100);
+    expect(await registry.metrics()).toContain(
+      'ztgate_controller_condition{controller="strict-mtls",condition="injector-missing"} 1',
+    );
+    kube.seed(HOOKS, { kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-sidecar-injector' } });
+    await waitFor(() => controllers.activeConditions().length === 0);
+    const lines = logs.filter((line) => line.fields['condition'] === 'injector-missing');
+    expect(lines.map((line) => [line.level, line.message])).toEqual([
+      ['warn', 'the mesh injector is not installed'],
+      ['info', 'controller condition cleared'],
+    ]);
+    expect(await registry.metrics()).not.toContain('injector-missing');
+  });
+});
+
+describe('startControllers: the queue', () => {
+  it('retries a namespace with backoff while the API server fails, then converges', async () => {
+    const kube = served();
+    kube.seed(NS, namespace('shop'));
+    const original = kube.request.bind(kube);
+    let failures = 3;
+    kube.request = async (method, path, options) => {
+      if (method === 'GET' && path === '/api/v1/namespaces/shop' && failures-- > 0) {
+        throw new Error('connection reset');
+      }
+      return original(method, path, options);
+    };
+    const { writes, logs } = start(kube, { config: NO_BUILTINS, controllers: [enrolment] });
+    await waitFor(() => writes.length === 1, 3000);
+    const retried = logs
+      .filter((line) => line.message === 'reconcile failed; retrying')
+      .map((line) => line.fields['namespace']);
+    expect(retried).toEqual(['shop', 'shop', 'shop']);
+  });
+
+  it('deletes what a controller declares unwanted, only when ztgate made it', async () => {
+    const kube = served();
+    kube.seed(NS, namespace('shop'));
+    const managed = { 'app.kubernetes.io/managed-by': 'ztgate' };
+    kube.seed(PA, {
+      kind: 'PeerAuthentication',
+      metadata: { name: 'old', namespace: 'shop', labels: managed },
+    });
+    kube.seed(PA, { kind: 'PeerAuthentication', metadata: { name: 'theirs', namespace: 'shop' } });
+    const cleanup: Controller = {
+      name: 'cleanup',
+      owns: [PEER_AUTHENTICATIONS],
+      watches: [],
+      desired: (ns) => ['old', 'theirs'].map((name) => unwanted(PEER_AUTHENTICATIONS, ns.name, name)),
+    };
+    const { writes } = start(kube, { config: NO_BUILTINS, controllers: [cleanup] });
+    await waitFor(() => writes.length === 1);
+    await pause(50);
+    expect([describeWrites(writes), kube.get(PA, 'shop', 'theirs') !== undefined]).toEqual([
+      ['delete PeerAuthentication shop/old'],
+      true,
+    ]);
+  });
+
+  it('looks at a namespace again when asked (a trigger beyond its own watches)', async () => {
+    const kube = served();
+    kube.seed(NS, namespace('shop'));
+    let wanted = false;
+    const external: Controller = {
+      ...enrolment,
+      desired: (ns) => (wanted ? enrolment.desired!(ns, undefined as never) : []),
+    };
+    const { writes, controllers } = start(kube, { config: NO_BUILTINS, controllers: [external] });
+    await waitFor(() => controllers.isLeader());
+    await pause(50);
+    wanted = true;
+    controllers.enqueue('shop');
+    await waitFor(() => writes.length === 1);
+  });
+});
