@@ -67,7 +67,8 @@ async function readView(
 
 function render(scan: AuditScan, output: AuditOptions['output'], reports: readonly object[]): string {
   if (output === 'json') {
-    return `${JSON.stringify({ scanned: scan.scanned, findings: scan.findings }, null, 2)}\n`;
+    const { scanned, findings, notEnforced } = scan;
+    return `${JSON.stringify({ scanned, findings, notEnforced }, null, 2)}\n`;
   }
   if (output === 'policyreport') return reports.map((report) => stringify(report)).join('---\n');
   return formatAuditText(scan);

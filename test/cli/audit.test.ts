@@ -40,6 +40,40 @@ describe('ztgate audit', () => {
     ]);
   });
 
+  it('reviews an audit-mode namespace before the switch, and exits 0 when enforcing it would refuse nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-audit-'));
+    writeFileSync(
+      join(dir, 'state.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: rollout, labels: {ztgate.dev/mode: audit}}\n',
+    );
+    const text = await run('--state', dir);
+    expect([text.code, text.stdout.split('\n')]).toEqual([
+      0,
+      [
+        'NOT ENFORCED  BECAUSE                      ENFORCING WOULD CREATE                                             AND REFUSE',
+        'rollout       label ztgate.dev/mode=audit  NetworkPolicy/ztgate-default-deny, NetworkPolicy/ztgate-allow-dns  -',
+        '',
+        'scanned 1 namespaces, 0 workloads, 0 policies: 0 findings; 1 namespaces not enforced',
+        '',
+      ],
+    ]);
+    const json = JSON.parse((await run('--state', dir, '-o', 'json')).stdout) as { notEnforced: unknown[] };
+    expect(json.notEnforced).toEqual([
+      {
+        namespace: 'rollout',
+        mode: 'audit',
+        reason: 'label ztgate.dev/mode=audit',
+        wouldCreate: ['ztgate-default-deny', 'ztgate-allow-dns'].map((name) => ({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          namespace: 'rollout',
+          name,
+        })),
+        wouldRefuse: [],
+      },
+    ]);
+  });
+
   it('prints JSON findings', async () => {
     const result = await run('--state', STATE, '--output', 'json');
     const parsed = JSON.parse(result.stdout) as {

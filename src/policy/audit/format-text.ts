@@ -1,4 +1,4 @@
-import type { AuditScan } from './scan.js';
+import type { AuditResource, AuditScan } from './scan.js';
 
 function pad(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
@@ -12,11 +12,33 @@ function pad(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-/** Renders the findings of an audit as a text table with a one-line summary. */
+const names = (resources: readonly AuditResource[]): string =>
+  resources.length === 0 ? '-' : resources.map((resource) => `${resource.kind}/${resource.name}`).join(', ');
+
+/** The review before switching: per namespace not enforced yet, what enforcing creates and refuses. */
+function formatNotEnforced(scan: AuditScan): string {
+  if (scan.notEnforced.length === 0) return '';
+  const rows = [
+    ['NOT ENFORCED', 'BECAUSE', 'ENFORCING WOULD CREATE', 'AND REFUSE'],
+    ...scan.notEnforced.map((review) => [
+      review.namespace,
+      review.reason,
+      names(review.wouldCreate),
+      names(review.wouldRefuse),
+    ]),
+  ];
+  return `${pad(rows).join('\n')}\n\n`;
+}
+
+/**
+ * Renders an audit as text: the namespaces not enforced yet (what switching creates and refuses),
+ * the findings table, and a one-line summary.
+ */
 export function formatAuditText(scan: AuditScan): string {
   const { namespaces, workloads, policies } = scan.scanned;
-  const summary = `scanned ${namespaces} namespaces, ${workloads} workloads, ${policies} policies: ${scan.findings.length} findings`;
-  if (scan.findings.length === 0) return `${summary}\n`;
+  const pending = scan.notEnforced.length === 0 ? '' : `; ${scan.notEnforced.length} namespaces not enforced`;
+  const summary = `scanned ${namespaces} namespaces, ${workloads} workloads, ${policies} policies: ${scan.findings.length} findings${pending}`;
+  if (scan.findings.length === 0) return `${formatNotEnforced(scan)}${summary}\n`;
   const rows = [
     ['NAMESPACE', 'RESOURCE', 'RULE', 'PATH', 'MESSAGE'],
     ...scan.findings.map((finding) => [
@@ -27,5 +49,5 @@ export function formatAuditText(scan: AuditScan): string {
       finding.message.split('\n')[0] ?? '',
     ]),
   ];
-  return `${pad(rows).join('\n')}\n\n${summary}\n`;
+  return `${formatNotEnforced(scan)}${pad(rows).join('\n')}\n\n${summary}\n`;
 }

@@ -15,9 +15,12 @@ export interface ReportSummary {
 }
 
 function summarize(results: readonly AuditResult[]): ReportSummary {
-  const fail = results.filter((result) => result.result === 'fail').length;
-  return { pass: results.length - fail, fail, warn: 0, error: 0, skip: 0 };
+  const count = (kind: AuditResult['result']): number =>
+    results.filter((result) => result.result === kind).length;
+  return { pass: count('pass'), fail: count('fail'), warn: count('warn'), error: 0, skip: 0 };
 }
+
+const SEVERITY = { fail: 'high', warn: 'medium', pass: 'info' } as const;
 
 function toReportResult(result: AuditResult, seconds: number): Record<string, unknown> {
   const { resource } = result;
@@ -28,7 +31,7 @@ function toReportResult(result: AuditResult, seconds: number): Record<string, un
     message: result.message,
     source: 'ztgate',
     category: 'zero-trust',
-    severity: result.result === 'fail' ? 'high' : 'info',
+    severity: SEVERITY[result.result],
     scored: true,
     timestamp: { seconds, nanos: 0 },
     resources: [

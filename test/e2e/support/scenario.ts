@@ -27,7 +27,7 @@ export interface Scenario {
   ztgate: Ztgate | undefined;
   readonly admin: KubectlTarget;
   readonly user: KubectlTarget;
-  /** Creates a namespace with `labels`, binds the developers to `edit` in it, and waits for its default deny if `waitForDefaultDeny`. */
+  /** Creates a namespace with `labels`, binds the developers to `edit` in it, and waits for its default deny if `waitForDefaultDeny` (default: when the labels leave it enforced). */
   createNamespace(
     name: string,
     options?: { labels?: Record<string, string>; waitForDefaultDeny?: boolean },
@@ -61,9 +61,10 @@ export async function startScenario(config: Record<string, unknown> = {}): Promi
       admin,
       user,
       async createNamespace(name, options = {}) {
-        await kubectlOk(admin, ['create', 'namespace', name]);
-        const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
-        if (labels.length > 0) await kubectlOk(admin, ['label', 'namespace', name, ...labels]);
+        // Created with its labels at once: an audit namespace is never enforced, not even for a moment.
+        const labels = options.labels ?? {};
+        const manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+        await kubectlOk(admin, ['create', '-f', '-'], JSON.stringify(manifest));
         await kubectlOk(admin, [
           'create',
           'rolebinding',
@@ -73,7 +74,9 @@ export async function startScenario(config: Record<string, unknown> = {}): Promi
           '-n',
           name,
         ]);
-        if (options.waitForDefaultDeny !== false) {
+        // ztgate creates nothing that enforces in an audit or exempt namespace.
+        const enforced = labels['ztgate.dev/mode'] !== 'audit' && labels['ztgate.dev/exempt'] !== 'true';
+        if (options.waitForDefaultDeny ?? enforced) {
           await waitFor(
             async () =>
               (await kubectl(admin, ['get', 'networkpolicy', 'ztgate-default-deny', '-n', name])).code === 0,
