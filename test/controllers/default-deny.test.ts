@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createClusterView } from '../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import { buildDesiredPolicies } from '../../src/policy/desired/index.js';
+import { evaluate } from '../../src/policy/engine.js';
 import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
 import { describeWrites, namespace, pause, start } from './support.js';
 
@@ -259,5 +262,28 @@ describe('default-deny controller: dry run', () => {
         .filter((call) => !call.path.includes('/leases'))
         .every((call) => call.query?.['dryRun'] === 'All'),
     ).toBe(true);
+  });
+});
+
+describe('default-deny controller: its rollback passes ztgate’s own webhook', () => {
+  // ztgate's ServiceAccount is no ztgate admin: its DELETE of ztgate-default-deny is judged by
+  // default-deny-protected like anyone's. The webhook skips label-exempt namespaces (selector) and
+  // config-exempt ones (engine); in an audit namespace the deletion must be admitted.
+  const deny = buildDesiredPolicies(DEFAULT_CONFIG, 'shop')[0]!;
+  const user = { username: 'system:serviceaccount:ztgate-system:ztgate', groups: ['system:serviceaccounts'] };
+  const judge = (labels: Record<string, string>, config: ZtgateConfig = DEFAULT_CONFIG) =>
+    evaluate(
+      { operation: 'DELETE', object: undefined, oldObject: deny, namespace: 'shop', user },
+      createClusterView([namespace('shop', labels)], { istioRootNamespace: 'istio-system' }),
+      config,
+    );
+
+  it.each<[string, Record<string, string>, ZtgateConfig, boolean]>([
+    ['an audit-labelled namespace', { 'ztgate.dev/mode': 'audit' }, DEFAULT_CONFIG, true],
+    ['mode: audit', {}, AUDIT, true],
+    ['a config-exempt namespace', {}, { ...DEFAULT_CONFIG, exemptNamespaces: ['shop'] }, true],
+    ['an enforced namespace (the control)', {}, DEFAULT_CONFIG, false],
+  ])('%s: allowed %s', (_name, labels, config, allowed) => {
+    expect(judge(labels, config).allowed).toBe(allowed);
   });
 });
