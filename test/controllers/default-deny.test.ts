@@ -243,15 +243,7 @@ describe('default-deny controller: dry run', () => {
     expect(writes.every((write) => write.dryRun)).toBe(true);
     // A change of the namespace is a new situation: audit now means the (absent) policies would go.
     relabel(kube, 'shop', { 'ztgate.dev/mode': 'audit' });
-    kube.seed(NP, {
-      kind: 'NetworkPolicy',
-      metadata: {
-        name: 'ztgate-default-deny',
-        namespace: 'shop',
-        labels: { 'app.kubernetes.io/managed-by': 'ztgate' },
-      },
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
+    kube.seed(NP, buildDesiredPolicies(NO_BUNDLE, 'shop')[0]!);
     await waitFor(() => writes.length === 3);
     await pause(100);
     expect(describeWrites(writes).slice(2)).toEqual(['delete NetworkPolicy shop/ztgate-default-deny']);

@@ -1,15 +1,18 @@
 import { MANAGED_BY_LABEL, type ZtgateConfig } from '../config.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject, ObjectMeta } from '../types.js';
+
+/** The metadata of an object ztgate creates: its name, namespace and labels (managed-by among them). */
+export interface DesiredMetadata extends ObjectMeta {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
 
 /** A NetworkPolicy ztgate wants in a namespace. */
 export interface DesiredPolicy extends KubeObject {
   readonly apiVersion: 'networking.k8s.io/v1';
   readonly kind: 'NetworkPolicy';
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: string;
-    readonly labels: Readonly<Record<string, string>>;
-  };
+  readonly metadata: DesiredMetadata;
   readonly spec: Readonly<Record<string, unknown>>;
 }
 

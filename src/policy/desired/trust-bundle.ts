@@ -1,5 +1,6 @@
 import { MANAGED_BY_LABEL } from '../config.js';
 import type { KubeObject } from '../types.js';
+import type { DesiredMetadata } from './default-deny.js';
 
 // A pod can mount a ConfigMap only from its own namespace, so the leader copies the trust bundle
 // from ztgate's namespace into every namespace whose pods get the sidecar.
@@ -8,11 +9,7 @@ import type { KubeObject } from '../types.js';
 export interface DesiredConfigMap extends KubeObject {
   readonly apiVersion: 'v1';
   readonly kind: 'ConfigMap';
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: string;
-    readonly labels: Readonly<Record<string, string>>;
-  };
+  readonly metadata: DesiredMetadata;
   readonly data: Readonly<Record<string, string>>;
   /** Only when the source has binary entries (trust-manager can add JKS or PKCS#12 bundles). */
   readonly binaryData?: Readonly<Record<string, string>>;
