@@ -49,9 +49,13 @@ export function createReports(logger: KubeLogger): Reports {
       const state = `${enforcement.mode}|${enforcement.reason}|${objects.join(',')}`;
       if (withheld.get(id)?.state === state) return;
       withheld.set(id, { state, controller, count: objects.length });
+      // '' is the cluster-wide work item: objects of no namespace's own, withheld by `mode: audit`.
+      const where = namespace === '' ? { scope: 'cluster' } : { namespace };
       logger.warn(
-        { controller, namespace, mode: enforcement.mode, reason: enforcement.reason, wouldCreate: objects },
-        'namespace not enforced: ztgate withholds what enforcing would create',
+        { controller, ...where, mode: enforcement.mode, reason: enforcement.reason, wouldCreate: objects },
+        namespace === ''
+          ? 'audit mode: ztgate withholds the cluster-wide objects enforcing would create'
+          : 'namespace not enforced: ztgate withholds what enforcing would create',
       );
     },
     conditions(controller, current) {

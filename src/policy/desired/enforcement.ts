@@ -24,11 +24,25 @@ export interface NamespaceEnforcement {
 
 const ENFORCED: NamespaceEnforcement = Object.freeze({ mode: 'enforce', reason: 'enforced' });
 
+/** The label Kubernetes ≥ 1.21 sets to the namespace's own name (and no one can change). */
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Whether the namespace's labels can be believed. On Kubernetes 1.20 `kubernetes.io/metadata.name`
+ * is an ordinary label: whoever may label a namespace can set it to `kube-system` and slip past
+ * the selectors of `namespaces.ztgate.dev`, then label it exempt. A name label naming another
+ * namespace is that forgery (1.21+ always sets it to the real name), so its labels switch nothing off.
+ */
+function hasTrustworthyLabels(name: string, labels: Labels): boolean {
+  return labels[NAME_LABEL] === undefined || labels[NAME_LABEL] === name;
+}
+
 /**
  * Decides a namespace's enforcement from the config and the namespace's own labels. Exemption
  * wins over audit: an exempt namespace is outside the webhooks' selectors whatever its mode. The
  * label values are matched exactly as the webhook registrations' namespaceSelector matches them
  * (`ztgate.dev/exempt NotIn ['true']`), so the controllers and the webhooks never disagree.
+ * The labels count only in a namespace whose name label is its own (see hasTrustworthyLabels).
  */
 export function namespaceEnforcement(
   config: ZtgateConfig,
@@ -37,9 +51,12 @@ export function namespaceEnforcement(
 ): NamespaceEnforcement {
   if (name === config.namespace) return { mode: 'exempt', reason: "ztgate's own namespace" };
   if (config.exemptNamespaces.includes(name)) return { mode: 'exempt', reason: 'config exemptNamespaces' };
-  if (labels[EXEMPT_LABEL] === 'true') return { mode: 'exempt', reason: `label ${EXEMPT_LABEL}=true` };
+  const trusted = hasTrustworthyLabels(name, labels);
+  if (trusted && labels[EXEMPT_LABEL] === 'true')
+    return { mode: 'exempt', reason: `label ${EXEMPT_LABEL}=true` };
   if (config.mode === 'audit') return { mode: 'audit', reason: 'config mode: audit' };
-  if (labels[MODE_LABEL] === 'audit') return { mode: 'audit', reason: `label ${MODE_LABEL}=audit` };
+  if (trusted && labels[MODE_LABEL] === 'audit')
+    return { mode: 'audit', reason: `label ${MODE_LABEL}=audit` };
   return ENFORCED;
 }
 

@@ -161,8 +161,14 @@ describe('startControllers: kinds beyond NetworkPolicy and ConfigMap', () => {
     });
     await waitFor(() => writes.length === 1);
     expect(describeWrites(writes)).toEqual(['create ClusterPolicyReport /ztgate']);
-    const withheld = logs.find((line) => line.message.startsWith('namespace not enforced'));
-    expect(withheld?.fields['wouldCreate']).toEqual(['PeerAuthentication/istio-system/ztgate-strict']);
+    const withheld = logs.find((line) => line.message.startsWith('audit mode: ztgate withholds'));
+    expect(withheld?.fields).toEqual({
+      controller: 'strict-mtls',
+      scope: 'cluster',
+      mode: 'audit',
+      reason: 'config mode: audit',
+      wouldCreate: ['PeerAuthentication/istio-system/ztgate-strict'],
+    });
   });
 
   it('logs a condition once while it stands, once when it clears, and exposes it as a gauge', async () => {

@@ -87,6 +87,37 @@ describe('namespaceEnforcement', () => {
       { 'ztgate.dev/mode': 'enforce' },
       { mode: 'enforce', reason: 'enforced' },
     ],
+    // Kubernetes 1.20 leaves kubernetes.io/metadata.name to anyone who may label the namespace:
+    // one naming kube-system slips past namespaces.ztgate.dev, which would let its owner exempt it
+    // and have ztgate remove the default deny. A forged name label makes the other labels void.
+    [
+      'exempt label next to a forged name label',
+      DEFAULT_CONFIG,
+      'shop',
+      { ...EXEMPT, 'kubernetes.io/metadata.name': 'kube-system' },
+      { mode: 'enforce', reason: 'enforced' },
+    ],
+    [
+      'audit label next to a forged name label',
+      DEFAULT_CONFIG,
+      'shop',
+      { ...AUDIT_LABEL, 'kubernetes.io/metadata.name': 'kube-system' },
+      { mode: 'enforce', reason: 'enforced' },
+    ],
+    [
+      'exempt label next to the true name label (1.21+ sets it)',
+      DEFAULT_CONFIG,
+      'shop',
+      { ...EXEMPT, 'kubernetes.io/metadata.name': 'shop' },
+      { mode: 'exempt', reason: 'label ztgate.dev/exempt=true' },
+    ],
+    [
+      'a forged name label under mode: audit (the config still rules)',
+      AUDIT,
+      'shop',
+      { 'kubernetes.io/metadata.name': 'kube-system' },
+      { mode: 'audit', reason: 'config mode: audit' },
+    ],
   ])('%s', (_name, config, name, labels, expected) => {
     expect(namespaceEnforcement(config, name, labels)).toEqual(expected);
   });
