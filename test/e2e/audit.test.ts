@@ -84,6 +84,74 @@ describe('ztgate audit against a real API server', () => {
     expect(findings.some((f) => f.resource.kind === 'ReplicaSet' || f.resource.kind === 'Pod')).toBe(false);
   });
 
+  it('reviews a namespace in audit mode as if enforced: what enforcing creates, which workloads it refuses', async () => {
+    await rest.request('POST', '/api/v1/namespaces', {
+      body: { metadata: { name: 'rollout', labels: { 'ztgate.dev/mode': 'audit' } } },
+    });
+    for (const [name, serviceAccountName] of [
+      ['ready', 'ready'],
+      ['unready', undefined],
+    ] as const) {
+      await rest.request('POST', '/apis/apps/v1/namespaces/rollout/deployments', {
+        body: {
+          metadata: { name },
+          spec: {
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { serviceAccountName, containers: [{ name: 'app', image: `${name}:1` }] },
+            },
+          },
+        },
+      });
+    }
+    await rest.request('POST', '/api/v1/namespaces/rollout/serviceaccounts', {
+      body: { metadata: { name: 'ready' } },
+    });
+    await rest.request('POST', '/apis/networking.k8s.io/v1/namespaces/rollout/networkpolicies', {
+      body: {
+        metadata: { name: 'ready-from-front' },
+        spec: {
+          podSelector: { matchLabels: { app: 'ready' } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: 'front' } } }] }],
+        },
+      },
+    });
+    const result = await audit('--kubeconfig', cp.adminKubeconfig, '--output', 'json');
+    const parsed = JSON.parse(result.stdout) as {
+      findings: Finding[];
+      notEnforced: {
+        namespace: string;
+        reason: string;
+        wouldCreate: { name: string }[];
+        wouldRefuse: { name: string }[];
+      }[];
+    };
+    expect(
+      parsed.notEnforced.map((review) => [
+        review.namespace,
+        review.reason,
+        review.wouldCreate.map((r) => r.name),
+        review.wouldRefuse.map((r) => r.name),
+      ]),
+    ).toEqual([
+      ['rollout', 'label ztgate.dev/mode=audit', ['ztgate-default-deny', 'ztgate-allow-dns'], ['unready']],
+    ]);
+    // Judged as if enforced: the default deny ztgate would create counts, the missing identity does not.
+    const rules = (name: string) =>
+      parsed.findings
+        .filter((f) => f.resource.namespace === 'rollout' && f.resource.name === name)
+        .map((f) => f.rule);
+    expect(rules('ready').filter((rule) => rule !== 'mtls-sidecar')).toEqual([]);
+    expect(rules('unready')).toContain('dedicated-service-account');
+    expect(rules('unready')).not.toContain('namespace-default-deny');
+    const text = await audit('--kubeconfig', cp.adminKubeconfig);
+    expect(text.stdout).toMatch(
+      /^NOT ENFORCED\s+BECAUSE\s+ENFORCING WOULD CREATE\s+AND REFUSE\nrollout\s+label ztgate.dev\/mode=audit\s+/,
+    );
+  });
+
   it('says clearly that --apply needs the PolicyReport CRDs, and exits 2', async () => {
     const result = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
     expect(result.code).toBe(2);

@@ -160,6 +160,31 @@ describe('controllers against a real API server', () => {
     });
   });
 
+  describe('with controllers.dryRun', () => {
+    it('sends every write with dryRun=All: the API server accepts them and keeps nothing', async () => {
+      const dry = start('dry', { ...DEFAULT_CONFIG, controllers: { dryRun: true } });
+      await waitFor(
+        async () => dry.controllers.isLeader(),
+        20_000,
+        () => 'the dry-run replica never led',
+      );
+      await createNamespace('dry-run');
+      const reported = () =>
+        dry.writes.filter((write) => write.namespace === 'dry-run').map((w) => `${w.action} ${w.name}`);
+      await waitFor(
+        async () => reported().length === 2,
+        5000,
+        () => `dry-run writes: ${reported().join()}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(reported()).toEqual(['create ztgate-allow-dns', 'create ztgate-default-deny']);
+      expect(dry.writes.every((write) => write.dryRun)).toBe(true);
+      expect(await allPolicies()).toEqual([]);
+      await dry.controllers.stop();
+      delete replicas['dry'];
+    });
+  });
+
   describe('with mode: enforce', () => {
     beforeAll(async () => {
       start('a');
