@@ -36,7 +36,7 @@ function connect(options: AuditOptions): KubeRest {
   try {
     return createKubeRest(loadKubeConfig({ kubeconfig: options.kubeconfig, inCluster: options.inCluster }));
   } catch (error) {
-    throw new UsageError(`cannot load the Kubernetes configuration: ${(error as Error).message}`);
+    throw new UsageError(`audit: ${(error as Error).message}`);
   }
 }
 

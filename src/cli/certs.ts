@@ -14,7 +14,7 @@ export interface CertsCommandOptions {
   readonly ip: readonly string[];
   readonly dns: readonly string[];
   readonly forceCa?: boolean;
-  /** A folder, or false for --no-manifests; undefined picks `manifests` when it holds a kustomization. */
+  /** A folder to complete (opt-in: it edits DIR/webhooks.yaml); false or undefined touches none. */
   readonly manifests?: string | false;
 }
 
@@ -22,9 +22,8 @@ function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
-async function manifestsDir(option: string | false | undefined): Promise<string | undefined> {
-  if (option === false) return undefined;
-  if (option !== undefined) return option;
+/** The repository's own base, which `ztgate certs` leaves alone unless --manifests names it. */
+async function untouchedBase(): Promise<string | undefined> {
   return access(join('manifests', 'kustomization.yaml')).then(
     () => 'manifests',
     () => undefined,
@@ -56,12 +55,17 @@ async function runCerts(options: CertsCommandOptions): Promise<void> {
       : `wrote a new CA: ${result.files.caCert}, ${result.files.caKey}`,
   );
   report(`wrote the serving certificate: ${result.files.cert}, ${result.files.key}`);
-  const dir = await manifestsDir(options.manifests);
+  const dir = typeof options.manifests === 'string' ? options.manifests : undefined;
   if (dir !== undefined) {
     const updated = await updateInstallManifests(dir, result, options.namespace);
     report(
       `wrote ${updated.secretFile}; filled ${updated.caBundles} caBundle value(s) in ${join(dir, 'webhooks.yaml')}`,
     );
+  } else if (options.manifests === undefined) {
+    const base = await untouchedBase();
+    if (base !== undefined) {
+      report(`left ${base}/ untouched; --manifests ${base}/ writes tls-secret.yaml and the caBundle into it`);
+    }
   }
   report('caBundle (base64 of ca.crt):');
   // stdout carries only the bundle, so `CA_BUNDLE=$(ztgate certs …)` works.
@@ -82,8 +86,8 @@ export function registerCertsCommand(program: Command): void {
     .option('--force-ca', 'replace the CA even when it has more than 30 days left')
     .option(
       '--manifests <dir>',
-      'write DIR/tls-secret.yaml and fill caBundle in DIR/webhooks.yaml (default: manifests/ when it holds kustomization.yaml)',
+      'also write DIR/tls-secret.yaml and fill the caBundle into DIR/webhooks.yaml (edits that file; off unless given)',
     )
-    .option('--no-manifests', 'do not touch the install manifests')
+    .option('--no-manifests', 'touch no manifests (the default)')
     .action(runCerts);
 }

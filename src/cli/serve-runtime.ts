@@ -1,10 +1,7 @@
-import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { writeCertificates } from '../adapters/certs/write-certs.js';
 import { createKubeViewSource, loadKubeConfig } from '../adapters/kube/index.js';
 import { createStateDirSource } from '../adapters/state-dir-source.js';
 import type { ViewSource } from '../adapters/view-source.js';
@@ -19,6 +16,8 @@ export interface ViewRuntime {
   readonly viewSource: ViewSource;
   /** Adds the runtime's own metrics (cluster mode: the controllers') to the server's registry. */
   readonly registerMetrics?: (registry: Registry) => void;
+  /** Whether this replica leads the controllers (cluster mode only), for ztgate_leader. */
+  readonly isLeader?: () => boolean;
   stop(): Promise<void>;
 }
 
@@ -41,9 +40,8 @@ export async function startViewRuntime(
     logger.info({ state: choice.state }, 'cluster view loaded from a state folder');
     return { viewSource, stop: () => viewSource.close() };
   }
-  const kubeConfig = loadKubeConfig(
-    choice.kubeconfig === undefined ? { inCluster: true } : { kubeconfig: choice.kubeconfig },
-  );
+  // As kubectl: --kubeconfig, $KUBECONFIG, ~/.kube/config, then the pod's in-cluster credentials.
+  const kubeConfig = loadKubeConfig({ kubeconfig: choice.kubeconfig });
   const viewSource = createKubeViewSource({ kubeConfig, config, logger });
   // Not awaited to sync: /readyz stays 503 and /validate denies until the first sync.
   await viewSource.start();
@@ -53,36 +51,10 @@ export async function startViewRuntime(
   return {
     viewSource,
     registerMetrics: (registry) => registerControllerMetrics(registry, controllers),
+    isLeader: () => controllers.isLeader(),
     async stop() {
       await controllers.stop();
       await viewSource.close();
     },
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** For `serve --demo`: generates certs/ for 127.0.0.1 and localhost unless a pair is already there. */
-export async function ensureDemoCertificates(
-  dir: string,
-  logger: Logger,
-): Promise<{ certFile: string; keyFile: string }> {
-  const certFile = join(dir, 'tls.crt');
-  const keyFile = join(dir, 'tls.key');
-  if ((await exists(certFile)) && (await exists(keyFile))) return { certFile, keyFile };
-  const result = await writeCertificates({
-    out: dir,
-    service: 'ztgate',
-    namespace: 'ztgate-system',
-    days: 365,
-    ips: ['127.0.0.1'],
-    dnsNames: ['localhost'],
-  });
-  logger.info({ dir, caFile: result.files.caCert }, 'generated demo certificates');
-  return { certFile, keyFile };
 }

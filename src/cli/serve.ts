@@ -1,14 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { closeLogger, createLogger } from '../adapters/audit/logger.js';
 import { loadConfig } from '../adapters/config/load-config.js';
 import { buildApp, type AdmissionServer } from '../adapters/http/app.js';
-import {
-  DEMO_STATE_DIR,
-  ensureDemoCertificates,
-  startViewRuntime,
-  type ViewRuntime,
-} from './serve-runtime.js';
+import { ensureDemoCertificates } from '../adapters/certs/demo-certs.js';
+import { DEMO_STATE_DIR, startViewRuntime, type ViewRuntime } from './serve-runtime.js';
 import { UsageError } from './usage-error.js';
 
 /** Options of `ztgate serve`. */
@@ -23,6 +19,9 @@ export interface ServeOptions {
   readonly demo?: boolean;
   readonly logLevel: string;
 }
+
+/** pino's levels, quietest last; `silent` drops the decision log too. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -65,10 +64,15 @@ async function serve(options: ServeOptions): Promise<void> {
   // A bad config stops start-up with a message naming the key (ConfigError → exit 2 below).
   const config = await loadConfig(options.config);
   const logger = createLogger({ level: options.logLevel });
-  const tls =
-    options.demo === true
-      ? await ensureDemoCertificates('certs', logger)
-      : { certFile: options.tlsCert, keyFile: options.tlsKey };
+  if (!logger.isLevelEnabled('info') && logger.isLevelEnabled('warn')) {
+    // Decision lines are info: an auditor must know the trail is off, not find it empty.
+    logger.warn({ level: options.logLevel }, 'the admission decision log is off at this log level');
+  }
+  const demoCerts = options.demo === true ? await ensureDemoCertificates() : undefined;
+  if (demoCerts?.regenerated !== undefined) {
+    logger.info({ caFile: demoCerts.caFile, reason: demoCerts.regenerated }, 'generated demo certificates');
+  }
+  const tls = demoCerts ?? { certFile: options.tlsCert, keyFile: options.tlsKey };
   const host = options.host ?? (options.demo === true ? '127.0.0.1' : '0.0.0.0');
   const runtime = await startViewRuntime(
     { state: options.demo === true ? DEMO_STATE_DIR : options.state, kubeconfig: options.kubeconfig },
@@ -88,7 +92,7 @@ async function serve(options: ServeOptions): Promise<void> {
   if (options.demo === true) {
     logger.info(
       {
-        try: `curl --cacert certs/ca.crt -H 'Content-Type: application/json' --data @test/fixtures/admission/storefront-deployment-review.json ${address}/validate`,
+        try: `curl --cacert ${demoCerts?.caFile ?? ''} -H 'Content-Type: application/json' --data @test/fixtures/admission/storefront-deployment-review.json ${address}/validate`,
       },
       'demo ready',
     );
@@ -107,9 +111,19 @@ export function registerServeCommand(program: Command): void {
     .option('--tls-key <file>', 'serving private key (PEM), reloaded when it changes', 'certs/tls.key')
     .option('--config <file>', 'ztgate config file (YAML), validated at start-up')
     .option('--state <dir>', 'serve a folder of manifests as the cluster view')
-    .option('--kubeconfig <file>', 'watch the cluster of this kubeconfig (default: in-cluster configuration)')
-    .option('--demo', 'generate certs/ if absent and serve manifests/demo/ on https://127.0.0.1:8443')
-    .option('--log-level <level>', 'pino log level', 'info')
+    .option(
+      '--kubeconfig <file>',
+      'watch the cluster of this kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+    )
+    .option(
+      '--demo',
+      'serve manifests/demo/ on https://127.0.0.1:8443 with certificates of its own in certs/demo/ (made when absent or unfit)',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (above info the decision log is off)')
+        .choices([...LOG_LEVELS])
+        .default('info'),
+    )
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);

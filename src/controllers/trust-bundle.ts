@@ -1,4 +1,4 @@
-import type { ResourceSpec } from '../adapters/kube/resources.js';
+import { resourceKey, type ResourceSpec } from '../adapters/kube/resources.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import { buildDesiredTrustBundle, isSameConfigMapContent } from '../policy/desired/index.js';
 import type { Controller } from './runtime/controller.js';
@@ -18,8 +18,8 @@ export const CONFIG_MAPS: ResourceSpec = {
  * namespace, so the leader copies it from ztgate's namespace into every namespace the mutating
  * webhook injects (enforced and audit alike: a copy cuts no traffic, and an audit namespace's
  * pods carry the sidecar too), never into exempt ones. It watches the single source object (field
- * selector, in ztgate's namespace) and its own copies (managed-by label), never every ConfigMap
- * of the cluster.
+ * selector, in ztgate's namespace) and its own copies (managed-by label and the same name), never
+ * every ConfigMap of the cluster, which RBAC does not grant.
  */
 export function trustBundleController(config: ZtgateConfig): Controller {
   const name = config.sidecar.trustBundleConfigMap;
@@ -27,6 +27,8 @@ export function trustBundleController(config: ZtgateConfig): Controller {
   return {
     name: 'trust-bundle',
     owns: [CONFIG_MAPS],
+    // Every copy carries the source's name: RBAC grants ConfigMaps by that name alone.
+    ownedNames: { [resourceKey(CONFIG_MAPS)]: name },
     watches: [
       {
         name: 'source',

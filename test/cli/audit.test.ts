@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runCli, type CliRun } from './run-cli.js';
 
@@ -107,12 +107,27 @@ describe('ztgate audit', () => {
     [
       'an unreadable kubeconfig',
       ['--kubeconfig', '/nonexistent/kubeconfig'],
-      /cannot load the Kubernetes configuration/,
+      /^ztgate: audit: no kubeconfig at \/nonexistent\/kubeconfig \(given with --kubeconfig\)\n$/,
     ],
   ])('exits 2 on %s', async (_name, args, message) => {
     const result = await run(...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('exits 2 with one sentence when no Kubernetes configuration is found', async () => {
+    vi.stubEnv('HOME', mkdtempSync(join(tmpdir(), 'ztgate-home-')));
+    vi.stubEnv('KUBECONFIG', '');
+    vi.stubEnv('KUBERNETES_SERVICE_HOST', '');
+    try {
+      const result = await run();
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^ztgate: audit: no Kubernetes configuration found: no --kubeconfig given, \$KUBECONFIG is unset, .*\/\.kube\/config is absent, and this is not a pod \(KUBERNETES_SERVICE_HOST\/PORT are unset\); pass --kubeconfig FILE, or --state DIR for a folder of manifests\n$/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('exits 2 when the cluster cannot be reached', async () => {

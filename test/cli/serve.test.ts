@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,9 +36,10 @@ interface Started {
   readonly exit: Promise<number | null>;
 }
 
-function start(args: readonly string[]): Started {
+function start(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Started {
   const child = spawn(process.execPath, [join(pkg, 'bin', 'ztgate.js'), ...args], {
     cwd: pkg,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -62,6 +63,17 @@ async function address(started: Started): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`serve did not start: ${started.stderr()}`);
+}
+
+function kubeconfigText(server: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`,
+    'users: [{name: u, user: {token: t}}]',
+    'contexts: [{name: x, context: {cluster: c, user: u}}]',
+    'current-context: x',
+  ].join('\n');
 }
 
 const tlsArgs = (): string[] => ['--tls-cert', join(certs, 'tls.crt'), '--tls-key', join(certs, 'tls.key')];
@@ -92,6 +104,33 @@ describe('node bin/ztgate.js serve', () => {
     expect(started.stdout()).toContain('"msg":"admission decision"');
   });
 
+  it('serves the demo on certificates of its own, regenerating ones that do not fit 127.0.0.1', async () => {
+    // What `ztgate certs --out certs/demo` once left behind: the demo's CA, a leaf without 127.0.0.1.
+    await writeCertificates({
+      out: join(pkg, 'certs', 'demo'),
+      service: 'ztgate',
+      namespace: 'ztgate-system',
+      days: 90,
+      ips: [],
+      dnsNames: [],
+      purpose: 'demo',
+    });
+    const started = start(['serve', '--demo', '--port', '0']);
+    const url = await address(started);
+    const lines = started.stdout().split('\n');
+    const generated = lines.find((line) => line.includes('"msg":"generated demo certificates"'));
+    expect(JSON.parse(generated ?? '{}')).toMatchObject({
+      caFile: join('certs', 'demo', 'ca.crt'),
+      reason: 'tls.crt does not name 127.0.0.1 and localhost',
+    });
+    const demoCa = await readFile(join(pkg, 'certs', 'demo', 'ca.crt'), 'utf8');
+    const body = await reviewFixture('storefront-deployment-review.json');
+    const answer = await postJson(url, '/validate', body, demoCa);
+    expect(answer.json().response).toMatchObject({ allowed: false, status: { code: 403 } });
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  });
+
   it.each([
     [
       'a bad config value',
@@ -111,10 +150,68 @@ describe('node bin/ztgate.js serve', () => {
       async () => ['--state', 'manifests/demo', '--tls-cert', '/nonexistent/tls.crt'],
       'cannot read /nonexistent/tls.crt',
     ],
+    [
+      'an unknown log level',
+      async () => ['--state', 'manifests/demo', '--log-level', 'verbose'],
+      "option '--log-level <level>' argument 'verbose' is invalid. Allowed choices are trace, debug, info, warn, error, fatal, silent.",
+    ],
+    [
+      'a kubeconfig pointing at plain HTTP',
+      async (dir: string) => {
+        await writeFile(join(dir, 'kubeconfig'), kubeconfigText('http://127.0.0.1:8080'));
+        return ['--kubeconfig', join(dir, 'kubeconfig')];
+      },
+      'points at http://127.0.0.1:8080: ztgate talks to the API server over HTTPS only',
+    ],
   ])('stops start-up with exit 2 on %s', async (_name, extra, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'ztgate-serve-bad-'));
     const started = start(['serve', '--port', '0', ...tlsArgs(), ...(await extra(dir))]);
     expect(await started.exit).toBe(2);
     expect(started.stderr()).toContain(message);
+    expect(started.stderr()).not.toContain('skipTLSVerify');
+  });
+
+  /** The environment of a laptop or pod with no Kubernetes configuration, plus `extra`. */
+  async function bareEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+    const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _h, KUBERNETES_SERVICE_PORT: _p, ...rest } = process.env;
+    return { ...rest, HOME: await mkdtemp(join(tmpdir(), 'ztgate-home-')), ...extra };
+  }
+
+  it('says in one sentence that no Kubernetes configuration was found', async () => {
+    const env = await bareEnv();
+    const started = start(['serve', '--port', '0', ...tlsArgs()], env);
+    expect(await started.exit).toBe(2);
+    expect(started.stderr()).toBe(
+      `ztgate: serve: no Kubernetes configuration found: no --kubeconfig given, $KUBECONFIG is unset, ${env['HOME']}/.kube/config is absent, and this is not a pod (KUBERNETES_SERVICE_HOST/PORT are unset); pass --kubeconfig FILE, or --state DIR for a folder of manifests\n`,
+    );
+  });
+
+  it.each([
+    ['$KUBECONFIG', async (file: string) => bareEnv({ KUBECONFIG: file })],
+    [
+      '~/.kube/config',
+      async (file: string) => {
+        const env = await bareEnv();
+        await mkdir(join(env['HOME'] as string, '.kube'));
+        await copyFile(file, join(env['HOME'] as string, '.kube', 'config'));
+        return env;
+      },
+    ],
+  ])('watches the cluster that %s names when no --kubeconfig is given', async (_name, makeEnv) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztgate-serve-kc-'));
+    // Port 1 refuses at once: the server starts, logs the cluster it watches and stays unready.
+    await writeFile(join(dir, 'kubeconfig'), kubeconfigText('https://127.0.0.1:1'));
+    const started = start(
+      ['serve', '--host', '127.0.0.1', '--port', '0', ...tlsArgs()],
+      await makeEnv(join(dir, 'kubeconfig')),
+    );
+    await address(started);
+    const watching = started
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"msg":"watching the cluster"'));
+    expect(JSON.parse(watching ?? '{}')).toMatchObject({ cluster: 'https://127.0.0.1:1' });
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
   });
 });

@@ -183,7 +183,7 @@ describe('trust-bundle controller', () => {
     ]);
   });
 
-  it('lists and watches ConfigMaps only by selector: its own copies, and the one source object', async () => {
+  it('reads and writes ConfigMaps only by the bundle name: its own copies, and the one source object', async () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', namespace('shop'));
     kube.seed(CM, {
@@ -205,9 +205,23 @@ describe('trust-bundle controller', () => {
       (text) => JSON.parse(text) as unknown,
     );
     expect(unique.sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
-      { path: '/api/v1/configmaps', labelSelector: 'app.kubernetes.io/managed-by=ztgate' },
+      {
+        path: '/api/v1/configmaps',
+        labelSelector: 'app.kubernetes.io/managed-by=ztgate',
+        fieldSelector: `metadata.name=${BUNDLE}`,
+      },
       { path: '/api/v1/namespaces/ztgate-system/configmaps', fieldSelector: `metadata.name=${BUNDLE}` },
     ]);
     expect(kube.get(CM, 'shop', 'app-config')?.['metadata']).not.toHaveProperty('labels');
+    // What manifests/rbac.yaml grants: every ConfigMap request names the bundle (in its path or,
+    // for a list or watch, in metadata.name), but for create, which RBAC cannot restrict by name.
+    const unnamed = kube.calls.filter(
+      (call) =>
+        call.path.includes('/configmaps') &&
+        !call.path.endsWith(`/configmaps/${BUNDLE}`) &&
+        call.query?.['fieldSelector'] !== `metadata.name=${BUNDLE}` &&
+        call.method !== 'POST',
+    );
+    expect(unnamed).toEqual([]);
   });
 });

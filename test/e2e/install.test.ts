@@ -115,7 +115,10 @@ describe('install manifests against kube-apiserver', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(rest.length);
   });
 
-  it('serves with only the RBAC and the config of the base: ready, and reconciling new namespaces (policies and trust bundle)', async () => {
+  let saKubeconfig: string | undefined;
+  /** A kubeconfig with the ztgate ServiceAccount's token, as the Pod would mount it. */
+  async function serviceAccountKubeconfig(): Promise<string> {
+    if (saKubeconfig !== undefined) return saKubeconfig;
     // The ServiceAccount's token, as the Pod would mount it (1.20 keeps it in a Secret).
     let secret = '';
     await waitFor(
@@ -143,13 +146,18 @@ describe('install manifests against kube-apiserver', () => {
       '-o',
       'jsonpath={.data.token}',
     ]);
-    const kubeconfig = writeKubeconfig(
+    saKubeconfig = writeKubeconfig(
       join(cp.dir, 'ztgate-sa.kubeconfig'),
       cp.server,
       cp.caFile,
       'ztgate',
       Buffer.from(token, 'base64').toString('utf8'),
     );
+    return saKubeconfig;
+  }
+
+  it('serves with only the RBAC and the config of the base: ready, and reconciling new namespaces (policies and trust bundle)', async () => {
+    const kubeconfig = await serviceAccountKubeconfig();
     const configMap = rendered.find((o) => o.kind === 'ConfigMap') as ManifestObject & {
       data: Record<string, string>;
     };
@@ -210,34 +218,175 @@ describe('install manifests against kube-apiserver', () => {
   });
 
   const sa = 'system:serviceaccount:ztgate-system:ztgate';
+  const bundle = 'ztgate-trust-bundle';
+  // The real authorizer's answers for the README's RBAC table (test/rbac.test.ts ties the table
+  // to manifests/rbac.yaml). `verb resource/name` asks about one named object.
   const canI: [string, string[], boolean][] = [
     ['watch namespaces', ['watch', 'namespaces'], true],
     ['list serviceaccounts everywhere', ['list', 'serviceaccounts', '--all-namespaces'], true],
     ['watch deployments', ['watch', 'deployments.apps', '--all-namespaces'], true],
+    ['watch networkpolicies everywhere', ['watch', 'networkpolicies.networking.k8s.io', '-A'], true],
     ['create networkpolicies', ['create', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
-    ['update networkpolicies', ['update', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
-    ['delete networkpolicies', ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'], true],
-    ['watch configmaps everywhere', ['watch', 'configmaps', '--all-namespaces'], true],
-    ['create configmaps', ['create', 'configmaps', '-n', 'default'], true],
-    ['update configmaps', ['update', 'configmaps', '-n', 'default'], true],
-    ['delete configmaps', ['delete', 'configmaps', '-n', 'default'], false],
-    ['patch configmaps', ['patch', 'configmaps', '-n', 'default'], false],
-    ['update leases in ztgate-system', ['update', 'leases.coordination.k8s.io', '-n', 'ztgate-system'], true],
-    ['update leases in default', ['update', 'leases.coordination.k8s.io', '-n', 'default'], false],
+    [
+      'update its default deny',
+      ['update', 'networkpolicies.networking.k8s.io/ztgate-default-deny', '-n', 'default'],
+      true,
+    ],
+    [
+      'update its DNS allowance',
+      ['update', 'networkpolicies.networking.k8s.io/ztgate-allow-dns', '-n', 'default'],
+      true,
+    ],
+    [
+      "update a team's networkpolicy",
+      ['update', 'networkpolicies.networking.k8s.io/allow-web', '-n', 'default'],
+      false,
+    ],
+    ['update any networkpolicy', ['update', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
+    [
+      'delete its default deny (audit rollback)',
+      ['delete', 'networkpolicies.networking.k8s.io/ztgate-default-deny', '-n', 'default'],
+      true,
+    ],
+    [
+      "delete a team's networkpolicy",
+      ['delete', 'networkpolicies.networking.k8s.io/allow-web', '-n', 'default'],
+      false,
+    ],
+    ['delete any networkpolicy', ['delete', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
+    ['get the trust bundle', ['get', `configmaps/${bundle}`, '-n', 'ztgate-system'], true],
+    ['update a trust bundle copy', ['update', `configmaps/${bundle}`, '-n', 'default'], true],
+    ['watch trust bundles everywhere', ['watch', `configmaps/${bundle}`, '-A'], true],
+    ['watch every configmap', ['watch', 'configmaps', '--all-namespaces'], false],
+    ['list configmaps in kube-system', ['list', 'configmaps', '-n', 'kube-system'], false],
+    ['get kube-system/coredns', ['get', 'configmaps/coredns', '-n', 'kube-system'], false],
+    ['update kube-system/coredns', ['update', 'configmaps/coredns', '-n', 'kube-system'], false],
+    ['update kube-system/kube-proxy', ['update', 'configmaps/kube-proxy', '-n', 'kube-system'], false],
+    ['update kube-system/aws-auth', ['update', 'configmaps/aws-auth', '-n', 'kube-system'], false],
+    ['get its own config', ['get', 'configmaps/ztgate-config', '-n', 'ztgate-system'], false],
+    // What RBAC cannot restrict: a POST names no object the authorizer sees.
+    ['create configmaps (name not restrictable)', ['create', 'configmaps', '-n', 'default'], true],
+    ['delete configmaps', ['delete', `configmaps/${bundle}`, '-n', 'default'], false],
+    ['patch configmaps', ['patch', `configmaps/${bundle}`, '-n', 'default'], false],
+    ['update its lease', ['update', 'leases.coordination.k8s.io/ztgate-leader', '-n', 'ztgate-system'], true],
+    [
+      'update another lease in ztgate-system',
+      ['update', 'leases.coordination.k8s.io/other', '-n', 'ztgate-system'],
+      false,
+    ],
+    ['create leases in ztgate-system', ['create', 'leases.coordination.k8s.io', '-n', 'ztgate-system'], true],
+    ['update leases in kube-system', ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'], false],
     ['create policyreports', ['create', 'policyreports.wgpolicyk8s.io', '-n', 'default'], true],
-    ['update clusterpolicyreports', ['update', 'clusterpolicyreports.wgpolicyk8s.io'], true],
+    ['update its clusterpolicyreport', ['update', 'clusterpolicyreports.wgpolicyk8s.io/ztgate-audit'], true],
+    [
+      'update another policyreport',
+      ['update', 'policyreports.wgpolicyk8s.io/kyverno-polr', '-n', 'default'],
+      false,
+    ],
     ['delete policyreports', ['delete', 'policyreports.wgpolicyk8s.io', '-n', 'default'], false],
     ['get secrets', ['get', 'secrets', '-n', 'ztgate-system'], false],
+    ['list secrets everywhere', ['list', 'secrets', '--all-namespaces'], false],
     ['create pods', ['create', 'pods', '-n', 'default'], false],
     ['patch deployments', ['patch', 'deployments.apps', '-n', 'default'], false],
+    ['update namespaces', ['update', 'namespaces'], false],
     [
       'update webhook configurations',
       ['update', 'validatingwebhookconfigurations.admissionregistration.k8s.io'],
       false,
     ],
+    ['escalate its own role', ['escalate', 'clusterroles.rbac.authorization.k8s.io'], false],
   ];
-  it.each(canI)('the ztgate ServiceAccount may %s: %s', async (_name, args, expected) => {
-    const result = await kubectl(admin, ['auth', 'can-i', ...args, `--as=${sa}`]);
-    expect(result.stdout.trim()).toBe(expected ? 'yes' : 'no');
+  it.each(canI.map(([name, args, expected]) => [name, expected ? 'yes' : 'no', args] as const))(
+    'can the ztgate ServiceAccount %s? %s',
+    async (_name, answer, args) => {
+      const result = await kubectl(admin, ['auth', 'can-i', ...args, `--as=${sa}`]);
+      expect(result.stdout.trim()).toBe(answer);
+    },
+  );
+
+  // can-i answers for a name; these send the requests ztgate's watches send, as its ServiceAccount.
+  describe('the ServiceAccount against real requests', () => {
+    let asZtgate: KubectlTarget;
+    beforeAll(async () => {
+      asZtgate = { kubectl: cp.kubectl, kubeconfig: await serviceAccountKubeconfig() };
+      await kubectl(admin, [
+        'create',
+        'configmap',
+        'coredns',
+        '-n',
+        'kube-system',
+        '--from-literal=Corefile=.:53',
+      ]);
+    });
+    const byName = `fieldSelector=metadata.name%3D${bundle}`;
+    const allowed: [string, string][] = [
+      ['lists the trust bundles of every namespace by name', `/api/v1/configmaps?${byName}`],
+      [
+        'watches them by name (what the copies watch sends)',
+        `/api/v1/configmaps?${byName}&labelSelector=app.kubernetes.io%2Fmanaged-by%3Dztgate&watch=true&timeoutSeconds=1`,
+      ],
+      [
+        'watches the source by name in ztgate-system',
+        `/api/v1/namespaces/ztgate-system/configmaps?${byName}&watch=true&timeoutSeconds=1`,
+      ],
+    ];
+    it.each(allowed)('%s', async (_name, path) => {
+      const result = await kubectl(asZtgate, ['get', '--raw', path]);
+      expect([result.code, result.stderr]).toEqual([0, '']);
+    });
+
+    const refused: [string, string[]][] = [
+      ['lists every ConfigMap', ['get', '--raw', '/api/v1/configmaps']],
+      [
+        'lists kube-system ConfigMaps by label',
+        ['get', '--raw', '/api/v1/namespaces/kube-system/configmaps?labelSelector=a%3Db'],
+      ],
+      [
+        'lists another name by field selector',
+        ['get', '--raw', '/api/v1/configmaps?fieldSelector=metadata.name%3Dcoredns'],
+      ],
+      ['reads kube-system/coredns', ['get', 'configmap', 'coredns', '-n', 'kube-system', '-o', 'yaml']],
+      ['reads a Secret', ['get', 'secrets', '-n', 'ztgate-system']],
+    ];
+    it.each(refused)('is refused when it %s', async (_name, args) => {
+      const result = await kubectl(asZtgate, args);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/forbidden/i);
+    });
+
+    it('cannot overwrite kube-system/coredns, nor create one over it', async () => {
+      const coredns = await kubectlOk(admin, [
+        'get',
+        'configmap',
+        'coredns',
+        '-n',
+        'kube-system',
+        '-o',
+        'json',
+      ]);
+      const edited = JSON.parse(coredns) as { data: Record<string, string> };
+      edited.data['Corefile'] = '.:53 { forward . 203.0.113.1 }';
+      const replace = await kubectl(asZtgate, ['replace', '-f', '-'], JSON.stringify(edited));
+      expect(replace.stderr).toMatch(/forbidden/i);
+      // create is the one write RBAC cannot name: an existing object is still not replaced.
+      const fresh = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'coredns', namespace: 'kube-system' },
+        data: edited.data,
+      };
+      const create = await kubectl(asZtgate, ['create', '-f', '-'], JSON.stringify(fresh));
+      expect(create.stderr).toMatch(/AlreadyExists|already exists/);
+      const after = await kubectlOk(admin, [
+        'get',
+        'configmap',
+        'coredns',
+        '-n',
+        'kube-system',
+        '-o',
+        'jsonpath={.data.Corefile}',
+      ]);
+      expect(after).toBe('.:53');
+    });
   });
 });

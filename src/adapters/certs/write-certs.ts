@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CertsError } from '../errors.js';
 import { createCa, createServingCert, newKeyPair, type PemPair } from './forge-certs.js';
 
@@ -15,7 +15,12 @@ export interface CertsOptions {
   readonly dnsNames: readonly string[];
   /** Replace a CA even when it has more than 30 days left. */
   readonly forceCa?: boolean;
+  /** `demo` marks the CA as the demo's (`serve --demo`); production never reuses such a CA. */
+  readonly purpose?: 'production' | 'demo';
 }
+
+/** The subject of the demo's CA, which `ztgate certs` refuses to build on. */
+export const DEMO_CA_NAME = 'ztgate demo CA (127.0.0.1 and localhost only)';
 
 /** What was written. */
 export interface CertsResult {
@@ -36,7 +41,25 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
 
-async function readExistingCa(out: string): Promise<PemPair | undefined> {
+// Before the demo had its own folder, `npm start` wrote a CA into ./certs under the production
+// name, with a serving certificate for exactly these names: such a CA there is the demo's.
+const LEGACY_DEMO_SANS = [...serviceDnsNames('ztgate', 'ztgate-system'), 'localhost']
+  .map((name) => `DNS:${name}`)
+  .concat('IP Address:127.0.0.1')
+  .join(', ');
+
+async function isDemoCa(out: string, ca: X509Certificate): Promise<boolean> {
+  if (ca.subject === `CN=${DEMO_CA_NAME}`) return true;
+  if (resolve(out) !== resolve('certs')) return false;
+  const leaf = await readFile(join(out, 'tls.crt'), 'utf8').catch(() => undefined);
+  try {
+    return leaf !== undefined && new X509Certificate(leaf).subjectAltName === LEGACY_DEMO_SANS;
+  } catch {
+    return false;
+  }
+}
+
+async function readExistingCa(out: string, purpose: 'production' | 'demo'): Promise<PemPair | undefined> {
   let certPem: string;
   let keyPem: string;
   try {
@@ -50,6 +73,13 @@ async function readExistingCa(out: string): Promise<PemPair | undefined> {
   } catch {
     return undefined;
   }
+  // The demo CA's key sits unencrypted in a developer's clone: a webhook trusting it could be
+  // impersonated by anyone with a copy of that clone.
+  if (purpose === 'production' && (await isDemoCa(out, ca))) {
+    throw new CertsError(
+      `${join(out, 'ca.crt')} is the demo's CA (npm start); production certificates need their own: choose another --out, or delete that folder's ca.crt and ca.key`,
+    );
+  }
   return Date.parse(ca.validTo) - Date.now() > CA_REUSE_MIN_DAYS * DAY_MS ? { certPem, keyPem } : undefined;
 }
 
@@ -61,10 +91,32 @@ async function writeAtomic(file: string, text: string, mode: number): Promise<vo
   await rename(temporary, file);
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Why `name` cannot be a DNS SAN, or undefined: RFC 1123 host names in lowercase, a leading `*.`
+ * wildcard at most (RFC 6125 §6.4.3; TLS clients match no other). A SAN that no client ever
+ * matches makes a certificate that looks right and fails every handshake.
+ */
+export function dnsNameProblem(name: string): string | undefined {
+  if (isIP(name) !== 0) return 'is an IP address (use --ip)';
+  const labels = (name.startsWith('*.') ? name.slice(2) : name).split('.');
+  if (name.length > 253) return 'is longer than 253 characters';
+  if (labels.some((label) => !DNS_LABEL.test(label)))
+    return 'is not a DNS name (lowercase letters, digits and "-" in dot-separated labels of 1-63, an optional leading "*.")';
+  return undefined;
+}
+
 function check(options: CertsOptions): void {
   if (!Number.isInteger(options.days) || options.days < 1) throw new CertsError(`--days must be a positive integer, got ${options.days}`);
   for (const ip of options.ips) if (isIP(ip) === 0) throw new CertsError(`--ip ${ip} is not an IP address`);
-  if (options.service === '' || options.namespace === '') throw new CertsError('--service and --namespace must not be empty');
+  for (const [flag, value] of [['--service', options.service], ['--namespace', options.namespace]] as const) {
+    if (!DNS_LABEL.test(value)) throw new CertsError(`${flag} ${JSON.stringify(value)} is not a DNS-1123 label (the Service's DNS names are built from it)`);
+  }
+  for (const name of options.dnsNames) {
+    const problem = dnsNameProblem(name);
+    if (problem !== undefined) throw new CertsError(`--dns ${JSON.stringify(name)} ${problem}`);
+  }
 }
 
 /**
@@ -74,10 +126,13 @@ function check(options: CertsOptions): void {
 export async function writeCertificates(options: CertsOptions): Promise<CertsResult> {
   check(options);
   await mkdir(options.out, { recursive: true });
-  const existing = options.forceCa === true ? undefined : await readExistingCa(options.out);
+  const purpose = options.purpose ?? 'production';
+  const existing = await readExistingCa(options.out, purpose);
+  const kept = options.forceCa === true ? undefined : existing;
   // Both keys at once: keygen runs on the thread pool.
-  const [servingKey, caKey] = await Promise.all([newKeyPair(), existing === undefined ? newKeyPair() : undefined]);
-  const ca = existing ?? createCa(`${options.service}-ca`, options.days, caKey as NonNullable<typeof caKey>);
+  const [servingKey, caKey] = await Promise.all([newKeyPair(), kept === undefined ? newKeyPair() : undefined]);
+  const caName = purpose === 'demo' ? DEMO_CA_NAME : `${options.service}-ca`;
+  const ca = kept ?? createCa(caName, options.days, caKey as NonNullable<typeof caKey>);
   const dnsNames = [...new Set([...serviceDnsNames(options.service, options.namespace), ...options.dnsNames])];
   const serving = createServingCert({
     ca,
@@ -93,7 +148,7 @@ export async function writeCertificates(options: CertsOptions): Promise<CertsRes
     cert: join(options.out, 'tls.crt'),
     key: join(options.out, 'tls.key'),
   };
-  if (existing === undefined) {
+  if (kept === undefined) {
     await writeAtomic(files.caKey, ca.keyPem, 0o600);
     await writeAtomic(files.caCert, ca.certPem, 0o644);
   }
@@ -101,5 +156,5 @@ export async function writeCertificates(options: CertsOptions): Promise<CertsRes
   await writeAtomic(files.key, serving.keyPem, 0o600);
   await writeAtomic(files.cert, serving.certPem, 0o644);
   const caBundle = Buffer.from(ca.certPem, 'utf8').toString('base64');
-  return { ca, serving, caBundle, reusedCa: existing !== undefined, files };
+  return { ca, serving, caBundle, reusedCa: kept !== undefined, files };
 }

@@ -14,6 +14,7 @@ import {
   port,
   quantity,
   record,
+  trustDomain,
   type SchemaNode,
 } from './schema-nodes.js';
 
@@ -50,7 +51,7 @@ export const CONFIG_SCHEMA: SchemaNode = object({
     native: leaf(boolean),
     ports: object({ inbound: leaf(port), outbound: leaf(port), health: leaf(port), admin: leaf(port) }),
     resources: object({ requests: resourceMap, limits: resourceMap }),
-    trustDomain: leaf(nonEmptyString),
+    trustDomain: leaf(trustDomain),
     // The API server rejects projected token expirations under 10 minutes.
     token: object({ audience: leaf(nonEmptyString), expirationSeconds: leaf(integer(600, 4_294_967_295)) }),
     trustBundleConfigMap: leaf(dnsSubdomain),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { DEFAULT_CONFIG, deepFreeze, type ZtgateConfig } from '../../policy/config.js';
 import { ConfigError } from '../errors.js';
+import { findCrossKeyIssues } from './config-rules.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
 import type { SchemaNode } from './schema-nodes.js';
 
@@ -115,7 +116,10 @@ export function validateConfig(value: unknown): { config: ZtgateConfig; issues: 
   // An empty file decodes to null: no overrides.
   const given = value === null || value === undefined ? {} : value;
   const merged = resolve(CONFIG_SCHEMA, DEFAULT_CONFIG, given, '', issues);
-  return { config: deepFreeze(structuredClone(merged)) as ZtgateConfig, issues };
+  const config = deepFreeze(structuredClone(merged)) as ZtgateConfig;
+  // Keys that span others are judged only once every key has the right shape.
+  if (issues.length === 0) issues.push(...findCrossKeyIssues(config));
+  return { config, issues };
 }
 
 /** Parses and validates YAML config text; throws a ConfigError naming every bad key path. */

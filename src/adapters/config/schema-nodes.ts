@@ -71,6 +71,17 @@ export const dnsSubdomain: Check = (value) =>
     ? undefined
     : 'expected a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)';
 
+// SPIFFE-ID §2.1: a trust domain is lowercase letters, digits, ".", "-" and "_" only, at most 255
+// characters. Anything else ("/", ":", "#", uppercase) would change what the proxy's identity
+// `spiffe://<trustDomain>/ns/<ns>/sa/<sa>` parses as: "evil/ns/kube-system/sa/admin#" forges a path.
+const TRUST_DOMAIN = /^[a-z0-9._-]{1,255}$/;
+
+/** A SPIFFE trust domain such as cluster.local (no scheme, port, path or uppercase). */
+export const trustDomain: Check = (value) =>
+  typeof value === 'string' && TRUST_DOMAIN.test(value) && !/^\.|\.$|\.\./.test(value)
+    ? undefined
+    : 'expected a SPIFFE trust domain such as cluster.local (lowercase letters, digits, ".", "-", "_"; no scheme, port or path)';
+
 /** A Kubernetes label key (`prefix/name` or `name`). */
 export const labelKey: Check = (value) => {
   if (typeof value !== 'string') return 'expected a label key';

@@ -94,6 +94,12 @@ export interface Controller {
   readonly name: string;
   /** Resources it creates objects of: the runtime watches ztgate's own (managed-by label) as its cache. */
   readonly owns: readonly ResourceSpec[];
+  /**
+   * The one name its objects of a resource carry, by resourceKey, where there is one: the cache
+   * watch then asks for that name too (fieldSelector metadata.name), which lets RBAC restrict
+   * list and watch with resourceNames (ConfigMaps: never read one that is not the trust bundle).
+   */
+  readonly ownedNames?: Readonly<Record<string, string>>;
   readonly watches: readonly WatchDeclaration[];
   /** What it wants for one namespace (not called for terminating namespaces). */
   desired?(namespace: NamespaceSubject, context: ControllerContext): readonly Intent[];

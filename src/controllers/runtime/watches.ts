@@ -70,9 +70,14 @@ export function createControllerWatches(
 
   const namespaces = reflect({ resource: NAMESPACES });
   const owned = new Map<string, Reflector>();
-  for (const spec of controllers.flatMap((controller) => controller.owns)) {
-    if (resourceKey(spec) === resourceKey(NAMESPACES)) continue;
-    owned.set(resourceKey(spec), reflect({ resource: spec, labelSelector: `${MANAGED_BY_LABEL}=ztgate` }));
+  for (const controller of controllers) {
+    for (const spec of controller.owns) {
+      const key = resourceKey(spec);
+      if (key === resourceKey(NAMESPACES)) continue;
+      const name = controller.ownedNames?.[key];
+      const byName = name === undefined ? {} : { fieldSelector: `metadata.name=${name}` };
+      owned.set(key, reflect({ resource: spec, labelSelector: `${MANAGED_BY_LABEL}=ztgate`, ...byName }));
+    }
   }
   const contexts = new Map<Controller, ControllerContext>();
   for (const controller of controllers) {

@@ -89,6 +89,30 @@ describe('writeCertificates', () => {
     await expect(writeCertificates({ ...base, out: await tempDir(), ...overrides })).rejects.toThrow(message);
   });
 
+  it('accepts a wildcard in the leftmost label of --dns', async () => {
+    const dir = await tempDir();
+    const written = await writeCertificates({ ...base, out: dir, ips: [], dnsNames: ['*.hooks.example'] });
+    expect(new X509Certificate(written.serving.certPem).checkHost('a.hooks.example')).toBe('*.hooks.example');
+  });
+
+  it('refuses to reuse the CA an older `npm start` left in ./certs', async () => {
+    const dir = await tempDir();
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+      // The old demo's layout: production CA name, a leaf for the Service names plus localhost and 127.0.0.1.
+      await writeCertificates({ ...base, out: 'certs' });
+      await expect(writeCertificates({ ...base, out: 'certs', ips: [], dnsNames: [] })).rejects.toThrow(
+        "certs/ca.crt is the demo's CA (npm start)",
+      );
+      // The same files elsewhere are somebody's own choice of names.
+      await writeCertificates({ ...base, out: 'elsewhere' });
+      expect((await writeCertificates({ ...base, out: 'elsewhere' })).reusedCa).toBe(true);
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
   it('lists the service names', () => {
     expect(serviceDnsNames('a', 'b')).toEqual(['a', 'a.b', 'a.b.svc', 'a.b.svc.cluster.local']);
   });

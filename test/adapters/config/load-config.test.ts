@@ -51,6 +51,34 @@ describe('parseConfig: valid files', () => {
     expect(config.sidecar.image).toBe(DEFAULT_CONFIG.sidecar.image);
   });
 
+  // Controls for the cross-key rules: near misses that must still load.
+  it.each([
+    [
+      'a trust domain with "_" and "-"',
+      'sidecar:\n  trustDomain: prod_eu-1.example.org\n',
+      'prod_eu-1.example.org',
+    ],
+    ['swapped proxy ports', 'sidecar:\n  ports: { inbound: 15001, outbound: 15006 }\n', 15001],
+    [
+      'the DNS allowance switched off, named like the default deny',
+      'defaultDeny:\n  dns:\n    enabled: false\n    policyName: ztgate-default-deny\n',
+      false,
+    ],
+    [
+      'a narrow exclusion',
+      'sidecar:\n  exclude:\n    outboundCIDRs: [169.254.169.254/32]\n',
+      '169.254.169.254/32',
+    ],
+  ])('accepts %s', (_name, text, expected) => {
+    const config = parseConfig(text, 'ztgate.yaml');
+    expect([
+      config.sidecar.trustDomain,
+      config.sidecar.ports.inbound,
+      config.defaultDeny.dns.enabled,
+      ...config.sidecar.exclude.outboundCIDRs,
+    ]).toContain(expected);
+  });
+
   it('replaces lists and string maps whole, merges mappings key by key', () => {
     const config = parseConfig(
       'exemptNamespaces: [kube-system]\ndefaultDeny:\n  dns:\n    podSelector: { app: coredns }\n',
@@ -160,6 +188,56 @@ describe('parseConfig: invalid files name the key path', () => {
       'sidecar:\n  distributeTrustBundles: true\n',
       'sidecar.distributeTrustBundles: unknown key',
     ],
+    [
+      'inbound capture on the outbound port',
+      'sidecar:\n  ports:\n    inbound: 15001\n',
+      'sidecar.ports.outbound: 15001 is also sidecar.ports.inbound: each proxy port needs its own number',
+    ],
+    [
+      'outbound capture on the health port',
+      'sidecar:\n  ports:\n    outbound: 15021\n',
+      'sidecar.ports.health: 15021 is also sidecar.ports.outbound',
+    ],
+    [
+      'admin and health on one port',
+      'sidecar:\n  ports:\n    admin: 15021\n',
+      'sidecar.ports.admin: 15021 is also sidecar.ports.health',
+    ],
+    [
+      'an IPv4 catch-all exclusion',
+      'sidecar:\n  exclude:\n    outboundCIDRs: [10.0.0.0/8, 0.0.0.0/0]\n',
+      'sidecar.exclude.outboundCIDRs[1]: 0.0.0.0/0 excludes every destination from capture',
+    ],
+    [
+      'an IPv6 catch-all exclusion',
+      'sidecar:\n  exclude:\n    outboundCIDRs: ["::/0"]\n',
+      'sidecar.exclude.outboundCIDRs[0]: ::/0 excludes every destination',
+    ],
+    [
+      'the DNS allowance named like the default deny',
+      'defaultDeny:\n  dns:\n    policyName: ztgate-default-deny\n',
+      'defaultDeny.dns.policyName: ztgate-default-deny is also defaultDeny.policyName',
+    ],
+    [
+      'the init container named like the proxy',
+      'sidecar:\n  initContainerName: ztgate-proxy\n',
+      'sidecar.initContainerName: ztgate-proxy is also sidecar.containerName',
+    ],
+    ...[
+      ['a scheme', 'spiffe://cluster.local'],
+      ['a path that forges an identity', 'evil/ns/kube-system/sa/admin#'],
+      ['a port', 'cluster.local:443'],
+      ['uppercase', 'Cluster.Local'],
+      ['an empty label', 'cluster..local'],
+      ['a trailing dot', 'cluster.local.'],
+      ['a space', 'cluster local'],
+      ['an empty string', ''],
+      ['too long', 'a'.repeat(256)],
+    ].map(([what, value]): [string, string, string] => [
+      `a trust domain with ${what}`,
+      `sidecar:\n  trustDomain: ${JSON.stringify(value)}\n`,
+      'sidecar.trustDomain: expected a SPIFFE trust domain such as cluster.local',
+    ]),
     ['a duplicate key', 'mode: audit\nmode: enforce\n', 'ztgate.yaml: invalid YAML'],
     ['broken YAML', 'sidecar: [\n', 'ztgate.yaml: invalid YAML'],
   ])('%s', (_name, text, expected) => {
