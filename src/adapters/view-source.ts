@@ -1,5 +1,19 @@
 import type { ClusterView, MissingRef } from '../policy/types.js';
 
+/** Freshness and size of a view, read at scrape time for /metrics. */
+export interface ViewStats {
+  /**
+   * The last moment the view was known to match its source (ms epoch): now while every watch is
+   * healthy, when the oldest broken watch broke otherwise; a state folder's load time. Undefined
+   * before the first sync.
+   */
+  readonly syncedAtMs: number | undefined;
+  /** Objects held, by API group and kind. */
+  readonly objects: readonly { readonly group: string; readonly kind: string; readonly count: number }[];
+  /** Lists after the first (a broken watch or an expired resourceVersion), by API group and kind. */
+  readonly relists: readonly { readonly group: string; readonly kind: string; readonly count: number }[];
+}
+
 /**
  * Where the server gets its cluster view: a state folder (loaded once) or the Kubernetes watch
  * cache (a new frozen view published on every change). A request reads `current()` once.
@@ -17,6 +31,8 @@ export interface ViewSource {
    * view that includes whatever was found. Absent for sources that cannot lag (state folders).
    */
   confirm?(missing: readonly MissingRef[], namespace: string): Promise<ClusterView>;
+  /** Freshness and size figures for /metrics. */
+  stats?(): ViewStats;
   /** Starts loading/watching; resolves when started (not necessarily synced). */
   start(): Promise<void>;
   /** Stops watches and timers. */

@@ -85,6 +85,7 @@ async function serve(options: ServeOptions): Promise<void> {
     tls,
     logger,
     registerMetrics: runtime.registerMetrics,
+    isLeader: runtime.isLeader,
   });
   const stopped = onShutdown(app, runtime, logger);
   const address = await app.listen({ host, port });

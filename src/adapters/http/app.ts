@@ -41,6 +41,8 @@ export interface BuildAppOptions {
   readonly config: ZtgateConfig;
   readonly tls: TlsFiles;
   readonly logger: Logger;
+  /** Whether this replica leads (cluster mode): exported as ztgate_leader. */
+  readonly isLeader?: () => boolean;
   /** Certificate poll interval (ms); fs events usually win. */
   readonly tlsPollIntervalMs?: number;
   /** Adds metrics of other parts of the server (the controllers) to /metrics. */
@@ -71,7 +73,10 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     return503OnClosing: true,
   }) as unknown as AdmissionServer;
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({
+    viewStats: () => options.viewSource.stats?.(),
+    isLeader: options.isLeader,
+  });
   metrics.setCertificateExpiry(initial.notAfterMs);
   options.registerMetrics?.(metrics.registry);
   const deps: AdmissionDeps = {

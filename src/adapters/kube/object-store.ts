@@ -7,19 +7,27 @@ import { partitionOf } from '../../policy/view-partitions.js';
  */
 export class ObjectStore {
   private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
+  private count = 0;
+
+  /** How many objects the store holds. */
+  get size(): number {
+    return this.count;
+  }
 
   set(object: KubeObject): void {
     const partition = partitionOf(object);
     let named = this.byNamespace.get(partition);
     if (named === undefined) this.byNamespace.set(partition, (named = new Map()));
-    named.set(object.metadata?.name ?? '', object);
+    const name = object.metadata?.name ?? '';
+    if (!named.has(name)) this.count += 1;
+    named.set(name, object);
   }
 
   delete(object: KubeObject): void {
     const partition = partitionOf(object);
     const named = this.byNamespace.get(partition);
     if (named === undefined) return;
-    named.delete(object.metadata?.name ?? '');
+    if (named.delete(object.metadata?.name ?? '')) this.count -= 1;
     if (named.size === 0) this.byNamespace.delete(partition);
   }
 

@@ -35,6 +35,10 @@ export interface Reflector {
   /** When the watch broke (ms epoch), or undefined while it is healthy. */
   brokenSince(): number | undefined;
   objects(): IterableIterator<KubeObject>;
+  /** How many objects the store holds. */
+  size(): number;
+  /** Lists after the first one (each follows a broken watch or an expired resourceVersion). */
+  relists(): number;
   /** The objects of one namespace ('' for cluster-scoped ones). */
   objectsIn(namespace: string): Iterable<KubeObject>;
   get(namespace: string, name: string): KubeObject | undefined;
@@ -56,6 +60,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
   let store = new ObjectStore();
   let resourceVersion = '';
   let listed = false;
+  let lists = 0;
   let stopped = true;
   let broken: number | undefined;
   let handle: { abort(): void } | undefined;
@@ -88,6 +93,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
     store = items;
     resourceVersion = version;
     listed = true;
+    lists += 1;
     broken = undefined;
     onChange({ type: 'RELISTED' });
   }
@@ -180,6 +186,8 @@ export function createReflector(options: ReflectorOptions): Reflector {
     synced: () => listed,
     brokenSince: () => broken,
     objects: () => store.values(),
+    size: () => store.size,
+    relists: () => Math.max(0, lists - 1),
     objectsIn: (namespace) => store.in(namespace),
     get: (namespace, name) => store.get(namespace, name),
   };

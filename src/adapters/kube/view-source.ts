@@ -16,6 +16,7 @@ import { createKubeRest, type KubeRest } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
 import { chooseOptionalResources } from './optional-resources.js';
 import { createReflector, type Reflector, type ReflectorChange } from './reflector.js';
+import { collectViewStats } from './view-stats.js';
 import {
   CORE_RESOURCES,
   CRD_RESOURCE,
@@ -192,6 +193,7 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     current: () => view,
     isReady: () => notReadyReason() === '',
     notReadyReason,
+    stats: () => collectViewStats([...reflectors.values()], initialSynced, now()),
     async start(): Promise<void> {
       try {
         discovered = await discoverOptionalResources(rest);

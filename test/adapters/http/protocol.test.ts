@@ -1,3 +1,6 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildAppOptions } from '../../../src/adapters/http/app.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
@@ -395,9 +398,30 @@ describe('GET /metrics', () => {
         line.startsWith('ztgate_admission_duration_seconds_bucket{le="0.005",route="validate"}'),
       ),
     ).toBe(true);
-    const expiry = lines.find((line) => line.startsWith('ztgate_tls_certificate_expiry_seconds '));
-    const seconds = Number(expiry?.split(' ')[1]);
+    const value = (name: string): number =>
+      Number(lines.find((line) => line.startsWith(`${name} `))?.split(' ')[1]);
+    const notAfter = Date.parse(new X509Certificate(await readFile(join(certs.dir, 'tls.crt'))).validTo);
+    expect(value('ztgate_tls_certificate_expiry_timestamp_seconds')).toBe(notAfter / 1000);
+    // The deprecated "seconds until" gauge stays until 0.3 so existing alerts keep firing.
+    const seconds = value('ztgate_tls_certificate_expiry_seconds');
     expect(seconds).toBeGreaterThan(89 * 86_400);
     expect(seconds).toBeLessThanOrEqual(90 * 86_400);
+    // Every decision value exists from the start, so a rate() over it is 0, not absent.
+    for (const route of ['validate', 'mutate'])
+      for (const decision of ['allow', 'deny', 'warn', 'error', 'invalid'])
+        expect(
+          value(`ztgate_admission_requests_total{route="${route}",decision="${decision}"}`),
+        ).toBeGreaterThanOrEqual(0);
+    // Invalid requests never reached a handler: counted, not timed.
+    const timed = value('ztgate_admission_duration_seconds_count{route="validate"}');
+    const answered = ['allow', 'deny', 'warn', 'error'].reduce(
+      (sum, decision) =>
+        sum + value(`ztgate_admission_requests_total{route="validate",decision="${decision}"}`),
+      0,
+    );
+    expect(timed).toBe(answered);
+    // prom-client's process and Node.js metrics.
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(lines.some((line) => line.startsWith('nodejs_eventloop_lag_p99_seconds '))).toBe(true);
   });
 });

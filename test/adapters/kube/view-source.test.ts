@@ -159,6 +159,31 @@ describe('createKubeViewSource', () => {
     await waitFor(() => source.isReady(), 5000);
   });
 
+  it('reports for /metrics: synced now while healthy, since the break while broken; objects and relists by kind', async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', ns('shop'));
+    kube.seed('v1/serviceaccounts', sa('shop', 'web'));
+    kube.seed('v1/serviceaccounts', sa('shop', 'api'));
+    let clock = 1_000;
+    const source = create(kube, { now: () => clock });
+    expect(source.stats?.().syncedAtMs).toBeUndefined();
+    await source.start();
+    await waitFor(() => source.isReady());
+    clock = 5_000;
+    const healthy = source.stats?.();
+    expect(healthy?.syncedAtMs).toBe(5_000);
+    expect(healthy?.objects).toContainEqual({ group: '', kind: 'ServiceAccount', count: 2 });
+    expect(healthy?.relists).toContainEqual({ group: '', kind: 'ServiceAccount', count: 0 });
+    kube.failWith = 503;
+    kube.breakWatches();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock = 90_000;
+    expect(source.stats?.().syncedAtMs).toBe(5_000);
+    kube.failWith = undefined;
+    await waitFor(() => source.stats?.().syncedAtMs === 90_000, 5000);
+    expect(source.stats?.().relists).toContainEqual({ group: '', kind: 'ServiceAccount', count: 1 });
+  });
+
   it('confirms a missing ServiceAccount and namespace policies with live reads', async () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', ns('shop'));
