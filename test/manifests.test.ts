@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/adapters/config/load-config.js';
 import {
@@ -71,6 +72,7 @@ describe('manifests/ kustomize base', () => {
       'Namespace',
       'ClusterRole',
       'ClusterRoleBinding',
+      'PriorityClass',
       'MutatingWebhookConfiguration',
       'ValidatingWebhookConfiguration',
     ];
@@ -245,7 +247,13 @@ type Container = {
 type PodSpec = {
   serviceAccountName: string;
   securityContext: Record<string, unknown>;
-  affinity: { podAntiAffinity?: unknown };
+  priorityClassName: string;
+  topologySpreadConstraints: {
+    maxSkew: number;
+    topologyKey: string;
+    whenUnsatisfiable: string;
+    labelSelector: { matchLabels: Record<string, string> };
+  }[];
   containers: Container[];
   volumes: { name: string; secret?: { secretName: string }; configMap?: { name: string } }[];
 };
@@ -262,11 +270,41 @@ const pod = deployment.spec.template.spec;
 const container = pod.containers[0] as Container;
 
 describe('deployment.yaml, service.yaml, pdb.yaml', () => {
-  it('runs two replicas spread by pod anti-affinity under the ztgate ServiceAccount', () => {
+  it('runs two replicas under the ztgate ServiceAccount, one per node where there are two nodes', () => {
     expect(deployment.spec.replicas).toBe(2);
-    expect(pod.affinity.podAntiAffinity).toBeDefined();
     expect(pod.serviceAccountName).toBe(find('ServiceAccount').metadata.name);
     expect(pod.containers).toHaveLength(1);
+    // Hard on hosts (a one-node cluster is one domain, skew 0: both replicas still run), soft on zones.
+    expect(
+      pod.topologySpreadConstraints.map((c) => [
+        c.topologyKey,
+        c.maxSkew,
+        c.whenUnsatisfiable,
+        c.labelSelector,
+      ]),
+    ).toEqual([
+      ['kubernetes.io/hostname', 1, 'DoNotSchedule', { matchLabels: deployment.spec.selector.matchLabels }],
+      [
+        'topology.kubernetes.io/zone',
+        1,
+        'ScheduleAnyway',
+        { matchLabels: deployment.spec.selector.matchLabels },
+      ],
+    ]);
+    expect(pod).not.toHaveProperty('affinity');
+  });
+
+  it('runs at its own priority: above every workload, below the system classes', () => {
+    const priority = find<
+      ManifestObject & { value: number; globalDefault: boolean; preemptionPolicy: string }
+    >('PriorityClass');
+    expect(pod.priorityClassName).toBe(priority.metadata.name);
+    // 1e9 is the highest value a user-defined class may take; system-cluster-critical is 2e9.
+    expect([priority.value, priority.globalDefault, priority.preemptionPolicy]).toEqual([
+      1_000_000_000,
+      false,
+      'PreemptLowerPriority',
+    ]);
   });
 
   it('meets the restricted Pod Security Standard', () => {
@@ -289,6 +327,20 @@ describe('deployment.yaml, service.yaml, pdb.yaml', () => {
       { path: '/readyz', port: 'https', scheme: 'HTTPS' },
     ]);
     expect(container.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+  });
+
+  it('sets the requests and limits the README sizing table gives for its defaults row', () => {
+    const readme = readFileSync(join(MANIFESTS_DIR, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('<!-- sizing-recommendations'));
+    const row = table.split('\n').find((line) => line.startsWith('|') && line.includes('(defaults)'));
+    const [, , memoryRequest, memoryLimit, cpuRequest, cpuLimit] = (row ?? '')
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
+    expect(container.resources).toEqual({
+      requests: { cpu: cpuRequest, memory: memoryRequest },
+      limits: { cpu: cpuLimit, memory: memoryLimit },
+    });
   });
 
   it('sets requests and limits for cpu and memory', () => {

@@ -83,6 +83,7 @@ describe('install manifests against kube-apiserver', () => {
       'MutatingWebhookConfiguration/ztgate',
       'Namespace/ztgate-system',
       'PodDisruptionBudget/ztgate',
+      'PriorityClass/ztgate-webhook',
       'Role/ztgate-leader-election',
       'RoleBinding/ztgate-leader-election',
       'Secret/ztgate-tls',
@@ -113,6 +114,38 @@ describe('install manifests against kube-apiserver', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toHaveLength(rest.length);
+  });
+
+  it("admits the Deployment's pod template as a Pod in ztgate-system, at ztgate's own priority", async () => {
+    const priority = rendered.filter((o) => o.kind === 'PriorityClass');
+    await kubectlOk(
+      admin,
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: priority }),
+    );
+    const deployment = rendered.find((o) => o.kind === 'Deployment') as ManifestObject & {
+      spec: { template: { metadata: object; spec: object } };
+    };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...deployment.spec.template.metadata, name: 'ztgate-template', namespace: 'ztgate-system' },
+      spec: deployment.spec.template.spec,
+    };
+    const admitted = await kubectlOk(
+      admin,
+      ['create', '--dry-run=server', '-o', 'jsonpath={.spec.priorityClassName}={.spec.priority}', '-f', '-'],
+      JSON.stringify(pod),
+    );
+    expect(admitted).toBe('ztgate-webhook=1000000000');
+    // What the README says of the alternative: 1.20 admits system-cluster-critical outside
+    // kube-system unless a ResourceQuota fences it (none here); ztgate ships its own class anyway.
+    const system = await kubectlOk(
+      admin,
+      ['create', '--dry-run=server', '-o', 'jsonpath={.spec.priority}', '-f', '-'],
+      JSON.stringify({ ...pod, spec: { ...pod.spec, priorityClassName: 'system-cluster-critical' } }),
+    );
+    expect(system).toBe('2000000000');
   });
 
   let saKubeconfig: string | undefined;
