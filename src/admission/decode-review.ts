@@ -80,6 +80,14 @@ export function decodeReview(body: unknown): AdmissionRequest {
   const dryRun = request['dryRun'];
   if (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean')
     fail('request.dryRun must be a boolean');
+  const object = optionalObject(request, 'object');
+  const oldObject = optionalObject(request, 'oldObject');
+  // The API server sends a DELETE's object as oldObject and never an object; a review that
+  // carries one, or lacks oldObject, did not come from it, and ztgate would judge nothing.
+  if (operation === 'DELETE' && object !== undefined)
+    fail('request.object must be null for DELETE (the API server sends the deleted object as oldObject)');
+  if (operation === 'DELETE' && oldObject === undefined)
+    fail('request.oldObject must be set for DELETE (the API server sends the deleted object there)');
   return {
     uid,
     kind: triple(request, 'kind', ['group', 'version', 'kind']),
@@ -88,8 +96,8 @@ export function decodeReview(body: unknown): AdmissionRequest {
     operation: operation as Operation,
     namespace: optionalString(request, 'namespace'),
     name: optionalString(request, 'name'),
-    object: optionalObject(request, 'object'),
-    oldObject: optionalObject(request, 'oldObject'),
+    object,
+    oldObject,
     userInfo: decodeUserInfo(request),
     dryRun: dryRun === true,
   };

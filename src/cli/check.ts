@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../adapters/state-dir/index.js';
 import type { ZtgateConfig } from '../policy/config.js';
+import { configHasAdmins } from './check-namespaces.js';
 import { runCheck, type CheckReport } from './check-run.js';
 import { formatCheckJson, formatCheckText } from './output/check-output.js';
 import { readConfig } from './read-config.js';
@@ -12,6 +13,7 @@ interface CheckOptions {
   readonly output: 'text' | 'json';
   readonly config?: string;
   readonly namespace: string;
+  readonly asAdmin?: boolean;
 }
 
 async function judge(options: CheckOptions, config: ZtgateConfig): Promise<CheckReport> {
@@ -21,6 +23,7 @@ async function judge(options: CheckOptions, config: ZtgateConfig): Promise<Check
       stateDir: options.state,
       namespace: options.namespace,
       config,
+      asAdmin: options.asAdmin === true,
     });
   } catch (error) {
     // Unreadable input is bad usage (exit 2), not a denial.
@@ -44,9 +47,15 @@ export function registerCheckCommand(program: Command): void {
     )
     .option('--config <file>', 'ztgate config file (mode, exempt namespaces, default deny)')
     .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .option(
+      '--as-admin',
+      'judge as a ztgate admin of the config (protected namespace labels and policies); default: a developer',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (options: CheckOptions) => {
       const config = await readConfig(options.config);
+      if (options.asAdmin === true && !configHasAdmins(config))
+        throw new UsageError('--as-admin: the ztgate config names no admins (admins.groups, admins.users)');
       const report = await judge(options, config);
       const text = options.output === 'json' ? formatCheckJson(report) : formatCheckText(report);
       process.stdout.write(text);

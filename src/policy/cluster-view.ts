@@ -1,6 +1,8 @@
 import { refKey, sameRef } from './objects.js';
+import { findClaimDefect, type ClaimDefect } from './ownership.js';
 import type {
   ClusterView,
+  ControllerClaim,
   KubeObject,
   NamespaceInfo,
   NormalizedPolicy,
@@ -32,7 +34,7 @@ interface ViewInternals {
   readonly options: ClusterViewOptions;
 }
 
-// Internals stay off the public ClusterView contract; extendClusterView and resolveOwner use them.
+// Internals stay off the public ClusterView contract; extendClusterView and resolveOwnership use them.
 const internals = new WeakMap<ClusterView, ViewInternals>();
 const EMPTY: readonly never[] = Object.freeze([]);
 
@@ -191,26 +193,66 @@ export function extendClusterView(
   return composeView([...base.layers, layer], merged);
 }
 
-/** Whether the view holds the workload's direct controller (or the workload has none). */
-export function isOwnerKnown(view: ClusterView, workload: Workload): boolean {
-  if (sameRef(workload.owner, workload)) return true;
+/** The workload of this kind, namespace and name in the view: one keyed lookup per layer. */
+function findWorkload(view: ClusterView, ref: ObjectRef): WorkloadRef | undefined {
   const layers = internals.get(view)?.layers;
-  if (layers === undefined)
-    return view.workloads(workload.owner.namespace).some((ref) => sameRef(ref, workload.owner));
-  return topDown(layers, (layer) => layer.workloadsByKey.get(refKey(workload.owner))) !== undefined;
+  if (layers === undefined) return view.workloads(ref.namespace).find((candidate) => sameRef(candidate, ref));
+  return topDown(layers, (layer) => layer.workloadsByKey.get(refKey(ref)));
+}
+
+/** Pending links a root is followed through at most (Pod → ReplicaSet → Deployment). */
+const MAX_PENDING_LINKS = 3;
+
+/**
+ * The top-level owner `root` leads to in this view. A root indexed while its own controller was
+ * not yet in the view (a layer below the one that adds it, or a watch that delivered the pods
+ * first) carries its pending claim, which is followed when it counts now. O(1) per link.
+ */
+export function currentRoot(view: ClusterView, root: ObjectRef): ObjectRef {
+  let current = root;
+  for (let link = 0; link < MAX_PENDING_LINKS; link += 1) {
+    const ref = findWorkload(view, current);
+    const claim = ref?.pendingClaim;
+    if (ref === undefined || claim === undefined) break;
+    const parent = findWorkload(view, { kind: claim.kind, namespace: ref.namespace, name: claim.name });
+    if (parent === undefined || findClaimDefect(ref, claim, parent) !== undefined) break;
+    current = parent.owner;
+  }
+  return current;
+}
+
+/** How a judged workload's controller claim fares against the view. */
+export interface Ownership {
+  /** The verified top-level owner: the claimed controller's root when the claim counts, else itself. */
+  readonly owner: ObjectRef;
+  readonly claim?: ControllerClaim | undefined;
+  /** Why the claim does not count (undefined when it counts or there is none). */
+  readonly defect?: ClaimDefect | undefined;
+  /** The object of the claimed kind and name the view holds, if any. */
+  readonly claimed?: WorkloadRef | undefined;
 }
 
 /**
- * The top-level owner of a workload: its controller chain followed through the view
- * (Pod → ReplicaSet → Deployment). An owner the view does not hold stays the owner; no name
- * guessing (a pod-template-hash suffix proves nothing).
+ * Verifies the workload's controller claim against the view (findClaimDefect: the owner exists,
+ * is a kind that creates this kind, has the claimed uid, and its template names the same
+ * ServiceAccount) and returns the top-level owner that follows. O(1): one keyed lookup.
+ */
+export function resolveOwnership(view: ClusterView, workload: Workload): Ownership {
+  const self: ObjectRef = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+  const claim = workload.controller;
+  if (claim === undefined) return { owner: self };
+  const claimed = findWorkload(view, { kind: claim.kind, namespace: workload.namespace, name: claim.name });
+  const defect = findClaimDefect(workload, claim, claimed);
+  return defect === undefined
+    ? { owner: currentRoot(view, (claimed as WorkloadRef).owner), claim, claimed }
+    : { owner: self, claim, defect, claimed };
+}
+
+/**
+ * The top-level owner of a workload: its verified controller chain followed through the view
+ * (Pod → ReplicaSet → Deployment), else the workload itself. No name guessing (a
+ * pod-template-hash suffix proves nothing) and no trust in a claim the view cannot confirm.
  */
 export function resolveOwner(view: ClusterView, workload: Workload): ObjectRef {
-  if (sameRef(workload.owner, workload)) return workload.owner;
-  const layers = internals.get(view)?.layers;
-  const parent =
-    layers === undefined
-      ? view.workloads(workload.owner.namespace).find((ref) => sameRef(ref, workload.owner))
-      : topDown(layers, (layer) => layer.workloadsByKey.get(refKey(workload.owner)));
-  return parent?.owner ?? workload.owner;
+  return resolveOwnership(view, workload).owner;
 }

@@ -28,7 +28,8 @@ export function formatViolation(violation: Violation): string {
   return `[${violation.rule}] ${violation.path}: ${violation.message}`;
 }
 
-function invalid(errors: readonly FieldError[], what: string): Violation[] {
+/** `invalid-object` violations for fields ztgate cannot read (also /mutate's answer to them). */
+export function invalidObject(errors: readonly FieldError[], what: string): Violation[] {
   return errors.map((error) => ({
     rule: 'invalid-object',
     path: error.path,
@@ -64,7 +65,7 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
       appliesTo: 'workload',
       namespace,
       workload: reading.workload,
-      invalid: invalid(reading.errors ?? [], 'workload'),
+      invalid: invalidObject(reading.errors ?? [], 'workload'),
     };
   }
   if (object.kind === 'Namespace' && object.apiVersion === 'v1') {
@@ -84,7 +85,7 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
     namespace,
     policy,
     oldPolicy,
-    invalid: invalid([...unreadable, ...(policy?.errors ?? [])], 'policy'),
+    invalid: invalidObject([...unreadable, ...(policy?.errors ?? [])], 'policy'),
   };
 }
 

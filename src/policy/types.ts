@@ -15,6 +15,19 @@ export interface OwnerReference {
   readonly controller?: boolean;
 }
 
+/**
+ * The owner reference an object marks `controller: true`, as the object's author wrote it: a
+ * claim, not a fact. Whether it counts is decided against the cluster view (src/policy/ownership.ts).
+ */
+export interface ControllerClaim {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Its index in metadata.ownerReferences, for messages. */
+  readonly index: number;
+}
+
 /** Object metadata fields the core reads. */
 export interface ObjectMeta {
   readonly name?: string;
@@ -74,8 +87,11 @@ export interface Workload {
   readonly podSpec: Readonly<Record<string, unknown>>;
   readonly podAnnotations: Labels;
   readonly templatePath: string;
-  /** The top-level owner: itself, or the controller chain's root (Pod → ReplicaSet → Deployment). */
-  readonly owner: ObjectRef;
+  /**
+   * The controller the object claims in metadata.ownerReferences, unverified: resolveOwnership
+   * (cluster-view.ts) decides against the view whether it counts.
+   */
+  readonly controller: ControllerClaim | undefined;
   /** The ServiceAccount the pods run as, or undefined when none is set. */
   readonly serviceAccountName: string | undefined;
   /** The field that set it ("serviceAccountName" or the deprecated "serviceAccount"). */
@@ -178,7 +194,10 @@ export interface MissingRef {
   readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload';
   readonly namespace?: string;
   readonly name?: string;
-  /** For kind Workload: the owner's kind (a Pod's ReplicaSet the watch has not delivered yet). */
+  /**
+   * For kind Workload: the claimed owner's kind (a Pod's ReplicaSet the watch has not delivered
+   * yet, or one the view holds in a state that does not match the claim: read live to confirm).
+   */
   readonly workloadKind?: string;
 }
 
@@ -244,8 +263,20 @@ export interface WorkloadRef {
   readonly kind: WorkloadKind;
   readonly namespace: string;
   readonly name: string;
+  /** metadata.uid for kinds that create others (undefined for Pods): a claim on it must carry this uid. */
+  readonly uid: string | undefined;
+  /**
+   * The top-level owner: the root of its controller chain where every link was verified
+   * (Pod → ReplicaSet → Deployment), else the workload itself.
+   */
   readonly owner: ObjectRef;
+  /** The ServiceAccount its pod template names (what a claim on it is compared with). */
   readonly serviceAccountName: string | undefined;
+  /**
+   * Set only when its controller claim did not count for a reason a later layer can change (the
+   * owner was not yet in the view, or held another uid or template): currentRoot re-checks it.
+   */
+  readonly pendingClaim?: ControllerClaim;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { apiGroup, nonEmptyString, readLabels, refKey } from './objects.js';
+import { findClaimDefect, isViewDefect } from './ownership.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
 import type {
+  ControllerClaim,
   KubeObject,
   NamespaceInfo,
   NormalizedPolicy,
@@ -84,30 +86,45 @@ function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>
   );
 }
 
+/** Each workload's root, and the claims that did not count for a reason a later layer may change. */
+interface ResolvedOwners {
+  readonly owners: Map<string, ObjectRef>;
+  readonly pending: Map<string, ControllerClaim>;
+}
+
 /**
  * Resolves each workload's controller chain to its root (Pod → ReplicaSet → Deployment) using
- * this layer's workloads first, then `lookupBelow` (lower layers, already resolved).
+ * this layer's workloads first, then `lookupBelow` (lower layers, already resolved). A link counts
+ * only when the claimed controller is there and really owns the workload (findClaimDefect): a
+ * workload whose claim does not count is its own root, so a forged reference hides no sharer.
  */
 function resolveOwners(
   workloads: ReadonlyMap<string, WorkloadRef>,
+  claims: ReadonlyMap<string, ControllerClaim>,
   lookupBelow: (ref: ObjectRef) => WorkloadRef | undefined,
-): Map<string, ObjectRef> {
-  const resolved = new Map<string, ObjectRef>();
+): ResolvedOwners {
+  const owners = new Map<string, ObjectRef>();
+  const pending = new Map<string, ControllerClaim>();
   const resolve = (key: string, workload: WorkloadRef, depth: number): ObjectRef => {
-    const known = resolved.get(key);
+    const known = owners.get(key);
     if (known !== undefined) return known;
     let owner = workload.owner;
-    if (owner.kind === workload.kind && owner.name === workload.name) return owner;
-    const parentKey = refKey(owner);
-    const parent = workloads.get(parentKey);
-    // Depth bounds ownership cycles, which a hand-written manifest can contain.
-    if (parent !== undefined && depth < 8) owner = resolve(parentKey, parent, depth + 1);
-    else if (parent === undefined) owner = lookupBelow(owner)?.owner ?? owner;
-    resolved.set(key, owner);
+    const claim = claims.get(key);
+    // Depth bounds chains; the kinds that may own one another admit no cycle anyway.
+    if (claim !== undefined && depth < 8) {
+      const claimed = { kind: claim.kind, namespace: workload.namespace, name: claim.name };
+      const local = workloads.get(refKey(claimed));
+      const parent = local ?? lookupBelow(claimed);
+      const defect = findClaimDefect(workload, claim, parent);
+      if (defect === undefined && parent !== undefined)
+        owner = local === undefined ? parent.owner : resolve(refKey(claimed), local, depth + 1);
+      else if (defect !== undefined && isViewDefect(defect)) pending.set(key, claim);
+    }
+    owners.set(key, owner);
     return owner;
   };
   for (const [key, workload] of workloads) resolve(key, workload, 0);
-  return resolved;
+  return { owners, pending };
 }
 
 function addPolicy(
@@ -129,6 +146,8 @@ export function buildLayer(
   const policies = { byNs: new Map<string, NormalizedPolicy[]>(), cluster: [] as NormalizedPolicy[] };
   const policyKeys = new Set<string>();
   const rawWorkloads = new Map<string, WorkloadRef>();
+  // Only while the layer is built: the view keeps each verified root, not the claims.
+  const claims = new Map<string, ControllerClaim>();
   const objectKeys = new Set<string>();
   const all: KubeObject[] = [];
   const normalizeOptions = { istioRootNamespace: options.istioRootNamespace };
@@ -150,18 +169,29 @@ export function buildLayer(
       addPolicy(policies, policy);
       if (keyed) policyKeys.add(policyKey(policy));
     } else {
-      const workload = readWorkloadIdentity(object);
-      if (workload !== undefined) rawWorkloads.set(refKey(workload), workload);
+      const identity = readWorkloadIdentity(object);
+      if (identity === undefined) continue;
+      const key = refKey(identity.ref);
+      rawWorkloads.set(key, identity.ref);
+      if (identity.claim !== undefined) claims.set(key, identity.claim);
+      else claims.delete(key);
     }
   }
   if (keyed) for (const policy of options.policies ?? []) objectKeys.add(objectKey(policy.source));
-  const owners = resolveOwners(rawWorkloads, lookupBelow);
+  const { owners, pending } = resolveOwners(rawWorkloads, claims, lookupBelow);
   const workloadsByNamespace = new Map<string, WorkloadRef[]>();
   const workloadsByKey = new Map<string, WorkloadRef>();
   const usersByServiceAccount = new Map<string, WorkloadRef[]>();
   for (const [key, workload] of rawWorkloads) {
     const owner = owners.get(key) ?? workload.owner;
-    const ref = Object.freeze(owner === workload.owner ? workload : { ...workload, owner });
+    const pendingClaim = pending.get(key);
+    const ref = Object.freeze(
+      pendingClaim !== undefined
+        ? { ...workload, pendingClaim }
+        : owner === workload.owner
+          ? workload
+          : { ...workload, owner },
+    );
     workloadsByKey.set(key, ref);
     push(workloadsByNamespace, ref.namespace, ref);
     // A pod without serviceAccountName runs as `default`; sharing `default` is reported by another check.

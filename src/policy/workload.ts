@@ -1,10 +1,12 @@
 import { apiGroup, field, isRecord, joinPath, namespaceOf, nonEmptyString, readLabels } from './objects.js';
+import { readOwnerReferences } from './ownership.js';
+import { podSpecTypeErrors } from './pod-spec/typed.js';
 import {
   WORKLOAD_KINDS,
   type ClusterView,
+  type ControllerClaim,
   type FieldError,
   type KubeObject,
-  type ObjectRef,
   type SelectTarget,
   type Workload,
   type WorkloadKind,
@@ -54,19 +56,6 @@ function readPath(object: unknown, path: string): unknown {
   return current;
 }
 
-/** The controller owner reference, if any, as a reference in the same namespace. */
-function controllerOf(object: KubeObject, namespace: string): ObjectRef | undefined {
-  const references = object.metadata?.ownerReferences;
-  if (!Array.isArray(references)) return undefined;
-  for (const reference of references as readonly unknown[]) {
-    if (field(reference, 'controller') !== true) continue;
-    const kind = nonEmptyString(field(reference, 'kind'));
-    const name = nonEmptyString(field(reference, 'name'));
-    if (kind !== undefined && name !== undefined) return { kind, namespace, name };
-  }
-  return undefined;
-}
-
 function readServiceAccount(
   podSpec: Readonly<Record<string, unknown>>,
 ): Pick<Workload, 'serviceAccountName' | 'serviceAccountField'> {
@@ -99,6 +88,7 @@ function shapeErrors(object: KubeObject, templatePath: string, namespace: string
         errors.push({ path: joinPath(templatePath, `spec.${key}`), message: `${key} is not a string` });
       }
     }
+    errors.push(...podSpecTypeErrors(template['spec'], templatePath));
   }
   return errors;
 }
@@ -112,12 +102,12 @@ export function readWorkload(object: KubeObject, fallbackNamespace?: string): Wo
   const kind = object.kind as WorkloadKind;
   const templatePath = TEMPLATE_PATHS[kind];
   const namespace = namespaceOf(object, fallbackNamespace);
-  const errors = shapeErrors(object, templatePath, namespace);
+  const owners = readOwnerReferences(object.metadata);
+  const errors = [...shapeErrors(object, templatePath, namespace), ...owners.errors];
   if (errors.length > 0 || namespace === undefined) return { errors };
   const template = readPath(object, templatePath) as Readonly<Record<string, unknown>>;
   const podSpec = template['spec'] as Readonly<Record<string, unknown>>;
   const name = nonEmptyString(object.metadata?.name) ?? (object.metadata?.generateName as string);
-  const self: ObjectRef = { kind, namespace, name };
   const workload: Workload = {
     kind,
     apiVersion: object.apiVersion ?? '',
@@ -128,26 +118,42 @@ export function readWorkload(object: KubeObject, fallbackNamespace?: string): Wo
     podAnnotations: readLabels(field(template['metadata'], 'annotations')),
     podSpec,
     templatePath,
-    owner: controllerOf(object, namespace) ?? self,
+    controller: owners.claim,
     ...readServiceAccount(podSpec),
     object,
   };
   return { workload };
 }
 
+/** A workload's identity as a view keeps it, and the controller it claims (checked as the view is built). */
+export interface WorkloadIdentity {
+  /** Owned by itself until the view has verified the claim. */
+  readonly ref: WorkloadRef;
+  readonly claim: ControllerClaim | undefined;
+}
+
 /**
- * The identity facts of a well-formed workload (owner = its direct controller), read without
- * copying labels: what a view of hundreds of thousands of objects needs and nothing more.
+ * The identity facts of a well-formed workload, read without copying labels: what a view of
+ * hundreds of thousands of objects needs and nothing more. Only kinds that create others keep
+ * their uid (a claim on them must carry it); a Pod's would cost memory and serve nothing.
  */
-export function readWorkloadIdentity(object: KubeObject): WorkloadRef | undefined {
+export function readWorkloadIdentity(object: KubeObject): WorkloadIdentity | undefined {
   if (!isWorkloadObject(object)) return undefined;
   const kind = object.kind as WorkloadKind;
-  const namespace = nonEmptyString(object.metadata?.namespace);
-  const name = nonEmptyString(object.metadata?.name) ?? nonEmptyString(object.metadata?.generateName);
+  const meta = object.metadata;
+  const namespace = nonEmptyString(meta?.namespace);
+  const name = nonEmptyString(meta?.name) ?? nonEmptyString(meta?.generateName);
   const podSpec = field(readPath(object, TEMPLATE_PATHS[kind]), 'spec');
   if (namespace === undefined || name === undefined || !isRecord(podSpec)) return undefined;
-  const owner = controllerOf(object, namespace) ?? { kind, namespace, name };
-  return { kind, namespace, name, owner, serviceAccountName: readServiceAccount(podSpec).serviceAccountName };
+  const ref: WorkloadRef = {
+    kind,
+    namespace,
+    name,
+    uid: kind === 'Pod' ? undefined : nonEmptyString(meta?.uid),
+    owner: { kind, namespace, name },
+    serviceAccountName: readServiceAccount(podSpec).serviceAccountName,
+  };
+  return { ref, claim: readOwnerReferences(meta).claim };
 }
 
 /** A pod-bearing object reduced to what rules need; undefined when it is not one or is malformed. */

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../src/policy/types.js';
 import type { WorkloadSpec } from './generate.js';
-import type { Rng } from './prng.js';
+import { stableUid, type Rng } from './prng.js';
 
 const HELPERS = ['log-shipper', 'metrics-exporter', 'config-reloader'] as const;
 const ENV_KEYS = [
@@ -146,7 +146,7 @@ export function buildPod(w: WorkloadSpec, rng: Rng, targetBytes: number): KubeOb
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
           name: replicaSet,
-          uid: rng.hex(32),
+          uid: stableUid(w.namespace, 'ReplicaSet', replicaSet),
           controller: true,
           blockOwnerDeletion: true,
         },

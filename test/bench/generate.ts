@@ -7,7 +7,7 @@
 import type { KubeObject, Labels } from '../../src/policy/types.js';
 import { buildClusterWidePolicy } from './gen-cluster-wide.js';
 import { buildNamespacedPolicy, TIERS, type PolicyVariant } from './gen-policies.js';
-import { createRng, mixSeed, type Rng } from './prng.js';
+import { createRng, mixSeed, stableUid, type Rng } from './prng.js';
 
 /** The issue's 1× view: 2,000 namespaces, 20,000 ServiceAccounts, 10,000 policies. */
 export const BASE_VIEW = {
@@ -122,10 +122,14 @@ function podTemplate(w: WorkloadSpec, labels: Labels): Record<string, unknown> {
 /** The Deployment and its current ReplicaSet: the view resolves a pod's owner through both. */
 function controllers(w: WorkloadSpec): KubeObject[] {
   const rsLabels = { ...w.podLabels, 'pod-template-hash': w.templateHash };
+  const replicaSet = `${w.name}-${w.templateHash}`;
+  const deploymentUid = stableUid(w.namespace, 'Deployment', w.name);
+  // The Deployment controller's reference: its group, name and uid (ztgate verifies all three).
   const owner = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     name: w.name,
+    uid: deploymentUid,
     controller: true,
     blockOwnerDeletion: true,
   };
@@ -133,7 +137,7 @@ function controllers(w: WorkloadSpec): KubeObject[] {
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: w.name, namespace: w.namespace, labels: w.podLabels },
+      metadata: { name: w.name, namespace: w.namespace, uid: deploymentUid, labels: w.podLabels },
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: w.podLabels.app } },
@@ -144,8 +148,9 @@ function controllers(w: WorkloadSpec): KubeObject[] {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: {
-        name: `${w.name}-${w.templateHash}`,
+        name: replicaSet,
         namespace: w.namespace,
+        uid: stableUid(w.namespace, 'ReplicaSet', replicaSet),
         labels: rsLabels,
         ownerReferences: [owner],
       },

@@ -48,3 +48,14 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * A uid of UUID shape derived from the object's identity alone (FNV-1a, then the PRNG): owner
+ * references carry the owner's uid, and deriving it draws nothing from the namespace's stream.
+ */
+export function stableUid(...identity: readonly string[]): string {
+  let hash = 0x811c9dc5;
+  for (const char of identity.join('/')) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  const hex = createRng(hash).hex(32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

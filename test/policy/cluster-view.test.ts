@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createClusterView, extendClusterView, resolveOwner } from '../../src/policy/cluster-view.js';
+import {
+  createClusterView,
+  currentRoot,
+  extendClusterView,
+  resolveOwner,
+} from '../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { evaluate } from '../../src/policy/engine.js';
 import { toWorkload } from '../../src/policy/workload.js';
@@ -149,27 +154,32 @@ describe('ownership chains', () => {
     ]);
   });
 
-  it('keeps an unknown ReplicaSet as the owner (no guessing from the pod-template-hash suffix)', () => {
+  it('counts no claim on a ReplicaSet the view lacks (no guessing from the pod-template-hash suffix)', () => {
     const view = viewOf([deployment('web', { sa: 'web' }), podOfRs]);
-    expect(view.workloads('shop').find((w) => w.kind === 'Pod')?.owner).toEqual({
-      kind: 'ReplicaSet',
-      namespace: 'shop',
-      name: 'web-5d4f8',
-    });
+    const ref = view.workloads('shop').find((w) => w.kind === 'Pod');
+    expect(ref?.owner).toEqual({ kind: 'Pod', namespace: 'shop', name: 'web-5d4f8-abcde' });
+    // Kept so that a layer adding the ReplicaSet (a live read, the -f objects) can count it then.
+    expect(ref?.pendingClaim?.name).toBe('web-5d4f8');
   });
 
   it('resolveOwner follows a judged pod through the view', () => {
     const workload = toWorkload(podOfRs);
     if (workload === undefined) throw new Error('no workload');
-    expect(resolveOwner(viewOf([rs]), workload)).toEqual({
+    expect(resolveOwner(viewOf([deployment('web', { sa: 'web' }), rs]), workload)).toEqual({
       kind: 'Deployment',
       namespace: 'shop',
       name: 'web',
     });
-    expect(resolveOwner(viewOf([]), workload)).toEqual({
+    // The ReplicaSet's own claim on the Deployment the view lacks does not count: it is the root.
+    expect(resolveOwner(viewOf([rs]), workload)).toEqual({
       kind: 'ReplicaSet',
       namespace: 'shop',
       name: 'web-5d4f8',
+    });
+    expect(resolveOwner(viewOf([]), workload)).toEqual({
+      kind: 'Pod',
+      namespace: 'shop',
+      name: 'web-5d4f8-abcde',
     });
   });
 
@@ -233,12 +243,28 @@ describe('extendClusterView: the -f objects are one change', () => {
 
   it('resolves owners of added workloads through the base', () => {
     const base = viewOf([
+      deployment('web', { sa: 'web' }),
       controller('ReplicaSet', 'apps/v1', 'web-1', { sa: 'web', owner: { kind: 'Deployment', name: 'web' } }),
     ]);
     const view = extendClusterView(base, [
       pod('web-1-a', { sa: 'web', owner: { kind: 'ReplicaSet', name: 'web-1' } }),
     ]);
     expect(view.workloads('shop').find((w) => w.kind === 'Pod')?.owner.name).toBe('web');
+  });
+
+  it('follows a base workload whose controller arrives in the added layer (currentRoot)', () => {
+    const base = viewOf([
+      controller('ReplicaSet', 'apps/v1', 'web-1', { sa: 'web', owner: { kind: 'Deployment', name: 'web' } }),
+      pod('web-1-a', { sa: 'web', owner: { kind: 'ReplicaSet', name: 'web-1' } }),
+    ]);
+    const view = extendClusterView(base, [deployment('web', { sa: 'web' })]);
+    const podRef = view.workloads('shop').find((w) => w.kind === 'Pod');
+    expect(podRef?.owner.name).toBe('web-1');
+    expect(currentRoot(view, podRef?.owner ?? { kind: '', namespace: '', name: '' })).toEqual({
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'web',
+    });
   });
 
   it('makes a namespace with an added ServiceAccount known', () => {

@@ -59,8 +59,25 @@ interface WorkloadSpec {
   readonly namespace?: string;
   readonly sa?: string;
   readonly labels?: Labels;
-  readonly owner?: { kind: string; name: string };
+  /** The controller reference; apiVersion and uid default to the real ones of that kind and name. */
+  readonly owner?: { kind: string; name: string; apiVersion?: string; uid?: string };
 }
+
+/** The uid the builders give an object of this kind and name (owner references carry it). */
+export function uidOf(kind: string, name: string): string {
+  return `uid-${kind.toLowerCase()}-${name}`;
+}
+
+/** The apiVersion a controller of this kind writes into the references it sets. */
+const OWNER_API_VERSIONS: Readonly<Record<string, string>> = {
+  Deployment: 'apps/v1',
+  ReplicaSet: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  Job: 'batch/v1',
+  CronJob: 'batch/v1',
+  ReplicationController: 'v1',
+};
 
 function podSpec(spec: WorkloadSpec): Record<string, unknown> {
   const pod: Record<string, unknown> = {
@@ -70,10 +87,22 @@ function podSpec(spec: WorkloadSpec): Record<string, unknown> {
   return pod;
 }
 
-function meta(name: string, spec: WorkloadSpec): Record<string, unknown> {
-  const metadata: Record<string, unknown> = { name, namespace: spec.namespace ?? 'shop' };
+function meta(kind: string, name: string, spec: WorkloadSpec): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {
+    name,
+    namespace: spec.namespace ?? 'shop',
+    uid: uidOf(kind, name),
+  };
   if (spec.owner !== undefined) {
-    metadata['ownerReferences'] = [{ apiVersion: 'apps/v1', ...spec.owner, uid: 'u', controller: true }];
+    const { kind: ownerKind, name: ownerName } = spec.owner;
+    const reference = {
+      apiVersion: spec.owner.apiVersion ?? OWNER_API_VERSIONS[ownerKind] ?? 'example.com/v1',
+      kind: ownerKind,
+      name: ownerName,
+      uid: spec.owner.uid ?? uidOf(ownerKind, ownerName),
+      controller: true,
+    };
+    metadata['ownerReferences'] = [reference];
   }
   return metadata;
 }
@@ -84,7 +113,7 @@ export function deployment(name: string, spec: WorkloadSpec = {}): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(name, spec),
+    metadata: meta('Deployment', name, spec),
     spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(spec) } },
   };
 }
@@ -96,7 +125,7 @@ export function controller(
   name: string,
   spec: WorkloadSpec = {},
 ): KubeObject {
-  return { ...deployment(name, spec), kind, apiVersion };
+  return { ...deployment(name, spec), kind, apiVersion, metadata: meta(kind, name, spec) };
 }
 
 /** A batch/v1 CronJob (template at spec.jobTemplate.spec.template). */
@@ -105,7 +134,7 @@ export function cronJob(name: string, spec: WorkloadSpec = {}): KubeObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
-    metadata: meta(name, spec),
+    metadata: meta('CronJob', name, spec),
     spec: {
       schedule: '* * * * *',
       jobTemplate: { spec: { template: { metadata: { labels }, spec: podSpec(spec) } } },
@@ -118,7 +147,7 @@ export function pod(name: string, spec: WorkloadSpec = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...meta(name, spec), labels: spec.labels ?? { app: name } },
+    metadata: { ...meta('Pod', name, spec), labels: spec.labels ?? { app: name } },
     spec: podSpec(spec),
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createClusterView, isOwnerKnown, resolveOwner } from '../../src/policy/cluster-view.js';
+import { createClusterView, resolveOwnership } from '../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { evaluate } from '../../src/policy/engine.js';
 import { isPolicyObject, normalizePolicy } from '../../src/policy/policies/index.js';
@@ -124,8 +124,7 @@ function decisions(view: ClusterView, objects: Iterable<KubeObject>): unknown[] 
     );
     const workload = toWorkload(item);
     result.push({
-      owner: workload === undefined ? undefined : resolveOwner(view, workload),
-      ownerKnown: workload === undefined ? undefined : isOwnerKnown(view, workload),
+      ownership: workload === undefined ? undefined : resolveOwnership(view, workload),
       allowed: decision.allowed,
       violations: decision.violations.map((v) => `${v.rule} ${v.path} ${v.message}`).sort(byText),
     });

@@ -47,7 +47,7 @@ describe('toWorkload: every kind reads its pod template from the right place', (
       podLabels: { app: 'web' },
       serviceAccountName: 'web',
       serviceAccountField: 'serviceAccountName',
-      owner: { kind, namespace: 'shop', name: 'web' },
+      controller: undefined,
     });
     expect(workload?.podSpec['serviceAccountName']).toBe('web');
   });
@@ -70,22 +70,26 @@ describe('toWorkload: identity and ownership', () => {
     });
   });
 
-  it('takes the controller owner reference as owner', () => {
+  it('reads the controller owner reference as a claim, with apiVersion, uid and index', () => {
     const object = pod('web-abc-123', { owner: { kind: 'ReplicaSet', name: 'web-abc' } });
-    expect(toWorkload(object)?.owner).toEqual({ kind: 'ReplicaSet', namespace: 'shop', name: 'web-abc' });
+    expect(toWorkload(object)?.controller).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      name: 'web-abc',
+      uid: 'uid-replicaset-web-abc',
+      index: 0,
+    });
   });
 
   it('ignores owner references that are not the controller', () => {
     const object = pod('web');
     const meta = {
       ...object.metadata,
-      ownerReferences: [{ kind: 'ReplicaSet', name: 'x', controller: false }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'x', uid: 'u', controller: false },
+      ],
     };
-    expect(toWorkload({ ...object, metadata: meta })?.owner).toEqual({
-      kind: 'Pod',
-      namespace: 'shop',
-      name: 'web',
-    });
+    expect(toWorkload({ ...object, metadata: meta })?.controller).toBeUndefined();
   });
 
   it('uses the fallback namespace when metadata has none, and generateName when there is no name', () => {

@@ -1,6 +1,8 @@
-import { patchResponse } from '../../admission/build-response.js';
+import { denyResponse, patchResponse } from '../../admission/build-response.js';
 import type { AdmissionRequest, AdmissionReviewResponse } from '../../admission/review-types.js';
 import { isExemptNamespace } from '../../policy/config.js';
+import { invalidObject } from '../../policy/engine.js';
+import { readOwnerReferences } from '../../policy/ownership.js';
 import type { KubeObject } from '../../policy/types.js';
 import { decode, failure, finish, namespaceOf, type AdmissionDeps, type Verdict } from './handler-common.js';
 
@@ -32,6 +34,19 @@ export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<
   };
   if (!isPodCreate(request) || namespace === undefined || isExemptNamespace(deps.config, namespace)) {
     return finish(deps, 'mutate', request, started, untouched);
+  }
+  // Fields the patch builder reads that the API server would refuse: deny as /validate words it
+  // (invalid-object, 403), with no patch. The API server refuses such an object anyway, so
+  // denying here admits and blocks nothing it would not.
+  const malformed = invalidObject(readOwnerReferences(request.object?.metadata).errors, 'pod');
+  if (malformed.length > 0) {
+    const response = denyResponse(request.uid, malformed);
+    return finish(deps, 'mutate', request, started, {
+      ...untouched,
+      response,
+      outcome: 'deny',
+      violations: malformed,
+    });
   }
   let verdict: Verdict;
   try {

@@ -1,4 +1,5 @@
 import { extendClusterView } from '../../policy/cluster-view.js';
+import { readOwnerReferences } from '../../policy/ownership.js';
 import type { ClusterView, KubeObject, MissingRef } from '../../policy/types.js';
 import { hasStatus, type KubeRest } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
@@ -81,7 +82,12 @@ async function listPolicies(reader: Reader, specs: readonly ResourceSpec[], name
 /** Owner chains are short (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). */
 const MAX_OWNER_DEPTH = 3;
 
-/** Reads a workload and, following controller references, the workloads that own it. */
+/**
+ * Reads a workload and, following controller references, the workloads that own it. The objects
+ * keep metadata.uid and their pod templates (stripObject), which is what the view checks a claim
+ * against (the owner's uid and its template's ServiceAccount); a claim these objects do not bear
+ * out still does not count after the read.
+ */
 async function readOwnerChain(
   reader: Reader,
   specs: readonly ResourceSpec[],
@@ -97,8 +103,8 @@ async function readOwnerChain(
     const [object] = await readOne(reader, spec, namespace, next.name);
     if (object === undefined) break;
     found.push(object);
-    const controller = object.metadata?.ownerReferences?.find((owner) => owner.controller === true);
-    next = controller?.name === undefined ? undefined : { kind: controller.kind, name: controller.name };
+    const claim = readOwnerReferences(object.metadata).claim;
+    next = claim === undefined ? undefined : { kind: claim.kind, name: claim.name };
   }
   return found;
 }

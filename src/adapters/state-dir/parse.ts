@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../policy/types.js';
+import { KUBECTL_YAML } from './go-yaml.js';
 import { InputError, type ObjectSource } from './input-error.js';
 
 /** Objects read from one text, each with where it came from. */
@@ -52,10 +53,14 @@ function addDocument(value: unknown, source: ObjectSource, out: ParsedObjects): 
   });
 }
 
-/** Parses multi-document YAML (JSON is accepted too); empty documents are skipped. */
+/**
+ * Parses multi-document YAML (JSON is accepted too) as kubectl does (go-yaml v2: YAML 1.1 scalars
+ * and merge keys, see go-yaml.ts), so `hostNetwork: yes` is the `true` the API server receives;
+ * empty documents are skipped.
+ */
 export function parseYaml(text: string, file: string): ParsedObjects {
   const out: ParsedObjects = { objects: [], sources: [] };
-  const documents = parseAllDocuments(text, { prettyErrors: true });
+  const documents = parseAllDocuments(text, { ...KUBECTL_YAML, prettyErrors: true });
   const list = Array.isArray(documents) ? documents : [];
   list.forEach((document, index) => {
     const source = { file, document: index + 1 };

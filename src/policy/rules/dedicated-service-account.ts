@@ -1,7 +1,8 @@
-import { isOwnerKnown, resolveOwner } from '../cluster-view.js';
+import { currentRoot, resolveOwnership, type Ownership } from '../cluster-view.js';
 import { buildServiceAccountFix, buildSharerServiceAccountsFix } from '../fix/index.js';
 import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
-import type { ClusterView, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
+import { describeClaimDefect, isViewDefect } from '../ownership.js';
+import type { ClusterView, MissingRef, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
 import type { Rule } from './rule.js';
 
 const RULE = 'dedicated-service-account';
@@ -12,9 +13,14 @@ const NAMED_SHARERS = 5;
 export function findSharers(workload: Workload, owner: ObjectRef, view: ClusterView): WorkloadRef[] {
   if (workload.serviceAccountName === undefined) return [];
   const users = view.serviceAccountUsers(workload.namespace, workload.serviceAccountName);
-  // The judged object itself (an UPDATE) and what its controller chain owns are not sharers.
+  // The judged object itself (an UPDATE) and what its verified controller chain owns are not
+  // sharers; a root indexed before its own controller was in the view is followed (currentRoot).
   return users.filter(
-    (user) => !sameRef(user, workload) && !sameRef(user.owner, owner) && !sameRef(user, owner),
+    (user) =>
+      !sameRef(user, workload) &&
+      !sameRef(user, owner) &&
+      !sameRef(user.owner, owner) &&
+      !sameRef(currentRoot(view, user.owner), owner),
   );
 }
 
@@ -44,8 +50,40 @@ function describeSharers(sharers: readonly WorkloadRef[]): string {
   return `${named}${more}`;
 }
 
+/** Why the workload's claimed controller does not count, for the sharing message ("" when none). */
+function claimNote(workload: Workload, ownership: Ownership): string {
+  const { claim, defect } = ownership;
+  if (claim === undefined || defect === undefined) return '';
+  const why = describeClaimDefect(defect, workload, claim, ownership.claimed);
+  return (
+    `. metadata.ownerReferences[${claim.index}] names ${claim.kind} ${claim.name} as its controller, ` +
+    `which does not count: ${why}; so this ${workload.kind} is judged as a workload of its own`
+  );
+}
+
+/** The fix line for a claim that does not count: a workload nobody's controller made owns itself. */
+function claimFix(ownership: Ownership): string {
+  const { claim } = ownership;
+  if (claim === undefined || ownership.defect === undefined) return '';
+  return `# Remove metadata.ownerReferences[${claim.index}] (${claim.kind} ${claim.name}): only the controller that creates an object may name itself its owner.\n`;
+}
+
+/**
+ * A claimed owner the view lacks, or holds in a state that does not match the claim, may be watch
+ * lag (a ReplicaSet's pod can arrive before the watch delivers the ReplicaSet): the adapter reads
+ * it live before the denial stands.
+ */
+function confirmOwner(workload: Workload, ownership: Ownership): { missing?: MissingRef } {
+  const { claim, defect } = ownership;
+  if (claim === undefined || defect === undefined || !isViewDefect(defect)) return {};
+  return {
+    missing: { kind: 'Workload', workloadKind: claim.kind, namespace: workload.namespace, name: claim.name },
+  };
+}
+
 function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
-  const owner = resolveOwner(view, workload);
+  const ownership = resolveOwnership(view, workload);
+  const owner = ownership.owner;
   const field = workload.serviceAccountField ?? 'serviceAccountName';
   const path = joinPath(workload.templatePath, `spec.${field}`);
   const sa = workload.serviceAccountName;
@@ -77,21 +115,10 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
     violations.push({
       rule: RULE,
       path,
-      message: `ServiceAccount ${sa} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities`,
+      message: `ServiceAccount ${sa} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities${claimNote(workload, ownership)}`,
       value: sa,
-      fix: sharingFix(workload, owner, sa, sharers),
-      // A controller's pod can arrive before the watch delivers its ReplicaSet/Job: the "sharer" may
-      // be its own Deployment. Ask the adapter to read the owner live before the denial stands.
-      ...(isOwnerKnown(view, workload)
-        ? {}
-        : {
-            missing: {
-              kind: 'Workload' as const,
-              workloadKind: workload.owner.kind,
-              namespace: workload.owner.namespace,
-              name: workload.owner.name,
-            },
-          }),
+      fix: claimFix(ownership) + sharingFix(workload, owner, sa, sharers),
+      ...confirmOwner(workload, ownership),
     });
   }
   return violations;
@@ -101,7 +128,7 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
 export const dedicatedServiceAccount: Rule = {
   name: RULE,
   description:
-    'Pods run as a dedicated ServiceAccount: set, not `default`, existing, and not shared with another workload.',
+    'Pods run as a dedicated ServiceAccount: set, not `default`, existing, and not shared with another workload (a claimed controller counts only when it really owns the workload).',
   appliesTo: 'workload',
   operations: ['CREATE', 'UPDATE'],
   check: (context) => (context.workload === undefined ? [] : checkWorkload(context.workload, context.view)),

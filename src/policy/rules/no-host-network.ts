@@ -1,5 +1,6 @@
 import { isExemptNamespace } from '../config.js';
 import { joinPath } from '../objects.js';
+import { podFlag } from '../pod-spec/typed.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
 
@@ -15,7 +16,7 @@ export const noHostNetworkRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (workload === undefined || isExemptNamespace(config, workload.namespace)) return [];
-    if (workload.podSpec['hostNetwork'] !== true) return [];
+    if (!podFlag(workload.podSpec, 'hostNetwork')) return [];
     return [
       {
         rule: 'no-host-network',

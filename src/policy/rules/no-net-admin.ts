@@ -1,13 +1,12 @@
 import { isExemptNamespace } from '../config.js';
-import { asRecord, type JsonRecord } from '../sidecar/read.js';
+import { asRecord } from '../sidecar/read.js';
 import { joinPath } from '../objects.js';
+import { containerFlag, listContainers, type ContainerEntry } from '../pod-spec/typed.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
 
 /** Capabilities that let a container rewrite or bypass the pod's netfilter redirect (ALL grants them). */
 const BYPASS_CAPABILITIES = new Set(['NET_ADMIN', 'NET_RAW', 'ALL']);
-
-const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /** A capability as Kubernetes and the runtimes read it: case-insensitive, `CAP_` prefix optional. */
 function capabilityName(value: unknown): string {
@@ -15,11 +14,11 @@ function capabilityName(value: unknown): string {
 }
 
 /** What in a container's securityContext could undo the redirect, as `[field, value]` pairs. */
-function bypasses(container: JsonRecord): { field: string; value: unknown }[] {
-  const context = asRecord(container['securityContext']);
+function bypasses(entry: ContainerEntry): { field: string; value: unknown }[] {
+  const context = entry.securityContext;
   if (context === undefined) return [];
   const found: { field: string; value: unknown }[] = [];
-  if (context['privileged'] === true) found.push({ field: 'securityContext.privileged', value: true });
+  if (containerFlag(entry, 'privileged')) found.push({ field: 'securityContext.privileged', value: true });
   const added = asRecord(context['capabilities'])?.['add'];
   const granted = Array.isArray(added)
     ? added.filter((capability) => BYPASS_CAPABILITIES.has(capabilityName(capability)))
@@ -42,30 +41,24 @@ export const noNetAdminRule: Rule = {
   check({ workload, config }): readonly Violation[] {
     if (workload === undefined || isExemptNamespace(config, workload.namespace)) return [];
     const violations: Violation[] = [];
-    for (const list of CONTAINER_LISTS) {
-      const containers = workload.podSpec[list];
-      if (!Array.isArray(containers)) continue;
-      containers.forEach((item: unknown, index) => {
-        const container = asRecord(item);
-        if (container === undefined) return;
-        const name = String(container['name'] ?? `#${index}`);
-        // ztgate's own (mtls-sidecar verifies that a container of that name is exactly ztgate's).
-        if (list === 'initContainers' && name === config.sidecar.initContainerName) return;
-        for (const { field, value } of bypasses(container)) {
-          violations.push({
-            rule: 'no-net-admin',
-            path: joinPath(workload.templatePath, `spec.${list}[${index}].${field}`),
-            value,
-            message:
-              `${workload.kind} "${workload.name}": container "${name}" sets ${field} = ${JSON.stringify(value)}, ` +
-              "which lets it rewrite the pod's iptables and send traffic around the mTLS proxy.",
-            fix:
-              `Remove ${field === 'securityContext.privileged' ? '`privileged: true`' : 'NET_ADMIN, NET_RAW and ALL from `capabilities.add`'} ` +
-              `in container "${name}". A workload that must manage networking (a CNI or VPN agent) belongs in a namespace ` +
-              'a ztgate admin lists in exemptNamespaces.',
-          });
-        }
-      });
+    for (const entry of listContainers(workload.podSpec)) {
+      const { list, name } = entry;
+      // ztgate's own (mtls-sidecar verifies that a container of that name is exactly ztgate's).
+      if (list === 'initContainers' && name === config.sidecar.initContainerName) continue;
+      for (const { field, value } of bypasses(entry)) {
+        violations.push({
+          rule: 'no-net-admin',
+          path: joinPath(workload.templatePath, `${entry.path}.${field}`),
+          value,
+          message:
+            `${workload.kind} "${workload.name}": container "${name}" sets ${field} = ${JSON.stringify(value)}, ` +
+            "which lets it rewrite the pod's iptables and send traffic around the mTLS proxy.",
+          fix:
+            `Remove ${field === 'securityContext.privileged' ? '`privileged: true`' : 'NET_ADMIN, NET_RAW and ALL from `capabilities.add`'} ` +
+            `in container "${name}". A workload that must manage networking (a CNI or VPN agent) belongs in a namespace ` +
+            'a ztgate admin lists in exemptNamespaces.',
+        });
+      }
     }
     return violations;
   },

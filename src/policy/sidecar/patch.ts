@@ -36,8 +36,13 @@ export function spiffeIdFor(pod: KubeObject, config: SidecarConfig, namespace: s
 function runsToCompletion(pod: KubeObject, spec: JsonRecord, context: SidecarContext): boolean {
   if (context.job === true) return true;
   if (spec['restartPolicy'] === 'Never' || spec['restartPolicy'] === 'OnFailure') return true;
-  return (pod.metadata?.ownerReferences ?? []).some(
-    (owner) => owner.kind === 'Job' || owner.kind === 'CronJob',
+  // Read defensively: /mutate and `inject` see the object before the API server validates it.
+  const references: unknown = pod.metadata?.ownerReferences;
+  return (
+    Array.isArray(references) &&
+    references.some(
+      (owner: unknown) => asRecord(owner)?.['kind'] === 'Job' || asRecord(owner)?.['kind'] === 'CronJob',
+    )
   );
 }
 

@@ -211,7 +211,9 @@ describe('createKubeViewSource', () => {
     await source.start();
     await waitFor(() => source.isReady());
     kube.breakWatches();
-    const owned = (kind: string, name: string, owner?: { kind: string; name: string }) => ({
+    // What the controller manager writes: the owner's group, name and the uid the API server gave
+    // it (ztgate checks all three).
+    const owned = (kind: string, name: string, owner?: { kind: string; name: string; uid: string }) => ({
       apiVersion: 'apps/v1',
       kind,
       metadata: {
@@ -221,8 +223,12 @@ describe('createKubeViewSource', () => {
       },
       spec: { template: { metadata: { labels: { app: 'web' } }, spec: { serviceAccountName: 'web' } } },
     });
-    kube.seed('apps/v1/deployments', owned('Deployment', 'web'));
-    kube.seed('apps/v1/replicasets', owned('ReplicaSet', 'web-5d4f8', { kind: 'Deployment', name: 'web' }));
+    const created = kube.seed('apps/v1/deployments', owned('Deployment', 'web'));
+    const uid = String((created['metadata'] as Record<string, unknown>)['uid']);
+    kube.seed(
+      'apps/v1/replicasets',
+      owned('ReplicaSet', 'web-5d4f8', { kind: 'Deployment', name: 'web', uid }),
+    );
     const view = await source.confirm!(
       [{ kind: 'Workload', workloadKind: 'ReplicaSet', namespace: 'shop', name: 'web-5d4f8' }],
       'shop',

@@ -74,7 +74,7 @@ export function workloadOf(
     podSpec,
     podAnnotations: {},
     templatePath: TEMPLATE_PATHS[kind] ?? 'spec.template',
-    owner: { kind, namespace, name: 'w' },
+    controller: undefined,
     serviceAccountName: undefined,
     serviceAccountField: undefined,
     object: { kind, metadata: { name: 'w', namespace }, spec: podSpec },

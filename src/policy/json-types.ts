@@ -1,0 +1,95 @@
+/**
+ * Typed reads of untrusted JSON fields, as the API server's decoder types them: a boolean field
+ * holding the string "true", or an integer field holding 1337.5, is refused by the API server
+ * ("cannot unmarshal string into Go struct field ... of type bool"), so ztgate reports it as
+ * `invalid-object` instead of reading it as absent — `check` must not pass what the cluster refuses.
+ */
+import { isRecord, joinPath } from './objects.js';
+import type { FieldError } from './types.js';
+
+/** A field read with its type checked: the value, or why it is not one (absent/null is neither). */
+export interface TypedField<T> {
+  readonly value: T | undefined;
+  readonly error?: FieldError | undefined;
+}
+
+/** How a JSON value's type reads in a message: `a string ("true")`, `a number (1.5)`, `a list` … */
+export function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
+  if (typeof value === 'number') return `a number (${String(value)})`;
+  if (typeof value === 'boolean') return `a boolean (${String(value)})`;
+  return isRecord(value) ? 'an object' : typeof value;
+}
+
+const ABSENT: TypedField<never> = Object.freeze({ value: undefined });
+
+/** `record[key]` as a boolean; null and absent are unset, as Go's decoder leaves them. */
+export function readBoolean(record: unknown, key: string, base: string): TypedField<boolean> {
+  const value = isRecord(record) ? record[key] : undefined;
+  if (value === undefined || value === null) return ABSENT;
+  if (typeof value === 'boolean') return { value };
+  const path = joinPath(base, key);
+  return {
+    value: undefined,
+    error: { path, message: `${key} is ${describeJsonType(value)}, not a boolean` },
+  };
+}
+
+/** An inclusive range an integer field must lie in (the API server's validation). */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Go's int64: JSON numbers beyond it do not decode. */
+const INT64: IntegerRange = { min: -(2 ** 63), max: 2 ** 63 - 1 };
+
+/** `record[key]` as an integer within `range` (int64 when not given); null and absent are unset. */
+export function readInteger(
+  record: unknown,
+  key: string,
+  base: string,
+  range: IntegerRange = INT64,
+): TypedField<number> {
+  const value = isRecord(record) ? record[key] : undefined;
+  if (value === undefined || value === null) return ABSENT;
+  const path = joinPath(base, key);
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return {
+      value: undefined,
+      error: { path, message: `${key} is ${describeJsonType(value)}, not an integer` },
+    };
+  }
+  if (value < range.min || value > range.max) {
+    const message = `${key} is ${String(value)}, outside ${String(range.min)}..${String(range.max)}`;
+    return { value: undefined, error: { path, message } };
+  }
+  return { value };
+}
+
+/** `record[key]` as an object; null and absent are unset. */
+export function readObject(
+  record: unknown,
+  key: string,
+  base: string,
+): TypedField<Readonly<Record<string, unknown>>> {
+  const value = isRecord(record) ? record[key] : undefined;
+  if (value === undefined || value === null) return ABSENT;
+  if (isRecord(value)) return { value };
+  const path = joinPath(base, key);
+  return {
+    value: undefined,
+    error: { path, message: `${key} is ${describeJsonType(value)}, not an object` },
+  };
+}
+
+/** `record[key]` as a list; null and absent are unset. */
+export function readList(record: unknown, key: string, base: string): TypedField<readonly unknown[]> {
+  const value = isRecord(record) ? record[key] : undefined;
+  if (value === undefined || value === null) return ABSENT;
+  if (Array.isArray(value)) return { value };
+  const path = joinPath(base, key);
+  return { value: undefined, error: { path, message: `${key} is ${describeJsonType(value)}, not a list` } };
+}

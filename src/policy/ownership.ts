@@ -1,0 +1,210 @@
+/**
+ * Whether an object's claimed controller really owns it. Anyone who may create a Pod may write
+ * any metadata.ownerReferences, so a claim is checked against what kube-controller-manager does:
+ * the Deployment controller creates ReplicaSets (never Pods); the ReplicaSet, ReplicationController,
+ * StatefulSet, DaemonSet and Job controllers create Pods; the CronJob controller creates Jobs (never
+ * Pods). Each sets itself as the created object's controller reference with its own API group, name
+ * and uid, and copies its pod template into it; the garbage collector finds an owner by that uid.
+ */
+import { describeJsonType, readBoolean } from './json-types.js';
+import { apiGroup, field, isRecord } from './objects.js';
+import type { ControllerClaim, FieldError, WorkloadKind, WorkloadRef } from './types.js';
+
+const PATH = 'metadata.ownerReferences';
+
+/** A kind whose controller creates objects, with the API group its references carry. */
+interface CreatorKind {
+  readonly kind: WorkloadKind;
+  readonly group: string;
+}
+
+/** Child kind → the kinds whose controller creates it (kube-controller-manager). */
+const CREATED_BY: Readonly<Record<WorkloadKind, readonly CreatorKind[]>> = {
+  Pod: [
+    { kind: 'ReplicaSet', group: 'apps' },
+    { kind: 'StatefulSet', group: 'apps' },
+    { kind: 'DaemonSet', group: 'apps' },
+    { kind: 'Job', group: 'batch' },
+    { kind: 'ReplicationController', group: '' },
+  ],
+  ReplicaSet: [{ kind: 'Deployment', group: 'apps' }],
+  Job: [{ kind: 'CronJob', group: 'batch' }],
+  Deployment: [],
+  StatefulSet: [],
+  DaemonSet: [],
+  CronJob: [],
+  ReplicationController: [],
+};
+
+/** What a kind's controller creates, for messages about a kind that does not own what it claims. */
+const CREATES: Readonly<Partial<Record<string, string>>> = {
+  Deployment: 'the Deployment controller creates ReplicaSets, and the ReplicaSets create the Pods',
+  CronJob: 'the CronJob controller creates Jobs, and the Jobs create the Pods',
+  ReplicaSet: 'a ReplicaSet creates Pods',
+  StatefulSet: 'a StatefulSet creates Pods',
+  DaemonSet: 'a DaemonSet creates Pods',
+  Job: 'a Job creates Pods',
+  ReplicationController: 'a ReplicationController creates Pods',
+};
+
+/** metadata.ownerReferences read: the controller claim, or what makes the list malformed. */
+export interface OwnerReferencesReading {
+  readonly claim: ControllerClaim | undefined;
+  readonly errors: readonly FieldError[];
+}
+
+const NONE: OwnerReferencesReading = Object.freeze({ claim: undefined, errors: Object.freeze([]) });
+
+/** A non-empty string field of a reference, or the error the API server would report. */
+function stringField(reference: Readonly<Record<string, unknown>>, key: string, path: string) {
+  const value = reference[key];
+  if (typeof value === 'string' && value !== '') return undefined;
+  const what = typeof value === 'string' ? 'empty' : describeJsonType(value ?? null);
+  return { path: `${path}.${key}`, message: `${key} must be a non-empty string, not ${what}` };
+}
+
+/** What ObjectMeta validation refuses in one reference (apimachinery validateOwnerReference). */
+function referenceErrors(reference: Readonly<Record<string, unknown>>, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const key of ['apiVersion', 'kind', 'name', 'uid']) {
+    const error = stringField(reference, key, path);
+    if (error !== undefined) errors.push(error);
+  }
+  const apiVersion = reference['apiVersion'];
+  // "group/version" or "version" (core); the version part must not be empty.
+  if (typeof apiVersion === 'string' && apiVersion !== '' && !/^[^/]*\/?[^/]+$/.test(apiVersion)) {
+    errors.push({ path: `${path}.apiVersion`, message: `apiVersion "${apiVersion}" is not group/version` });
+  }
+  if (apiVersion === 'v1' && reference['kind'] === 'Event') {
+    errors.push({ path, message: 'a v1 Event may not be an owner' });
+  }
+  for (const key of ['controller', 'blockOwnerDeletion']) {
+    const error = readBoolean(reference, key, path).error;
+    if (error !== undefined) errors.push(error);
+  }
+  return errors;
+}
+
+/**
+ * Reads metadata.ownerReferences as the API server validates it: a list of objects each with
+ * apiVersion, kind, name and uid, at most one of them `controller: true`. Errors make the object
+ * `invalid-object`; a well-formed list yields its controller claim, if any.
+ */
+export function readOwnerReferences(metadata: unknown): OwnerReferencesReading {
+  const references = field(metadata, 'ownerReferences');
+  if (references === undefined || references === null) return NONE;
+  if (!Array.isArray(references)) {
+    return {
+      claim: undefined,
+      errors: [{ path: PATH, message: `${PATH} is ${describeJsonType(references)}, not a list` }],
+    };
+  }
+  const errors: FieldError[] = [];
+  const controllers: { reference: Readonly<Record<string, unknown>>; index: number }[] = [];
+  references.forEach((reference: unknown, index) => {
+    const path = `${PATH}[${index}]`;
+    if (!isRecord(reference)) {
+      errors.push({ path, message: `the owner reference is ${describeJsonType(reference)}, not an object` });
+      return;
+    }
+    errors.push(...referenceErrors(reference, path));
+    if (reference['controller'] === true) controllers.push({ reference, index });
+  });
+  if (controllers.length > 1) {
+    const named = controllers.map(
+      ({ reference }) => `${String(reference['kind'])}/${String(reference['name'])}`,
+    );
+    errors.push({
+      path: PATH,
+      message: `only one owner reference may set controller: true; found ${named.join(' and ')}`,
+    });
+  }
+  if (errors.length > 0) return { claim: undefined, errors };
+  const [controller] = controllers;
+  if (controller === undefined) return NONE;
+  const { reference, index } = controller;
+  const text = (key: string): string => reference[key] as string;
+  return {
+    claim: {
+      apiVersion: text('apiVersion'),
+      kind: text('kind'),
+      name: text('name'),
+      uid: text('uid'),
+      index,
+    },
+    errors: [],
+  };
+}
+
+/** Why a claim does not count. `kind` and `group` hold whatever the view says. */
+export type ClaimDefect = 'kind' | 'group' | 'missing' | 'uid' | 'service-account';
+
+/** Whether a live read of the claimed owner could change the verdict (the view may lag). */
+export function isViewDefect(defect: ClaimDefect): boolean {
+  return defect === 'missing' || defect === 'uid' || defect === 'service-account';
+}
+
+/** The claiming object, as far as a claim is judged: its kind and its pods' ServiceAccount. */
+export interface Claimant {
+  readonly kind: WorkloadKind;
+  readonly serviceAccountName: string | undefined;
+}
+
+/** A pod template without serviceAccountName runs as `default` (the ServiceAccount admission plugin). */
+function effectiveServiceAccount(name: string | undefined): string {
+  return name ?? 'default';
+}
+
+/**
+ * The defect of `claim` made by `child` given `owner`, the object of the claimed kind and name in
+ * the view (undefined when the view lacks it); undefined when the claim counts. O(1).
+ */
+export function findClaimDefect(
+  child: Claimant,
+  claim: ControllerClaim,
+  owner: WorkloadRef | undefined,
+): ClaimDefect | undefined {
+  const creator = CREATED_BY[child.kind].find((candidate) => candidate.kind === claim.kind);
+  if (creator === undefined) return 'kind';
+  if (apiGroup(claim.apiVersion) !== creator.group) return 'group';
+  if (owner === undefined) return 'missing';
+  if (owner.uid === undefined || owner.uid !== claim.uid) return 'uid';
+  const same =
+    effectiveServiceAccount(owner.serviceAccountName) === effectiveServiceAccount(child.serviceAccountName);
+  return same ? undefined : 'service-account';
+}
+
+function kindFact(childKind: WorkloadKind, claimKind: string): string {
+  const creators = CREATED_BY[childKind].map((creator) => creator.kind);
+  const createdBy =
+    creators.length === 0
+      ? `no workload controller creates ${childKind}s`
+      : `${childKind}s are created by ${creators.join(', ')} controllers`;
+  const creates = CREATES[claimKind];
+  return `a ${claimKind} never owns ${childKind}s: ${createdBy}${creates === undefined ? '' : ` (${creates})`}`;
+}
+
+/** Why a claim does not count, in words, citing what Kubernetes does. */
+export function describeClaimDefect(
+  defect: ClaimDefect,
+  child: Claimant & { readonly namespace: string },
+  claim: ControllerClaim,
+  owner: WorkloadRef | undefined,
+): string {
+  const named = `${claim.kind} ${child.namespace}/${claim.name}`;
+  switch (defect) {
+    case 'kind':
+      return kindFact(child.kind, claim.kind);
+    case 'group': {
+      const group = CREATED_BY[child.kind].find((creator) => creator.kind === claim.kind)?.group;
+      const real = group === '' ? 'the core group (apiVersion v1)' : `API group ${group ?? '?'}`;
+      return `apiVersion "${claim.apiVersion}" is not the ${claim.kind}'s ${real}, so it names no real ${claim.kind}`;
+    }
+    case 'missing':
+      return `${named} does not exist as far as ztgate can tell (not in its view of the cluster, nor found by a live read where one is possible)`;
+    case 'uid':
+      return `its uid ${claim.uid} is not the uid of ${named} (${owner?.uid ?? 'unknown'}); the garbage collector matches owners by uid, so the reference names no existing object`;
+    case 'service-account':
+      return `${named}'s pod template runs as ServiceAccount ${effectiveServiceAccount(owner?.serviceAccountName)}, not ${effectiveServiceAccount(child.serviceAccountName)}: a controller copies its template into what it creates, so it did not create this ${child.kind}`;
+  }
+}
