@@ -91,6 +91,17 @@ describe('decodeReview', () => {
       'request.userInfo.groups must be a list of strings',
     ],
     ['a string dryRun', review({}, { dryRun: 'true' }), 'request.dryRun must be a boolean'],
+    // The API server sends a DELETE's object as oldObject, with object null (never the reverse).
+    [
+      'a DELETE with object set and oldObject null',
+      review({}, { operation: 'DELETE', oldObject: null }),
+      'request.object must be null for DELETE',
+    ],
+    [
+      'a DELETE without oldObject',
+      review({}, { operation: 'DELETE', object: null, oldObject: undefined }),
+      'request.oldObject must be set for DELETE',
+    ],
   ])('refuses %s', (_name, body, message) => {
     expect(() => decodeReview(body)).toThrow(AdmissionReviewError);
     expect(() => decodeReview(body)).toThrow(message);

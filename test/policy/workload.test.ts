@@ -163,6 +163,58 @@ describe('readWorkload: malformed workloads are errors, never skipped', () => {
       },
       errors: [{ path: 'spec.serviceAccountName', message: 'serviceAccountName is not a string' }],
     },
+    {
+      name: 'ownerReferences not a list (the API server cannot decode it)',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 's', ownerReferences: 'x' },
+        spec: {},
+      },
+      errors: [
+        {
+          path: 'metadata.ownerReferences',
+          message: 'metadata.ownerReferences is a string ("x"), not a list',
+        },
+      ],
+    },
+    {
+      name: 'two controllers',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'p',
+          namespace: 's',
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: '1', controller: true },
+            { apiVersion: 'apps/v1', kind: 'Deployment', name: 'b', uid: '2', controller: true },
+          ],
+        },
+        spec: {},
+      },
+      errors: [
+        {
+          path: 'metadata.ownerReferences',
+          message: 'only one owner reference may set controller: true; found ReplicaSet/a and Deployment/b',
+        },
+      ],
+    },
+    {
+      name: 'hostNetwork as a string',
+      object: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd', namespace: 's' },
+        spec: { template: { spec: { hostNetwork: 'true' } } },
+      },
+      errors: [
+        {
+          path: 'spec.template.spec.hostNetwork',
+          message: 'hostNetwork is a string ("true"), not a boolean',
+        },
+      ],
+    },
   ])('$name', ({ object, errors }) => {
     expect(readWorkload(object as KubeObject)).toEqual({ errors });
   });
