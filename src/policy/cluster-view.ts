@@ -1,5 +1,5 @@
 import { refKey, sameRef } from './objects.js';
-import { findClaimDefect, type ClaimDefect } from './ownership.js';
+import { canBeOwned, findClaimDefect, type ClaimDefect } from './ownership.js';
 import type {
   ClusterView,
   ControllerClaim,
@@ -210,7 +210,8 @@ const MAX_PENDING_LINKS = 3;
  */
 export function currentRoot(view: ClusterView, root: ObjectRef): ObjectRef {
   let current = root;
-  for (let link = 0; link < MAX_PENDING_LINKS; link += 1) {
+  // Only kinds a controller creates can hold a pending claim: a Deployment root ends it at once.
+  for (let link = 0; link < MAX_PENDING_LINKS && canBeOwned(current.kind); link += 1) {
     const ref = findWorkload(view, current);
     const claim = ref?.pendingClaim;
     if (ref === undefined || claim === undefined) break;

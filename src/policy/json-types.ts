@@ -25,16 +25,10 @@ export function describeJsonType(value: unknown): string {
 
 const ABSENT: TypedField<never> = Object.freeze({ value: undefined });
 
-/** `record[key]` as a boolean; null and absent are unset, as Go's decoder leaves them. */
-export function readBoolean(record: unknown, key: string, base: string): TypedField<boolean> {
-  const value = isRecord(record) ? record[key] : undefined;
-  if (value === undefined || value === null) return ABSENT;
-  if (typeof value === 'boolean') return { value };
-  const path = joinPath(base, key);
-  return {
-    value: undefined,
-    error: { path, message: `${key} is ${describeJsonType(value)}, not a boolean` },
-  };
+/** The error for a value that should be a boolean (null and absent are unset); undefined when it is one. */
+export function booleanError(value: unknown, key: string, base: string): FieldError | undefined {
+  if (value === undefined || value === null || typeof value === 'boolean') return undefined;
+  return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not a boolean` };
 }
 
 /** An inclusive range an integer field must lie in (the API server's validation). */
@@ -46,6 +40,47 @@ export interface IntegerRange {
 /** Go's int64: JSON numbers beyond it do not decode. */
 const INT64: IntegerRange = { min: -(2 ** 63), max: 2 ** 63 - 1 };
 
+/** The error for a value that should be an integer within `range`; undefined when it is one or unset. */
+export function integerError(
+  value: unknown,
+  key: string,
+  base: string,
+  range: IntegerRange = INT64,
+): FieldError | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not an integer` };
+  }
+  if (value >= range.min && value <= range.max) return undefined;
+  const message = `${key} is ${String(value)}, outside ${String(range.min)}..${String(range.max)}`;
+  return { path: joinPath(base, key), message };
+}
+
+/** The error for a value that should be an object; undefined when it is one or unset. */
+export function objectError(value: unknown, key: string, base: string): FieldError | undefined {
+  if (value === undefined || value === null || isRecord(value)) return undefined;
+  return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not an object` };
+}
+
+/** The error for a value that should be a list; undefined when it is one or unset. */
+export function listError(value: unknown, key: string, base: string): FieldError | undefined {
+  if (value === undefined || value === null || Array.isArray(value)) return undefined;
+  return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not a list` };
+}
+
+function read<T>(value: unknown, error: FieldError | undefined): TypedField<T> {
+  if (error !== undefined) return { value: undefined, error };
+  return value === undefined || value === null ? ABSENT : { value: value as T };
+}
+
+const fieldOf = (record: unknown, key: string): unknown => (isRecord(record) ? record[key] : undefined);
+
+/** `record[key]` as a boolean; null and absent are unset, as Go's decoder leaves them. */
+export function readBoolean(record: unknown, key: string, base: string): TypedField<boolean> {
+  const value = fieldOf(record, key);
+  return read(value, booleanError(value, key, base));
+}
+
 /** `record[key]` as an integer within `range` (int64 when not given); null and absent are unset. */
 export function readInteger(
   record: unknown,
@@ -53,20 +88,8 @@ export function readInteger(
   base: string,
   range: IntegerRange = INT64,
 ): TypedField<number> {
-  const value = isRecord(record) ? record[key] : undefined;
-  if (value === undefined || value === null) return ABSENT;
-  const path = joinPath(base, key);
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    return {
-      value: undefined,
-      error: { path, message: `${key} is ${describeJsonType(value)}, not an integer` },
-    };
-  }
-  if (value < range.min || value > range.max) {
-    const message = `${key} is ${String(value)}, outside ${String(range.min)}..${String(range.max)}`;
-    return { value: undefined, error: { path, message } };
-  }
-  return { value };
+  const value = fieldOf(record, key);
+  return read(value, integerError(value, key, base, range));
 }
 
 /** `record[key]` as an object; null and absent are unset. */
@@ -75,21 +98,12 @@ export function readObject(
   key: string,
   base: string,
 ): TypedField<Readonly<Record<string, unknown>>> {
-  const value = isRecord(record) ? record[key] : undefined;
-  if (value === undefined || value === null) return ABSENT;
-  if (isRecord(value)) return { value };
-  const path = joinPath(base, key);
-  return {
-    value: undefined,
-    error: { path, message: `${key} is ${describeJsonType(value)}, not an object` },
-  };
+  const value = fieldOf(record, key);
+  return read(value, objectError(value, key, base));
 }
 
 /** `record[key]` as a list; null and absent are unset. */
 export function readList(record: unknown, key: string, base: string): TypedField<readonly unknown[]> {
-  const value = isRecord(record) ? record[key] : undefined;
-  if (value === undefined || value === null) return ABSENT;
-  if (Array.isArray(value)) return { value };
-  const path = joinPath(base, key);
-  return { value: undefined, error: { path, message: `${key} is ${describeJsonType(value)}, not a list` } };
+  const value = fieldOf(record, key);
+  return read(value, listError(value, key, base));
 }

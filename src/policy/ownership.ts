@@ -6,7 +6,7 @@
  * Pods). Each sets itself as the created object's controller reference with its own API group, name
  * and uid, and copies its pod template into it; the garbage collector finds an owner by that uid.
  */
-import { describeJsonType, readBoolean } from './json-types.js';
+import { booleanError, describeJsonType } from './json-types.js';
 import { apiGroup, field, isRecord } from './objects.js';
 import type { ControllerClaim, FieldError, WorkloadKind, WorkloadRef } from './types.js';
 
@@ -53,33 +53,45 @@ export interface OwnerReferencesReading {
   readonly errors: readonly FieldError[];
 }
 
-const NONE: OwnerReferencesReading = Object.freeze({ claim: undefined, errors: Object.freeze([]) });
+const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
+const NONE: OwnerReferencesReading = Object.freeze({ claim: undefined, errors: NO_ERRORS });
 
-/** A non-empty string field of a reference, or the error the API server would report. */
-function stringField(reference: Readonly<Record<string, unknown>>, key: string, path: string) {
-  const value = reference[key];
-  if (typeof value === 'string' && value !== '') return undefined;
-  const what = typeof value === 'string' ? 'empty' : describeJsonType(value ?? null);
-  return { path: `${path}.${key}`, message: `${key} must be a non-empty string, not ${what}` };
+const STRING_FIELDS = ['apiVersion', 'kind', 'name', 'uid'] as const;
+const BOOLEAN_FIELDS = ['controller', 'blockOwnerDeletion'] as const;
+/** "group/version" or "version" (core); the version part must not be empty (ParseGroupVersion). */
+const GROUP_VERSION = /^[^/]*\/?[^/]+$/;
+
+/** Whether one reference passes ObjectMeta validation; allocation-free (every admission runs it). */
+function isValidReference(reference: Readonly<Record<string, unknown>>): boolean {
+  for (const key of STRING_FIELDS) {
+    const value = reference[key];
+    if (typeof value !== 'string' || value === '') return false;
+  }
+  for (const key of BOOLEAN_FIELDS) {
+    if (booleanError(reference[key], key, '') !== undefined) return false;
+  }
+  const apiVersion = reference['apiVersion'] as string;
+  return GROUP_VERSION.test(apiVersion) && !(apiVersion === 'v1' && reference['kind'] === 'Event');
 }
 
 /** What ObjectMeta validation refuses in one reference (apimachinery validateOwnerReference). */
 function referenceErrors(reference: Readonly<Record<string, unknown>>, path: string): FieldError[] {
   const errors: FieldError[] = [];
-  for (const key of ['apiVersion', 'kind', 'name', 'uid']) {
-    const error = stringField(reference, key, path);
-    if (error !== undefined) errors.push(error);
+  for (const key of STRING_FIELDS) {
+    const value = reference[key];
+    if (typeof value === 'string' && value !== '') continue;
+    const what = typeof value === 'string' ? 'empty' : describeJsonType(value ?? null);
+    errors.push({ path: `${path}.${key}`, message: `${key} must be a non-empty string, not ${what}` });
   }
   const apiVersion = reference['apiVersion'];
-  // "group/version" or "version" (core); the version part must not be empty.
-  if (typeof apiVersion === 'string' && apiVersion !== '' && !/^[^/]*\/?[^/]+$/.test(apiVersion)) {
+  if (typeof apiVersion === 'string' && apiVersion !== '' && !GROUP_VERSION.test(apiVersion)) {
     errors.push({ path: `${path}.apiVersion`, message: `apiVersion "${apiVersion}" is not group/version` });
   }
   if (apiVersion === 'v1' && reference['kind'] === 'Event') {
     errors.push({ path, message: 'a v1 Event may not be an owner' });
   }
-  for (const key of ['controller', 'blockOwnerDeletion']) {
-    const error = readBoolean(reference, key, path).error;
+  for (const key of BOOLEAN_FIELDS) {
+    const error = booleanError(reference[key], key, path);
     if (error !== undefined) errors.push(error);
   }
   return errors;
@@ -94,50 +106,49 @@ export function readOwnerReferences(metadata: unknown): OwnerReferencesReading {
   const references = field(metadata, 'ownerReferences');
   if (references === undefined || references === null) return NONE;
   if (!Array.isArray(references)) {
-    return {
-      claim: undefined,
-      errors: [{ path: PATH, message: `${PATH} is ${describeJsonType(references)}, not a list` }],
-    };
+    const message = `${PATH} is ${describeJsonType(references)}, not a list`;
+    return { claim: undefined, errors: [{ path: PATH, message }] };
   }
-  const errors: FieldError[] = [];
-  const controllers: { reference: Readonly<Record<string, unknown>>; index: number }[] = [];
+  let errors: FieldError[] | undefined;
+  let controller: number | undefined;
+  let controllers = 0;
   references.forEach((reference: unknown, index) => {
-    const path = `${PATH}[${index}]`;
     if (!isRecord(reference)) {
-      errors.push({ path, message: `the owner reference is ${describeJsonType(reference)}, not an object` });
+      const message = `the owner reference is ${describeJsonType(reference)}, not an object`;
+      (errors ??= []).push({ path: `${PATH}[${index}]`, message });
       return;
     }
-    errors.push(...referenceErrors(reference, path));
-    if (reference['controller'] === true) controllers.push({ reference, index });
+    if (!isValidReference(reference))
+      (errors ??= []).push(...referenceErrors(reference, `${PATH}[${index}]`));
+    if (reference['controller'] === true) {
+      controllers += 1;
+      controller ??= index;
+    }
   });
-  if (controllers.length > 1) {
-    const named = controllers.map(
-      ({ reference }) => `${String(reference['kind'])}/${String(reference['name'])}`,
-    );
-    errors.push({
-      path: PATH,
-      message: `only one owner reference may set controller: true; found ${named.join(' and ')}`,
-    });
+  if (controllers > 1) {
+    const named = references
+      .filter((reference) => isRecord(reference) && reference['controller'] === true)
+      .map(
+        (reference: Readonly<Record<string, unknown>>) =>
+          `${String(reference['kind'])}/${String(reference['name'])}`,
+      );
+    const message = `only one owner reference may set controller: true; found ${named.join(' and ')}`;
+    (errors ??= []).push({ path: PATH, message });
   }
-  if (errors.length > 0) return { claim: undefined, errors };
-  const [controller] = controllers;
+  if (errors !== undefined) return { claim: undefined, errors };
   if (controller === undefined) return NONE;
-  const { reference, index } = controller;
-  const text = (key: string): string => reference[key] as string;
-  return {
-    claim: {
-      apiVersion: text('apiVersion'),
-      kind: text('kind'),
-      name: text('name'),
-      uid: text('uid'),
-      index,
-    },
-    errors: [],
-  };
+  const reference = references[controller] as Readonly<Record<string, string>>;
+  const { apiVersion = '', kind = '', name = '', uid = '' } = reference;
+  return { claim: { apiVersion, kind, name, uid, index: controller }, errors: NO_ERRORS };
 }
 
 /** Why a claim does not count. `kind` and `group` hold whatever the view says. */
 export type ClaimDefect = 'kind' | 'group' | 'missing' | 'uid' | 'service-account';
+
+/** Whether some controller creates objects of this kind (Pods, ReplicaSets, Jobs): only they can be owned. */
+export function canBeOwned(kind: string): boolean {
+  return (CREATED_BY[kind as WorkloadKind]?.length ?? 0) > 0;
+}
 
 /** Whether a live read of the claimed owner could change the verdict (the view may lag). */
 export function isViewDefect(defect: ClaimDefect): boolean {

@@ -6,11 +6,11 @@
  * it as "not set": `check` must never pass what the cluster would refuse, nor read it differently.
  */
 import {
-  readBoolean,
-  readInteger,
-  readList,
-  readObject,
+  booleanError,
   describeJsonType,
+  integerError,
+  listError,
+  objectError,
   type IntegerRange,
 } from '../json-types.js';
 import { isRecord, joinPath } from '../objects.js';
@@ -34,6 +34,9 @@ export type IdField = (typeof ID_FIELDS)[number];
 
 /** Pod validation's IsValidUserID / IsValidGroupID: 0 ≤ id ≤ 2^31 − 1. */
 const ID_RANGE: IntegerRange = { min: 0, max: 2 ** 31 - 1 };
+
+/** The capability lists of a container securityContext. */
+const CAPABILITY_LISTS = ['add', 'drop'] as const;
 
 /** The container lists of a pod spec, in the order the kubelet starts them. */
 export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -72,51 +75,103 @@ export function listContainers(podSpec: JsonRecord): ContainerEntry[] {
 
 /** Whether a PodSpec boolean is true (only a real `true`: the API server refuses any other type). */
 export function podFlag(podSpec: JsonRecord, key: PodBoolean): boolean {
-  return readBoolean(podSpec, key, '').value === true;
+  return podSpec[key] === true;
 }
 
 /** Whether a container securityContext boolean is true. */
 export function containerFlag(entry: ContainerEntry, key: ContainerBoolean): boolean {
-  return readBoolean(entry.securityContext, key, '').value === true;
+  return entry.securityContext?.[key] === true;
+}
+
+function validId(value: unknown): number | undefined {
+  return integerError(value, '', '', ID_RANGE) === undefined && typeof value === 'number' ? value : undefined;
 }
 
 /** The id a container runs with: its own securityContext's, else the pod's (Kubernetes' precedence). */
 export function effectiveId(podSpec: JsonRecord, entry: ContainerEntry, key: IdField): number | undefined {
-  return (
-    readInteger(entry.securityContext, key, '', ID_RANGE).value ??
-    readInteger(podSpec['securityContext'], key, '', ID_RANGE).value
-  );
+  const podContext = podSpec['securityContext'];
+  return validId(entry.securityContext?.[key]) ?? validId(isRecord(podContext) ? podContext[key] : undefined);
 }
 
-function capabilityErrors(context: JsonRecord, base: string): (FieldError | undefined)[] {
-  const capabilities = readObject(context, 'capabilities', base);
-  if (capabilities.value === undefined) return [capabilities.error];
-  const path = joinPath(base, 'capabilities');
-  const errors: (FieldError | undefined)[] = [];
-  for (const key of ['add', 'drop']) {
-    const list = readList(capabilities.value, key, path);
-    errors.push(list.error);
-    (list.value ?? []).forEach((item, index) => {
-      if (typeof item === 'string') return;
-      errors.push({
-        path: `${path}.${key}[${index}]`,
-        message: `a capability is ${describeJsonType(item)}, not a string`,
-      });
-    });
+/** Where a securityContext sits: the pod's (no list), or a container's; its path is built only on error. */
+interface ContextPlace {
+  readonly base: string;
+  readonly list?: ContainerList;
+  readonly index?: number;
+}
+
+function contextPath(place: ContextPlace): string {
+  const owner =
+    place.list === undefined ? place.base : joinPath(place.base, `${place.list}[${place.index ?? 0}]`);
+  return joinPath(owner, 'securityContext');
+}
+
+function checkCapabilities(context: JsonRecord, place: ContextPlace, errors: FieldError[]): void {
+  const capabilities = context['capabilities'];
+  if (!isRecord(capabilities)) {
+    const error = objectError(capabilities, 'capabilities', contextPath(place));
+    if (error !== undefined) errors.push(error);
+    return;
   }
-  return errors;
+  for (const key of CAPABILITY_LISTS) {
+    const list = capabilities[key];
+    if (!Array.isArray(list)) {
+      const error =
+        list === undefined ? undefined : listError(list, key, `${contextPath(place)}.capabilities`);
+      if (error !== undefined) errors.push(error);
+      continue;
+    }
+    for (let index = 0; index < list.length; index += 1) {
+      const item: unknown = list[index];
+      if (typeof item === 'string') continue;
+      const path = `${contextPath(place)}.capabilities.${key}[${index}]`;
+      errors.push({ path, message: `a capability is ${describeJsonType(item)}, not a string` });
+    }
+  }
 }
 
 /** A securityContext's typed fields: the pod's (ids) or a container's (ids, booleans, capabilities). */
-function securityContextErrors(context: JsonRecord, base: string, container: boolean): FieldError[] {
-  const errors: (FieldError | undefined)[] = ID_FIELDS.map(
-    (key) => readInteger(context, key, base, ID_RANGE).error,
-  );
-  if (container) {
-    errors.push(...CONTAINER_BOOLEANS.map((key) => readBoolean(context, key, base).error));
-    errors.push(...capabilityErrors(context, base));
+function checkSecurityContext(context: JsonRecord, place: ContextPlace, errors: FieldError[]): void {
+  for (const key of ID_FIELDS) {
+    const value = context[key];
+    if (
+      value === undefined ||
+      (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= ID_RANGE.max)
+    )
+      continue;
+    const error = integerError(value, key, contextPath(place), ID_RANGE);
+    if (error !== undefined) errors.push(error);
   }
-  return errors.filter((error): error is FieldError => error !== undefined);
+  if (place.list === undefined) return;
+  for (const key of CONTAINER_BOOLEANS) {
+    const value = context[key];
+    if (value === undefined || typeof value === 'boolean') continue;
+    const error = booleanError(value, key, contextPath(place));
+    if (error !== undefined) errors.push(error);
+  }
+  if (context['capabilities'] !== undefined) checkCapabilities(context, place, errors);
+}
+
+function checkContainers(podSpec: JsonRecord, list: ContainerList, base: string, errors: FieldError[]): void {
+  const containers = podSpec[list];
+  if (!Array.isArray(containers)) {
+    const error = listError(containers, list, base);
+    if (error !== undefined) errors.push(error);
+    return;
+  }
+  for (let index = 0; index < containers.length; index += 1) {
+    const container: unknown = containers[index];
+    if (!isRecord(container)) {
+      const path = joinPath(base, `${list}[${index}]`);
+      errors.push({ path, message: `the container is ${describeJsonType(container)}, not an object` });
+      continue;
+    }
+    const context = container['securityContext'];
+    if (context === undefined || context === null) continue;
+    if (isRecord(context)) checkSecurityContext(context, { base, list, index }, errors);
+    else
+      errors.push(objectError(context, 'securityContext', joinPath(base, `${list}[${index}]`)) as FieldError);
+  }
 }
 
 /**
@@ -127,27 +182,15 @@ export function podSpecTypeErrors(podSpec: JsonRecord, templatePath: string): Fi
   const base = joinPath(templatePath, 'spec');
   const errors: FieldError[] = [];
   for (const key of POD_BOOLEANS) {
-    const error = readBoolean(podSpec, key, base).error;
+    const error = booleanError(podSpec[key], key, base);
     if (error !== undefined) errors.push(error);
   }
-  const podContext = readObject(podSpec, 'securityContext', base);
-  if (podContext.error !== undefined) errors.push(podContext.error);
-  if (podContext.value !== undefined)
-    errors.push(...securityContextErrors(podContext.value, joinPath(base, 'securityContext'), false));
-  for (const list of CONTAINER_LISTS) {
-    const containers = readList(podSpec, list, base);
-    if (containers.error !== undefined) errors.push(containers.error);
-    (containers.value ?? []).forEach((container, index) => {
-      const path = joinPath(base, `${list}[${index}]`);
-      if (!isRecord(container)) {
-        errors.push({ path, message: `the container is ${describeJsonType(container)}, not an object` });
-        return;
-      }
-      const context = readObject(container, 'securityContext', path);
-      if (context.error !== undefined) errors.push(context.error);
-      if (context.value !== undefined)
-        errors.push(...securityContextErrors(context.value, joinPath(path, 'securityContext'), true));
-    });
+  const podContext = podSpec['securityContext'];
+  if (isRecord(podContext)) checkSecurityContext(podContext, { base }, errors);
+  else {
+    const error = objectError(podContext, 'securityContext', base);
+    if (error !== undefined) errors.push(error);
   }
+  for (const list of CONTAINER_LISTS) checkContainers(podSpec, list, base, errors);
   return errors;
 }
