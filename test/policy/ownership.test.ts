@@ -159,25 +159,9 @@ describe('findClaimDefect against the controller facts, every kind × claim', ()
                   sameUid &&
                   (childSa ?? 'default') === (ownerSa ?? 'default');
                 const defect = findClaimDefect({ kind: child, serviceAccountName: childSa }, claim, owner);
-                expect({
-                  child,
-                  claimKind,
-                  apiVersion,
-                  present,
-                  sameUid,
-                  childSa,
-                  ownerSa,
-                  counts: defect === undefined,
-                }).toEqual({
-                  child,
-                  claimKind,
-                  apiVersion,
-                  present,
-                  sameUid,
-                  childSa,
-                  ownerSa,
-                  counts,
-                });
+                // The case travels with the verdict, so a failure names it.
+                const facts = { child, claimKind, apiVersion, present, sameUid, childSa, ownerSa };
+                expect({ ...facts, counts: defect === undefined }).toEqual({ ...facts, counts });
                 cases += 1;
               }
             }
