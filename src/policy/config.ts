@@ -54,6 +54,30 @@ export interface MeshConfig {
   readonly proxyImages: readonly string[];
 }
 
+/** One hostPath an admin allows in one namespace (`podSecurity.allowedHostPaths`). */
+export interface AllowedHostPath {
+  readonly namespace: string;
+  /** An absolute host path; it allows itself and what lies below it, by whole path segments. */
+  readonly pathPrefix: string;
+  /** When true, every mount of such a volume must be `readOnly: true`. */
+  readonly readOnly: boolean;
+}
+
+/** One hostPort an admin allows in one namespace (`podSecurity.allowedHostPorts`). */
+export interface AllowedHostPort {
+  readonly namespace: string;
+  readonly port: number;
+}
+
+/**
+ * Exceptions to the Pod Security Standards baseline controls (config section `podSecurity:`).
+ * They are admin config only: nothing a workload writes can grant one.
+ */
+export interface PodSecurityConfig {
+  readonly allowedHostPaths: readonly AllowedHostPath[];
+  readonly allowedHostPorts: readonly AllowedHostPort[];
+}
+
 /** The namespace default-deny settings (config section `defaultDeny:`). */
 export interface DefaultDenyConfig {
   /** Whether the reconciler creates the policies; when false ztgate only requires them. */
@@ -84,6 +108,7 @@ export interface ZtgateConfig {
   readonly defaultDeny: DefaultDenyConfig;
   readonly mesh: MeshConfig;
   readonly sidecar: SidecarConfig;
+  readonly podSecurity: PodSecurityConfig;
   /** Cluster-mode view freshness: readiness drops when the view is older than this with a broken watch. */
   readonly view: { readonly staleAfterSeconds: number };
   /** The leader's controllers (default deny, trust bundle). */
@@ -151,6 +176,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
     exclude: { inboundPorts: [], outboundPorts: [], outboundCIDRs: [] },
     runAsUser: 1337,
   },
+  podSecurity: { allowedHostPaths: [], allowedHostPorts: [] },
   view: { staleAfterSeconds: 300 },
   controllers: { dryRun: false },
 });

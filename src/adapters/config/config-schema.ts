@@ -3,6 +3,7 @@ import {
   cidr,
   dnsLabel,
   dnsSubdomain,
+  hostPath,
   integer,
   labelKey,
   labelValue,
@@ -63,6 +64,13 @@ export const CONFIG_SCHEMA: SchemaNode = object({
     }),
     // Non-root: uid 0 would give the proxy root in the pod.
     runAsUser: leaf(integer(1, 2_147_483_647)),
+  }),
+  // Admin-only exceptions to the Pod Security Standards baseline's hostPath and hostPort controls.
+  podSecurity: object({
+    allowedHostPaths: list(
+      object({ namespace: leaf(dnsLabel), pathPrefix: leaf(hostPath), readOnly: leaf(boolean) }),
+    ),
+    allowedHostPorts: list(object({ namespace: leaf(dnsLabel), port: leaf(port) })),
   }),
   view: object({ staleAfterSeconds: leaf(integer(1, 86_400)) }),
   controllers: object({ dryRun: leaf(boolean) }),

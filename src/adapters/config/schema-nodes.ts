@@ -109,6 +109,20 @@ export const cidr: Check = (value) => {
   return Number(prefix) <= (family === 4 ? 32 : 128) ? undefined : expected;
 };
 
+/**
+ * An absolute, normalized host path: no `.` or `..` segments, no empty segments, no trailing
+ * slash (a prefix is compared by whole segments, so `/var/log` never allows `/var/logs`).
+ */
+export const hostPath: Check = (value) => {
+  const expected = 'expected an absolute path without "." or ".." segments, such as /var/log';
+  if (typeof value !== 'string' || !value.startsWith('/')) return expected;
+  if (value === '/') return undefined;
+  const segments = value.slice(1).split('/');
+  return segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+    ? undefined
+    : expected;
+};
+
 // Kubernetes resource.Quantity in its common forms: 100m, 0.5, 64Mi, 1G, 1e3.
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+|m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$/;
 

@@ -11,5 +11,7 @@ export const BUILTIN: MeshProvider = Object.freeze({
   proxyContainerName: undefined,
   redirectInitContainerNames: Object.freeze([]),
   defaultProxyImages: Object.freeze([]),
+  // The injected proxy's ports are `sidecar.ports` (inbound, outbound, health, admin).
+  reservedPorts: Object.freeze([]),
   defaultControlPlaneNamespace: undefined,
 });

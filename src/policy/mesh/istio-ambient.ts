@@ -12,5 +12,8 @@ export const ISTIO_AMBIENT: MeshProvider = Object.freeze({
   proxyContainerName: undefined,
   redirectInitContainerNames: Object.freeze([]),
   defaultProxyImages: Object.freeze([]),
+  // Istio's "Ztunnel traffic redirection": ztunnel opens its listeners inside the pod's network
+  // namespace on 15001 (outbound), 15006 (inbound plaintext) and 15008 (HBONE).
+  reservedPorts: Object.freeze([15001, 15006, 15008]),
   defaultControlPlaneNamespace: 'istio-system',
 });

@@ -32,6 +32,11 @@ export interface MeshProvider {
   readonly redirectInitContainerNames: readonly string[];
   /** Default allowed proxy images (registry/repository patterns, `*` matching one path segment or more). */
   readonly defaultProxyImages: readonly string[];
+  /**
+   * Ports the mesh's proxy listens on inside the pod (or excludes from capture): an app container
+   * or probe must not use them. The builtin provider's come from `sidecar.ports`.
+   */
+  readonly reservedPorts: readonly number[];
   /** The mesh's default control-plane namespace. */
   readonly defaultControlPlaneNamespace: string | undefined;
 }

@@ -6,6 +6,10 @@ import { defaultDenyProtectedRule } from './default-deny-protected.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
 import { noHostNetworkRule } from './no-host-network.js';
 import { noNetAdminRule } from './no-net-admin.js';
+import { noProxyIdentityRule } from './no-proxy-identity.js';
+import { noProxyPortsRule } from './no-proxy-ports.js';
+import { noProxyProcessAccessRule } from './no-proxy-process-access.js';
+import { POD_SECURITY_RULES } from './pod-security/index.js';
 import { protectedNamespaceLabels } from './protected-namespace-labels.js';
 import type { Rule } from './rule.js';
 
@@ -18,6 +22,10 @@ export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protecte
 export { mtlsSidecarRule } from './mtls-sidecar.js';
 export { noHostNetworkRule } from './no-host-network.js';
 export { noNetAdminRule } from './no-net-admin.js';
+export { noProxyIdentityRule } from './no-proxy-identity.js';
+export { noProxyPortsRule } from './no-proxy-ports.js';
+export { noProxyProcessAccessRule } from './no-proxy-process-access.js';
+export { POD_SECURITY_RULES } from './pod-security/index.js';
 export { protectedNamespaceLabels } from './protected-namespace-labels.js';
 
 /**
@@ -31,6 +39,10 @@ export const RULES: readonly Rule[] = Object.freeze([
   namespaceDefaultDeny,
   noHostNetworkRule,
   noNetAdminRule,
+  ...POD_SECURITY_RULES,
+  noProxyIdentityRule,
+  noProxyProcessAccessRule,
+  noProxyPortsRule,
   mtlsSidecarRule,
   noAllowAllPolicy,
   defaultDenyProtectedRule,

@@ -90,6 +90,19 @@ describe('parseConfig: valid files', () => {
     expect(config.defaultDeny.policyName).toBe(DEFAULT_CONFIG.defaultDeny.policyName);
   });
 
+  it('reads podSecurity exceptions (admin config, per namespace)', () => {
+    const config = parseConfig(
+      'podSecurity:\n  allowedHostPaths:\n    - { namespace: logging, pathPrefix: /var/log, readOnly: true }\n' +
+        '  allowedHostPorts:\n    - { namespace: edge, port: 443 }\n',
+      'x.yaml',
+    );
+    expect(config.podSecurity).toEqual({
+      allowedHostPaths: [{ namespace: 'logging', pathPrefix: '/var/log', readOnly: true }],
+      allowedHostPorts: [{ namespace: 'edge', port: 443 }],
+    });
+    expect(parseConfig('', 'x.yaml').podSecurity).toEqual({ allowedHostPaths: [], allowedHostPorts: [] });
+  });
+
   it('does not share objects with DEFAULT_CONFIG', () => {
     expect(parseConfig('mode: enforce', 'x').sidecar).not.toBe(DEFAULT_CONFIG.sidecar);
   });
@@ -111,6 +124,26 @@ describe('parseConfig: invalid files name the key path', () => {
       'port 65536',
       'sidecar:\n  exclude:\n    inboundPorts: [22, 65536]\n',
       'sidecar.exclude.inboundPorts[1]: expected an integer 1-65535, got 65536',
+    ],
+    [
+      'a host path that climbs out',
+      'podSecurity:\n  allowedHostPaths: [{ namespace: logging, pathPrefix: /var/log/../../run, readOnly: true }]\n',
+      'podSecurity.allowedHostPaths[0].pathPrefix: expected an absolute path without',
+    ],
+    [
+      'a relative host path',
+      'podSecurity:\n  allowedHostPaths: [{ namespace: logging, pathPrefix: var/log, readOnly: true }]\n',
+      'podSecurity.allowedHostPaths[0].pathPrefix: expected an absolute path',
+    ],
+    [
+      'a host path allowance without readOnly (say it)',
+      'podSecurity:\n  allowedHostPaths: [{ namespace: logging, pathPrefix: /var/log }]\n',
+      'podSecurity.allowedHostPaths[0].readOnly: required',
+    ],
+    [
+      'a host port allowance for every namespace',
+      'podSecurity:\n  allowedHostPorts: [{ namespace: "*", port: 443 }]\n',
+      'podSecurity.allowedHostPorts[0].namespace: expected a DNS-1123 label',
     ],
     ['a bad mode', 'mode: strict\n', 'mode: expected one of enforce | audit, got "strict"'],
     ['an unknown top key', 'modes: audit\n', 'modes: unknown key'],

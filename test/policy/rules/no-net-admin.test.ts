@@ -48,6 +48,20 @@ describe('no-net-admin: allowed', () => {
       "ztgate's own init container (NET_ADMIN, NET_RAW) in an injected pod",
       workloadOf('Pod', 'shop', injected),
     ],
+    // Istio's injection template: istio-init adds exactly NET_ADMIN and NET_RAW to run istio-iptables.
+    [
+      "Istio's istio-init with its two capabilities",
+      workloadOf('Pod', 'shop', {
+        initContainers: [
+          {
+            ...withCaps(['NET_ADMIN', 'NET_RAW']),
+            name: 'istio-init',
+            image: 'docker.io/istio/proxyv2:1.24.0',
+          },
+        ],
+        containers: [app],
+      }),
+    ],
     [
       'NET_ADMIN in an exempt namespace',
       workloadOf('Pod', 'kube-system', { containers: [withCaps(['NET_ADMIN'])] }),
@@ -103,6 +117,25 @@ describe('no-net-admin: denied', () => {
       'NET_ADMIN in an ephemeral container',
       workloadOf('Pod', 'shop', { containers: [app], ephemeralContainers: [withCaps(['NET_ADMIN'])] }),
       [{ path: 'spec.ephemeralContainers[0].securityContext.capabilities.add', value: ['NET_ADMIN'] }],
+    ],
+    // Only its two capabilities: ALL or privileged is more than any mesh's redirect needs.
+    [
+      'istio-init adding ALL',
+      workloadOf('Pod', 'shop', {
+        initContainers: [{ ...withCaps(['ALL']), name: 'istio-init' }],
+        containers: [app],
+      }),
+      [{ path: 'spec.initContainers[0].securityContext.capabilities.add', value: ['ALL'] }],
+    ],
+    [
+      'a privileged ztgate-init',
+      workloadOf('Pod', 'shop', {
+        initContainers: [
+          { ...withCaps(['NET_ADMIN', 'NET_RAW'], { privileged: true }), name: 'ztgate-init' },
+        ],
+        containers: [app],
+      }),
+      [{ path: 'spec.initContainers[0].securityContext.privileged', value: true }],
     ],
     [
       "an app container borrowing ztgate-init's name outside initContainers",

@@ -1,0 +1,31 @@
+import type { Violation } from '../../types.js';
+import type { Rule } from '../rule.js';
+import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+
+const RULE = 'no-host-process';
+
+/**
+ * Pod Security Standards baseline, "HostProcess": `windowsOptions.hostProcess` of the pod and of
+ * every container must be undefined or false. A Windows HostProcess container runs on the node
+ * itself, in the node's network: no pod sandbox, no policy, no proxy.
+ */
+export const noHostProcessRule: Rule = {
+  name: RULE,
+  description: 'No Windows HostProcess containers (Pod Security Standards baseline, HostProcess).',
+  appliesTo: 'workload',
+  operations: ['CREATE', 'UPDATE'],
+  check({ workload, config }): readonly Violation[] {
+    if (!isEnforced(workload, config)) return [];
+    return contextValues(workload, config, 'windowsOptions', 'hostProcess')
+      .filter(({ value }) => value !== false)
+      .map((found): Violation => ({
+        rule: RULE,
+        path: found.path,
+        value: found.value,
+        message:
+          `${workload.kind} "${workload.name}": ${describeWhere(found)} sets windowsOptions.hostProcess: ` +
+          `${JSON.stringify(found.value)}: a HostProcess container runs directly on the Windows node, in its network.`,
+        fix: `Remove \`hostProcess\` from windowsOptions. ${exemptionNote(workload.namespace)}`,
+      }));
+  },
+};

@@ -1,0 +1,155 @@
+/**
+ * The shared reader of the Pod Security Standards rules (and the proxy-isolation rules): every
+ * container of every list of a workload's pod spec with its field path, the pod- and
+ * container-level securityContexts, and defensive scalar readers. Manifests are untrusted input:
+ * nothing here assumes a field has the type Kubernetes would give it.
+ */
+import { isExemptNamespace, type ZtgateConfig } from '../../config.js';
+import { joinPath } from '../../objects.js';
+import { asRecord, type JsonRecord } from '../../sidecar/read.js';
+import type { Workload } from '../../types.js';
+import { CONTAINER_LISTS, meshRole, type ContainerList, type MeshRole } from '../mesh-containers.js';
+
+/** One container of a workload's pod spec. */
+export interface ContainerEntry {
+  readonly list: ContainerList;
+  readonly index: number;
+  /** Its name, or `#<index>` when it has none (the API server would refuse it). */
+  readonly name: string;
+  readonly container: JsonRecord;
+  /** Its securityContext, when that is an object. */
+  readonly securityContext: JsonRecord | undefined;
+  /** The mesh's role when the container bears a mesh container's name in the right list. */
+  readonly meshRole: MeshRole | undefined;
+  /** Dotted path of the container in the judged object, e.g. `spec.template.spec.containers[1]`. */
+  readonly path: string;
+}
+
+const memo = new WeakMap<Workload, { config: ZtgateConfig; entries: readonly ContainerEntry[] }>();
+
+/** Whether ztgate judges the workload's namespace (the engine skips exempt ones as well). */
+export function isEnforced(workload: Workload | undefined, config: ZtgateConfig): workload is Workload {
+  return workload !== undefined && !isExemptNamespace(config, workload.namespace);
+}
+
+/** The dotted path of a pod-spec field in the judged object: `specPath(w, 'hostPID')`. */
+export function specPath(workload: Workload, rest: string): string {
+  return joinPath(workload.templatePath, `spec.${rest}`);
+}
+
+/** Every container of initContainers, containers and ephemeralContainers, read once per decision. */
+export function containersOf(workload: Workload, config: ZtgateConfig): readonly ContainerEntry[] {
+  const cached = memo.get(workload);
+  if (cached?.config === config) return cached.entries;
+  const entries: ContainerEntry[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const items = workload.podSpec[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item: unknown, index) => {
+      const container = asRecord(item);
+      if (container === undefined) return;
+      const named = container['name'];
+      const name = typeof named === 'string' && named !== '' ? named : `#${index}`;
+      entries.push({
+        list,
+        index,
+        name,
+        container,
+        securityContext: asRecord(container['securityContext']),
+        meshRole: typeof named === 'string' ? meshRole(config, list, named) : undefined,
+        path: specPath(workload, `${list}[${index}]`),
+      });
+    });
+  }
+  memo.set(workload, { config, entries });
+  return entries;
+}
+
+/** The pod-level securityContext, when it is an object. */
+export function podSecurityContext(workload: Workload): JsonRecord | undefined {
+  return asRecord(workload.podSpec['securityContext']);
+}
+
+/** A capability as Kubernetes and the runtimes read it: case-insensitive, `CAP_` prefix optional. */
+export function capabilityName(value: unknown): string {
+  return String(value).toUpperCase().replace(/^CAP_/, '');
+}
+
+/** The capabilities a container adds (`securityContext.capabilities.add`), as written. */
+export function addedCapabilities(entry: ContainerEntry): readonly unknown[] {
+  const added = asRecord(entry.securityContext?.['capabilities'])?.['add'];
+  return Array.isArray(added) ? added : [];
+}
+
+/**
+ * An integer field (uid, gid, port) as the API server decodes it: an integer, or a string of
+ * digits (which a lenient reader may hand over); anything else is undefined.
+ */
+export function readInteger(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : undefined;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** A string field, else undefined (absent, or of a type the API server would refuse). */
+export function readString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A field of a field: `nested(context, 'seLinuxOptions', 'type')`. */
+export function nested(record: JsonRecord | undefined, ...keys: readonly string[]): unknown {
+  let node: unknown = record;
+  for (const key of keys) node = asRecord(node)?.[key];
+  return node;
+}
+
+/**
+ * The fix's closing sentence: a workload that really needs the node belongs in a namespace the
+ * admins exempt; a workload author can never grant it to themselves.
+ */
+export function exemptionNote(namespace: string): string {
+  return (
+    'If the workload really needs this (a CNI, storage or node agent), it belongs in a namespace a ztgate admin ' +
+    `lists in exemptNamespaces; nothing in the workload can exempt it (namespace "${namespace}").`
+  );
+}
+
+/** One value of a securityContext field, at the pod level or in one container. */
+export interface ContextValue {
+  /** Dotted path of the field in the judged object. */
+  readonly path: string;
+  readonly value: unknown;
+  /** The container it is set on; undefined for the pod-level securityContext. */
+  readonly container: ContainerEntry | undefined;
+}
+
+/**
+ * The values of one securityContext field (`keys` below securityContext) that are set, at the pod
+ * level and in every container of every list: the Pod Security Standards restrict both levels.
+ */
+export function contextValues(
+  workload: Workload,
+  config: ZtgateConfig,
+  ...keys: readonly string[]
+): readonly ContextValue[] {
+  const found: ContextValue[] = [];
+  const field = keys.join('.');
+  const podValue = nested(podSecurityContext(workload), ...keys);
+  if (podValue !== undefined && podValue !== null)
+    found.push({
+      path: specPath(workload, `securityContext.${field}`),
+      value: podValue,
+      container: undefined,
+    });
+  for (const entry of containersOf(workload, config)) {
+    const value = nested(entry.securityContext, ...keys);
+    if (value !== undefined && value !== null)
+      found.push({ path: `${entry.path}.securityContext.${field}`, value, container: entry });
+  }
+  return found;
+}
+
+/** "container \"app\"" or "the pod", for messages. */
+export function describeWhere(value: ContextValue): string {
+  return value.container === undefined ? 'the pod' : `container "${value.container.name}"`;
+}
