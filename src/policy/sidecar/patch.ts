@@ -104,7 +104,7 @@ export function buildSidecarPatch(
   if (spec['hostNetwork'] === true || isInjected(pod, config)) return [];
 
   const volumes = allocateVolumeNames(namesOf(spec['volumes']));
-  const probes = rewriteAppProbes(containers, config);
+  const probes = rewriteAppProbes(containers, config, asRecordArray(spec['initContainers']) ?? []);
   const proxy = buildProxyContainer(config, {
     spiffeId: spiffeIdFor(pod, config, context.namespace),
     volumes,

@@ -55,13 +55,45 @@ function originalCheck(probe: JsonRecord, container: JsonRecord): JsonRecord | u
   return undefined;
 }
 
-/** Rewrites the app containers' network probes to go through the proxy's health port. */
-export function rewriteAppProbes(containers: readonly JsonRecord[], config: SidecarConfig): ProbeRewrite {
+/** One container whose probes the kubelet runs, with the JSON Pointer of its list. */
+interface Probed {
+  readonly container: JsonRecord;
+  readonly pointer: string;
+}
+
+/**
+ * The containers the kubelet probes: every container, and the restartable init containers
+ * (`restartPolicy: Always`, native sidecars of the app's own), which may carry startup,
+ * readiness and liveness probes from Kubernetes 1.28 on. Ordinary init containers have none.
+ */
+function probedContainers(
+  containers: readonly JsonRecord[],
+  initContainers: readonly JsonRecord[],
+): Probed[] {
+  const probed: Probed[] = [];
+  initContainers.forEach((container, index) => {
+    if (container['restartPolicy'] === 'Always')
+      probed.push({ container, pointer: `/spec/initContainers/${index}` });
+  });
+  containers.forEach((container, index) => probed.push({ container, pointer: `/spec/containers/${index}` }));
+  return probed;
+}
+
+/**
+ * Rewrites the network probes of the app's containers and restartable init containers to go
+ * through the proxy's health port. The ops address the original indices, so they must come
+ * before the patch inserts ztgate's containers.
+ */
+export function rewriteAppProbes(
+  containers: readonly JsonRecord[],
+  config: SidecarConfig,
+  initContainers: readonly JsonRecord[] = [],
+): ProbeRewrite {
   const ops: JsonPatchOp[] = [];
   const appProbes: Record<string, JsonRecord> = {};
-  containers.forEach((container, index) => {
+  for (const { container, pointer } of probedContainers(containers, initContainers)) {
     const name = nameOf(container);
-    if (name === undefined) return;
+    if (name === undefined) continue;
     for (const [field, endpoint] of PROBES) {
       const probe = asRecord(container[field]);
       const check = probe === undefined ? undefined : originalCheck(probe, container);
@@ -77,12 +109,8 @@ export function rewriteAppProbes(containers: readonly JsonRecord[], config: Side
         if (key !== '__proto__' && !(HANDLERS as readonly string[]).includes(key))
           rewritten[key] = probe[key];
       }
-      ops.push({
-        op: 'replace',
-        path: `/spec/containers/${index}/${escapePointerSegment(field)}`,
-        value: rewritten,
-      });
+      ops.push({ op: 'replace', path: `${pointer}/${escapePointerSegment(field)}`, value: rewritten });
     }
-  });
+  }
   return { ops, appProbes };
 }

@@ -11,6 +11,7 @@ import { buildInitContainer } from './init-container.js';
 import { VOLUME_BASE_NAMES } from './names.js';
 import { asRecord, type JsonRecord } from './read.js';
 import { memoByConfig } from './shared-parts.js';
+import { findPlacementFindings, findVolumeFindings } from './verify-placement.js';
 
 /** One field of a ztgate-named container that differs from what ztgate builds. */
 export interface ForgedField {
@@ -18,6 +19,8 @@ export interface ForgedField {
   readonly path: string;
   readonly container: string;
   readonly field: string;
+  /** Why the field is not ztgate's, when the field name alone does not say (position, volumes). */
+  readonly reason?: string;
 }
 
 /** Fields compared exactly (absent, `[]` and `{}` alike count as "not set"). */
@@ -206,8 +209,9 @@ function located(spec: JsonRecord, name: string): { path: string; container: Jso
 
 /**
  * Every field in which a container named like ztgate's init or proxy container differs from what
- * ztgate injects for this config and this pod's identity (`spiffeId`). Empty for a pod ztgate
- * injected (or one without such containers: their absence is a different violation).
+ * ztgate injects for this config and this pod's identity (`spiffeId`), where they sit, and the
+ * sources of the proxy's volumes. Empty for a pod ztgate injected (or one without such
+ * containers: their absence is a different violation).
  */
 export function findForgedSidecarFields(
   podSpec: Readonly<Record<string, unknown>>,
@@ -222,6 +226,8 @@ export function findForgedSidecarFields(
   }
   for (const { path, container } of located(spec, config.containerName)) {
     forged.push(...compare(container, proxy, path, config.containerName, spiffeId));
+    forged.push(...findVolumeFindings(spec, container, path, config));
   }
+  forged.push(...findPlacementFindings(spec, config));
   return forged;
 }

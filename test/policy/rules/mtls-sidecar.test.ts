@@ -190,6 +190,128 @@ describe('mtls-sidecar', () => {
     expect(check(injectedWith(change)).map(({ path }) => path)).toEqual(paths);
   });
 
+  type Volume = { name: string; [source: string]: unknown };
+  const volume = (spec: PodSpec, name: string) =>
+    ((spec as unknown as { volumes: Volume[] }).volumes.find((v) => v.name === name) ?? { name }) as Record<
+      string,
+      Record<string, unknown>
+    >;
+  const tokenSource = (spec: PodSpec) =>
+    (volume(spec, 'ztgate-token')['projected']!['sources'] as Record<string, Record<string, unknown>>[])[0]![
+      'serviceAccountToken'
+    ]!;
+
+  // Pre-injected pods are judged as a whole: where the containers sit and what backs the proxy's mounts.
+  it.each([
+    [
+      // The kubelet runs init containers in order: `migrate` would talk before istio-iptables/ztgate-init ran.
+      'an app init container placed before the redirect',
+      (spec: PodSpec) => spec.initContainers.unshift({ name: 'migrate', image: 'migrate:1' }),
+      ['spec.initContainers[1]'],
+    ],
+    [
+      // Classic mode: the proxy's postStart hook only holds the containers after it.
+      'an app container placed before the proxy',
+      (spec: PodSpec) => spec.containers.unshift({ name: 'early', image: 'early:1' }),
+      ['spec.containers[1]'],
+    ],
+    [
+      // A token for another audience is a token for another service (the API server's, a vault's).
+      'the projected token with another audience',
+      (spec: PodSpec) => (tokenSource(spec)['audience'] = 'kubernetes.default.svc'),
+      ['spec.volumes[0]'],
+    ],
+    [
+      'the projected token with another expiry',
+      (spec: PodSpec) => (tokenSource(spec)['expirationSeconds'] = 86400),
+      ['spec.volumes[0]'],
+    ],
+    [
+      'the projected token under another file name',
+      (spec: PodSpec) => (tokenSource(spec)['path'] = 'other'),
+      ['spec.volumes[0]'],
+    ],
+    [
+      // Another CA bundle makes the proxy trust whoever that CA signs.
+      'the trust bundle from another ConfigMap',
+      (spec: PodSpec) => (volume(spec, 'ztgate-trust-bundle')['configMap']!['name'] = 'my-own-ca'),
+      ['spec.volumes[1]'],
+    ],
+    [
+      'the trust bundle with another key mapped to ca.crt',
+      (spec: PodSpec) =>
+        (volume(spec, 'ztgate-trust-bundle')['configMap']!['items'] = [{ key: 'evil.crt', path: 'ca.crt' }]),
+      ['spec.volumes[1]'],
+    ],
+    [
+      // The proxy's private key would outlive the pod on a disk.
+      'the workdir on a persistent volume claim',
+      (spec: PodSpec) => {
+        const workdir = volume(spec, 'ztgate-workdir') as Record<string, unknown>;
+        delete workdir['emptyDir'];
+        workdir['persistentVolumeClaim'] = { claimName: 'keys' };
+      },
+      ['spec.volumes[2]'],
+    ],
+    [
+      'the token mount pointed at a volume of its own (ztgate-token left in place)',
+      (spec: PodSpec) => {
+        (spec as unknown as { volumes: Volume[] }).volumes.push({
+          name: 'mine',
+          projected: {
+            sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } }],
+          },
+        });
+        (proxy(spec)['volumeMounts'] as Record<string, unknown>[])[0]!['name'] = 'mine';
+      },
+      ['spec.volumes[3]'],
+    ],
+    [
+      'a subPath on the trust bundle mount',
+      (spec: PodSpec) =>
+        ((proxy(spec)['volumeMounts'] as Record<string, unknown>[])[1]!['subPath'] = 'ca.crt'),
+      ['spec.containers[0].volumeMounts'],
+    ],
+  ])('refuses a pre-injected pod with %s', (_name, change, paths) => {
+    expect(check(injectedWith(change)).map(({ path }) => path)).toEqual(paths);
+  });
+
+  it('says why a misplaced redirect matters', () => {
+    const context: RuleContext = {
+      input: { operation: 'CREATE', object: undefined },
+      view: EMPTY_VIEW,
+      config: DEFAULT_CONFIG,
+      workload: injectedWith((spec) => spec.initContainers.unshift({ name: 'migrate', image: 'm' })),
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    const [violation] = mtlsSidecarRule.check(context);
+    expect(violation?.message).toContain('runs before the redirect exists');
+  });
+
+  it.each([
+    [
+      'an app init container between the redirect and the native proxy',
+      (spec: PodSpec) => spec.initContainers.splice(1, 0, { name: 'fetch', image: 'f' }),
+      ['spec.initContainers[2]'],
+    ],
+    [
+      'the native proxy moved to containers',
+      (spec: PodSpec) => spec.containers.unshift(...spec.initContainers.splice(1, 1)),
+      ['spec.containers[0]'],
+    ],
+  ])('refuses a native-mode pod with %s', (_name, change, paths) => {
+    expect(check(injectedWith(change, nativeConfig), nativeConfig).map(({ path }) => path)).toEqual(paths);
+  });
+
+  it('allows the native-mode pod with the app init containers after the proxy', () => {
+    const subject = injectedWith(
+      (spec) => spec.initContainers.push({ name: 'fetch', image: 'f' }),
+      nativeConfig,
+    );
+    expect(check(subject, nativeConfig)).toEqual([]);
+  });
+
   it('refuses the API token path mounted writable into the proxy (only the read-only default is tolerated)', () => {
     const subject = injectedWith((spec) =>
       (proxy(spec)['volumeMounts'] as unknown[]).push({
@@ -213,6 +335,11 @@ describe('mtls-sidecar', () => {
         container['imagePullPolicy'] = 'IfNotPresent';
         const context = container['securityContext'] as Record<string, unknown> | undefined;
         if (context) context['procMount'] = 'Default';
+        // The API server writes defaultMode 420 into configMap volumes that set none.
+        for (const item of (spec as unknown as { volumes: Record<string, Record<string, unknown>>[] })
+          .volumes) {
+          if (item['configMap'] !== undefined) item['configMap']['defaultMode'] = 420;
+        }
         // The ServiceAccount admission plugin mounts the API token into every container.
         const mounts = (container['volumeMounts'] as unknown[] | undefined) ?? [];
         container['volumeMounts'] = [

@@ -90,7 +90,8 @@ export function droppedFromUser(before: KubeObject, after: KubeObject, config: S
       problems.push(`${field} changed`);
   };
   keep('containers', withoutProbes);
-  keep('initContainers');
+  // Restartable init containers (the app's native sidecars) get their probes rewritten too.
+  keep('initContainers', withoutProbes);
   const userVolumes = list(spec['volumes']);
   if (JSON.stringify(list(next['volumes']).slice(0, userVolumes.length)) !== JSON.stringify(userVolumes)) {
     problems.push('volumes changed');

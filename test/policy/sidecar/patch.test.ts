@@ -263,6 +263,36 @@ describe('probes', () => {
     expect(init['args']).toContain('--exclude-inbound-ports=15021');
   });
 
+  // Kubernetes >= 1.28 probes restartable init containers (the app's native sidecars) like containers.
+  it.each([
+    ['classic', false, 2],
+    ['native', true, 3],
+  ] as const)(
+    "rewrites the probes of the app's restartable init containers (%s mode), not of ordinary ones",
+    (_mode, native, index) => {
+      const migrate = { name: 'migrate', image: 'm' };
+      const cache = {
+        name: 'cache',
+        restartPolicy: 'Always',
+        ports: [{ name: 'redis', containerPort: 6379 }],
+        readinessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 3 },
+      };
+      const injected = inject(pod({ initContainers: [migrate, cache], containers: [app] }), { native });
+      const init = (injected['spec'] as { initContainers: Json[] }).initContainers;
+      expect(init.map((container) => container['name'])).toEqual(
+        native ? ['ztgate-init', 'ztgate-proxy', 'migrate', 'cache'] : ['ztgate-init', 'migrate', 'cache'],
+      );
+      expect(init[index]?.['readinessProbe']).toEqual({
+        httpGet: { path: '/app-health/cache/readyz', port: 15021, scheme: 'HTTP' },
+        periodSeconds: 3,
+      });
+      expect(init[index - 1]).toEqual(migrate);
+      expect(JSON.parse(String(envOf(proxyOf(injected))['ZTGATE_APP_PROBES']))).toEqual({
+        '/app-health/cache/readyz': { tcpSocket: { port: 6379 } },
+      });
+    },
+  );
+
   it.each([
     ['an unknown named port', { httpGet: { path: '/', port: 'nope' } }],
     ['another host', { httpGet: { host: 'example.com', path: '/', port: 80 } }],

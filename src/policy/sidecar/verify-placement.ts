@@ -1,0 +1,182 @@
+/**
+ * The rest of "exactly what ztgate would inject", beyond each container's own fields: where the
+ * containers sit (the redirect before any other init container, the proxy where its mode puts
+ * it) and what the proxy's volumes really are (a mount path proves nothing about the volume
+ * behind it: a projected token of another audience, another ConfigMap as the trust bundle, a
+ * persistent disk as the key's workdir all mount at ztgate's paths).
+ */
+import type { SidecarConfig } from '../config.js';
+import { MOUNT_PATHS, VOLUME_BASE_NAMES } from './names.js';
+import { asRecord, asRecordArray, nameOf, type JsonRecord } from './read.js';
+import { memoByConfig } from './shared-parts.js';
+import { buildVolumes } from './volumes.js';
+
+/** One placement or volume finding, in the shape `findForgedSidecarFields` reports. */
+export interface PlacementFinding {
+  readonly path: string;
+  readonly container: string;
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** The API server defaults `defaultMode: 420` (0644) on configMap and projected volumes. */
+const DEFAULT_MODE = 0o644;
+
+/** A projected token's expiry when none is written (the API server's default). */
+const DEFAULT_TOKEN_SECONDS = 3600;
+
+function withTokenDefaults(source: unknown): unknown {
+  const token = asRecord(asRecord(source)?.['serviceAccountToken']);
+  if (token === undefined || token['expirationSeconds'] !== undefined) return source;
+  return { ...asRecord(source), serviceAccountToken: { ...token, expirationSeconds: DEFAULT_TOKEN_SECONDS } };
+}
+
+/** A volume's source as the API server stores it: its name left out, defaults filled in. */
+function sourceOf(volume: JsonRecord): Record<string, unknown> {
+  const source: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(volume)) {
+    if (key === 'name' || value === undefined || value === null) continue;
+    const record = asRecord(value);
+    if (key === 'configMap' && record !== undefined) {
+      const { optional, ...rest } = record;
+      source[key] = {
+        ...rest,
+        defaultMode: rest['defaultMode'] ?? DEFAULT_MODE,
+        ...(optional === true ? { optional } : {}),
+      };
+    } else if (key === 'projected' && record !== undefined) {
+      const sources = Array.isArray(record['sources'])
+        ? record['sources'].map(withTokenDefaults)
+        : record['sources'];
+      source[key] = { ...record, sources, defaultMode: record['defaultMode'] ?? DEFAULT_MODE };
+    } else source[key] = value;
+  }
+  return source;
+}
+
+/** Canonical JSON (sorted keys) so an equal source written in another key order compares equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const record = asRecord(value);
+  if (record === undefined) return JSON.stringify(value);
+  const keys = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`).join(',')}}`;
+}
+
+/** The canonical source ztgate's volume has, by the proxy's mount path; built once per frozen config. */
+const expectedSourcesOf = memoByConfig((config: SidecarConfig) => {
+  const [token, trustBundle, workdir] = buildVolumes(config, VOLUME_BASE_NAMES).map((volume) =>
+    canonical(sourceOf(volume)),
+  );
+  return new Map<string, string | undefined>([
+    [MOUNT_PATHS.token, token],
+    [MOUNT_PATHS.trustBundle, trustBundle],
+    [MOUNT_PATHS.workdir, workdir],
+  ]);
+});
+
+/** Mount fields that change what a mount shows (a sub-directory, propagation): ztgate sets none. */
+const ALTERING_MOUNT_FIELDS = ['subPath', 'subPathExpr', 'mountPropagation', 'recursiveReadOnly'] as const;
+
+function isAltered(mount: JsonRecord): boolean {
+  return ALTERING_MOUNT_FIELDS.some((field) => {
+    const value = mount[field];
+    return !(
+      value === undefined ||
+      value === null ||
+      value === '' ||
+      (field === 'mountPropagation' && value === 'None')
+    );
+  });
+}
+
+/**
+ * The proxy's three mounts must be backed by exactly ztgate's volumes: the projected token with
+ * ztgate's audience, expiry and path, the trust bundle ConfigMap of the config, and a
+ * memory-backed emptyDir for the key.
+ */
+export function findVolumeFindings(
+  spec: JsonRecord,
+  proxy: JsonRecord,
+  proxyPath: string,
+  config: SidecarConfig,
+): PlacementFinding[] {
+  const expected = expectedSourcesOf(config);
+  const volumes = asRecordArray(spec['volumes']) ?? [];
+  const findings: PlacementFinding[] = [];
+  for (const mount of asRecordArray(proxy['volumeMounts']) ?? []) {
+    const mountPath = mount['mountPath'];
+    if (typeof mountPath !== 'string' || !expected.has(mountPath)) continue;
+    const index = volumes.findIndex((volume) => nameOf(volume) === mount['name']);
+    const volume = volumes[index];
+    const container = String(proxy['name']);
+    if (isAltered(mount)) {
+      findings.push({
+        path: `${proxyPath}.volumeMounts`,
+        container,
+        field: 'volumeMounts',
+        reason: `the mount at ${mountPath} shows a sub-path or propagates mounts`,
+      });
+    }
+    if (volume === undefined || canonical(sourceOf(volume)) !== expected.get(mountPath)) {
+      findings.push({
+        path: index === -1 ? 'spec.volumes' : `spec.volumes[${index}]`,
+        container,
+        field: 'volumes',
+        reason: `the volume mounted at ${mountPath} is not the one ztgate adds (${describeExpected(mountPath, config)})`,
+      });
+    }
+  }
+  return findings;
+}
+
+function describeExpected(mountPath: string, config: SidecarConfig): string {
+  if (mountPath === MOUNT_PATHS.token)
+    return `a projected ServiceAccount token, audience ${config.token.audience}, ${config.token.expirationSeconds} s, path token`;
+  if (mountPath === MOUNT_PATHS.trustBundle) return `ConfigMap ${config.trustBundleConfigMap}`;
+  return 'a memory-backed emptyDir';
+}
+
+function indexOfName(list: unknown, name: string): number {
+  return (asRecordArray(list) ?? []).findIndex((item) => nameOf(item) === name);
+}
+
+/**
+ * Where ztgate's containers sit. The redirect init container must be the pod's first init
+ * container: one placed before it runs before the redirect exists, and its traffic skips the proxy.
+ * The proxy is the second init container in native mode (before the app's init containers, so
+ * they are proxied) and the first container in classic mode (its postStart hook holds the app).
+ */
+export function findPlacementFindings(spec: JsonRecord, config: SidecarConfig): PlacementFinding[] {
+  const findings: PlacementFinding[] = [];
+  const init = indexOfName(spec['initContainers'], config.initContainerName);
+  if (init > 0) {
+    findings.push({
+      path: `spec.initContainers[${init}]`,
+      container: config.initContainerName,
+      field: 'position',
+      reason:
+        'it must be the first init container: any init container before it runs before the redirect exists',
+    });
+  }
+  const [list, wanted] = config.native ? (['initContainers', 1] as const) : (['containers', 0] as const);
+  const proxyInit = indexOfName(spec['initContainers'], config.containerName);
+  const proxyContainer = indexOfName(spec['containers'], config.containerName);
+  const at = list === 'initContainers' ? proxyInit : proxyContainer;
+  const elsewhere = list === 'initContainers' ? proxyContainer : proxyInit;
+  if ((at !== -1 && at !== wanted) || elsewhere !== -1) {
+    const actual =
+      at !== -1
+        ? `spec.${list}[${at}]`
+        : `spec.${list === 'initContainers' ? 'containers' : 'initContainers'}[${elsewhere}]`;
+    findings.push({
+      path: actual,
+      container: config.containerName,
+      field: 'position',
+      reason: `${config.native ? 'native mode' : 'classic mode'} puts the proxy at spec.${list}[${wanted}]`,
+    });
+  }
+  return findings;
+}
