@@ -96,7 +96,8 @@ function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Viol
  * container or inherited from the pod's securityContext, in any container list — sends its
  * traffic around the proxy. The kernel's owner match tests the socket's fsuid/fsgid only;
  * supplementary groups (supplementalGroups, fsGroup) count only with `--suppl-groups`, which none
- * of the meshes passes, so those are left alone (Istio itself sets fsGroup 1337 on injected pods).
+ * of the meshes passes, so those are left alone (older Istio releases set fsGroup 1337 on every
+ * injected pod).
  */
 export const noProxyIdentityRule: Rule = {
   name: RULE,

@@ -26,7 +26,7 @@ describe('no-proxy-identity: look-alikes (mesh.provider istio, the default)', ()
       workload({ containers: [appWith({ runAsUser: 1338 })] }),
       [],
     ],
-    // Not matched by `--gid-owner 1337` without `--suppl-groups`; Istio sets fsGroup 1337 itself.
+    // Not matched by `--gid-owner 1337` without `--suppl-groups`; older Istio releases set fsGroup 1337 themselves.
     [
       'fsGroup 1337 and supplementalGroups [1337] (supplementary groups only)',
       workload({
