@@ -50,9 +50,19 @@ function violation(
 
 /** The non-mesh containers that inherit the pod-level value (they set none of their own). */
 function inheritors(entries: readonly ContainerEntry[], field: string): ContainerEntry[] {
+  // `null` is as unset as an absent field: the container then runs with the pod's value.
   return entries.filter(
-    (entry) => entry.meshRole === undefined && entry.securityContext?.[field] === undefined,
+    (entry) => entry.meshRole === undefined && (entry.securityContext?.[field] ?? null) === null,
   );
+}
+
+/**
+ * The id the runtime ends up with: OCI user ids are 32 bits, so a larger number would wrap (the
+ * API server refuses ids above 2147483647; `ztgate check` or a lenient reader might not).
+ */
+function effectiveId(value: unknown): number | undefined {
+  const id = readInteger(value);
+  return id === undefined ? undefined : id % 2 ** 32;
 }
 
 function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Violation[] {
@@ -61,7 +71,7 @@ function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Viol
   const entries = containersOf(workload, config);
   const violations: Violation[] = [];
   const podValue = podSecurityContext(workload)?.[spec.field];
-  const podId = readInteger(podValue);
+  const podId = effectiveId(podValue);
   if (podId !== undefined && exempt.has(podId)) {
     const heirs = inheritors(entries, spec.field);
     if (heirs.length > 0) {
@@ -78,7 +88,7 @@ function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Viol
   for (const entry of entries) {
     if (entry.meshRole !== undefined) continue;
     const value = entry.securityContext?.[spec.field];
-    const id = readInteger(value);
+    const id = effectiveId(value);
     if (id === undefined || !exempt.has(id)) continue;
     const path = `${entry.path}.securityContext.${spec.field}`;
     violations.push(

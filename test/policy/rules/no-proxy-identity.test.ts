@@ -136,6 +136,17 @@ describe('no-proxy-identity: attacks (mesh.provider istio)', () => {
       [['no-proxy-identity', 'spec.containers[0].securityContext.runAsUser']],
     ],
     [
+      'a container securityContext with runAsUser: null inherits the pod value',
+      workload({ securityContext: { runAsUser: 1337 }, containers: [appWith({ runAsUser: null })] }),
+      [['no-proxy-identity', 'spec.securityContext.runAsUser']],
+    ],
+    // runc's uid is 32 bits: 4294968633 would wrap to 1337 if anything let it through.
+    [
+      'a uid of 2^32 + 1337',
+      workload({ containers: [appWith({ runAsUser: 2 ** 32 + 1337 })] }),
+      [['no-proxy-identity', 'spec.containers[0].securityContext.runAsUser']],
+    ],
+    [
       'a uid written as a digit string',
       workload({ containers: [appWith({ runAsUser: '1337' })] }),
       [['no-proxy-identity', 'spec.containers[0].securityContext.runAsUser']],
