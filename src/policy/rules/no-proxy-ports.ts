@@ -2,7 +2,7 @@ import { asRecord, asRecordArray, type JsonRecord } from '../sidecar/read.js';
 import type { Violation, Workload } from '../types.js';
 import { meshProvider } from '../mesh/index.js';
 import { proxyPorts } from './mesh-containers.js';
-import { containersOf, isEnforced, nested, readInteger, type ContainerEntry } from './pod-security/read.js';
+import { containersOf, isEnforced, readInteger, valueAt, type ContainerEntry } from './pod-security/read.js';
 import type { Rule } from './rule.js';
 
 const RULE = 'no-proxy-ports';
@@ -22,7 +22,12 @@ const HANDLERS = [
   ['lifecycle', 'postStart', 'tcpSocket'],
   ['lifecycle', 'preStop', 'httpGet'],
   ['lifecycle', 'preStop', 'tcpSocket'],
-] as const;
+].map((keys) => ({
+  keys,
+  dotted: keys.join('.'),
+  isProbe: keys[0] !== 'lifecycle',
+  isHttp: keys.at(-1) === 'httpGet',
+}));
 
 /**
  * The shape of a probe the injector rewrote to the proxy's health port (ztgate's builtin injector
@@ -32,13 +37,9 @@ const HANDLERS = [
  */
 const REWRITTEN_PROBE_PATH = /^\/app-health\/[^/?#]+\/(livez|readyz|startupz)$/;
 
-function isRewrittenProbe(keys: readonly string[], handler: JsonRecord): boolean {
-  return (
-    keys[0] !== 'lifecycle' &&
-    keys[1] === 'httpGet' &&
-    typeof handler['path'] === 'string' &&
-    REWRITTEN_PROBE_PATH.test(handler['path'])
-  );
+function isRewrittenProbe(handler: (typeof HANDLERS)[number], action: JsonRecord): boolean {
+  const path = action['path'];
+  return handler.isProbe && handler.isHttp && typeof path === 'string' && REWRITTEN_PROBE_PATH.test(path);
 }
 
 interface Finding {
@@ -69,16 +70,16 @@ function declaredPorts(entry: ContainerEntry, reserved: ReadonlySet<number>): Fi
  */
 function handlerPorts(entry: ContainerEntry, reserved: ReadonlySet<number>): Finding[] {
   const found: Finding[] = [];
-  for (const keys of HANDLERS) {
-    const handler: JsonRecord | undefined = asRecord(nested(entry.container, ...keys));
-    if (handler === undefined || (typeof handler['host'] === 'string' && handler['host'] !== '')) continue;
-    const port = readInteger(handler['port']);
-    if (port === undefined || !reserved.has(port) || isRewrittenProbe(keys, handler)) continue;
+  for (const handler of HANDLERS) {
+    const action = asRecord(valueAt(entry.container, handler.keys));
+    if (action === undefined || (typeof action['host'] === 'string' && action['host'] !== '')) continue;
+    const port = readInteger(action['port']);
+    if (port === undefined || !reserved.has(port) || isRewrittenProbe(handler, action)) continue;
     found.push({
-      path: `${entry.path}.${keys.join('.')}.port`,
-      value: handler['port'],
+      path: `${entry.path}.${handler.dotted}.port`,
+      value: action['port'],
       port,
-      what: `points ${keys.join('.')} at port`,
+      what: `points ${handler.dotted} at port`,
     });
   }
   return found;

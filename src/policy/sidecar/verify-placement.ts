@@ -9,6 +9,7 @@ import type { SidecarConfig } from '../config.js';
 import { MOUNT_PATHS, VOLUME_BASE_NAMES } from './names.js';
 import { asRecord, asRecordArray, nameOf, type JsonRecord } from './read.js';
 import { memoByConfig } from './shared-parts.js';
+import { sameJson } from './same-json.js';
 import { buildVolumes } from './volumes.js';
 
 /** One placement or volume finding, in the shape `findForgedSidecarFields` reports. */
@@ -31,8 +32,11 @@ function withTokenDefaults(source: unknown): unknown {
   return { ...asRecord(source), serviceAccountToken: { ...token, expirationSeconds: DEFAULT_TOKEN_SECONDS } };
 }
 
-/** A volume's source as the API server stores it: its name left out, defaults filled in. */
-function sourceOf(volume: JsonRecord): Record<string, unknown> {
+/**
+ * A volume as the API server stores it, its name left aside: the defaults it fills in are
+ * written out (defaultMode 420, a token's 3600 s), `optional: false` is dropped.
+ */
+function withDefaults(volume: JsonRecord): JsonRecord {
   const source: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(volume)) {
     if (key === 'name' || value === undefined || value === null) continue;
@@ -54,28 +58,44 @@ function sourceOf(volume: JsonRecord): Record<string, unknown> {
   return source;
 }
 
-/** Canonical JSON (sorted keys) so an equal source written in another key order compares equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const record = asRecord(value);
-  if (record === undefined) return JSON.stringify(value);
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`).join(',')}}`;
+/** Whether a pod's volume (its name aside) has exactly `expected`'s source. Allocates nothing. */
+function sameSource(volume: JsonRecord, expected: JsonRecord): boolean {
+  let count = 0;
+  for (const key in volume) {
+    if (!Object.hasOwn(volume, key) || key === 'name' || volume[key] === undefined) continue;
+    if (!sameJson(volume[key], expected[key])) return false;
+    count++;
+  }
+  return count === Object.keys(expected).length;
 }
 
-/** The canonical source ztgate's volume has, by the proxy's mount path; built once per frozen config. */
+/** ztgate's volume by the proxy's mount path: as the patch writes it, and with the API server's defaults. */
+interface ExpectedSource {
+  readonly written: JsonRecord;
+  readonly defaulted: JsonRecord;
+}
+
+/** The sources ztgate's volumes have, by the proxy's mount path; built once per frozen config. */
 const expectedSourcesOf = memoByConfig((config: SidecarConfig) => {
-  const [token, trustBundle, workdir] = buildVolumes(config, VOLUME_BASE_NAMES).map((volume) =>
-    canonical(sourceOf(volume)),
-  );
-  return new Map<string, string | undefined>([
-    [MOUNT_PATHS.token, token],
-    [MOUNT_PATHS.trustBundle, trustBundle],
-    [MOUNT_PATHS.workdir, workdir],
-  ]);
+  const paths = [MOUNT_PATHS.token, MOUNT_PATHS.trustBundle, MOUNT_PATHS.workdir];
+  const expected = new Map<string, ExpectedSource>();
+  buildVolumes(config, VOLUME_BASE_NAMES).forEach((volume, index) => {
+    expected.set(paths[index] ?? '', { written: volume, defaulted: withDefaults(volume) });
+  });
+  return expected;
 });
+
+/**
+ * Whether a volume has ztgate's source: as the patch wrote it (`ztgate check`, the pod /mutate
+ * returned), as the API server stores it (an admitted pod), or equal to it once defaulted.
+ */
+function isExpectedSource(volume: JsonRecord, expected: ExpectedSource): boolean {
+  return (
+    sameSource(volume, expected.written) ||
+    sameSource(volume, expected.defaulted) ||
+    sameSource(withDefaults(volume), expected.defaulted)
+  );
+}
 
 /** Mount fields that change what a mount shows (a sub-directory, propagation): ztgate sets none. */
 const ALTERING_MOUNT_FIELDS = ['subPath', 'subPathExpr', 'mountPropagation', 'recursiveReadOnly'] as const;
@@ -120,7 +140,8 @@ export function findVolumeFindings(
         reason: `the mount at ${mountPath} shows a sub-path or propagates mounts`,
       });
     }
-    if (volume === undefined || canonical(sourceOf(volume)) !== expected.get(mountPath)) {
+    const wanted = expected.get(mountPath);
+    if (volume === undefined || wanted === undefined || !isExpectedSource(volume, wanted)) {
       findings.push({
         path: index === -1 ? 'spec.volumes' : `spec.volumes[${index}]`,
         container,

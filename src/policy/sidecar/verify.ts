@@ -10,6 +10,7 @@ import { buildProxyContainer } from './containers.js';
 import { buildInitContainer } from './init-container.js';
 import { VOLUME_BASE_NAMES } from './names.js';
 import { asRecord, type JsonRecord } from './read.js';
+import { sameJson } from './same-json.js';
 import { memoByConfig } from './shared-parts.js';
 import { findPlacementFindings, findVolumeFindings } from './verify-placement.js';
 
@@ -52,35 +53,6 @@ function withoutDefaults(field: string, value: unknown): unknown {
   if (field !== 'securityContext' || record === undefined || record['procMount'] !== 'Default') return value;
   const { procMount: _procMount, ...rest } = record;
   return rest;
-}
-
-/** Structural JSON equality; an undefined member counts as absent. Allocates nothing. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const isArray = Array.isArray(a);
-  if (isArray !== Array.isArray(b)) return false;
-  if (isArray) {
-    const left = a as readonly unknown[];
-    const right = b as readonly unknown[];
-    if (left.length !== right.length) return false;
-    for (let index = 0; index < left.length; index++) {
-      if (!sameJson(left[index], right[index])) return false;
-    }
-    return true;
-  }
-  const left = a as JsonRecord;
-  const right = b as JsonRecord;
-  let count = 0;
-  for (const key in left) {
-    if (!Object.hasOwn(left, key) || left[key] === undefined) continue;
-    if (!Object.hasOwn(right, key) || !sameJson(left[key], right[key])) return false;
-    count++;
-  }
-  for (const key in right) {
-    if (Object.hasOwn(right, key) && right[key] !== undefined) count--;
-  }
-  return count === 0;
 }
 
 function sameField(field: string, found: unknown, built: unknown): boolean {

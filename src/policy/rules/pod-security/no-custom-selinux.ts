@@ -1,8 +1,12 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
 
 const RULE = 'no-custom-selinux';
+
+const SE_LINUX_OPTIONS_TYPE = contextField('seLinuxOptions', 'type');
+const SE_LINUX_OPTIONS_USER = contextField('seLinuxOptions', 'user');
+const SE_LINUX_OPTIONS_ROLE = contextField('seLinuxOptions', 'role');
 
 /** Allowed `seLinuxOptions.type` values (`container_engine_t` since Kubernetes 1.31). */
 const ALLOWED_TYPES: ReadonlySet<unknown> = new Set([
@@ -27,13 +31,13 @@ export const noCustomSelinuxRule: Rule = {
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
     const found = [
-      ...contextValues(workload, config, 'seLinuxOptions', 'type')
+      ...contextValues(workload, config, SE_LINUX_OPTIONS_TYPE)
         .filter(({ value }) => !ALLOWED_TYPES.has(value))
         .map((value) => ({ ...value, field: 'type' })),
-      ...contextValues(workload, config, 'seLinuxOptions', 'user')
+      ...contextValues(workload, config, SE_LINUX_OPTIONS_USER)
         .filter(({ value }) => value !== '')
         .map((value) => ({ ...value, field: 'user' })),
-      ...contextValues(workload, config, 'seLinuxOptions', 'role')
+      ...contextValues(workload, config, SE_LINUX_OPTIONS_ROLE)
         .filter(({ value }) => value !== '')
         .map((value) => ({ ...value, field: 'role' })),
     ];

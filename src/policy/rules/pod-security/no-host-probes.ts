@@ -1,6 +1,6 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { containersOf, isEnforced, nested } from './read.js';
+import { containersOf, isEnforced, valueAt } from './read.js';
 
 const RULE = 'no-host-probes';
 
@@ -16,7 +16,7 @@ const HANDLERS = [
   ['lifecycle', 'preStop', 'tcpSocket'],
   ['lifecycle', 'postStart', 'httpGet'],
   ['lifecycle', 'preStop', 'httpGet'],
-] as const;
+].map((keys) => ({ host: [...keys, 'host'], field: [...keys, 'host'].join('.'), handler: keys.join('.') }));
 
 /**
  * Pod Security Standards baseline, "Host Probes / Lifecycle Hooks" (v1.34+): the `host` of every
@@ -34,10 +34,9 @@ export const noHostProbesRule: Rule = {
     if (!isEnforced(workload, config)) return [];
     const violations: Violation[] = [];
     for (const entry of containersOf(workload, config)) {
-      for (const keys of HANDLERS) {
-        const host = nested(entry.container, ...keys, 'host');
+      for (const { host: hostPath, field, handler } of HANDLERS) {
+        const host = valueAt(entry.container, hostPath);
         if (host === undefined || host === null || host === '') continue;
-        const field = [...keys, 'host'].join('.');
         violations.push({
           rule: RULE,
           path: `${entry.path}.${field}`,
@@ -45,7 +44,7 @@ export const noHostProbesRule: Rule = {
           message:
             `${workload.kind} "${workload.name}": container "${entry.name}" sets ${field} ${JSON.stringify(host)}: the ` +
             'kubelet would connect there from the node, outside network policy and the mTLS proxy.',
-          fix: `Remove \`host\` from ${keys.join('.')}: the kubelet then checks the pod's own address.`,
+          fix: `Remove \`host\` from ${handler}: the kubelet then checks the pod's own address.`,
         });
       }
     }

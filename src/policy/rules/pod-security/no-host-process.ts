@@ -1,8 +1,10 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
 
 const RULE = 'no-host-process';
+
+const WINDOWS_OPTIONS_HOST_PROCESS = contextField('windowsOptions', 'hostProcess');
 
 /**
  * Pod Security Standards baseline, "HostProcess": `windowsOptions.hostProcess` of the pod and of
@@ -16,7 +18,7 @@ export const noHostProcessRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    return contextValues(workload, config, 'windowsOptions', 'hostProcess')
+    return contextValues(workload, config, WINDOWS_OPTIONS_HOST_PROCESS)
       .filter(({ value }) => value !== false)
       .map((found): Violation => ({
         rule: RULE,

@@ -1,9 +1,11 @@
 import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
 
 const RULE = 'no-unconfined-apparmor';
+
+const APP_ARMOR_PROFILE_TYPE = contextField('appArmorProfile', 'type');
 
 /** The beta annotation that set AppArmor profiles before the 1.30 `appArmorProfile` field. */
 const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -50,7 +52,7 @@ export const noUnconfinedAppArmorRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const fields = contextValues(workload, config, 'appArmorProfile', 'type')
+    const fields = contextValues(workload, config, APP_ARMOR_PROFILE_TYPE)
       .filter(({ value }) => !ALLOWED_TYPES.has(value))
       .map((found): Violation => ({
         rule: RULE,

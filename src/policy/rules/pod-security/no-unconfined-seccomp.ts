@@ -1,9 +1,11 @@
 import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
 
 const RULE = 'no-unconfined-seccomp';
+
+const SECCOMP_PROFILE_TYPE = contextField('seccompProfile', 'type');
 
 const ALLOWED_TYPES: ReadonlySet<unknown> = new Set(['RuntimeDefault', 'Localhost']);
 
@@ -42,7 +44,7 @@ export const noUnconfinedSeccompRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const fields = contextValues(workload, config, 'seccompProfile', 'type')
+    const fields = contextValues(workload, config, SECCOMP_PROFILE_TYPE)
       .filter(({ value }) => !ALLOWED_TYPES.has(value))
       .map((found): Violation => ({
         rule: RULE,

@@ -1,8 +1,10 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
 
 const RULE = 'no-unmasked-proc';
+
+const PROC_MOUNT = contextField('procMount');
 
 /**
  * Pod Security Standards baseline, "/proc Mount Type": `procMount` of every container must be
@@ -17,7 +19,7 @@ export const noUnmaskedProcRule: Rule = {
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
     // procMount is a container field only; a pod-level one is no Kubernetes field and is ignored.
-    return contextValues(workload, config, 'procMount')
+    return contextValues(workload, config, PROC_MOUNT)
       .filter(({ value, container }) => container !== undefined && value !== 'Default')
       .map((found): Violation => ({
         rule: RULE,

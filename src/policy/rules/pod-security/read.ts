@@ -78,8 +78,10 @@ export function capabilityName(value: unknown): string {
 /** The capabilities a container adds (`securityContext.capabilities.add`), as written. */
 export function addedCapabilities(entry: ContainerEntry): readonly unknown[] {
   const added = asRecord(entry.securityContext?.['capabilities'])?.['add'];
-  return Array.isArray(added) ? added : [];
+  return Array.isArray(added) ? added : NO_CAPABILITIES;
 }
+
+const NO_CAPABILITIES: readonly unknown[] = Object.freeze([]);
 
 /**
  * An integer field (uid, gid, port) as the API server decodes it: an integer, or a string of
@@ -96,10 +98,13 @@ export function readString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A field of a field: `nested(context, 'seLinuxOptions', 'type')`. */
-export function nested(record: JsonRecord | undefined, ...keys: readonly string[]): unknown {
+/** The value at a path of keys (`['seLinuxOptions', 'type']`); the path arrays are constants. */
+export function valueAt(record: JsonRecord | undefined, path: readonly string[]): unknown {
   let node: unknown = record;
-  for (const key of keys) node = asRecord(node)?.[key];
+  for (const key of path) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as JsonRecord)[key];
+  }
   return node;
 }
 
@@ -123,31 +128,42 @@ export interface ContextValue {
   readonly container: ContainerEntry | undefined;
 }
 
+/** A securityContext field: its keys below securityContext, and their dotted form for paths. */
+export interface ContextField {
+  readonly keys: readonly string[];
+  readonly dotted: string;
+}
+
+/** Declares a securityContext field once (module level), so reading it allocates nothing. */
+export function contextField(...keys: readonly string[]): ContextField {
+  return { keys, dotted: keys.join('.') };
+}
+
 /**
- * The values of one securityContext field (`keys` below securityContext) that are set, at the pod
- * level and in every container of every list: the Pod Security Standards restrict both levels.
+ * The values of one securityContext field that are set, at the pod level and in every container
+ * of every list: the Pod Security Standards restrict both levels.
  */
 export function contextValues(
   workload: Workload,
   config: ZtgateConfig,
-  ...keys: readonly string[]
+  field: ContextField,
 ): readonly ContextValue[] {
-  const found: ContextValue[] = [];
-  const field = keys.join('.');
-  const podValue = nested(podSecurityContext(workload), ...keys);
-  if (podValue !== undefined && podValue !== null)
-    found.push({
-      path: specPath(workload, `securityContext.${field}`),
-      value: podValue,
-      container: undefined,
-    });
-  for (const entry of containersOf(workload, config)) {
-    const value = nested(entry.securityContext, ...keys);
-    if (value !== undefined && value !== null)
-      found.push({ path: `${entry.path}.securityContext.${field}`, value, container: entry });
+  let found: ContextValue[] | undefined;
+  const podValue = valueAt(podSecurityContext(workload), field.keys);
+  if (podValue !== undefined && podValue !== null) {
+    found = [
+      { path: specPath(workload, `securityContext.${field.dotted}`), value: podValue, container: undefined },
+    ];
   }
-  return found;
+  for (const entry of containersOf(workload, config)) {
+    const value = valueAt(entry.securityContext, field.keys);
+    if (value === undefined || value === null) continue;
+    (found ??= []).push({ path: `${entry.path}.securityContext.${field.dotted}`, value, container: entry });
+  }
+  return found ?? NONE;
 }
+
+const NONE: readonly ContextValue[] = Object.freeze([]);
 
 /** "container \"app\"" or "the pod", for messages. */
 export function describeWhere(value: ContextValue): string {
