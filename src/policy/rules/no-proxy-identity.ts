@@ -1,6 +1,6 @@
 import type { ZtgateConfig } from '../config.js';
 import type { Violation, Workload } from '../types.js';
-import { proxyIdentities } from './mesh-containers.js';
+import { podMesh } from './mesh-containers.js';
 import {
   containersOf,
   isEnforced,
@@ -66,7 +66,7 @@ function effectiveId(value: unknown): number | undefined {
 }
 
 function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Violation[] {
-  const exempt = proxyIdentities(config)[spec.exempt];
+  const exempt = podMesh(workload, config)[spec.exempt];
   if (exempt.size === 0) return [];
   const entries = containersOf(workload, config);
   const violations: Violation[] = [];

@@ -1,7 +1,7 @@
 import { asRecord, asRecordArray, type JsonRecord } from '../sidecar/read.js';
 import type { Violation, Workload } from '../types.js';
 import { meshProvider } from '../mesh/index.js';
-import { proxyPorts } from './mesh-containers.js';
+import { podMesh } from './mesh-containers.js';
 import { containersOf, isEnforced, readInteger, valueAt, type ContainerEntry } from './pod-security/read.js';
 import type { Rule } from './rule.js';
 
@@ -111,7 +111,7 @@ export const noProxyPortsRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const reserved = proxyPorts(config);
+    const reserved = podMesh(workload, config).ports;
     const mesh = meshProvider(config).name;
     const violations: Violation[] = [];
     for (const entry of containersOf(workload, config)) {

@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
 import { app, appWith, configWith, findings, violations, workload } from './hardening.js';
 
@@ -202,14 +203,8 @@ describe('no-proxy-identity per mesh', () => {
       ['spec.containers[0].securityContext.runAsUser'],
     ],
     ['builtin: gid 1337 (no gid rule)', configWith('builtin'), { runAsUser: 1000, runAsGroup: 1337 }, []],
-    // ztgate's mutating webhook adds ztgate-init (`--proxy-uid=1337`) whatever the provider says, so
-    // today uid 1337 skips that redirect under Linkerd and ambient too.
-    [
-      "linkerd: uid 1337, the uid ztgate's own injected redirect exempts today",
-      linkerd,
-      { runAsUser: 1337 },
-      ['spec.containers[0].securityContext.runAsUser'],
-    ],
+    // Istio's uid means nothing to linkerd2-proxy-init.
+    ['linkerd: uid 1337', linkerd, { runAsUser: 1337 }, []],
     [
       'istio-ambient: gid 1337 (ztunnel recognises its traffic by a mark, not a gid)',
       configWith('istio-ambient'),
@@ -219,5 +214,49 @@ describe('no-proxy-identity per mesh', () => {
   ] as const)('%s', (_name, config, context, paths) => {
     const found = findings(workload({ containers: [appWith(context)] }), config);
     expect(found).toEqual(paths.map((path) => ['no-proxy-identity', path]));
+  });
+});
+
+describe("no-proxy-identity and ztgate's builtin containers under another provider", () => {
+  // A pod may carry ztgate's injected containers whatever mesh.provider says (ztgate's injector,
+  // `ztgate inject`): its redirect then exempts sidecar.runAsUser, and its proxy may run as it.
+  const injectedWith = (app: Record<string, unknown>) =>
+    injectPodTemplate(
+      workload({ serviceAccountName: 'w', containers: [app] }),
+      DEFAULT_CONFIG.sidecar,
+      'shop',
+    );
+
+  it.each([
+    ['istio', istio],
+    ['linkerd', linkerd],
+  ] as const)("%s: ztgate's verified proxy may run as 1337; the app may not", (_name, config) => {
+    expect(findings(injectedWith(appWith({ runAsUser: 1000 })), config)).toEqual([]);
+    expect(findings(injectedWith(appWith({ runAsUser: 1337 })), config)).toEqual([
+      ['no-proxy-identity', 'spec.containers[1].securityContext.runAsUser'],
+    ]);
+  });
+
+  it('a hand-written container merely named ztgate-proxy gets nothing from the name', () => {
+    const fake = workload({
+      containers: [
+        app,
+        { name: 'ztgate-proxy', image: 'registry.example/evil:1', securityContext: { runAsUser: 1337 } },
+      ],
+    });
+    expect(findings(fake, istio)).toEqual([
+      ['no-proxy-identity', 'spec.containers[1].securityContext.runAsUser'],
+    ]);
+  });
+
+  it('an injected pod whose ztgate-init was edited loses the trust for all of ztgate’s containers', () => {
+    const injected = structuredClone(injectedWith(appWith({ runAsUser: 1000 }))) as {
+      spec: { initContainers: Record<string, unknown>[] };
+    };
+    injected.spec.initContainers[0]!['args'] = ['--exclude-outbound-cidrs=0.0.0.0/0'];
+    expect(findings(injected as unknown as KubeObject, linkerd)).toEqual([
+      // Its NET_ADMIN/NET_RAW are now an app container's (and mtls-sidecar refuses the pod under builtin).
+      ['no-net-admin', 'spec.initContainers[0].securityContext.capabilities.add'],
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import { isExemptNamespace, type ZtgateConfig } from '../../config.js';
 import { joinPath } from '../../objects.js';
 import { asRecord, type JsonRecord } from '../../sidecar/read.js';
 import type { Workload } from '../../types.js';
-import { CONTAINER_LISTS, meshRole, type ContainerList, type MeshRole } from '../mesh-containers.js';
+import { CONTAINER_LISTS, podMesh, type ContainerList, type MeshRole } from '../mesh-containers.js';
 
 /** One container of a workload's pod spec. */
 export interface ContainerEntry {
@@ -42,6 +42,7 @@ export function containersOf(workload: Workload, config: ZtgateConfig): readonly
   const cached = memo.get(workload);
   if (cached?.config === config) return cached.entries;
   const entries: ContainerEntry[] = [];
+  const mesh = podMesh(workload, config);
   for (const list of CONTAINER_LISTS) {
     const items = workload.podSpec[list];
     if (!Array.isArray(items)) continue;
@@ -56,7 +57,7 @@ export function containersOf(workload: Workload, config: ZtgateConfig): readonly
         name,
         container,
         securityContext: asRecord(container['securityContext']),
-        meshRole: typeof named === 'string' ? meshRole(config, list, named) : undefined,
+        meshRole: typeof named === 'string' ? mesh.role(list, named) : undefined,
         path: specPath(workload, `${list}[${index}]`),
       });
     });
