@@ -3,7 +3,6 @@ import {
   cidr,
   dnsLabel,
   dnsSubdomain,
-  hostPath,
   integer,
   labelKey,
   labelValue,
@@ -18,6 +17,7 @@ import {
   trustDomain,
   type SchemaNode,
 } from './schema-nodes.js';
+import { hostPath } from './schema-nodes.js';
 
 const resourceMap = record(labelKey, quantity);
 

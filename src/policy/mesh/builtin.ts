@@ -8,10 +8,10 @@ import type { MeshProvider } from './provider.js';
 export const BUILTIN: MeshProvider = Object.freeze({
   name: 'builtin',
   sidecar: true,
+  // The injected proxy's ports are `sidecar.ports` (inbound, outbound, health, admin).
+  reservedPorts: Object.freeze([]),
   proxyContainerName: undefined,
   redirectInitContainerNames: Object.freeze([]),
   defaultProxyImages: Object.freeze([]),
-  // The injected proxy's ports are `sidecar.ports` (inbound, outbound, health, admin).
-  reservedPorts: Object.freeze([]),
   defaultControlPlaneNamespace: undefined,
 });

@@ -9,11 +9,11 @@ import type { MeshProvider } from './provider.js';
 export const ISTIO_AMBIENT: MeshProvider = Object.freeze({
   name: 'istio-ambient',
   sidecar: false,
-  proxyContainerName: undefined,
-  redirectInitContainerNames: Object.freeze([]),
-  defaultProxyImages: Object.freeze([]),
   // Istio's "Ztunnel traffic redirection": ztunnel opens its listeners inside the pod's network
   // namespace on 15001 (outbound), 15006 (inbound plaintext) and 15008 (HBONE).
   reservedPorts: Object.freeze([15001, 15006, 15008]),
+  proxyContainerName: undefined,
+  redirectInitContainerNames: Object.freeze([]),
+  defaultProxyImages: Object.freeze([]),
   defaultControlPlaneNamespace: 'istio-system',
 });

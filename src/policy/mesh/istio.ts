@@ -15,13 +15,13 @@ export const ISTIO_PROXY_GID = 1337;
 export const ISTIO: MeshProvider = Object.freeze({
   name: 'istio',
   sidecar: true,
-  proxyContainerName: 'istio-proxy',
-  redirectInitContainerNames: Object.freeze(['istio-init', 'istio-validation']),
-  defaultProxyImages: Object.freeze(['*/proxyv2']),
   // "Ports used by Istio" (istio.io, Application Requirements): 15000 Envoy admin, 15001 outbound,
   // 15004 debug, 15006 inbound, 15008 HBONE mTLS tunnel, 15020 merged Prometheus telemetry,
   // 15021 health checks (excluded from inbound capture), 15053 DNS (with DNS capture), 15090
   // Envoy Prometheus telemetry.
   reservedPorts: Object.freeze([15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090]),
+  proxyContainerName: 'istio-proxy',
+  redirectInitContainerNames: Object.freeze(['istio-init', 'istio-validation']),
+  defaultProxyImages: Object.freeze(['*/proxyv2']),
   defaultControlPlaneNamespace: 'istio-system',
 });

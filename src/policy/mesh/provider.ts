@@ -23,6 +23,11 @@ export interface MeshProvider {
   readonly name: MeshProviderName;
   /** Whether the mesh runs a proxy container inside each pod (false for ambient's ztunnel). */
   readonly sidecar: boolean;
+  /**
+   * Ports the mesh's proxy listens on inside the pod (or excludes from capture): an app container
+   * or probe must not use them. The builtin provider's come from `sidecar.ports`.
+   */
+  readonly reservedPorts: readonly number[];
   /** The proxy container's name, when the mesh injects one. */
   readonly proxyContainerName: string | undefined;
   /**
@@ -32,11 +37,6 @@ export interface MeshProvider {
   readonly redirectInitContainerNames: readonly string[];
   /** Default allowed proxy images (registry/repository patterns, `*` matching one path segment or more). */
   readonly defaultProxyImages: readonly string[];
-  /**
-   * Ports the mesh's proxy listens on inside the pod (or excludes from capture): an app container
-   * or probe must not use them. The builtin provider's come from `sidecar.ports`.
-   */
-  readonly reservedPorts: readonly number[];
   /** The mesh's default control-plane namespace. */
   readonly defaultControlPlaneNamespace: string | undefined;
 }
