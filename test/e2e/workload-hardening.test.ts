@@ -12,6 +12,16 @@ import { startScenario, type Scenario } from './support/scenario.js';
 // server's webhook call; the hardened look-alike is admitted and its pods get the sidecar.
 const NS = 'hardening';
 
+// ztgate's own injector with test images (ztgate ships no proxy), as the other builtin suites run it.
+const BUILTIN = {
+  mesh: { provider: 'builtin' },
+  sidecar: {
+    image: 'registry.example/ztgate-test/proxy:1.0',
+    initImage: 'registry.example/ztgate-test/proxy-init:1.0',
+  },
+} as const;
+const SIDECAR = { ...DEFAULT_CONFIG.sidecar, ...BUILTIN.sidecar };
+
 type PodSpec = Record<string, unknown> & { containers: Manifest[] };
 
 /** A compliant Deployment (own ServiceAccount, allow-list) whose pod spec `change` edits. */
@@ -29,7 +39,7 @@ interface PodList {
 describe('workload hardening against kube-apiserver', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await startScenario();
+    s = await startScenario(BUILTIN);
     await s.createNamespace(NS);
   });
   afterAll(async () => {
@@ -136,7 +146,7 @@ describe('workload hardening against kube-apiserver', () => {
       spec: { serviceAccountName: 'early-bird', containers: [{ name: 'app', image: 'nginx:1.27' }] },
     };
     // What `ztgate inject` prints, then an init container slipped in front of ztgate-init.
-    const injected = structuredClone(injectPodTemplate(bare, DEFAULT_CONFIG.sidecar, NS)) as Manifest;
+    const injected = structuredClone(injectPodTemplate(bare, SIDECAR, NS)) as Manifest;
     const spec = injected['spec'] as { initContainers: Manifest[] };
     spec.initContainers.unshift({
       name: 'fetch',

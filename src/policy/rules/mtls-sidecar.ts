@@ -61,7 +61,7 @@ export const mtlsSidecarRule: Rule = {
         path: forged.path,
         message:
           `Pod "${workload.name}": container "${forged.container}" differs from what ztgate injects ` +
-          `(field ${forged.field}${forged.reason === undefined ? '' : `: ${forged.reason}`}); only ztgate may provide its containers.`,
+          `(field ${forged.field}); only ztgate may provide its containers.`,
         fix,
       });
     }

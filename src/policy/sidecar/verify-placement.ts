@@ -16,8 +16,8 @@ import { buildVolumes } from './volumes.js';
 export interface PlacementFinding {
   readonly path: string;
   readonly container: string;
+  /** `position: <why>`, `volumes: <why>` or `volumeMounts: <why>`: the message carries the why. */
   readonly field: string;
-  readonly reason: string;
 }
 
 /** The API server defaults `defaultMode: 420` (0644) on configMap and projected volumes. */
@@ -136,8 +136,7 @@ export function findVolumeFindings(
       findings.push({
         path: `${proxyPath}.volumeMounts`,
         container,
-        field: 'volumeMounts',
-        reason: `the mount at ${mountPath} shows a sub-path or propagates mounts`,
+        field: `volumeMounts: the mount at ${mountPath} shows a sub-path or propagates mounts`,
       });
     }
     const wanted = expected.get(mountPath);
@@ -145,8 +144,7 @@ export function findVolumeFindings(
       findings.push({
         path: index === -1 ? 'spec.volumes' : `spec.volumes[${index}]`,
         container,
-        field: 'volumes',
-        reason: `the volume mounted at ${mountPath} is not the one ztgate adds (${describeExpected(mountPath, config)})`,
+        field: `volumes: the volume mounted at ${mountPath} is not the one ztgate adds (${describeExpected(mountPath, config)})`,
       });
     }
   }
@@ -177,9 +175,8 @@ export function findPlacementFindings(spec: JsonRecord, config: SidecarConfig): 
     findings.push({
       path: `spec.initContainers[${init}]`,
       container: config.initContainerName,
-      field: 'position',
-      reason:
-        'it must be the first init container: any init container before it runs before the redirect exists',
+      field:
+        'position: it must be the first init container, as any init container before it runs before the redirect exists',
     });
   }
   const [list, wanted] = config.native ? (['initContainers', 1] as const) : (['containers', 0] as const);
@@ -195,8 +192,7 @@ export function findPlacementFindings(spec: JsonRecord, config: SidecarConfig): 
     findings.push({
       path: actual,
       container: config.containerName,
-      field: 'position',
-      reason: `${config.native ? 'native mode' : 'classic mode'} puts the proxy at spec.${list}[${wanted}]`,
+      field: `position: ${config.native ? 'native mode' : 'classic mode'} puts the proxy at spec.${list}[${wanted}]`,
     });
   }
   return findings;

@@ -19,9 +19,8 @@ export interface ForgedField {
   /** Dotted path into the pod, e.g. "spec.initContainers[0].args". */
   readonly path: string;
   readonly container: string;
+  /** The field, and for a placement or volume finding why it is not ztgate's ("position: …"). */
   readonly field: string;
-  /** Why the field is not ztgate's, when the field name alone does not say (position, volumes). */
-  readonly reason?: string;
 }
 
 /** Fields compared exactly (absent, `[]` and `{}` alike count as "not set"). */
