@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
 import { normalizeSysctlName } from '../../../src/policy/rules/pod-security/index.js';
 import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
-import type { KubeObject } from '../../../src/policy/types.js';
+import { WORKLOAD_KINDS, type KubeObject } from '../../../src/policy/types.js';
 import { app, appWith, configWith, findings, injectedPod, violations, workload } from './hardening.js';
 
 type Row = readonly [string, KubeObject, readonly (readonly [string, string])[]];
@@ -550,16 +550,7 @@ describe('Sysctls (the safe set only)', () => {
 });
 
 describe('every workload kind and YAML 1.1 spellings', () => {
-  it.each([
-    'Pod',
-    'Deployment',
-    'StatefulSet',
-    'DaemonSet',
-    'ReplicaSet',
-    'Job',
-    'CronJob',
-    'ReplicationController',
-  ] as const)('%s with hostPID is refused', (kind) => {
+  it.each(WORKLOAD_KINDS)('%s with hostPID is refused', (kind) => {
     expect(findings(workload({ hostPID: true, containers: [app] }, kind)).map(([rule]) => rule)).toEqual([
       'no-host-namespaces',
     ]);

@@ -1,6 +1,6 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
 
 const RULE = 'no-custom-selinux';
 
@@ -30,25 +30,29 @@ export const noCustomSelinuxRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const found = [
-      ...contextValues(workload, config, SE_LINUX_OPTIONS_TYPE)
-        .filter(({ value }) => !ALLOWED_TYPES.has(value))
-        .map((value) => ({ ...value, field: 'type' })),
-      ...contextValues(workload, config, SE_LINUX_OPTIONS_USER)
-        .filter(({ value }) => value !== '')
-        .map((value) => ({ ...value, field: 'user' })),
-      ...contextValues(workload, config, SE_LINUX_OPTIONS_ROLE)
-        .filter(({ value }) => value !== '')
-        .map((value) => ({ ...value, field: 'role' })),
+    const fix = (field: string) =>
+      `Remove seLinuxOptions.${field} (seLinuxOptions.level stays yours to set). ${exemptionNote(workload.namespace)}`;
+    const custom = { why: 'a custom SELinux user or role is never allowed.' };
+    return [
+      ...refuseContextValues(
+        workload,
+        config,
+        RULE,
+        SE_LINUX_OPTIONS_TYPE,
+        ({ value }) => ALLOWED_TYPES.has(value),
+        {
+          why: 'only container_t, container_init_t, container_kvm_t and container_engine_t keep the container confined.',
+          fix: fix('type'),
+        },
+      ),
+      ...refuseContextValues(workload, config, RULE, SE_LINUX_OPTIONS_USER, ({ value }) => value === '', {
+        ...custom,
+        fix: fix('user'),
+      }),
+      ...refuseContextValues(workload, config, RULE, SE_LINUX_OPTIONS_ROLE, ({ value }) => value === '', {
+        ...custom,
+        fix: fix('role'),
+      }),
     ];
-    return found.map((entry): Violation => ({
-      rule: RULE,
-      path: entry.path,
-      value: entry.value,
-      message:
-        `${workload.kind} "${workload.name}": ${describeWhere(entry)} sets seLinuxOptions.${entry.field} ` +
-        `${JSON.stringify(entry.value)}: ${entry.field === 'type' ? 'only container_t, container_init_t, container_kvm_t and container_engine_t keep the container confined' : 'a custom SELinux user or role is never allowed'}.`,
-      fix: `Remove seLinuxOptions.${entry.field} (seLinuxOptions.level stays yours to set). ${exemptionNote(workload.namespace)}`,
-    }));
   },
 };

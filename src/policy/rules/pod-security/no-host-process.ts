@@ -1,6 +1,6 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
 
 const RULE = 'no-host-process';
 
@@ -18,16 +18,16 @@ export const noHostProcessRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    return contextValues(workload, config, WINDOWS_OPTIONS_HOST_PROCESS)
-      .filter(({ value }) => value !== false)
-      .map((found): Violation => ({
-        rule: RULE,
-        path: found.path,
-        value: found.value,
-        message:
-          `${workload.kind} "${workload.name}": ${describeWhere(found)} sets windowsOptions.hostProcess: ` +
-          `${JSON.stringify(found.value)}: a HostProcess container runs directly on the Windows node, in its network.`,
+    return refuseContextValues(
+      workload,
+      config,
+      RULE,
+      WINDOWS_OPTIONS_HOST_PROCESS,
+      ({ value }) => value === false,
+      {
+        why: 'a HostProcess container runs directly on the Windows node, in its network.',
         fix: `Remove \`hostProcess\` from windowsOptions. ${exemptionNote(workload.namespace)}`,
-      }));
+      },
+    );
   },
 };

@@ -1,7 +1,7 @@
 import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
 
 const RULE = 'no-unconfined-apparmor';
 
@@ -52,17 +52,17 @@ export const noUnconfinedAppArmorRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const fields = contextValues(workload, config, APP_ARMOR_PROFILE_TYPE)
-      .filter(({ value }) => !ALLOWED_TYPES.has(value))
-      .map((found): Violation => ({
-        rule: RULE,
-        path: found.path,
-        value: found.value,
-        message:
-          `${workload.kind} "${workload.name}": ${describeWhere(found)} sets appArmorProfile.type ${JSON.stringify(found.value)}: ` +
-          'only RuntimeDefault and Localhost keep the container confined.',
+    const fields = refuseContextValues(
+      workload,
+      config,
+      RULE,
+      APP_ARMOR_PROFILE_TYPE,
+      ({ value }) => ALLOWED_TYPES.has(value),
+      {
+        why: 'only RuntimeDefault and Localhost keep the container confined.',
         fix: `Remove appArmorProfile, or set:\n${FIX_YAML}\n${exemptionNote(workload.namespace)}`,
-      }));
+      },
+    );
     return [...fields, ...annotationViolations(workload)];
   },
 };

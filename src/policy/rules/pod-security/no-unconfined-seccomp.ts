@@ -1,7 +1,7 @@
 import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
 
 const RULE = 'no-unconfined-seccomp';
 
@@ -44,19 +44,19 @@ export const noUnconfinedSeccompRule: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
-    const fields = contextValues(workload, config, SECCOMP_PROFILE_TYPE)
-      .filter(({ value }) => !ALLOWED_TYPES.has(value))
-      .map((found): Violation => ({
-        rule: RULE,
-        path: found.path,
-        value: found.value,
-        message:
-          `${workload.kind} "${workload.name}": ${describeWhere(found)} sets seccompProfile.type ${JSON.stringify(found.value)}: ` +
-          'an unconfined container reaches every system call of the node kernel.',
+    const fields = refuseContextValues(
+      workload,
+      config,
+      RULE,
+      SECCOMP_PROFILE_TYPE,
+      ({ value }) => ALLOWED_TYPES.has(value),
+      {
+        why: 'an unconfined container reaches every system call of the node kernel.',
         fix:
           'Remove seccompProfile, or set:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n' +
           exemptionNote(workload.namespace),
-      }));
+      },
+    );
     return [...fields, ...annotationViolations(workload)];
   },
 };

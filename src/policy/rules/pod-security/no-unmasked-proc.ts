@@ -1,6 +1,6 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { contextField, contextValues, describeWhere, exemptionNote, isEnforced } from './read.js';
+import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
 
 const RULE = 'no-unmasked-proc';
 
@@ -19,16 +19,16 @@ export const noUnmaskedProcRule: Rule = {
   check({ workload, config }): readonly Violation[] {
     if (!isEnforced(workload, config)) return [];
     // procMount is a container field only; a pod-level one is no Kubernetes field and is ignored.
-    return contextValues(workload, config, PROC_MOUNT)
-      .filter(({ value, container }) => container !== undefined && value !== 'Default')
-      .map((found): Violation => ({
-        rule: RULE,
-        path: found.path,
-        value: found.value,
-        message:
-          `${workload.kind} "${workload.name}": ${describeWhere(found)} sets procMount: ${JSON.stringify(found.value)}: ` +
-          "an unmasked /proc exposes the node kernel's controls (/proc/sys, /proc/sysrq-trigger) to the container.",
+    return refuseContextValues(
+      workload,
+      config,
+      RULE,
+      PROC_MOUNT,
+      ({ value, container }) => container === undefined || value === 'Default',
+      {
+        why: "an unmasked /proc exposes the node kernel's controls (/proc/sys, /proc/sysrq-trigger) to the container.",
         fix: `Remove \`procMount\` (or set it to Default). ${exemptionNote(workload.namespace)}`,
-      }));
+      },
+    );
   },
 };

@@ -7,7 +7,7 @@
 import { isExemptNamespace, type ZtgateConfig } from '../../config.js';
 import { joinPath } from '../../objects.js';
 import { asRecord, type JsonRecord } from '../../sidecar/read.js';
-import type { Workload } from '../../types.js';
+import type { RuleName, Violation, Workload } from '../../types.js';
 import { CONTAINER_LISTS, podMesh, type ContainerList, type MeshRole } from '../mesh-containers.js';
 
 /** One container of a workload's pod spec. */
@@ -169,4 +169,38 @@ const NONE: readonly ContextValue[] = Object.freeze([]);
 /** "container \"app\"" or "the pod", for messages. */
 export function describeWhere(value: ContextValue): string {
   return value.container === undefined ? 'the pod' : `container "${value.container.name}"`;
+}
+
+/** Why a refused securityContext value matters (after "sets <field> <value>: ") and the fix. */
+export interface ContextRefusal {
+  readonly why: string;
+  readonly fix: string;
+}
+
+/**
+ * One violation for each value of a securityContext field, at the pod level or in a container,
+ * that `isAllowed` refuses: the shape every "no override" control of the baseline shares.
+ */
+export function refuseContextValues(
+  workload: Workload,
+  config: ZtgateConfig,
+  rule: RuleName,
+  field: ContextField,
+  isAllowed: (found: ContextValue) => boolean,
+  refusal: ContextRefusal,
+): Violation[] {
+  const violations: Violation[] = [];
+  for (const found of contextValues(workload, config, field)) {
+    if (isAllowed(found)) continue;
+    violations.push({
+      rule,
+      path: found.path,
+      value: found.value,
+      message:
+        `${workload.kind} "${workload.name}": ${describeWhere(found)} sets ${field.dotted} ` +
+        `${JSON.stringify(found.value)}: ${refusal.why}`,
+      fix: refusal.fix,
+    });
+  }
+  return violations;
 }
