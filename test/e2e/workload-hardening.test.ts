@@ -69,7 +69,7 @@ describe('workload hardening against kube-apiserver', () => {
           { name: 'sock', mountPath: '/run/containerd/containerd.sock' },
         ];
       }),
-      ['[no-host-path] spec.template.spec.volumes[0].hostPath', 'allowedHostPaths'],
+      ['[no-host-path] spec.template.spec.volumes[0].hostPath', 'hands over the node', 'exemptNamespaces'],
     ],
     [
       // istio-iptables / ztgate-init RETURN early for the proxy's uid: this pod's traffic would skip the proxy.

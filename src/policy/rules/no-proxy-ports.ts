@@ -91,8 +91,8 @@ function violation(workload: Workload, entry: ContainerEntry, finding: Finding, 
     path: finding.path,
     value: finding.value,
     message:
-      `${workload.kind} "${workload.name}": container "${entry.name}" ${finding.what} ${finding.port}, which the ${mesh} ` +
-      'proxy owns in every meshed pod (its listeners, admin and health ports; the health port is left out of capture ' +
+      `${workload.kind} "${workload.name}": container "${entry.name}" ${finding.what} ${finding.port}, which the mesh's ` +
+      `proxy (${mesh}) owns in every meshed pod (its listeners, admin and health ports; the health port is left out of capture ` +
       'so the kubelet can reach it): the app would collide with the proxy, serve unauthenticated traffic on an ' +
       "uncaptured port, or have its probe answered by the proxy's own endpoints.",
     fix: `Serve and probe container "${entry.name}" on another port (and change its Service's targetPort to match).`,

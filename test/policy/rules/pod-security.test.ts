@@ -339,13 +339,21 @@ describe('HostPath Volumes (allowed only by podSecurity.allowedHostPaths, per na
   });
 
   it('tells the developer what to use instead, and the admin what to allow', () => {
-    const [violation] = violations(mounting('/run/containerd/containerd.sock'));
-    expect(violation?.message).toContain("container runtime's socket");
+    const [violation] = violations(mounting('/var/log/app'));
     expect(violation?.fix).toContain('emptyDir');
-    expect(violation?.fix).toContain(
-      '- { namespace: shop, pathPrefix: /run/containerd/containerd.sock, readOnly: true }',
-    );
+    expect(violation?.fix).toContain('- { namespace: shop, pathPrefix: /var/log/app, readOnly: true }');
   });
+
+  // Allowing these would hand over the node: the fix names the exempt namespace, never an allowance.
+  it.each(['/run/containerd/containerd.sock', '/var/run/docker.sock', '/var/lib/kubelet/pki', '/var', '/'])(
+    'offers no allowance for %s',
+    (path) => {
+      const [violation] = violations(mounting(path));
+      expect(violation?.message).toContain("container runtime's socket");
+      expect(violation?.fix).not.toContain('allowedHostPaths');
+      expect(violation?.fix).toContain('exemptNamespaces');
+    },
+  );
 });
 
 describe('Host Ports (allowed only by podSecurity.allowedHostPorts, per namespace)', () => {

@@ -22,6 +22,33 @@ function isUnder(path: readonly string[], prefix: readonly string[]): boolean {
   return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment);
 }
 
+/**
+ * Host paths that hand over the node: the container runtimes' sockets and state, the kubelet's
+ * credentials, the kernel's interfaces. A mount of one of them, below one, or above one (`/var`
+ * holds `/var/run/containerd`) gets no "ask an admin to allow it" fix: it needs an exempt namespace.
+ */
+const NODE_CONTROL_PATHS: readonly (readonly string[])[] = [
+  '/run/containerd',
+  '/var/run/containerd',
+  '/run/crio',
+  '/var/run/crio',
+  '/run/docker.sock',
+  '/var/run/docker.sock',
+  '/var/lib/containerd',
+  '/var/lib/docker',
+  '/var/lib/kubelet',
+  '/etc/kubernetes',
+  '/proc',
+  '/sys',
+  '/dev',
+].map((path) => path.split('/').filter((segment) => segment !== ''));
+
+function handsOverNode(path: unknown): boolean {
+  const segments = typeof path === 'string' ? hostPathSegments(path) : undefined;
+  if (segments === undefined) return true;
+  return NODE_CONTROL_PATHS.some((control) => isUnder(segments, control) || isUnder(control, segments));
+}
+
 function allowanceFor(config: ZtgateConfig, namespace: string, path: unknown): AllowedHostPath | undefined {
   const segments = typeof path === 'string' ? hostPathSegments(path) : undefined;
   if (segments === undefined) return undefined;
@@ -57,11 +84,14 @@ function refusal(workload: Workload, index: number, volume: JsonRecord, path: un
       `${workload.kind} "${workload.name}": volume "${name}" mounts the node's path ${shown}. A hostPath hands the pod ` +
       "the node's files: the container runtime's socket starts containers that never pass the API server, and " +
       "kubelet and other pods' credentials lie there too (Pod Security Standards baseline, HostPath Volumes).",
-    fix:
-      `Replace volume "${name}" with an emptyDir, configMap, secret or persistentVolumeClaim volume. If the workload ` +
-      'must read this host path (a log collector), a ztgate admin allows it for this namespace in the ztgate config:\n' +
-      '  podSecurity:\n    allowedHostPaths:\n' +
-      `      - { namespace: ${workload.namespace}, pathPrefix: ${shown}, readOnly: true }`,
+    fix: handsOverNode(path)
+      ? `Replace volume "${name}" with an emptyDir, configMap, secret or persistentVolumeClaim volume. ${shown} ` +
+        'hands over the node (a runtime socket, kubelet credentials, kernel interfaces): a workload that needs it ' +
+        'is a node agent and belongs in a namespace a ztgate admin lists in exemptNamespaces.'
+      : `Replace volume "${name}" with an emptyDir, configMap, secret or persistentVolumeClaim volume. If the workload ` +
+        'must read this host path (a log collector), a ztgate admin allows it for this namespace in the ztgate config:\n' +
+        '  podSecurity:\n    allowedHostPaths:\n' +
+        `      - { namespace: ${workload.namespace}, pathPrefix: ${shown}, readOnly: true }`,
   };
 }
 
