@@ -10,13 +10,8 @@ import { captureExemption, meshContainerNames, meshProvider } from '../mesh/inde
 import { spiffeIdFor } from '../sidecar/patch.js';
 import { namesOf, type JsonRecord } from '../sidecar/read.js';
 import { findForgedSidecarFields } from '../sidecar/verify.js';
+import type { ContainerList } from '../pod-spec/typed.js';
 import type { Workload } from '../types.js';
-
-/** The container lists of a pod spec, in the order the kubelet starts them. */
-export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-
-/** One of a pod's container lists. */
-export type ContainerList = (typeof CONTAINER_LISTS)[number];
 
 /** What a mesh container does: the proxy, or the redirect (or CNI-validation) init container. */
 export type MeshRole = 'proxy' | 'redirect';

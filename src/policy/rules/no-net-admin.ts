@@ -1,3 +1,4 @@
+import { containerFlag } from '../pod-spec/typed.js';
 import type { Violation } from '../types.js';
 import {
   addedCapabilities,
@@ -19,7 +20,8 @@ function bypasses(entry: ContainerEntry): { field: string; value: unknown }[] {
   const context = entry.securityContext;
   if (context === undefined) return [];
   const found: { field: string; value: unknown }[] = [];
-  if (context['privileged'] === true) found.push({ field: 'securityContext.privileged', value: true });
+  if (containerFlag(entry.typed, 'privileged'))
+    found.push({ field: 'securityContext.privileged', value: true });
   // The mesh's own redirect container keeps its two (mtls-sidecar verifies it is the mesh's own).
   const granted = addedCapabilities(entry).filter((capability) => {
     const name = capabilityName(capability);

@@ -1,14 +1,8 @@
 import type { ZtgateConfig } from '../config.js';
 import type { Violation, Workload } from '../types.js';
 import { podMesh } from './mesh-containers.js';
-import {
-  containersOf,
-  isEnforced,
-  podSecurityContext,
-  readInteger,
-  specPath,
-  type ContainerEntry,
-} from './pod-security/read.js';
+import { effectiveId } from '../pod-spec/typed.js';
+import { containersOf, isEnforced, specPath, type ContainerEntry } from './pod-security/read.js';
 import type { Rule } from './rule.js';
 
 const RULE = 'no-proxy-identity';
@@ -48,52 +42,34 @@ function violation(
   };
 }
 
-/** The non-mesh containers that inherit the pod-level value (they set none of their own). */
-function inheritors(entries: readonly ContainerEntry[], field: string): ContainerEntry[] {
-  // `null` is as unset as an absent field: the container then runs with the pod's value.
-  return entries.filter(
-    (entry) => entry.meshRole === undefined && (entry.securityContext?.[field] ?? null) === null,
-  );
-}
-
-/**
- * The id the runtime ends up with: OCI user ids are 32 bits, so a larger number would wrap (the
- * API server refuses ids above 2147483647; `ztgate check` or a lenient reader might not).
- */
-function effectiveId(value: unknown): number | undefined {
-  const id = readInteger(value);
-  return id === undefined ? undefined : id % 2 ** 32;
-}
-
 function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Violation[] {
   const exempt = podMesh(workload, config)[spec.exempt];
   if (exempt.size === 0) return [];
-  const entries = containersOf(workload, config);
   const violations: Violation[] = [];
-  const podValue = podSecurityContext(workload)?.[spec.field];
-  const podId = effectiveId(podValue);
-  if (podId !== undefined && exempt.has(podId)) {
-    const heirs = inheritors(entries, spec.field);
-    if (heirs.length > 0) {
-      const names = heirs.map((entry) => `"${entry.name}"`).join(', ');
-      const subject: Subject = {
-        who: `${heirs.length === 1 ? 'container' : 'containers'} ${names} (inheriting the pod's securityContext)`,
-        verb: heirs.length === 1 ? 'runs' : 'run',
-      };
-      violations.push(
-        violation(workload, specPath(workload, `securityContext.${spec.field}`), podValue, subject, spec),
-      );
-    }
-  }
-  for (const entry of entries) {
+  const heirs: ContainerEntry[] = [];
+  for (const entry of containersOf(workload, config)) {
     if (entry.meshRole !== undefined) continue;
-    const value = entry.securityContext?.[spec.field];
-    const id = effectiveId(value);
+    // The core's typed reading: the container's own id, else the pod's (ill-typed ids or ids out of
+    // the API server's range never get here: they are invalid-object).
+    const id = effectiveId(workload.podSpec, entry.typed, spec.field);
     if (id === undefined || !exempt.has(id)) continue;
+    if (typeof entry.securityContext?.[spec.field] !== 'number') {
+      heirs.push(entry);
+      continue;
+    }
     const path = `${entry.path}.securityContext.${spec.field}`;
-    violations.push(
-      violation(workload, path, value, { who: `container "${entry.name}"`, verb: 'runs' }, spec),
-    );
+    violations.push(violation(workload, path, id, { who: `container "${entry.name}"`, verb: 'runs' }, spec));
+  }
+  if (heirs.length > 0) {
+    // One violation at the pod's field, naming every container that inherits it.
+    const names = heirs.map((entry) => `"${entry.name}"`).join(', ');
+    const subject: Subject = {
+      who: `${heirs.length === 1 ? 'container' : 'containers'} ${names} (inheriting the pod's securityContext)`,
+      verb: heirs.length === 1 ? 'runs' : 'run',
+    };
+    const path = specPath(workload, `securityContext.${spec.field}`);
+    const podValue = effectiveId(workload.podSpec, heirs[0]!.typed, spec.field);
+    violations.unshift(violation(workload, path, podValue, subject, spec));
   }
   return violations;
 }

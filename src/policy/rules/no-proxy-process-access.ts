@@ -1,3 +1,4 @@
+import { containerFlag, podFlag } from '../pod-spec/typed.js';
 import type { Violation } from '../types.js';
 import { isMeshContainerName } from './mesh-containers.js';
 import {
@@ -17,7 +18,7 @@ const RULE = 'no-proxy-process-access';
 const PTRACE_CAPABILITIES: ReadonlySet<string> = new Set(['SYS_PTRACE', 'ALL']);
 
 function canTrace(entry: ContainerEntry): boolean {
-  if (entry.securityContext?.['privileged'] === true) return true;
+  if (containerFlag(entry.typed, 'privileged')) return true;
   return addedCapabilities(entry).some((value) => PTRACE_CAPABILITIES.has(capabilityName(value)));
 }
 
@@ -59,7 +60,7 @@ export const noProxyProcessAccessRule: Rule = {
           "the mesh's proxy is inspected with the mesh's own tools (istioctl proxy-config, linkerd diagnostics).",
       });
     }
-    if (workload.podSpec['shareProcessNamespace'] === true) {
+    if (podFlag(workload.podSpec, 'shareProcessNamespace')) {
       const tracers = entries.filter((entry) => entry.meshRole === undefined && canTrace(entry));
       if (tracers.length > 0) {
         const names = tracers.map((entry) => `"${entry.name}"`).join(', ');

@@ -9,9 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { evaluate } from '../../../src/policy/engine.js';
 import { normalizeSysctlName } from '../../../src/policy/rules/pod-security/index.js';
 import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
 import { WORKLOAD_KINDS, type KubeObject } from '../../../src/policy/types.js';
+import { EMPTY_VIEW } from './context.js';
 import { app, appWith, configWith, findings, injectedPod, violations, workload } from './hardening.js';
 
 type Row = readonly [string, KubeObject, readonly (readonly [string, string])[]];
@@ -260,12 +262,16 @@ describe('Capabilities (beyond AUDIT_WRITE … SYS_CHROOT; NET_ADMIN/NET_RAW/ALL
       }),
       [['no-extra-capabilities', 'spec.initContainers[0].securityContext.capabilities.add']],
     ],
-    [
-      'a capability that is not a string (fail closed)',
-      workload({ containers: [appWith({ capabilities: { add: [21] } })] }),
-      [['no-extra-capabilities', 'spec.containers[0].securityContext.capabilities.add']],
-    ],
   ]);
+
+  // The API server's decoder refuses it; the core's typed readers make it invalid-object first.
+  it('refuses a capability that is not a string as invalid-object', () => {
+    const object = workload({ containers: [appWith({ capabilities: { add: [21] } })] });
+    const decision = evaluate({ operation: 'CREATE', object, namespace: 'shop' }, EMPTY_VIEW, DEFAULT_CONFIG);
+    expect(decision.violations.map((v) => [v.rule, v.path])).toEqual([
+      ['invalid-object', 'spec.containers[0].securityContext.capabilities.add[0]'],
+    ]);
+  });
 
   it('names the capability, why it matters, and the hardened YAML', () => {
     const [violation] = violations(

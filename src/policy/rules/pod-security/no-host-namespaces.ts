@@ -1,3 +1,4 @@
+import { podFlag } from '../../pod-spec/typed.js';
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { exemptionNote, isEnforced, specPath } from './read.js';
@@ -32,7 +33,7 @@ export const noHostNamespacesRule: Rule = {
     if (!isEnforced(workload, config)) return [];
     const violations: Violation[] = [];
     for (const { field, why } of HOST_NAMESPACES) {
-      if (workload.podSpec[field] !== true) continue;
+      if (!podFlag(workload.podSpec, field)) continue;
       violations.push({
         rule: RULE,
         path: specPath(workload, field),

@@ -8,21 +8,20 @@ import { isExemptNamespace, type ZtgateConfig } from '../../config.js';
 import { joinPath } from '../../objects.js';
 import { asRecord, type JsonRecord } from '../../sidecar/read.js';
 import type { RuleName, Violation, Workload } from '../../types.js';
-import { CONTAINER_LISTS, podMesh, type ContainerList, type MeshRole } from '../mesh-containers.js';
+import { listContainers, type ContainerEntry as TypedEntry } from '../../pod-spec/typed.js';
+import { podMesh, type MeshRole } from '../mesh-containers.js';
 
-/** One container of a workload's pod spec. */
-export interface ContainerEntry {
-  readonly list: ContainerList;
-  readonly index: number;
-  /** Its name, or `#<index>` when it has none (the API server would refuse it). */
-  readonly name: string;
-  readonly container: JsonRecord;
-  /** Its securityContext, when that is an object. */
-  readonly securityContext: JsonRecord | undefined;
+/**
+ * One container of a workload's pod spec: the core's typed reading (list, index, name, container,
+ * securityContext), its path from the judged object's root, and its mesh role.
+ */
+export interface ContainerEntry extends TypedEntry {
   /** The mesh's role when the container bears a mesh container's name in the right list. */
   readonly meshRole: MeshRole | undefined;
   /** Dotted path of the container in the judged object, e.g. `spec.template.spec.containers[1]`. */
   readonly path: string;
+  /** The core's entry (its `path` relative to the pod template), for the typed readers. */
+  readonly typed: TypedEntry;
 }
 
 const memo = new WeakMap<Workload, { config: ZtgateConfig; entries: readonly ContainerEntry[] }>();
@@ -41,27 +40,13 @@ export function specPath(workload: Workload, rest: string): string {
 export function containersOf(workload: Workload, config: ZtgateConfig): readonly ContainerEntry[] {
   const cached = memo.get(workload);
   if (cached?.config === config) return cached.entries;
-  const entries: ContainerEntry[] = [];
   const mesh = podMesh(workload, config);
-  for (const list of CONTAINER_LISTS) {
-    const items = workload.podSpec[list];
-    if (!Array.isArray(items)) continue;
-    items.forEach((item: unknown, index) => {
-      const container = asRecord(item);
-      if (container === undefined) return;
-      const named = container['name'];
-      const name = typeof named === 'string' && named !== '' ? named : `#${index}`;
-      entries.push({
-        list,
-        index,
-        name,
-        container,
-        securityContext: asRecord(container['securityContext']),
-        meshRole: typeof named === 'string' ? mesh.role(list, named) : undefined,
-        path: specPath(workload, `${list}[${index}]`),
-      });
-    });
-  }
+  const entries = listContainers(workload.podSpec).map((typed): ContainerEntry => ({
+    ...typed,
+    typed,
+    path: joinPath(workload.templatePath, typed.path),
+    meshRole: typeof typed.container['name'] === 'string' ? mesh.role(typed.list, typed.name) : undefined,
+  }));
   memo.set(workload, { config, entries });
   return entries;
 }
