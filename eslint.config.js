@@ -12,14 +12,9 @@ const ioModules = [
   'prom-client',
   'commander',
   'node:*',
-  'fs',
-  'path',
-  'http',
-  'https',
-  'net',
-  'tls',
-  'child_process',
 ];
+/** Node's built-ins by bare name, matched exactly (as patterns they would also ban a folder such as policy/net/). */
+const ioBuiltins = ['fs', 'path', 'http', 'https', 'net', 'tls', 'child_process'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'certs/**', '.bench/**'] },
@@ -53,6 +48,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: ioBuiltins.map((name) => ({
+            name,
+            message: 'The policy core is pure: no I/O imports (see STYLE.md).',
+          })),
           patterns: ioModules.map((group) => ({
             group: [group],
             message: 'The policy core is pure: no I/O imports (see STYLE.md).',

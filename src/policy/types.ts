@@ -149,6 +149,14 @@ export interface NormalizedPolicy {
   /** True when the selector picks every pod in scope (`podSelector: {}`, `all()`, no Istio selector). */
   readonly selectsEveryPod: boolean;
   /**
+   * True when the selector picks a pod that carries none of the labels the author named: one
+   * with no labels of its own, only those every pod has (its namespace, its ServiceAccount name,
+   * in some namespace). `{}`, `all()`, selectors made only of NotIn/DoesNotExist/!has()/!=, and
+   * selectors on keys every pod carries do; such a policy is written for no workload in
+   * particular, so it is no one's allow-list. Absent (hand-built policies): read as selectsEveryPod.
+   */
+  readonly selectsUnlabelledPods?: boolean;
+  /**
    * Pod labels every pod this policy selects carries (`selects` is false without any one of
    * them), so a view can index policies by label; empty or absent when the adapter cannot
    * promise one.
@@ -167,7 +175,14 @@ export interface NormalizedPolicy {
   readonly isDefaultDeny: boolean;
   /** For a cluster-wide default deny: whether it covers this namespace. Namespaced ones: own namespace only. */
   coversNamespace(namespace: string, namespaceLabels: Labels): boolean;
+  /** Each way the policy admits every source (ingress), found where it is written. */
   readonly allowAll: readonly AllowAllFinding[];
+  /**
+   * Each way the policy lets the pods it selects reach every destination (egress), found where it
+   * is written; whatever its selector, it cancels the namespace's egress default deny for them.
+   * Absent (hand-built policies): none.
+   */
+  readonly allowAllEgress?: readonly AllowAllFinding[];
   readonly errors: readonly FieldError[];
   readonly source: KubeObject;
 }

@@ -1,33 +1,19 @@
 /**
- * Calico rule analysis (projectcalico.org/v3 Rule and EntityRule): rule actions, selector
- * errors inside rules, and Allow rules whose source admits everyone.
+ * Calico rule analysis (projectcalico.org/v3 Rule and EntityRule): rule actions, selector and
+ * address errors inside rules, and Allow rules that admit everyone in either direction.
  */
-import { isCalicoAll } from '../selectors/calico-ast.js';
+import type { AddressTerm } from '../net/address-coverage.js';
+import { parseCidr, type IpFamily } from '../net/cidr.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
 import type { AllowAllFinding, FieldError } from '../types.js';
-import { asList, asString, fieldPath, isEverythingCidr, isRecord, isSet } from './shared.js';
+import { readCalicoEntity } from './calico-entity.js';
+import { coverageFinding, type Direction } from './everyone.js';
+import { asList, fieldPath, isRecord } from './shared.js';
 
 /** The actions a Calico rule may take. */
 export const CALICO_ACTIONS = ['Allow', 'Deny', 'Log', 'Pass'] as const;
 
-/** Source fields that name who may connect; `ports`/`notPorts` are source ports and name no one. */
-const POSITIVE_SOURCE_FIELDS = [
-  'selector',
-  'namespaceSelector',
-  'nets',
-  'serviceAccounts',
-  'services',
-] as const;
-const NEGATIVE_SOURCE_FIELDS = ['notSelector', 'notNets'] as const;
 const ENTITY_SELECTORS = ['selector', 'notSelector', 'namespaceSelector'] as const;
-
-/** Whether a field holds a non-empty selector that parses to all(). */
-function isAllSelector(value: unknown): boolean {
-  const text = asString(value);
-  if (text === undefined || text.trim() === '') return false;
-  const parsed = parseCalicoSelector(text);
-  return parsed.ok && isCalicoAll(parsed.selector);
-}
 
 /** Errors of a Calico selector field; absent or empty is valid (it means all()). */
 export function calicoSelectorErrors(value: unknown, path: string): FieldError[] {
@@ -43,7 +29,23 @@ function entityErrors(entity: unknown, path: string): FieldError[] {
   if (isRecord(entity.serviceAccounts)) {
     errors.push(...calicoSelectorErrors(entity.serviceAccounts.selector, `${path}.serviceAccounts.selector`));
   }
+  for (const key of ['nets', 'notNets'] as const) {
+    asList(entity[key]).forEach((net, index) => {
+      // libcalico-go ParseCIDROrIP: a bare address is a /32 or /128.
+      const parsed = parseCidr(net, { bareAddress: true });
+      if (!parsed.ok)
+        errors.push({
+          path: fieldPath(path, key, index),
+          message: `not a valid CIDR or IP: ${parsed.error}`,
+        });
+    });
+  }
   return errors;
+}
+
+/** The families a rule is limited to by `ipVersion` (4 or 6), or undefined for both. */
+function familiesOf(rule: Readonly<Record<string, unknown>>): readonly IpFamily[] | undefined {
+  return rule.ipVersion === 4 || rule.ipVersion === 6 ? [rule.ipVersion] : undefined;
 }
 
 /** Invalid actions and selectors in a list of rules at `base` (e.g. "spec.ingress"). */
@@ -58,11 +60,17 @@ export function calicoRuleErrors(rules: readonly unknown[], base: string): Field
         message: `action must be one of ${CALICO_ACTIONS.join(', ')}, not ${JSON.stringify(action)}`,
       });
     }
-    if (isRecord(rule))
-      errors.push(
-        ...entityErrors(rule.source, `${path}.source`),
-        ...entityErrors(rule.destination, `${path}.destination`),
-      );
+    if (!isRecord(rule)) return;
+    const version = rule.ipVersion;
+    if (version !== undefined && version !== null && version !== 4 && version !== 6)
+      errors.push({
+        path: `${path}.ipVersion`,
+        message: `ipVersion must be 4 or 6, not ${JSON.stringify(version)}`,
+      });
+    errors.push(
+      ...entityErrors(rule.source, `${path}.source`),
+      ...entityErrors(rule.destination, `${path}.destination`),
+    );
   });
   return errors;
 }
@@ -77,67 +85,31 @@ export function calicoRulesAllow(rules: readonly unknown[]): boolean {
   return rules.some((rule) => isRecord(rule) && rule.action === 'Allow');
 }
 
-function sourceFindings(
-  source: Readonly<Record<string, unknown>>,
-  path: string,
+/**
+ * Every way the Allow rules of one direction admit everyone: a rule whose source (ingress) or
+ * destination (egress) names no one or every endpoint, and the rules' addresses taken together
+ * (`nets` minus `notNets`, limited by `ipVersion`). Deny and Pass rules admit nothing here; an
+ * Allow rule is judged by itself, not by the Deny rules before it (name the peers in the Allow).
+ */
+export function calicoAllowAll(
+  rules: readonly unknown[],
+  direction: Direction,
   global: boolean,
 ): AllowAllFinding[] {
-  const positive = POSITIVE_SOURCE_FIELDS.filter((key) => isSet(source[key]));
-  const negative = NEGATIVE_SOURCE_FIELDS.filter((key) => isSet(source[key]));
-  if (positive.length === 0 && negative.length === 0) {
-    return [
-      {
-        path,
-        message:
-          'Allow rule without source criteria (selector, namespaceSelector, nets, serviceAccounts, services) admits every source',
-      },
-    ];
-  }
-  if (positive.length === 0) {
-    return [
-      {
-        path: `${path}.source`,
-        message: `Allow rule whose source only excludes (${negative.join(', ')}) admits every other source`,
-      },
-    ];
-  }
   const findings: AllowAllFinding[] = [];
-  asList(source.nets).forEach((net, index) => {
-    if (isEverythingCidr(net))
-      findings.push({
-        path: fieldPath(path, 'source', 'nets', index),
-        message: `source net ${String(net)} admits every address`,
-      });
-  });
-  const onlyScope =
-    !isSet(source.selector) &&
-    !isSet(source.serviceAccounts) &&
-    !isSet(source.services) &&
-    !isSet(source.nets);
-  if (onlyScope && isAllSelector(source.namespaceSelector)) {
-    findings.push({
-      path: `${path}.source.namespaceSelector`,
-      message: 'namespaceSelector all() without a selector admits every pod in every namespace',
-    });
-  }
-  const noScope =
-    !isSet(source.namespaceSelector) && !isSet(source.serviceAccounts) && !isSet(source.services);
-  if (global && noScope && isAllSelector(source.selector)) {
-    findings.push({
-      path: `${path}.source.selector`,
-      message: 'selector all() in a GlobalNetworkPolicy admits every endpoint in the cluster',
-    });
-  }
-  return findings;
-}
-
-/** Every Allow ingress rule that admits every source, at the field that does it. */
-export function calicoAllowAll(ingress: readonly unknown[], global: boolean): AllowAllFinding[] {
-  const findings: AllowAllFinding[] = [];
-  ingress.forEach((rule, index) => {
+  const terms: AddressTerm[] = [];
+  const side = direction === 'ingress' ? 'source' : 'destination';
+  rules.forEach((rule, index) => {
     if (!isRecord(rule) || rule.action !== 'Allow') return;
-    const path = fieldPath('spec.ingress', index);
-    findings.push(...sourceFindings(isRecord(rule.source) ? rule.source : {}, path, global));
+    const rulePath = fieldPath(`spec.${direction}`, index);
+    const reading = readCalicoEntity(
+      rule[side],
+      { rulePath, direction, global, families: familiesOf(rule) },
+      [],
+    );
+    if (reading.finding !== undefined) findings.push(reading.finding);
+    if (reading.term !== undefined) terms.push(reading.term);
   });
+  findings.push(...coverageFinding(terms, `${side} net`, direction));
   return findings;
 }

@@ -13,6 +13,7 @@ import {
   type CalicoSelector,
 } from '../selectors/calico-ast.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
+import { mergeMentions, type KeyRole, type SelectorMentions } from '../selectors/label-universe.js';
 import type {
   FieldError,
   KubeObject,
@@ -21,7 +22,9 @@ import type {
   RequiredLabel,
   SelectTarget,
 } from '../types.js';
+import { calicoModel } from './calico-entity.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
+import { CONTEXT, CONTEXT_PRESENT, isOpen, NAMESPACE_NAME_KEY, OPT_IN, OWN_NAME } from './everyone.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
 
 const NAMESPACE_LABEL = 'projectcalico.org/namespace';
@@ -153,7 +156,55 @@ interface CalicoMatcher {
   readonly selects: (target: SelectTarget) => boolean;
   readonly requiredPodLabels: readonly RequiredLabel[];
   readonly selectsEveryPod: boolean;
+  readonly selectsUnlabelledPods: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
+}
+
+/**
+ * Endpoint labels of a pod nobody labelled, in some namespace: its ServiceAccount's name is one
+ * nobody chose, the namespace and its labels are whichever namespace makes the selector match.
+ */
+function targetRole(key: string): KeyRole {
+  if (key === ORCHESTRATOR_LABEL) return { role: 'constant', value: 'k8s' };
+  if (key === SERVICE_ACCOUNT_LABEL || key === `${ACCOUNT_PREFIX}${NAME_LABEL}`) return OWN_NAME;
+  if (key === NAMESPACE_LABEL || key === `${NAMESPACE_PREFIX}${NAME_LABEL}`) return CONTEXT_PRESENT;
+  if (key === `${NAMESPACE_PREFIX}${NAMESPACE_NAME_KEY}`) return CONTEXT_PRESENT;
+  return key.startsWith(NAMESPACE_PREFIX) ? CONTEXT : OPT_IN;
+}
+
+function prefixed(mentions: SelectorMentions, prefix: string): SelectorMentions {
+  return {
+    keys: mentions.keys.map((key) => prefix + key),
+    values: new Map([...mentions.values].map(([key, values]) => [prefix + key, values])),
+  };
+}
+
+/**
+ * Whether the three selectors together pick a pod nobody labelled in some namespace: the
+ * namespaceSelector reads the namespace's labels (`pcns.*` on the endpoint), the
+ * serviceAccountSelector the ServiceAccount's (`pcsa.*`).
+ */
+function picksUnlabelled(
+  selector: CalicoSelector,
+  namespaceSelector: CalicoSelector,
+  accountSelector: CalicoSelector,
+): boolean {
+  const [pod, namespace, account] = [selector, namespaceSelector, accountSelector].map(calicoModel);
+  if (pod === undefined || namespace === undefined || account === undefined) return true;
+  return isOpen(
+    {
+      mentions: mergeMentions([
+        pod.mentions,
+        prefixed(namespace.mentions, NAMESPACE_PREFIX),
+        prefixed(account.mentions, ACCOUNT_PREFIX),
+      ]),
+      predicate: (lookup) =>
+        pod.predicate(lookup) &&
+        namespace.predicate((key) => lookup(NAMESPACE_PREFIX + key)) &&
+        account.predicate((key) => lookup(ACCOUNT_PREFIX + key)),
+    },
+    targetRole,
+  );
 }
 
 /** Selection as Felix computes it from selector, namespaceSelector and serviceAccountSelector. */
@@ -171,6 +222,7 @@ function calicoMatcher(
       selects: () => false,
       requiredPodLabels: [],
       selectsEveryPod: false,
+      selectsUnlabelledPods: false,
       coversNamespace: () => false,
     };
   }
@@ -195,6 +247,7 @@ function calicoMatcher(
       accountMatches(target),
     requiredPodLabels: requiredPodLabels(selector),
     selectsEveryPod: namespaceLevel && isCalicoAll(accountSelector),
+    selectsUnlabelledPods: picksUnlabelled(selector, namespaceSelector, accountSelector),
     coversNamespace: (candidate, labels) =>
       inScope(candidate, labels) &&
       (!namespaceLevel ||
@@ -234,7 +287,9 @@ export function normalizeCalicoPolicy(object: KubeObject, options: NormalizeOpti
     isAllowList: types.ingress && (ingress.length === 0 || calicoRulesAllow(ingress)),
     // Deny and Log rules let nothing through, so with them the policy still denies everything.
     isDefaultDeny: matcher.selectsEveryPod && types.ingress && types.egress && admitsNothing,
-    allowAll: types.ingress ? calicoAllowAll(ingress, global) : [],
+    allowAll: types.ingress ? calicoAllowAll(ingress, 'ingress', global) : [],
+    // Egress rules count whatever the selector: any pod they open cancels the egress default deny.
+    allowAllEgress: types.egress ? calicoAllowAll(egress, 'egress', global) : [],
     errors,
   });
 }

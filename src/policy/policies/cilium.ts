@@ -14,7 +14,6 @@ import {
   validateLabelSelector,
 } from '../selectors/label-selector.js';
 import type {
-  AllowAllFinding,
   FieldError,
   KubeObject,
   Labels,
@@ -22,7 +21,18 @@ import type {
   RequiredLabel,
   SelectTarget,
 } from '../types.js';
-import { ciliumAllowAll, isEmptyCiliumRule } from './cilium-rules.js';
+import {
+  ciliumModel,
+  ciliumTargetRole,
+  ciliumValidationKey,
+  isNamespaceKey,
+  NAMESPACE_KEY,
+  NAMESPACE_LABELS_PREFIX,
+  SERVICE_ACCOUNT_KEY,
+  stripCiliumSource,
+} from './cilium-labels.js';
+import { isEmptyCiliumRule, readCiliumRules, type CiliumDirection } from './cilium-rules.js';
+import { coverageFinding, isOpen, type Direction } from './everyone.js';
 import {
   asList,
   buildPolicy,
@@ -33,14 +43,7 @@ import {
   type NormalizeOptions,
 } from './shared.js';
 
-const NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
-const NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
-const SERVICE_ACCOUNT_KEY = 'io.cilium.k8s.policy.serviceaccount';
-
-/** Cilium label keys may name their source; pod labels come from `k8s`, and `any` matches every source. */
-export function stripCiliumSource(key: string): string {
-  return key.replace(/^(k8s|any):/, '');
-}
+export { stripCiliumSource };
 
 interface NamespaceSource {
   readonly namespace: string;
@@ -66,10 +69,6 @@ function endpointLabel(target: SelectTarget, key: string): string | undefined {
   return Object.hasOwn(target.podLabels, key) ? target.podLabels[key] : undefined;
 }
 
-function isNamespaceKey(key: string): boolean {
-  return key === NAMESPACE_KEY || key.startsWith(NAMESPACE_LABELS_PREFIX);
-}
-
 /** The part of a (valid, stripped) selector that constrains the namespace only. */
 function namespacePart(selector: Readonly<Record<string, unknown>>): unknown {
   const labels = isRecord(selector.matchLabels)
@@ -85,6 +84,8 @@ interface RuleSummary {
   readonly selects: (target: SelectTarget) => boolean;
   readonly requiredPodLabels: readonly RequiredLabel[];
   readonly everyPod: boolean;
+  /** Whether it selects a pod nobody labelled (in some namespace): written for no one in particular. */
+  readonly unlabelled: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
   readonly ingress: readonly unknown[];
   readonly egress: readonly unknown[];
@@ -92,21 +93,24 @@ interface RuleSummary {
   readonly appliesToEgress: boolean;
   readonly ruleCount: { readonly ingress: number; readonly egress: number };
   readonly isDefaultDeny: boolean;
-  readonly allowAll: readonly AllowAllFinding[];
   readonly errors: readonly FieldError[];
 }
+
+type Peers = Readonly<Record<Direction, CiliumDirection>>;
 
 function summarizeRule(
   rule: Readonly<Record<string, unknown>>,
   base: string,
   namespace: string | undefined,
+  peers: Peers,
 ): RuleSummary {
   const errors: FieldError[] = [];
   const hasSelector = rule.endpointSelector !== undefined && rule.endpointSelector !== null;
   const selector = mapLabelSelectorKeys(rule.endpointSelector, stripCiliumSource) as Readonly<
     Record<string, unknown>
   >;
-  if (hasSelector) errors.push(...validateLabelSelector(selector, `${base}.endpointSelector`));
+  if (hasSelector)
+    errors.push(...validateLabelSelector(selector, `${base}.endpointSelector`, ciliumValidationKey));
   else if (rule.nodeSelector === undefined)
     errors.push({ path: base, message: 'a Cilium rule needs an endpointSelector or a nodeSelector' });
   // nodeSelector rules are host policies: they never select pods.
@@ -125,10 +129,14 @@ function summarizeRule(
         'Cilium rejects a rule with no ingress, ingressDeny, egress or egressDeny rules (empty lists count as none)',
     });
   }
-  const everyPod = valid && labelSelectorKeys(selector).every(isNamespaceKey);
-  const allowsNothing = ingress.every(isEmptyCiliumRule) && egress.every(isEmptyCiliumRule);
+  const everyPod = valid && labelSelectorKeys(selector, ciliumValidationKey).every(isNamespaceKey);
+  const allowsNothing =
+    ingress.every((entry) => isEmptyCiliumRule(entry, 'ingress')) &&
+    egress.every((entry) => isEmptyCiliumRule(entry, 'egress'));
+  readCiliumRules(ingress, base, 'ingress', namespace !== undefined, peers.ingress);
+  readCiliumRules(egress, base, 'egress', namespace !== undefined, peers.egress);
   const scoped = (candidate: string): boolean => namespace === undefined || candidate === namespace;
-  const matches = compileLabelSelectorOn(selector);
+  const matches = compileLabelSelectorOn(selector, ciliumValidationKey);
   const matchesNamespace = valid ? compileLabelSelectorOn(namespacePart(selector)) : () => false;
   return {
     selects: (target) => valid && scoped(target.namespace) && matches(target, endpointLabel),
@@ -137,6 +145,7 @@ function summarizeRule(
       ? requiredLabelsOf(selector, (key) => !isNamespaceKey(key) && key !== SERVICE_ACCOUNT_KEY)
       : [],
     everyPod,
+    unlabelled: valid && isOpen(ciliumModel(rule.endpointSelector), ciliumTargetRole),
     coversNamespace: (candidate, labels) =>
       valid &&
       scoped(candidate) &&
@@ -153,7 +162,6 @@ function summarizeRule(
       defaults.ingress !== false &&
       defaults.egress !== false &&
       allowsNothing,
-    allowAll: ciliumAllowAll(ingress, base, namespace === undefined),
     errors,
   };
 }
@@ -178,12 +186,22 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
   const clusterWide = object.kind === 'CiliumClusterwideNetworkPolicy';
   const meta = metadataOf(object, options.defaultNamespace);
   const namespace = clusterWide ? undefined : meta.namespace;
-  const rules = rulesOf(object).map(({ rule, base }) => summarizeRule(rule, base, namespace));
-  const errors = rules.flatMap((rule) => rule.errors);
+  const peers: Peers = {
+    ingress: { errors: [], findings: [], terms: [] },
+    egress: { errors: [], findings: [], terms: [] },
+  };
+  const rules = rulesOf(object).map(({ rule, base }) => summarizeRule(rule, base, namespace, peers));
+  const errors = [...rules.flatMap((rule) => rule.errors), ...peers.ingress.errors, ...peers.egress.errors];
   if (rules.length === 0) errors.push({ path: 'spec', message: 'a Cilium policy needs `spec` or `specs`' });
   const selectsEveryPod = rules.length > 0 && rules.every((rule) => rule.everyPod);
-  // With mixed rules, a namespace-wide rule must not make the policy look written for every pod.
-  const selecting = selectsEveryPod ? rules : rules.filter((rule) => !rule.everyPod);
+  const selectsUnlabelledPods = rules.length > 0 && rules.every((rule) => rule.unlabelled);
+  // With mixed rules, a rule written for no pod in particular must not make the policy look so.
+  const selecting = selectsUnlabelledPods ? rules : rules.filter((rule) => !rule.unlabelled);
+  // CIDRs of one direction count together, across the rules of `specs` too.
+  const findingsOf = (direction: Direction) => [
+    ...peers[direction].findings,
+    ...coverageFinding(peers[direction].terms, 'CIDR', direction),
+  ];
   const denyRules = rules.filter((rule) => rule.isDefaultDeny);
   return buildPolicy({
     flavour: clusterWide ? 'cilium-clusterwide' : 'cilium',
@@ -193,6 +211,7 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     clusterWide,
     selects: (target) => selecting.some((rule) => rule.selects(target)),
     selectsEveryPod,
+    selectsUnlabelledPods,
     // One selecting rule: its label; several select a union, which no single label bounds.
     requiredPodLabels: selecting.length === 1 ? selecting[0]?.requiredPodLabels : [],
     appliesToIngress: rules.some((rule) => rule.appliesToIngress),
@@ -204,7 +223,9 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     isDefaultDeny: denyRules.length > 0,
     coversNamespace: (candidate, labels) =>
       (denyRules.length > 0 ? denyRules : rules).some((rule) => rule.coversNamespace(candidate, labels)),
-    allowAll: rules.flatMap((rule) => rule.allowAll),
+    allowAll: findingsOf('ingress'),
+    // Egress rules count whatever the selector: any pod they open cancels the egress default deny.
+    allowAllEgress: findingsOf('egress'),
     errors,
   });
 }

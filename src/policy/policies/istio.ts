@@ -6,12 +6,12 @@
  * matches anything. ALLOW with no rules matches nothing ("allow-nothing"): it denies every
  * request, so it is a deny, not an allow-list. Istio enforces at the receiving proxy: ingress only.
  */
-import type { AllowAllFinding, FieldError, KubeObject, Labels, NormalizedPolicy } from '../types.js';
+import type { FieldError, KubeObject, Labels, NormalizedPolicy } from '../types.js';
+import { labelMapErrors } from '../selectors/label-syntax.js';
+import { istioAllowAll } from './istio-rules.js';
 import {
   asList,
   buildPolicy,
-  fieldPath,
-  isEverythingCidr,
   isRecord,
   isSet,
   requiredLabelsOf,
@@ -23,57 +23,6 @@ import {
 /** The actions an AuthorizationPolicy may take. */
 export const ISTIO_ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'] as const;
 
-/** Source fields that name callers; the `not*` forms only exclude and name no one. */
-const SOURCE_FIELDS = [
-  'principals',
-  'requestPrincipals',
-  'namespaces',
-  'ipBlocks',
-  'remoteIpBlocks',
-] as const;
-
-function isWildcard(field: string, value: unknown): boolean {
-  return value === '*' || (field.endsWith('pBlocks') && isEverythingCidr(value));
-}
-
-/** Whether a `from[].source` admits every caller: nothing positive set, or only wildcards (`*`, 0.0.0.0/0). */
-function sourceAdmitsAll(source: unknown): boolean {
-  if (!isRecord(source)) return true;
-  const set = SOURCE_FIELDS.filter((field) => isSet(source[field]));
-  return set.every((field) => asList(source[field]).some((value) => isWildcard(field, value)));
-}
-
-/**
- * An ALLOW rule admits every source when its `from` is absent/empty or has an entry whose source
- * admits everyone, and neither `to` nor `when` narrows it: Istio then matches any request from
- * anyone. A rule with `to` or `when` is scoped to operations or conditions, so it is not flagged
- * here (it still names no caller; the allow-list rule judges workloads).
- */
-function findAllowAll(rules: readonly unknown[]): AllowAllFinding[] {
-  const findings: AllowAllFinding[] = [];
-  rules.forEach((rule, index) => {
-    const path = fieldPath('spec.rules', index);
-    const body = isRecord(rule) ? rule : {};
-    if (isSet(body.to) || isSet(body.when)) return;
-    const from = asList(body.from);
-    if (from.length === 0) {
-      const what =
-        Object.keys(body).length === 0 ? 'an empty ALLOW rule {}' : 'an ALLOW rule without from, to or when';
-      findings.push({ path, message: `${what} matches every request from every source` });
-      return;
-    }
-    const open = from.findIndex((entry) => !isRecord(entry) || sourceAdmitsAll(entry.source));
-    if (open !== -1) {
-      findings.push({
-        path: fieldPath(path, 'from', open),
-        message:
-          'this source matches every caller (no principals, namespaces or IP blocks, or only wildcards), so the rule admits every source',
-      });
-    }
-  });
-  return findings;
-}
-
 function readSelector(spec: Readonly<Record<string, unknown>>, errors: FieldError[]): Labels {
   const selector = spec.selector;
   if (selector === undefined || selector === null) return {};
@@ -82,10 +31,8 @@ function readSelector(spec: Readonly<Record<string, unknown>>, errors: FieldErro
     return {};
   }
   const matchLabels = isRecord(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [key, value] of Object.entries(matchLabels)) {
-    if (typeof value !== 'string')
-      errors.push({ path: `spec.selector.matchLabels.${key}`, message: 'label value must be a string' });
-  }
+  // Istio validates workload selector labels with Kubernetes label syntax (no wildcards).
+  errors.push(...labelMapErrors(matchLabels, 'spec.selector.matchLabels'));
   return readLabels(matchLabels);
 }
 
@@ -108,6 +55,8 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
   const valid = errors.length === 0 && !targeted;
   const rules = asList(spec.rules);
   const allow = action === 'ALLOW';
+  // Address errors count whatever the action: Istio's validation refuses them.
+  const allowAll = istioAllowAll(rules, errors);
   const required = Object.entries(matchLabels);
   return buildPolicy({
     flavour: 'istio',
@@ -120,6 +69,8 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
       (root || target.namespace === namespace) &&
       required.every(([key, value]) => target.podLabels[key] === value),
     selectsEveryPod: valid && Object.keys(matchLabels).length === 0,
+    // A workload selector is matchLabels only: narrower than every pod as soon as it names a label.
+    selectsUnlabelledPods: valid && Object.keys(matchLabels).length === 0,
     requiredPodLabels: valid ? requiredLabelsOf({ matchLabels }, () => true) : [],
     appliesToIngress: true,
     appliesToEgress: false,
@@ -129,7 +80,9 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
     // Istio has no egress enforcement at the workload, so it never completes a two-way default deny.
     isDefaultDeny: false,
     coversNamespace: (candidate) => root || candidate === namespace,
-    allowAll: allow ? findAllowAll(rules) : [],
+    allowAll: allow ? allowAll : [],
+    // Istio has no egress enforcement at the workload.
+    allowAllEgress: [],
     errors,
   });
 }

@@ -8,12 +8,13 @@ import {
   compileLabelSelector,
   validateLabelSelector,
 } from '../selectors/label-selector.js';
-import type { AllowAllFinding, FieldError, KubeObject, NormalizedPolicy } from '../types.js';
+import type { FieldError, KubeObject, NormalizedPolicy } from '../types.js';
+import { isOpen } from './everyone.js';
+import { podRole, readKubernetesRules, selectorModel } from './kubernetes-peers.js';
 import {
   asList,
   buildPolicy,
   fieldPath,
-  isEverythingCidr,
   isRecord,
   requiredLabelsOf,
   metadataOf,
@@ -43,61 +44,6 @@ export function kubernetesPolicyTypes(
   return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
 }
 
-function peerFindings(peer: unknown, path: string): AllowAllFinding[] {
-  if (!isRecord(peer) || Object.keys(peer).length === 0) {
-    return [
-      { path, message: 'an empty peer {} matches every source: any pod in any namespace and any address' },
-    ];
-  }
-  const findings: AllowAllFinding[] = [];
-  const podSelector = peer.podSelector;
-  const anyPod = podSelector === undefined || podSelector === null || isEmptyLabelSelector(podSelector);
-  if (isEmptyLabelSelector(peer.namespaceSelector) && anyPod) {
-    findings.push({
-      path: `${path}.namespaceSelector`,
-      message: 'namespaceSelector {} without a narrowing podSelector matches every pod in every namespace',
-    });
-  }
-  if (isRecord(peer.ipBlock) && isEverythingCidr(peer.ipBlock.cidr)) {
-    findings.push({
-      path: `${path}.ipBlock.cidr`,
-      message: `ipBlock ${String(peer.ipBlock.cidr)} admits every address, inside the cluster and out`,
-    });
-  }
-  return findings;
-}
-
-/** Every ingress rule or peer that admits every source. */
-function findAllowAll(ingress: readonly unknown[]): AllowAllFinding[] {
-  const findings: AllowAllFinding[] = [];
-  ingress.forEach((rule, index) => {
-    const path = fieldPath('spec.ingress', index);
-    const from = isRecord(rule) ? asList(rule.from) : [];
-    if (from.length === 0) {
-      // An absent or empty `from` matches all sources (NetworkPolicyIngressRule API docs).
-      findings.push({ path, message: 'ingress rule without `from` admits traffic from every source' });
-      return;
-    }
-    from.forEach((peer, peerIndex) =>
-      findings.push(...peerFindings(peer, fieldPath(path, 'from', peerIndex))),
-    );
-  });
-  return findings;
-}
-
-function peerErrors(rules: readonly unknown[], base: string, key: 'from' | 'to'): FieldError[] {
-  const errors: FieldError[] = [];
-  rules.forEach((rule, index) => {
-    asList(isRecord(rule) ? rule[key] : undefined).forEach((peer, peerIndex) => {
-      if (!isRecord(peer)) return;
-      const path = fieldPath(base, index, key, peerIndex);
-      errors.push(...validateLabelSelector(peer.podSelector, `${path}.podSelector`));
-      errors.push(...validateLabelSelector(peer.namespaceSelector, `${path}.namespaceSelector`));
-    });
-  });
-  return errors;
-}
-
 /** Normalizes a Kubernetes NetworkPolicy. */
 export function normalizeKubernetesPolicy(object: KubeObject, options: NormalizeOptions): NormalizedPolicy {
   const { name, namespace } = metadataOf(object, options.defaultNamespace);
@@ -109,7 +55,9 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
   const types = kubernetesPolicyTypes(spec, errors);
   const ingress = asList(spec.ingress);
   const egress = asList(spec.egress);
-  errors.push(...peerErrors(ingress, 'spec.ingress', 'from'), ...peerErrors(egress, 'spec.egress', 'to'));
+  const ingressReading = readKubernetesRules(ingress, 'ingress');
+  const egressReading = readKubernetesRules(egress, 'egress');
+  errors.push(...ingressReading.errors, ...egressReading.errors);
   const valid = selectorErrors.length === 0;
   const selectsEveryPod = valid && isEmptyLabelSelector(podSelector);
   const matches = compileLabelSelector(podSelector);
@@ -121,6 +69,7 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
     clusterWide: false,
     selects: (target) => valid && target.namespace === namespace && matches(target.podLabels),
     selectsEveryPod,
+    selectsUnlabelledPods: valid && isOpen(selectorModel(podSelector), podRole),
     // matchLabels are read from the pod's own labels only.
     requiredPodLabels: valid ? requiredLabelsOf(podSelector, () => true) : [],
     appliesToIngress: types.ingress,
@@ -132,7 +81,9 @@ export function normalizeKubernetesPolicy(object: KubeObject, options: Normalize
     isDefaultDeny:
       selectsEveryPod && types.ingress && types.egress && ingress.length === 0 && egress.length === 0,
     coversNamespace: (candidate) => candidate === namespace,
-    allowAll: types.ingress ? findAllowAll(ingress) : [],
+    allowAll: types.ingress ? ingressReading.findings : [],
+    // Egress rules count whatever the pod selector: any pod they open cancels the egress default deny.
+    allowAllEgress: types.egress ? egressReading.findings : [],
     errors,
   });
 }

@@ -1,9 +1,9 @@
 /**
  * Helpers every policy adapter uses: defensive field readers (policies arrive before the API
- * server validated them), dotted field paths for findings, and the "every address" CIDR test.
+ * server validated them) and dotted field paths for findings.
  */
 import { isRecord, readLabels } from '../objects.js';
-import type { KubeObject, NormalizedPolicy, RequiredLabel } from '../types.js';
+import type { AllowAllFinding, KubeObject, NormalizedPolicy, RequiredLabel } from '../types.js';
 
 /** Options every adapter receives. */
 export interface NormalizeOptions {
@@ -64,19 +64,6 @@ export function fieldPath(base: string, ...segments: readonly (string | number)[
   return path;
 }
 
-/**
- * Whether a CIDR covers a whole address family: any prefix length 0 ("0.0.0.0/0", "::/0").
- * Kubernetes parses ipBlock.cidr with net.ParseCIDR, which accepts host bits, so "10.0.0.0/0"
- * is every IPv4 address too.
- */
-export function isEverythingCidr(cidr: unknown): boolean {
-  if (typeof cidr !== 'string') return false;
-  const match = /^\s*([0-9A-Fa-f:.]+)\/0+\s*$/.exec(cidr);
-  if (match === null) return false;
-  const address = match[1] as string;
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) || address.includes(':');
-}
-
 /** Name and namespace of an object's metadata, with the namespace defaulted for namespaced kinds. */
 export function metadataOf(
   object: KubeObject,
@@ -91,8 +78,14 @@ export function metadataOf(
 }
 
 /** What every adapter computes: a NormalizedPolicy before its identity fields are read from the object. */
-export type PolicyParts = Omit<NormalizedPolicy, 'apiVersion' | 'kind' | 'source'> & {
+export type PolicyParts = Omit<
+  NormalizedPolicy,
+  'apiVersion' | 'kind' | 'source' | 'selectsUnlabelledPods' | 'allowAllEgress'
+> & {
   readonly object: KubeObject;
+  /** Every adapter decides both; the interface leaves them optional for hand-built policies only. */
+  readonly selectsUnlabelledPods: boolean;
+  readonly allowAllEgress: readonly AllowAllFinding[];
 };
 
 /** Freezes adapter output into a NormalizedPolicy. */
@@ -103,6 +96,7 @@ export function buildPolicy(parts: PolicyParts): NormalizedPolicy {
     apiVersion: asString(object.apiVersion) ?? '',
     kind: asString(object.kind) ?? '',
     allowAll: Object.freeze([...parts.allowAll]),
+    allowAllEgress: Object.freeze([...parts.allowAllEgress]),
     errors: Object.freeze([...parts.errors]),
     source: object,
   });

@@ -62,6 +62,14 @@ function indexCandidates(candidates: readonly NormalizedPolicy[]): CandidateInde
 }
 
 /**
+ * Whether a policy is written for no workload in particular: it selects a pod that carries none
+ * of the labels the author named (every pod, or every pod not labelled to be left out).
+ */
+function selectsNoOneInParticular(policy: NormalizedPolicy): boolean {
+  return policy.selectsEveryPod || (policy.selectsUnlabelledPods ?? false);
+}
+
+/**
  * The policies in force in a namespace that could be an allow-list for one of its workloads:
  * those that do not depend on the pod's labels are decided once per view and namespace.
  */
@@ -77,7 +85,7 @@ function allowListCandidates(view: ClusterView, namespace: string): CandidateInd
           (policy.clusterWide || policy.namespace === namespace) &&
           policy.isAllowList &&
           policy.appliesToIngress &&
-          !policy.selectsEveryPod,
+          !selectsNoOneInParticular(policy),
       ),
     );
     byNamespace.set(namespace, candidates);
@@ -87,8 +95,9 @@ function allowListCandidates(view: ClusterView, namespace: string): CandidateInd
 
 /**
  * Policies in force in the workload's namespace written for this workload: allow-lists that
- * apply to ingress and select its pod labels with a selector narrower than "every pod"
- * (a namespace default deny or a blanket policy is not an allow-list for anyone).
+ * apply to ingress and select its pod labels with a selector narrower than "every pod" — one a
+ * pod matches only by carrying a label the author named (a namespace default deny, a blanket
+ * policy or a NotIn/DoesNotExist-only selector is not an allow-list for anyone).
  */
 export function findAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
   // Rules 2 and 3 both ask within one decision; selector evaluation is the costly part.

@@ -1,24 +1,40 @@
 import { resolveOwner } from '../cluster-view.js';
+import type { ZtgateConfig } from '../config.js';
+import { buildAllowAllFix } from '../fix/allow-all.js';
 import { buildAllowListFix } from '../fix/index.js';
 import type { ClusterView, NormalizedPolicy, Violation, Workload } from '../types.js';
 import { findAllowListPolicies, podLabelsPath } from './allow-list-policy.js';
 import type { Rule } from './rule.js';
 
-const RULE = 'no-allow-all-policy';
+const RULE = 'no-allow-all-policy' as const;
 
 function describePolicy(policy: NormalizedPolicy): string {
   const where = policy.namespace === undefined ? '' : `${policy.namespace}/`;
   return `${policy.kind} ${where}${policy.name}`;
 }
 
-/** Each way an admitted policy lets every source in, at the field that does it. */
-function checkPolicy(policy: NormalizedPolicy): Violation[] {
-  return policy.allowAll.map((finding) => ({
-    rule: RULE,
-    path: finding.path,
-    message: finding.message,
-    fix: `Replace this rule with named sources: the callers' namespaces and pod (or ServiceAccount) labels, and the ports they use.`,
-  }));
+/**
+ * Each way an admitted policy lets every source in, or lets its pods reach every destination, at
+ * the field that does it. Egress counts whatever the policy selects: a rule that opens egress for
+ * any pod cancels the namespace's egress default deny for that pod.
+ */
+function checkPolicy(policy: NormalizedPolicy, config: ZtgateConfig): Violation[] {
+  const ingressFix = buildAllowAllFix(policy.flavour, 'ingress', config);
+  const egressFix = buildAllowAllFix(policy.flavour, 'egress', config);
+  return [
+    ...policy.allowAll.map((finding) => ({
+      rule: RULE,
+      path: finding.path,
+      message: finding.message,
+      fix: ingressFix,
+    })),
+    ...(policy.allowAllEgress ?? []).map((finding) => ({
+      rule: RULE,
+      path: finding.path,
+      message: finding.message,
+      fix: egressFix,
+    })),
+  ];
 }
 
 /** A workload whose only allow-lists admit everyone is as open as one without any. */
@@ -37,13 +53,14 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
   ];
 }
 
-/** Rule 3 on admitted policies: no rule of the policy admits every source. */
+/** Rule 3 on admitted policies: no rule of the policy admits every source or every destination. */
 export const noAllowAllPolicy: Rule = {
   name: RULE,
-  description: 'A policy names its sources: a rule that admits every source is refused.',
+  description:
+    'A policy names its peers: a rule that admits every source, or lets pods reach every destination, is refused.',
   appliesTo: 'policy',
   operations: ['CREATE', 'UPDATE'],
-  check: (context) => (context.policy === undefined ? [] : checkPolicy(context.policy)),
+  check: (context) => (context.policy === undefined ? [] : checkPolicy(context.policy, context.config)),
 };
 
 /** Rule 3 on workloads: a workload whose only allow-lists admit every source is refused. */

@@ -6,6 +6,7 @@
  */
 import type { Labels } from '../types.js';
 import type { LabelLookup } from './label-selector.js';
+import type { Predicate, SelectorMentions } from './label-universe.js';
 
 /** Comparison of one label with one value. */
 export interface CalicoCompare {
@@ -146,4 +147,40 @@ export function calicoSelectorLabels(node: CalicoSelector): string[] {
 /** Whether the selector is plain `all()` (also what an empty selector string parses to). */
 export function isCalicoAll(node: CalicoSelector): boolean {
   return node.type === 'all';
+}
+
+function collectMentions(node: CalicoSelector, values: Map<string, string[]>): void {
+  switch (node.type) {
+    case 'all':
+    case 'global':
+      return;
+    case 'not':
+      collectMentions(node.operand, values);
+      return;
+    case 'and':
+    case 'or':
+      for (const operand of node.operands) collectMentions(operand, values);
+      return;
+    case 'has':
+      values.set(node.label, values.get(node.label) ?? []);
+      return;
+    case 'in':
+    case 'notIn':
+      values.set(node.label, [...(values.get(node.label) ?? []), ...node.values]);
+      return;
+    default:
+      values.set(node.label, [...(values.get(node.label) ?? []), node.value]);
+  }
+}
+
+/** The labels a selector reads and the values it compares each with (for label-universe checks). */
+export function calicoSelectorMentions(node: CalicoSelector): SelectorMentions {
+  const values = new Map<string, string[]>();
+  collectMentions(node, values);
+  return { keys: [...values.keys()], values };
+}
+
+/** A selector as a label-universe predicate. */
+export function calicoPredicate(node: CalicoSelector): Predicate {
+  return (lookup) => evaluateCalicoSelectorOn(node, lookup, (read, key) => read(key));
 }

@@ -5,6 +5,8 @@
  */
 import { isRecord } from '../objects.js';
 import type { FieldError, Labels } from '../types.js';
+import { labelKeyError, labelMapErrors, labelValueError } from './label-syntax.js';
+import type { Predicate, SelectorMentions } from './label-universe.js';
 
 /** The operators a matchExpressions entry may use. */
 export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
@@ -22,28 +24,31 @@ function isOperator(value: unknown): value is LabelSelectorOperator {
   return (LABEL_SELECTOR_OPERATORS as readonly unknown[]).includes(value);
 }
 
-function validateMatchLabels(matchLabels: unknown, path: string): FieldError[] {
+function validateMatchLabels(matchLabels: unknown, path: string, stripKey: KeyRename): FieldError[] {
   if (matchLabels === undefined || matchLabels === null) return [];
   if (!isRecord(matchLabels))
     return [{ path, message: 'matchLabels must be a map of label keys to string values' }];
-  const errors: FieldError[] = [];
-  for (const [key, value] of Object.entries(matchLabels)) {
-    // YAML turns `version: 1` into a number; the API server refuses it, so the selector is invalid.
-    if (typeof value !== 'string')
-      errors.push({ path: `${path}.${key}`, message: 'label value must be a string' });
-  }
-  return errors;
+  return labelMapErrors(matchLabels, path, stripKey);
 }
 
-function validateExpression(expression: unknown, path: string): FieldError[] {
+function validateExpression(expression: unknown, path: string, stripKey: KeyRename): FieldError[] {
   if (!isRecord(expression)) return [{ path, message: 'a matchExpressions entry must be an object' }];
   const errors: FieldError[] = [];
   const { key, operator, values } = expression;
   if (typeof key !== 'string' || key === '')
     errors.push({ path: `${path}.key`, message: 'key must be a non-empty string' });
+  else {
+    const keyError = labelKeyError(stripKey(key));
+    if (keyError !== undefined) errors.push({ path: `${path}.key`, message: keyError });
+  }
   const list = values === undefined || values === null ? [] : values;
   if (!Array.isArray(list) || list.some((value) => typeof value !== 'string')) {
     errors.push({ path: `${path}.values`, message: 'values must be a list of strings' });
+  } else {
+    list.forEach((value: string, index) => {
+      const valueError = labelValueError(value);
+      if (valueError !== undefined) errors.push({ path: `${path}.values[${index}]`, message: valueError });
+    });
   }
   const count = Array.isArray(list) ? list.length : 0;
   if (!isOperator(operator)) {
@@ -59,18 +64,32 @@ function validateExpression(expression: unknown, path: string): FieldError[] {
   return errors;
 }
 
-/** Structural errors of a label selector at `path`; an empty list means valid (null/absent is valid). */
-export function validateLabelSelector(selector: unknown, path: string): FieldError[] {
+/** Rewrites a label key before it is checked (Cilium strips its source prefixes). */
+export type KeyRename = (key: string) => string;
+
+const SAME: KeyRename = (key) => key;
+
+/**
+ * Errors of a label selector at `path` as the API server validates it: its shape, operators, and
+ * Kubernetes label syntax in keys and values (keys first passed through `stripKey`). Only the
+ * fields the API defines count: the API server drops unknown ones, so `{matchLabel: …}` is `{}`.
+ * An empty list means valid; null/absent is valid.
+ */
+export function validateLabelSelector(
+  selector: unknown,
+  path: string,
+  stripKey: KeyRename = SAME,
+): FieldError[] {
   if (selector === undefined || selector === null) return [];
   if (!isRecord(selector)) return [{ path, message: 'a label selector must be an object' }];
-  const errors = validateMatchLabels(selector.matchLabels, `${path}.matchLabels`);
+  const errors = validateMatchLabels(selector.matchLabels, `${path}.matchLabels`, stripKey);
   const expressions = selector.matchExpressions;
   if (expressions === undefined || expressions === null) return errors;
   if (!Array.isArray(expressions)) {
     return [...errors, { path: `${path}.matchExpressions`, message: 'matchExpressions must be a list' }];
   }
   expressions.forEach((expression, index) => {
-    errors.push(...validateExpression(expression, `${path}.matchExpressions[${index}]`));
+    errors.push(...validateExpression(expression, `${path}.matchExpressions[${index}]`, stripKey));
   });
   return errors;
 }
@@ -139,8 +158,8 @@ export function compileLabelSelector(selector: unknown): (labels: Labels) => boo
 }
 
 /** compileLabelSelector over labels read through a lookup. */
-export function compileLabelSelectorOn(selector: unknown): LabelPredicate {
-  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return NOTHING;
+export function compileLabelSelectorOn(selector: unknown, stripKey: KeyRename = SAME): LabelPredicate {
+  if (!isRecord(selector) || validateLabelSelector(selector, '', stripKey).length > 0) return NOTHING;
   const requirements = requirementsOf(selector);
   return (source, lookup) => {
     for (const requirement of requirements) {
@@ -166,8 +185,8 @@ export function isEmptyLabelSelector(selector: unknown): boolean {
 }
 
 /** The label keys a valid selector constrains (matchLabels and matchExpressions keys). */
-export function labelSelectorKeys(selector: unknown): string[] {
-  if (!isRecord(selector) || validateLabelSelector(selector, '').length > 0) return [];
+export function labelSelectorKeys(selector: unknown, stripKey: KeyRename = SAME): string[] {
+  if (!isRecord(selector) || validateLabelSelector(selector, '', stripKey).length > 0) return [];
   return [...new Set(requirementsOf(selector).map((requirement) => requirement.key))];
 }
 
@@ -188,4 +207,21 @@ export function mapLabelSelectorKeys(selector: unknown, rename: (key: string) =>
     );
   }
   return result;
+}
+
+/** The keys a valid selector reads and the values it compares each with (for label-universe checks). */
+export function labelSelectorMentions(selector: unknown, stripKey: KeyRename = SAME): SelectorMentions {
+  const values = new Map<string, string[]>();
+  if (isRecord(selector) && validateLabelSelector(selector, '', stripKey).length === 0) {
+    for (const requirement of requirementsOf(selector)) {
+      values.set(requirement.key, [...(values.get(requirement.key) ?? []), ...requirement.values]);
+    }
+  }
+  return { keys: [...values.keys()], values };
+}
+
+/** A valid selector as a label-universe predicate; an invalid one matches nothing. */
+export function labelSelectorPredicate(selector: unknown, stripKey: KeyRename = SAME): Predicate {
+  const compiled = compileLabelSelectorOn(selector, stripKey);
+  return (lookup) => compiled(lookup, (read, key) => read(key));
 }

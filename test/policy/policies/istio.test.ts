@@ -115,7 +115,8 @@ describe('Istio allow-all detection', () => {
       "rules: [{from: [{source: {principals: ['*'], namespaces: [pay]}}]}]",
       [],
     ],
-    ['to narrows the rule', 'rules: [{to: [{operation: {methods: [GET]}}]}]', []],
+    // `to` narrows the operation, not the caller: any caller may GET.
+    ['to narrows only the operation', 'rules: [{to: [{operation: {methods: [GET]}}]}]', ['spec.rules[0]']],
     ['when narrows the rule', 'rules: [{when: [{key: source.namespace, values: [pay]}]}]', []],
     ['DENY rules are not allows', 'action: DENY\nrules: [{}]', []],
     ['allow-nothing has no rule to flag', '{}', []],

@@ -103,11 +103,6 @@ describe('Kubernetes NetworkPolicy allow-all detection', () => {
     ['empty rule', 'ingress: [{}]', ['spec.ingress[0]']],
     ['empty from list', 'ingress: [{from: []}]', ['spec.ingress[0]']],
     [
-      'empty peer',
-      'ingress: [{from: [{podSelector: {matchLabels: {a: b}}}, {}]}]',
-      ['spec.ingress[0].from[1]'],
-    ],
-    [
       'namespaceSelector {} alone',
       'ingress: [{from: [{namespaceSelector: {}}]}]',
       ['spec.ingress[0].from[0].namespaceSelector'],
@@ -149,7 +144,7 @@ describe('Kubernetes NetworkPolicy allow-all detection', () => {
     const [finding] = policyFrom(
       k8s('podSelector: {}\ningress: [{from: [{namespaceSelector: {}}]}]'),
     ).allowAll;
-    expect(finding?.message).toContain('every pod in every namespace');
+    expect(finding?.message).toContain('matches every namespace and no podSelector narrows it');
   });
 });
 

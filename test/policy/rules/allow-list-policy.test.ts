@@ -169,6 +169,7 @@ describe('allow-list-policy: the label index', () => {
                   p.isAllowList &&
                   p.appliesToIngress &&
                   !p.selectsEveryPod &&
+                  p.selectsUnlabelledPods !== true &&
                   p.selects(target),
               )
               .map((p) => p.name);
