@@ -1,6 +1,10 @@
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
+import { buildDesiredPolicies, type DesiredPolicy } from '../desired/index.js';
+import { renderFix } from '../fix/render.js';
+import { isNetworkPolicyWithin } from '../net/network-policy-containment.js';
+import { isRecord } from '../objects.js';
 import type { KubeObject, UserInfo, Violation } from '../types.js';
-import type { Rule } from './rule.js';
+import type { Rule, RuleContext } from './rule.js';
 
 /**
  * The namespace controller deletes every object of a terminating namespace; refusing it would
@@ -47,47 +51,78 @@ function violation(
   };
 }
 
+/** The default deny itself: neither deleted nor made to stop denying. */
+function checkDefaultDeny(context: RuleContext, name: string, namespace: string): Violation[] {
+  const { input, config, policy } = context;
+  const keep = `Keep it and add allow-list policies for the flows you need; an admin may also exempt namespace "${namespace}" in the ztgate config.`;
+  if (input.operation === 'DELETE') {
+    const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" removes its default deny: every flow no policy allows would be admitted.`;
+    return [violation('metadata.name', name, message, keep, config)];
+  }
+  // The engine normalizes every NetworkPolicy it judges; one it could not read is no deny.
+  if (input.object === undefined || policy?.isDefaultDeny === true) return [];
+  const verb = input.operation === 'CREATE' ? 'Creating' : 'This change makes';
+  const message = `${verb} NetworkPolicy "${name}" in namespace "${namespace}" ${input.operation === 'CREATE' ? 'with something other than a deny-all' : 'stop denying all ingress and egress'} (it must keep podSelector: {}, policyTypes [Ingress, Egress] and no rules).`;
+  return [violation('spec', name, message, `Revert the change. ${keep}`, config)];
+}
+
+function restoreFix(desired: DesiredPolicy, prose: string): string {
+  return renderFix(prose, [{ value: desired }]);
+}
+
+/**
+ * A companion (the DNS allowance): neither deleted, nor changed to let more through than ztgate's
+ * own version — judged by effect, so narrowing it or relabelling it is anyone's to do.
+ */
+function checkCompanion(context: RuleContext, desired: DesiredPolicy, namespace: string): Violation[] {
+  const { input, config } = context;
+  const name = desired.metadata.name;
+  const policyName = config.defaultDeny.policyName;
+  if (input.operation === 'DELETE') {
+    const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" cuts every pod off from what it allows under the default deny; ztgate protects it like "${policyName}".`;
+    return [
+      violation(
+        'metadata.name',
+        name,
+        message,
+        'Keep it; to allow other flows add your own policies.',
+        config,
+      ),
+    ];
+  }
+  const spec = isRecord(input.object?.spec) ? input.object.spec : {};
+  const verdict = isNetworkPolicyWithin(spec, desired.spec, namespace);
+  if (verdict.within) return [];
+  const message = `NetworkPolicy "${name}" in namespace "${namespace}" is ztgate's; ${verdict.reason}, so it would let more through than ztgate's version. Anyone may narrow it; only admins may widen it.`;
+  const fix = restoreFix(
+    desired,
+    `Keep ztgate's version (below) and put the flows you need in a policy of your own:`,
+  );
+  return [violation(verdict.path, name, message, fix, config)];
+}
+
 /**
  * Protects ztgate's namespace guardrails: the default-deny NetworkPolicy may be neither deleted nor
- * weakened, and the DNS allowance may not be deleted, except by a configured admin.
+ * weakened, and its companions (the DNS allowance) neither deleted nor widened, except by an admin.
  */
 export const defaultDenyProtectedRule: Rule = {
   name: 'default-deny-protected',
-  description: `Only ztgate admins may delete or weaken the namespace's default-deny NetworkPolicy, or delete its DNS allowance.`,
+  description: `Only ztgate admins may delete or weaken the namespace's default-deny NetworkPolicy, or delete or widen its companions (the DNS allowance).`,
   appliesTo: 'policy',
-  operations: ['UPDATE', 'DELETE'],
-  check({ input, config, policy }): readonly Violation[] {
-    const old = input.oldObject;
-    if (!isKubeNetworkPolicy(old)) return [];
-    const name = old.metadata?.name ?? '';
-    const namespace = old.metadata?.namespace ?? input.namespace ?? '';
+  operations: ['CREATE', 'UPDATE', 'DELETE'],
+  check(context): readonly Violation[] {
+    const { input, config } = context;
+    const subject = input.operation === 'CREATE' ? input.object : input.oldObject;
+    if (!isKubeNetworkPolicy(subject)) return [];
+    const name = subject.metadata?.name ?? '';
+    const namespace = subject.metadata?.namespace ?? input.namespace ?? '';
     if (isExemptNamespace(config, namespace) || isZtgateAdmin(input.user, config)) return [];
     if (input.user?.username === NAMESPACE_CONTROLLER) return [];
-    const { policyName, dns } = config.defaultDeny;
-    const keep = `Keep it and add allow-list policies for the flows you need; an admin may also exempt namespace "${namespace}" in the ztgate config.`;
-    if (name === policyName && input.operation === 'DELETE') {
-      const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" removes its default deny: every flow no policy allows would be admitted.`;
-      return [violation('metadata.name', name, message, keep, config)];
-    }
-    if (name === policyName && input.operation === 'UPDATE' && input.object !== undefined) {
-      // The engine normalizes every NetworkPolicy it judges; one it could not read is no deny.
-      const stillDenies = policy?.isDefaultDeny === true;
-      if (stillDenies) return [];
-      const message = `This change makes NetworkPolicy "${name}" in namespace "${namespace}" stop denying all ingress and egress (it must keep podSelector: {}, policyTypes [Ingress, Egress] and no rules).`;
-      return [violation('spec', name, message, `Revert the change. ${keep}`, config)];
-    }
-    if (dns.enabled && name === dns.policyName && input.operation === 'DELETE') {
-      const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" cuts every pod off from DNS under the default deny; ztgate protects it from deletion like "${policyName}".`;
-      return [
-        violation(
-          'metadata.name',
-          name,
-          message,
-          `Keep it; to allow other flows add your own policies.`,
-          config,
-        ),
-      ];
-    }
-    return [];
+    if (name === config.defaultDeny.policyName) return checkDefaultDeny(context, name, namespace);
+    // Companions: ztgate's other policies, from the builder the default-deny controller writes from.
+    const companion = buildDesiredPolicies(config, namespace).find(
+      (desired) => desired.metadata.name === name && name !== config.defaultDeny.policyName,
+    );
+    return companion === undefined ? [] : checkCompanion(context, companion, namespace);
   },
 };

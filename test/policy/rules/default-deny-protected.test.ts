@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { buildDesiredPolicies } from '../../../src/policy/desired/index.js';
 import { normalizePolicy } from '../../../src/policy/policies/index.js';
 import { defaultDenyProtectedRule } from '../../../src/policy/rules/default-deny-protected.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
@@ -21,11 +22,8 @@ function networkPolicy(
 
 const denyAll = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
 const defaultDeny = networkPolicy('ztgate-default-deny', denyAll);
-const allowDns = networkPolicy('ztgate-allow-dns', {
-  podSelector: {},
-  policyTypes: ['Egress'],
-  egress: [{ ports: [{ port: 53 }] }],
-});
+// ztgate's own DNS allowance, from the same builder the reconciler uses.
+const allowDns = buildDesiredPolicies(DEFAULT_CONFIG, 'shop')[1] as unknown as KubeObject;
 const developer: UserInfo = { username: 'dev@example.com', groups: ['developers', 'system:authenticated'] };
 const admin: UserInfo = { username: 'root@example.com', groups: ['system:masters'] };
 
@@ -54,7 +52,7 @@ function normalized(source: KubeObject, isDefaultDeny: boolean): NormalizedPolic
 }
 
 interface Case {
-  operation: Extract<Operation, 'UPDATE' | 'DELETE'>;
+  operation: Extract<Operation, 'CREATE' | 'UPDATE' | 'DELETE'>;
   old: KubeObject;
   next?: KubeObject;
   user?: UserInfo;
@@ -75,7 +73,7 @@ function check({
     input: {
       operation,
       object: operation === 'DELETE' ? undefined : next,
-      oldObject: old,
+      oldObject: operation === 'CREATE' ? undefined : old,
       namespace: 'shop',
       user,
     },
@@ -95,13 +93,13 @@ const dnsOff: ZtgateConfig = {
 };
 
 describe('default-deny-protected', () => {
-  it('judges policies on UPDATE and DELETE', () => {
+  it('judges policies on CREATE, UPDATE and DELETE', () => {
     expect({
       appliesTo: defaultDenyProtectedRule.appliesTo,
       operations: defaultDenyProtectedRule.operations,
     }).toEqual({
       appliesTo: 'policy',
-      operations: ['UPDATE', 'DELETE'],
+      operations: ['CREATE', 'UPDATE', 'DELETE'],
     });
   });
 
@@ -192,7 +190,7 @@ describe('default-deny-protected', () => {
       { operation: 'UPDATE', old: defaultDeny, next: withIngress, policy: normalized(withIngress, true) },
     ],
     [
-      'a developer editing the DNS allowance (only its deletion is protected)',
+      'a developer re-applying the DNS allowance unchanged',
       { operation: 'UPDATE', old: allowDns, next: allowDns },
     ],
     [
@@ -287,5 +285,202 @@ describe('default-deny-protected: which edits keep the default deny', () => {
       oldPolicy: undefined,
     };
     expect(defaultDenyProtectedRule.check(context).map((v) => v.path)).toEqual(['spec']);
+  });
+});
+
+describe('default-deny-protected: the DNS allowance is judged by what an edit lets through', () => {
+  const dnsSpec = allowDns.spec as Record<string, unknown>;
+  const [dnsRule] = dnsSpec.egress as Record<string, unknown>[];
+  const kubeDns = (dnsRule?.to as Record<string, unknown>[])[0] as Record<string, unknown>;
+  const withSpec = (spec: Record<string, unknown>): KubeObject => networkPolicy('ztgate-allow-dns', spec);
+  const withRule = (rule: Record<string, unknown>): KubeObject => withSpec({ ...dnsSpec, egress: [rule] });
+  const denied = (path: string) => [{ rule: 'default-deny-protected', path, value: 'ztgate-allow-dns' }];
+
+  // Each widening cites what Kubernetes does with it (NetworkPolicy API reference).
+  it.each<[string, KubeObject, string]>([
+    [
+      'egress: [{}] (an empty rule matches every destination and port)',
+      withSpec({ ...dnsSpec, egress: [{}] }),
+      'spec.egress[0]',
+    ],
+    [
+      'a rule added beside ztgate’s (rules are ORed: the new one lets more through)',
+      withSpec({ ...dnsSpec, egress: [dnsRule, { to: [{ podSelector: {} }], ports: [{ port: 5432 }] }] }),
+      'spec.egress[1].to[0]',
+    ],
+    [
+      'no ports (an absent ports list matches every port)',
+      withRule({ to: [kubeDns] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'another port',
+      withRule({ ...dnsRule, ports: [{ protocol: 'UDP', port: 5353 }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'a port range over 53 (endPort)',
+      withRule({ ...dnsRule, ports: [{ protocol: 'UDP', port: 53, endPort: 60 }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'another protocol (SCTP)',
+      withRule({ ...dnsRule, ports: [{ protocol: 'SCTP', port: 53 }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'a named port (resolved per pod: not provably 53)',
+      withRule({ ...dnsRule, ports: [{ protocol: 'UDP', port: 'dns' }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'every pod of kube-system (podSelector {} selects every pod)',
+      withRule({ ...dnsRule, to: [{ ...kubeDns, podSelector: {} }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'kube-dns pods of every namespace (namespaceSelector {} selects every namespace)',
+      withRule({ ...dnsRule, to: [{ ...kubeDns, namespaceSelector: {} }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'the namespace selector only excluding (NotIn matches every namespace not named)',
+      withRule({
+        ...dnsRule,
+        to: [
+          {
+            ...kubeDns,
+            namespaceSelector: {
+              matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['x'] }],
+            },
+          },
+        ],
+      }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'kube-dns pods in the policy’s own namespace (a peer without namespaceSelector)',
+      withRule({ ...dnsRule, to: [{ podSelector: kubeDns.podSelector }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'an ipBlock to anywhere on 53 (ipBlock peers are addresses, not kube-dns pods)',
+      withRule({ ...dnsRule, to: [kubeDns, { ipBlock: { cidr: '8.8.8.8/32' } }] }),
+      'spec.egress[0].to[1]',
+    ],
+    [
+      'an ingress rule (ztgate’s version allows no ingress)',
+      withSpec({
+        ...dnsSpec,
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: {} }] }],
+      }),
+      'spec.ingress[0].from[0]',
+    ],
+  ])('refuses a developer widening it: %s', (_name, next, path) => {
+    expect(check({ operation: 'UPDATE', old: allowDns, next })).toEqual(denied(path));
+  });
+
+  it('refuses a developer creating it wider than ztgate’s version (the reconciler would keep it)', () => {
+    expect(
+      check({ operation: 'CREATE', old: allowDns, next: withSpec({ ...dnsSpec, egress: [{}] }) }),
+    ).toEqual(denied('spec.egress[0]'));
+  });
+
+  it.each<[string, KubeObject]>([
+    ['only UDP kept (fewer ports)', withRule({ ...dnsRule, ports: [{ protocol: 'UDP', port: 53 }] })],
+    [
+      'ports reordered, protocol TCP left to the default',
+      withRule({ ...dnsRule, ports: [{ port: 53 }, { protocol: 'UDP', port: 53 }] }),
+    ],
+    [
+      'peer written with its namespace by name as an In list',
+      withRule({
+        ...dnsRule,
+        to: [
+          {
+            ...kubeDns,
+            namespaceSelector: {
+              matchExpressions: [
+                { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['kube-system'] },
+              ],
+            },
+          },
+        ],
+      }),
+    ],
+    [
+      'a narrower peer (an extra pod label)',
+      withRule({
+        ...dnsRule,
+        to: [{ ...kubeDns, podSelector: { matchLabels: { 'k8s-app': 'kube-dns', zone: 'a' } } }],
+      }),
+    ],
+    [
+      'fewer pods selected (podSelector app=web)',
+      withSpec({ ...dnsSpec, podSelector: { matchLabels: { app: 'web' } } }),
+    ],
+    ['no rules at all (allows nothing)', withSpec({ podSelector: {}, policyTypes: ['Egress'] })],
+    [
+      'Egress dropped from policyTypes (its rules then allow nothing)',
+      withSpec({ ...dnsSpec, policyTypes: ['Ingress'] }),
+    ],
+  ])('allows a developer narrowing it: %s', (_name, next) => {
+    expect(check({ operation: 'UPDATE', old: allowDns, next })).toEqual([]);
+  });
+
+  it('allows an admin to widen it', () => {
+    expect(
+      check({
+        operation: 'UPDATE',
+        old: allowDns,
+        next: withSpec({ ...dnsSpec, egress: [{}] }),
+        user: admin,
+      }),
+    ).toEqual([]);
+  });
+
+  it('names what the edit lets through and gives ztgate’s version as the fix', () => {
+    const context: RuleContext = {
+      input: {
+        operation: 'UPDATE',
+        object: withRule({ ...dnsRule, ports: [{ protocol: 'UDP', port: 5353 }] }),
+        oldObject: allowDns,
+        namespace: 'shop',
+        user: developer,
+      },
+      view: EMPTY_VIEW,
+      config: DEFAULT_CONFIG,
+      workload: undefined,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    const [violation] = defaultDenyProtectedRule.check(context);
+    expect(violation?.message).toContain('5353/UDP');
+    expect(violation?.fix).toContain('name: ztgate-allow-dns');
+    expect(violation?.fix).toContain('k8s-app: kube-dns');
+  });
+
+  it('protects a companion the config adds under another name (built from config, not by name)', () => {
+    const renamed: ZtgateConfig = {
+      ...DEFAULT_CONFIG,
+      defaultDeny: {
+        ...DEFAULT_CONFIG.defaultDeny,
+        dns: { ...DEFAULT_CONFIG.defaultDeny.dns, policyName: 'dns-out' },
+      },
+    };
+    const next = networkPolicy('dns-out', { ...dnsSpec, egress: [{}] });
+    const old = networkPolicy('dns-out', dnsSpec);
+    expect(check({ operation: 'UPDATE', old, next, config: renamed }).map((v) => v.path)).toEqual([
+      'spec.egress[0]',
+    ]);
+    expect(
+      check({
+        operation: 'UPDATE',
+        old: allowDns,
+        next: withSpec({ ...dnsSpec, egress: [{}] }),
+        config: renamed,
+      }),
+    ).toEqual([]);
   });
 });
