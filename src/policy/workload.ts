@@ -1,6 +1,7 @@
 import { apiGroup, field, isRecord, joinPath, namespaceOf, nonEmptyString, readLabels } from './objects.js';
 import { readOwnerReferences } from './ownership.js';
 import { podSpecTypeErrors } from './pod-spec/typed.js';
+import { workloadLabelErrors } from './workload-labels.js';
 import {
   WORKLOAD_KINDS,
   type ClusterView,
@@ -82,6 +83,8 @@ function shapeErrors(object: KubeObject, templatePath: string, namespace: string
   } else if (!isRecord(template['spec'])) {
     errors.push({ path: joinPath(templatePath, 'spec'), message: 'the pod spec is not an object' });
   } else {
+    // Labels the API server would refuse make the object invalid, not merely unselected.
+    errors.push(...workloadLabelErrors(object, templatePath));
     for (const key of ['serviceAccountName', 'serviceAccount']) {
       const value = template['spec'][key];
       if (value !== undefined && value !== null && typeof value !== 'string') {

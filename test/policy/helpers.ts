@@ -125,7 +125,16 @@ export function controller(
   name: string,
   spec: WorkloadSpec = {},
 ): KubeObject {
-  return { ...deployment(name, spec), kind, apiVersion, metadata: meta(kind, name, spec) };
+  const object: KubeObject = {
+    ...deployment(name, spec),
+    kind,
+    apiVersion,
+    metadata: meta(kind, name, spec),
+  };
+  if (kind !== 'ReplicationController') return object;
+  // A ReplicationController's selector is a plain label map, not a LabelSelector.
+  const rcSpec = object['spec'] as Record<string, unknown>;
+  return { ...object, spec: { ...rcSpec, selector: spec.labels ?? { app: name } } };
 }
 
 /** A batch/v1 CronJob (template at spec.jobTemplate.spec.template). */
