@@ -141,7 +141,7 @@ export function describeCoverage(coverage: Coverage, noun: string): string {
   if (open !== undefined) {
     const excepted = open.exclude.map((entry) => entry.cidr.text);
     const what = excepted.length > 0 ? `only excludes ${excepted.join(', ')}` : 'names no address';
-    return `${open.path} ${what}, so it admits ${every}${reading}`;
+    return `${open.path} ${what}: it admits ${every}${reading}`;
   }
   const [only] = coverage.entries;
   if (coverage.entries.length === 1 && only !== undefined)

@@ -46,6 +46,9 @@ export const ENTITY_FIELDS = [
   'services',
 ] as const;
 
+/** The fields of the EntityRule's ServiceAccountMatch and ServiceMatch. */
+const NESTED_FIELDS = { serviceAccounts: ['names', 'selector'], services: ['name', 'namespace'] };
+
 const CALICO_NAME_KEY = 'projectcalico.org/name';
 const ORCHESTRATOR: KeyRole = { role: 'constant', value: 'k8s' };
 
@@ -184,7 +187,7 @@ export function readCalicoEntity(
       return {
         finding: {
           path: rulePath,
-          message: `Allow rule without ${EVERYONE[direction].peer} criteria (selector, namespaceSelector, nets, serviceAccounts, services)${droppedNote(value, ENTITY_FIELDS)} matches ${EVERYONE[direction].who}, ${consequence(direction)}`,
+          message: `Allow rule without ${EVERYONE[direction].peer} criteria (selector, namespaceSelector, nets, serviceAccounts, services)${droppedNote(value, ENTITY_FIELDS, NESTED_FIELDS)} matches ${EVERYONE[direction].who}, ${consequence(direction)}`,
         },
       };
     }

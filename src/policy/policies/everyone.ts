@@ -60,7 +60,8 @@ export function whyOpen(model: SelectorModel, roleOf: (key: string) => KeyRole, 
   const carried = keys.filter((key) => roleOf(key).role !== 'opt-in');
   if (carried.length === keys.length)
     return `only tests ${carried.join(', ')}, which every ${what} carries, so it matches every ${what}`;
-  return `requires no label a ${what} must carry (it only excludes, with NotIn/DoesNotExist/!has()/!=), so it matches every ${what} nobody labelled to be left out`;
+  const article = /^[aeiou]/.test(what) ? 'an' : 'a';
+  return `requires no label ${article} ${what} must carry (it only excludes, with NotIn/DoesNotExist/!has()/!=), so it matches every ${what} nobody labelled to be left out`;
 }
 
 /** The keys of a mapping outside the API's fields, which the API server drops before storing. */
@@ -68,11 +69,20 @@ export function unknownKeys(value: unknown, known: readonly string[]): string[] 
   return isRecord(value) ? Object.keys(value).filter((key) => !known.includes(key)) : [];
 }
 
-/** " (the API server drops the unknown field(s) `x`, `y` before storing)" or "". */
-export function droppedNote(value: unknown, known: readonly string[]): string {
-  const unknown = unknownKeys(value, known)
-    .slice(0, 3)
-    .map((key) => `\`${key.slice(0, 40)}\``);
+/**
+ * " (the API server drops the unknown field(s) `x`, `y` before storing it)" or "". `nested` names
+ * known fields whose own unknown fields count too (`serviceAccounts: {nmes: …}`).
+ */
+export function droppedNote(
+  value: unknown,
+  known: readonly string[],
+  nested: Readonly<Record<string, readonly string[]>> = {},
+): string {
+  const found = unknownKeys(value, known);
+  for (const [field, fields] of Object.entries(nested)) {
+    if (isRecord(value)) found.push(...unknownKeys(value[field], fields).map((key) => `${field}.${key}`));
+  }
+  const unknown = found.slice(0, 3).map((key) => '`' + key.slice(0, 40) + '`');
   if (unknown.length === 0) return '';
   return ` (the API server drops the unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} before storing it)`;
 }
