@@ -46,6 +46,11 @@ describe('allow-list-policy: invalid', () => {
     { name: 'no policy at all', policies: [] },
     { name: 'only the namespace default deny', policies: [defaultDeny()] },
     { name: 'an allow-list for every pod', policies: [policy({ name: 'everyone' })] },
+    {
+      // A NotIn/DoesNotExist-only selector matches this pod only because it lacks a label: written for no one.
+      name: 'an allow-list whose selector picks pods nobody labelled',
+      policies: [policy({ ...forWeb, selectsUnlabelledPods: true })],
+    },
     { name: 'a policy for other labels', policies: [policy({ name: 'api', matchLabels: { app: 'api' } })] },
     {
       name: 'an egress-only policy',

@@ -59,3 +59,38 @@ describe('no-allow-all-policy on workloads', () => {
     );
   });
 });
+
+describe('no-allow-all-policy on egress', () => {
+  const openEgress = {
+    path: 'spec.egress[0]',
+    message: 'egress rule without `to` matches every destination',
+  };
+  it.each([
+    { name: 'an egress allow-all on a one-pod policy', matchLabels: { app: 'web' } },
+    { name: 'an egress allow-all on a namespace-wide policy', matchLabels: undefined },
+  ])('refuses $name, whatever the selector', ({ matchLabels }) => {
+    const admitted = policy({ name: 'p', matchLabels, allowAllEgress: [openEgress] });
+    expect(summarize(noAllowAllPolicy.check(policyContext(admitted, viewOf([]))))).toEqual([
+      { rule: RULE, path: 'spec.egress[0]' },
+    ]);
+  });
+
+  it('reports ingress and egress findings together, each with its own fix', () => {
+    const admitted = policy({ name: 'p', allowAll: [openRule], allowAllEgress: [openEgress] });
+    const [ingress, egress] = noAllowAllPolicy.check(policyContext(admitted, viewOf([])));
+    expect([ingress?.path, egress?.path]).toEqual(['spec.ingress[0]', 'spec.egress[0]']);
+    expect(ingress?.fix).toContain('from:');
+    expect(egress?.fix).toContain('to:');
+    // The DNS allowance already lets pods resolve names: the fix says so rather than suggest port 53 to anywhere.
+    expect(egress?.fix).toContain('DNS to kube-system is already allowed by ztgate-allow-dns');
+  });
+
+  it.each([
+    ['calico', 'source:'],
+    ['cilium-clusterwide', 'fromEndpoints:'],
+    ['istio', 'principals: [cluster.local/ns/<caller-namespace>/sa/<caller-serviceaccount>]'],
+  ] as const)('gives a %s fix in its own flavour', (flavour, fragment) => {
+    const admitted = policy({ name: 'p', flavour, allowAll: [openRule] });
+    expect(noAllowAllPolicy.check(policyContext(admitted, viewOf([])))[0]?.fix).toContain(fragment);
+  });
+});
