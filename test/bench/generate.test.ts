@@ -83,7 +83,9 @@ describe('generateCluster', () => {
     const policies = cluster.objects.filter((o) => POLICY_KINDS.has(o.kind ?? ''));
     const normalized = policies.map((o) => normalizePolicy(o, { istioRootNamespace: 'istio-system' }));
     expect(normalized.filter((p) => p === undefined)).toEqual([]);
-    expect(normalized.flatMap((p) => [...(p?.errors ?? []), ...(p?.allowAll ?? [])])).toEqual([]);
+    expect(
+      normalized.flatMap((p) => [...(p?.errors ?? []), ...(p?.allowAll ?? []), ...(p?.allowAllEgress ?? [])]),
+    ).toEqual([]);
   });
 });
 
