@@ -121,7 +121,7 @@ describe('Kubernetes selectors over a label universe (brute force)', () => {
         const { mentions, predicate } = model(s);
         expect(matchesUnlabelled(mentions, roleOf, predicate)).toBe(referenceOpen(s));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -149,7 +149,7 @@ describe('Kubernetes selectors over a label universe (brute force)', () => {
         const mentions = mergeMentions([a.mentions, b.mentions]);
         expect(isWithin(a.predicate, b.predicate, mentions, (key) => key === NAME_KEY)).toBe(expected);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 });
@@ -221,7 +221,7 @@ describe('Calico selectors over a label universe (brute force)', () => {
         fc.pre(calicoReferenceOpen(node));
         expect(matchesUnlabelled(calicoSelectorMentions(node), calicoRole, calicoPredicate(node))).toBe(true);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -241,7 +241,7 @@ describe('Calico selectors over a label universe (brute force)', () => {
           calicoReferenceOpen(node),
         );
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 });
