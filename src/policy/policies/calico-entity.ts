@@ -27,6 +27,7 @@ import {
   NAMESPACE_NAME_KEY,
   OPT_IN,
   OWN_NAME,
+  podLabelRole,
   whyOpen,
   type Direction,
   type SelectorModel,
@@ -64,7 +65,8 @@ const ENDPOINT_OWN_NAMES = new Set([
 /** An endpoint nobody labelled, in a namespace nobody labelled, running as a ServiceAccount nobody labelled. */
 export function endpointRole(key: string): KeyRole {
   if (key === 'projectcalico.org/orchestrator') return ORCHESTRATOR;
-  return ENDPOINT_OWN_NAMES.has(key) ? OWN_NAME : OPT_IN;
+  if (ENDPOINT_OWN_NAMES.has(key)) return OWN_NAME;
+  return key.startsWith('pcns.') || key.startsWith('pcsa.') ? OPT_IN : podLabelRole(key);
 }
 
 /** A namespace (or ServiceAccount) profile nobody labelled: only its name labels. */

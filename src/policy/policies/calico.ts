@@ -24,7 +24,15 @@ import type {
 } from '../types.js';
 import { calicoModel } from './calico-entity.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
-import { CONTEXT, CONTEXT_PRESENT, isOpen, NAMESPACE_NAME_KEY, OPT_IN, OWN_NAME } from './everyone.js';
+import {
+  CONTEXT,
+  CONTEXT_PRESENT,
+  isOpen,
+  NAMESPACE_NAME_KEY,
+  OPT_IN,
+  OWN_NAME,
+  podLabelRole,
+} from './everyone.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
 
 const NAMESPACE_LABEL = 'projectcalico.org/namespace';
@@ -169,7 +177,8 @@ function targetRole(key: string): KeyRole {
   if (key === SERVICE_ACCOUNT_LABEL || key === `${ACCOUNT_PREFIX}${NAME_LABEL}`) return OWN_NAME;
   if (key === NAMESPACE_LABEL || key === `${NAMESPACE_PREFIX}${NAME_LABEL}`) return CONTEXT_PRESENT;
   if (key === `${NAMESPACE_PREFIX}${NAMESPACE_NAME_KEY}`) return CONTEXT_PRESENT;
-  return key.startsWith(NAMESPACE_PREFIX) ? CONTEXT : OPT_IN;
+  if (key.startsWith(NAMESPACE_PREFIX)) return CONTEXT;
+  return key.startsWith(ACCOUNT_PREFIX) ? OPT_IN : podLabelRole(key);
 }
 
 function prefixed(mentions: SelectorMentions, prefix: string): SelectorMentions {

@@ -16,6 +16,7 @@ import {
   NAMESPACE_NAME_KEY,
   OPT_IN,
   OWN_NAME,
+  podLabelRole,
   type SelectorModel,
 } from './everyone.js';
 
@@ -47,7 +48,8 @@ export function isNamespaceKey(key: string): boolean {
 export function ciliumPeerRole(key: string): KeyRole {
   if (key === NAMESPACE_KEY || key === SERVICE_ACCOUNT_KEY) return OWN_NAME;
   if (key === `${NAMESPACE_LABELS_PREFIX}${NAMESPACE_NAME_KEY}`) return OWN_NAME;
-  return key === CLUSTER_KEY ? CONTEXT_PRESENT : OPT_IN;
+  if (key === CLUSTER_KEY) return CONTEXT_PRESENT;
+  return key.startsWith(NAMESPACE_LABELS_PREFIX) ? OPT_IN : podLabelRole(key);
 }
 
 /** A pod nobody labelled in some namespace: the namespace and its labels are whichever match. */
@@ -55,7 +57,7 @@ export function ciliumTargetRole(key: string): KeyRole {
   if (key === SERVICE_ACCOUNT_KEY) return OWN_NAME;
   if (key === NAMESPACE_KEY || key === CLUSTER_KEY) return CONTEXT_PRESENT;
   if (key === `${NAMESPACE_LABELS_PREFIX}${NAMESPACE_NAME_KEY}`) return CONTEXT_PRESENT;
-  return key.startsWith(NAMESPACE_LABELS_PREFIX) ? CONTEXT : OPT_IN;
+  return key.startsWith(NAMESPACE_LABELS_PREFIX) ? CONTEXT : podLabelRole(key);
 }
 
 /** A Cilium endpoint selector (sources `k8s:`/`any:` stripped) as the label-universe checks read it. */

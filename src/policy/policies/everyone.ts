@@ -36,6 +36,30 @@ export const OWN_NAME: KeyRole = { role: 'own-name' };
 export const CONTEXT: KeyRole = { role: 'context', alwaysPresent: false };
 export const CONTEXT_PRESENT: KeyRole = { role: 'context', alwaysPresent: true };
 
+/** A label a controller sets on some pods, with a value nobody chose. */
+export const GENERATED: KeyRole = { role: 'generated' };
+
+/**
+ * Pod labels Kubernetes' controllers set (Deployment → ReplicaSet, StatefulSet, DaemonSet, Job):
+ * `pod-template-hash` Exists is every Deployment pod, and a pod nobody labelled may carry them.
+ */
+const CONTROLLER_LABELS = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'controller-uid',
+  'batch.kubernetes.io/controller-uid',
+  'job-name',
+  'batch.kubernetes.io/job-name',
+  'batch.kubernetes.io/job-completion-index',
+]);
+
+/** The role of a pod's own label key: set by a controller, or only by whoever labels the pod. */
+export function podLabelRole(key: string): KeyRole {
+  return CONTROLLER_LABELS.has(key) ? GENERATED : OPT_IN;
+}
+
 /** Kubernetes (≥ 1.21) labels every namespace with its own name under this key. */
 export const NAMESPACE_NAME_KEY = 'kubernetes.io/metadata.name';
 

@@ -23,6 +23,7 @@ import {
   NAMESPACE_NAME_KEY,
   OPT_IN,
   OWN_NAME,
+  podLabelRole,
   whyOpen,
   type Direction,
   type SelectorModel,
@@ -34,8 +35,8 @@ const PEER_KEY: Readonly<Record<Direction, 'from' | 'to'>> = { ingress: 'from', 
 
 /** Every namespace carries its name label; no other namespace or pod label is there unless someone sets it. */
 const namespaceRole = (key: string): KeyRole => (key === NAMESPACE_NAME_KEY ? OWN_NAME : OPT_IN);
-/** A pod carries no label nobody set. */
-export const podRole = (): KeyRole => OPT_IN;
+/** A pod carries no label nobody set, bar those its controller sets. */
+export const podRole = (key: string): KeyRole => podLabelRole(key);
 
 /** A (valid) Kubernetes label selector as the label-universe checks read it. */
 export function selectorModel(selector: unknown): SelectorModel {

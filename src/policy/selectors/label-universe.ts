@@ -17,7 +17,13 @@ export type KeyRole =
   /** Always present with the same value everywhere (Calico's `projectcalico.org/orchestrator: k8s`). */
   | { readonly role: 'constant'; readonly value: string }
   /** Set by the object's surroundings (its namespace's labels, the cluster name): any value will do. */
-  | { readonly role: 'context'; readonly alwaysPresent: boolean };
+  | { readonly role: 'context'; readonly alwaysPresent: boolean }
+  /**
+   * Set by a controller on some objects with a value nobody chose (a pod's `pod-template-hash`),
+   * absent on others: `Exists` or `DoesNotExist` on it picks whole classes of objects, a value
+   * picks one controller's.
+   */
+  | { readonly role: 'generated' };
 
 /** The keys a selector reads and, per key, the values it compares with. */
 export interface SelectorMentions {
@@ -78,16 +84,18 @@ function assignments(
  * Whether the selector matches an object nobody labelled: opt-in keys absent, own-name keys with
  * a fresh value, constants as they are, and context keys as some surroundings may set them.
  * A selector that does is written for no one in particular (empty, only NotIn/DoesNotExist/!has(),
- * or only keys every object carries). Too many context keys to try answers true (cautious).
+ * or only keys every object carries). Generated keys are present or absent, as some controller's
+ * objects have them. Too many context keys to try answers true (cautious).
  */
 export function matchesUnlabelled(
   mentions: SelectorMentions,
   roleOf: (key: string) => KeyRole,
   predicate: Predicate,
 ): boolean {
-  const context = mentions.keys.filter((key) => roleOf(key).role === 'context');
-  const choices = assignments(context, (key) => {
+  const chosen = mentions.keys.filter((key) => ['context', 'generated'].includes(roleOf(key).role));
+  const choices = assignments(chosen, (key) => {
     const role = roleOf(key);
+    if (role.role === 'generated') return [undefined, FRESH_VALUE];
     return candidatesFor(key, mentions, role.role === 'context' && role.alwaysPresent);
   });
   if (choices === undefined) return true;
@@ -102,6 +110,7 @@ export function matchesUnlabelled(
         case 'constant':
           return role.value;
         case 'context':
+        case 'generated':
           return choice.has(key) ? choice.get(key) : FRESH_VALUE;
       }
     }),

@@ -84,6 +84,14 @@ describe('Kubernetes: peers that admit everyone, however spelled', () => {
       ),
       ['spec.ingress[0].from[0].namespaceSelector'],
     ],
+    // The Deployment controller labels every pod it makes with pod-template-hash (ReplicaSet docs).
+    [
+      'every Deployment pod of every namespace (pod-template-hash Exists)',
+      ingress(
+        '{namespaceSelector: {}, podSelector: {matchExpressions: [{key: pod-template-hash, operator: Exists}]}}',
+      ),
+      ['spec.ingress[0].from[0].namespaceSelector'],
+    ],
     // Unknown fields: the API server drops them, so `matchLabel` (typo) leaves the selector empty.
     [
       'namespaceSelector of unknown fields only ({matchLabel: …} is {})',
@@ -115,6 +123,10 @@ describe('Kubernetes: peers that admit everyone, however spelled', () => {
       ingress('{namespaceSelector: {}, podSelector: {matchLabels: {app: api}}}'),
     ],
     ['podSelector {} (the policy’s own namespace only)', ingress('{podSelector: {}}')],
+    [
+      'one Job’s pods in every namespace (job-name names it)',
+      ingress('{namespaceSelector: {}, podSelector: {matchLabels: {job-name: migrate}}}'),
+    ],
     [
       'podSelector NotIn (own namespace only)',
       ingress('{podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [db]}]}}'),
@@ -266,6 +278,21 @@ describe('Kubernetes: written for a workload, or for no one in particular', () =
     ['NotIn only', 'podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [db]}]}', true],
     ['DoesNotExist only', 'podSelector: {matchExpressions: [{key: canary, operator: DoesNotExist}]}', true],
     ['unknown fields only ({matchLabel: …} is {})', 'podSelector: {matchLabel: {app: web}}', true],
+    [
+      'every Deployment pod (pod-template-hash Exists)',
+      'podSelector: {matchExpressions: [{key: pod-template-hash, operator: Exists}]}',
+      true,
+    ],
+    [
+      'every bare pod (controller-revision-hash DoesNotExist)',
+      'podSelector: {matchExpressions: [{key: controller-revision-hash, operator: DoesNotExist}]}',
+      true,
+    ],
+    [
+      'one StatefulSet pod by name',
+      'podSelector: {matchLabels: {statefulset.kubernetes.io/pod-name: db-0}}',
+      false,
+    ],
     ['matchLabels app=web', web, false],
     [
       'Exists app (a label the pod must carry)',

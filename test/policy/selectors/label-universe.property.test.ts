@@ -28,11 +28,15 @@ const UNNAMED = ['zz', 'yy'];
 const DOMAIN = [...VALUES, ...UNNAMED];
 
 const NAME_KEY = 'kubernetes.io/metadata.name';
-const KEYS = ['app', 'team', NAME_KEY, 'ctx'];
-/** The namespace universe: its name is always there; `ctx` is a label of the surroundings (some namespace). */
+const KEYS = ['app', 'team', NAME_KEY, 'ctx', 'gen'];
+/**
+ * The universe: a name that is always there; `ctx`, a label of the surroundings (some namespace);
+ * `gen`, a label a controller sets on some objects with a value nobody chose (pod-template-hash).
+ */
 const roleOf = (key: string): KeyRole => {
   if (key === NAME_KEY) return { role: 'own-name' };
   if (key === 'ctx') return { role: 'context', alwaysPresent: false };
+  if (key === 'gen') return { role: 'generated' };
   return { role: 'opt-in' };
 };
 
@@ -95,21 +99,18 @@ function universe(
   return sets;
 }
 
-/** An unlabelled namespace: no opt-in label, a name nobody chose, its surroundings anything. */
+/**
+ * An unlabelled object: no opt-in label; a name nobody chose (whichever it is); its surroundings
+ * anything; a generated label absent, or present with a value nobody chose (whichever it is).
+ */
 function referenceOpen(s: Selector): boolean {
-  const candidates = universe(KEYS, (key) => {
-    const role = roleOf(key).role;
-    if (role === 'opt-in') return [undefined];
-    if (role === 'own-name') return UNNAMED;
-    return [undefined, ...DOMAIN];
-  });
-  // A name nobody chose must work whichever unnamed name it is.
-  const byContext = new Map<string | undefined, boolean>();
-  for (const labels of candidates) {
-    const previous = byContext.get(labels.ctx) ?? true;
-    byContext.set(labels.ctx, previous && referenceMatches(s, labels));
+  for (const ctx of [undefined, ...DOMAIN]) {
+    for (const gens of [[undefined], UNNAMED]) {
+      const all = UNNAMED.flatMap((name) => gens.map((gen) => ({ [NAME_KEY]: name, ctx, gen })));
+      if (all.every((labels) => referenceMatches(s, labels))) return true;
+    }
   }
-  return [...byContext.values()].some(Boolean);
+  return false;
 }
 
 const model = (s: Selector) => ({ mentions: labelSelectorMentions(s), predicate: labelSelectorPredicate(s) });
