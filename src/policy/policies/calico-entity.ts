@@ -189,7 +189,7 @@ export function readCalicoEntity(
       return {
         finding: {
           path: rulePath,
-          message: `Allow rule without ${EVERYONE[direction].peer} criteria (selector, namespaceSelector, nets, serviceAccounts, services)${droppedNote(value, ENTITY_FIELDS, NESTED_FIELDS)} matches ${EVERYONE[direction].who}, ${consequence(direction)}`,
+          message: `Allow rule without ${EVERYONE[direction].peer} criteria (selector, namespaceSelector, nets, serviceAccounts, services)${droppedNote(value, ENTITY_FIELDS, NESTED_FIELDS)} names no ${EVERYONE[direction].peer}, ${consequence(direction)}`,
         },
       };
     }

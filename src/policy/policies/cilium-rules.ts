@@ -214,7 +214,7 @@ export function readCiliumRules(
       if (PORT_FIELDS.some((key) => isSet(rule[key])))
         out.findings.push({
           path,
-          message: `${direction} rule with ports but no ${PREFIX[direction]}* peers is L4-only and matches ${EVERYONE[direction].who} on those ports, ${consequence(direction)}`,
+          message: `${direction} rule with ports but no ${PREFIX[direction]}* peers is L4-only: on those ports it names no ${EVERYONE[direction].peer}, ${consequence(direction)}`,
         });
       return;
     }

@@ -192,7 +192,7 @@ function addressCoverage(
     return [
       {
         path: paths[0] ?? 'spec.rules',
-        message: `the ${field} addresses of ${listed} together cover ${familyCovered(union)}, so any caller matches one of them, ${consequence('ingress')}`,
+        message: `the ${field} addresses of ${listed} together cover ${familyCovered(union)}: any caller matches one of them, ${consequence('ingress')}`,
       },
     ];
   }
@@ -227,7 +227,7 @@ export function istioAllowAll(rules: readonly unknown[], errors: FieldError[]): 
             : `this source${droppedNote(from[callerIndex], ['source'])}`;
         findings.push({
           path: caller.path,
-          message: `${what} names no caller (no principals, namespaces, ServiceAccounts or IP blocks; only wildcards or exclusions)${narrowed}, so any caller matches, ${consequence('ingress')}`,
+          message: `${what} names no caller (no principals, namespaces, ServiceAccounts or IP blocks; only wildcards or exclusions)${narrowed}: any caller matches, ${consequence('ingress')}`,
         });
         return;
       }

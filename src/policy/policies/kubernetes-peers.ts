@@ -144,7 +144,7 @@ export function readKubernetesRules(
       // An absent or empty from/to matches every peer (NetworkPolicyIngressRule/EgressRule API docs).
       out.findings.push({
         path,
-        message: `${direction} rule without \`${key}\`${droppedNote(rule, [key, 'ports'])} matches ${EVERYONE[direction].who}, ${consequence(direction)}`,
+        message: `${direction} rule without \`${key}\`${droppedNote(rule, [key, 'ports'])} names no ${EVERYONE[direction].peer}, ${consequence(direction)}`,
       });
       return;
     }
