@@ -3,35 +3,16 @@
  * the destination of an egress rule) judged by what it admits. Its fields are ANDed: nets and
  * notNets test the address; selector, namespaceSelector, serviceAccounts and services pick
  * endpoints (and so leave out every address outside the cluster); notSelector only excludes
- * endpoints. Felix's endpoint labels: the pod's own, `projectcalico.org/namespace`,
- * `projectcalico.org/orchestrator: k8s`, `projectcalico.org/serviceaccount`, the namespace's
- * labels as `pcns.*` (its name as `pcns.projectcalico.org/name`), the ServiceAccount's as `pcsa.*`.
+ * endpoints (calico-labels.ts says which endpoint labels a pod nobody labelled carries).
  */
 import type { AddressEntry, AddressTerm } from '../net/address-coverage.js';
 import { findCoverage } from '../net/address-coverage.js';
 import { parseCidr, type IpFamily } from '../net/cidr.js';
-import {
-  calicoPredicate,
-  calicoSelectorMentions,
-  isCalicoAll,
-  type CalicoSelector,
-} from '../selectors/calico-ast.js';
+import { isCalicoAll, type CalicoSelector } from '../selectors/calico-ast.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
-import type { KeyRole } from '../selectors/label-universe.js';
 import type { AllowAllFinding, FieldError } from '../types.js';
-import {
-  consequence,
-  droppedNote,
-  EVERYONE,
-  isOpen,
-  NAMESPACE_NAME_KEY,
-  OPT_IN,
-  OWN_NAME,
-  podLabelRole,
-  whyOpen,
-  type Direction,
-  type SelectorModel,
-} from './everyone.js';
+import { calicoModel, endpointRole, profileRole } from './calico-labels.js';
+import { consequence, droppedNote, EVERYONE, isOpen, whyOpen, type Direction } from './everyone.js';
 import { asList, asString, fieldPath, isRecord } from './shared.js';
 
 /** The fields of a Calico EntityRule; anything else is dropped before storing. */
@@ -49,35 +30,6 @@ export const ENTITY_FIELDS = [
 
 /** The fields of the EntityRule's ServiceAccountMatch and ServiceMatch. */
 const NESTED_FIELDS = { serviceAccounts: ['names', 'selector'], services: ['name', 'namespace'] };
-
-const CALICO_NAME_KEY = 'projectcalico.org/name';
-const ORCHESTRATOR: KeyRole = { role: 'constant', value: 'k8s' };
-
-/** Labels every workload endpoint carries, and the name-valued ones among them. */
-const ENDPOINT_OWN_NAMES = new Set([
-  'projectcalico.org/namespace',
-  'projectcalico.org/serviceaccount',
-  `pcns.${CALICO_NAME_KEY}`,
-  `pcns.${NAMESPACE_NAME_KEY}`,
-  `pcsa.${CALICO_NAME_KEY}`,
-]);
-
-/** An endpoint nobody labelled, in a namespace nobody labelled, running as a ServiceAccount nobody labelled. */
-export function endpointRole(key: string): KeyRole {
-  if (key === 'projectcalico.org/orchestrator') return ORCHESTRATOR;
-  if (ENDPOINT_OWN_NAMES.has(key)) return OWN_NAME;
-  return key.startsWith('pcns.') || key.startsWith('pcsa.') ? OPT_IN : podLabelRole(key);
-}
-
-/** A namespace (or ServiceAccount) profile nobody labelled: only its name labels. */
-export function profileRole(key: string): KeyRole {
-  return key === CALICO_NAME_KEY || key === NAMESPACE_NAME_KEY ? OWN_NAME : OPT_IN;
-}
-
-/** A parsed selector as the label-universe checks read it. */
-export function calicoModel(selector: CalicoSelector): SelectorModel {
-  return { mentions: calicoSelectorMentions(selector), predicate: calicoPredicate(selector) };
-}
 
 /** A selector field's syntax tree; undefined when absent or blank (no criterion). Errors are reported elsewhere. */
 function selectorOf(value: unknown): CalicoSelector | undefined {

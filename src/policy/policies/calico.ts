@@ -13,7 +13,6 @@ import {
   type CalicoSelector,
 } from '../selectors/calico-ast.js';
 import { parseCalicoSelector } from '../selectors/calico-parser.js';
-import { mergeMentions, type KeyRole, type SelectorMentions } from '../selectors/label-universe.js';
 import type {
   FieldError,
   KubeObject,
@@ -22,28 +21,19 @@ import type {
   RequiredLabel,
   SelectTarget,
 } from '../types.js';
-import { calicoModel } from './calico-entity.js';
-import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import {
-  CONTEXT,
-  CONTEXT_PRESENT,
-  isOpen,
-  NAMESPACE_NAME_KEY,
-  OPT_IN,
-  OWN_NAME,
-  podLabelRole,
-} from './everyone.js';
+  ACCOUNT_PREFIX,
+  NAME_LABEL,
+  NAMESPACE_LABEL,
+  NAMESPACE_PREFIX,
+  ORCHESTRATOR_LABEL,
+  picksUnlabelled,
+  SERVICE_ACCOUNT_LABEL,
+} from './calico-labels.js';
+import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
 
-const NAMESPACE_LABEL = 'projectcalico.org/namespace';
-const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
-const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
-/** Calico labels every namespace and ServiceAccount with its own name under this key. */
-const NAME_LABEL = 'projectcalico.org/name';
 const ALL: CalicoSelector = { type: 'all' };
-
-const NAMESPACE_PREFIX = 'pcns.';
-const ACCOUNT_PREFIX = 'pcsa.';
 
 function own(labels: Labels, key: string): string | undefined {
   return Object.hasOwn(labels, key) ? labels[key] : undefined;
@@ -166,54 +156,6 @@ interface CalicoMatcher {
   readonly selectsEveryPod: boolean;
   readonly selectsUnlabelledPods: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
-}
-
-/**
- * Endpoint labels of a pod nobody labelled, in some namespace: its ServiceAccount's name is one
- * nobody chose, the namespace and its labels are whichever namespace makes the selector match.
- */
-function targetRole(key: string): KeyRole {
-  if (key === ORCHESTRATOR_LABEL) return { role: 'constant', value: 'k8s' };
-  if (key === SERVICE_ACCOUNT_LABEL || key === `${ACCOUNT_PREFIX}${NAME_LABEL}`) return OWN_NAME;
-  if (key === NAMESPACE_LABEL || key === `${NAMESPACE_PREFIX}${NAME_LABEL}`) return CONTEXT_PRESENT;
-  if (key === `${NAMESPACE_PREFIX}${NAMESPACE_NAME_KEY}`) return CONTEXT_PRESENT;
-  if (key.startsWith(NAMESPACE_PREFIX)) return CONTEXT;
-  return key.startsWith(ACCOUNT_PREFIX) ? OPT_IN : podLabelRole(key);
-}
-
-function prefixed(mentions: SelectorMentions, prefix: string): SelectorMentions {
-  return {
-    keys: mentions.keys.map((key) => prefix + key),
-    values: new Map([...mentions.values].map(([key, values]) => [prefix + key, values])),
-  };
-}
-
-/**
- * Whether the three selectors together pick a pod nobody labelled in some namespace: the
- * namespaceSelector reads the namespace's labels (`pcns.*` on the endpoint), the
- * serviceAccountSelector the ServiceAccount's (`pcsa.*`).
- */
-function picksUnlabelled(
-  selector: CalicoSelector,
-  namespaceSelector: CalicoSelector,
-  accountSelector: CalicoSelector,
-): boolean {
-  const [pod, namespace, account] = [selector, namespaceSelector, accountSelector].map(calicoModel);
-  if (pod === undefined || namespace === undefined || account === undefined) return true;
-  return isOpen(
-    {
-      mentions: mergeMentions([
-        pod.mentions,
-        prefixed(namespace.mentions, NAMESPACE_PREFIX),
-        prefixed(account.mentions, ACCOUNT_PREFIX),
-      ]),
-      predicate: (lookup) =>
-        pod.predicate(lookup) &&
-        namespace.predicate((key) => lookup(NAMESPACE_PREFIX + key)) &&
-        account.predicate((key) => lookup(ACCOUNT_PREFIX + key)),
-    },
-    targetRole,
-  );
 }
 
 /** Selection as Felix computes it from selector, namespaceSelector and serviceAccountSelector. */

@@ -51,22 +51,31 @@ interface Selector {
   matchExpressions?: Expression[];
 }
 
-const expression: fc.Arbitrary<Expression> = fc.oneof(
-  fc.record({
-    key: fc.constantFrom(...KEYS),
-    operator: fc.constantFrom<Operator>('In', 'NotIn'),
-    values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 2 }),
-  }),
-  fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom<Operator>('Exists', 'DoesNotExist') }),
-);
+const expressionOver = (keys: readonly string[]): fc.Arbitrary<Expression> =>
+  fc.oneof(
+    fc.record({
+      key: fc.constantFrom(...keys),
+      operator: fc.constantFrom<Operator>('In', 'NotIn'),
+      values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 2 }),
+    }),
+    fc.record({
+      key: fc.constantFrom(...keys),
+      operator: fc.constantFrom<Operator>('Exists', 'DoesNotExist'),
+    }),
+  );
 
-const selector: fc.Arbitrary<Selector> = fc.record(
-  {
-    matchLabels: fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 2 }),
-    matchExpressions: fc.array(expression, { maxLength: 3 }),
-  },
-  { requiredKeys: [] },
-);
+const selectorOver = (keys: readonly string[]): fc.Arbitrary<Selector> =>
+  fc.record(
+    {
+      matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...VALUES), { maxKeys: 2 }),
+      matchExpressions: fc.array(expressionOver(keys), { maxLength: 3 }),
+    },
+    { requiredKeys: [] },
+  );
+
+const selector = selectorOver(KEYS);
+/** Containment needs no roles: three keys, one of them always present, keep the universe small. */
+const WITHIN_KEYS = ['app', 'team', NAME_KEY];
 
 type Labels = Readonly<Record<string, string | undefined>>;
 
@@ -127,10 +136,13 @@ describe('Kubernetes selectors over a label universe (brute force)', () => {
   });
 
   it('a selector that matches every label set in the universe is open', () => {
+    // One unnamed value stands for all of them here: a selector cannot tell them apart.
+    const all = universe(KEYS, (key) =>
+      key === NAME_KEY ? [...VALUES, 'zz'] : [undefined, ...VALUES, 'zz'],
+    );
     fc.assert(
       fc.property(selector, (s) => {
-        const all = universe(KEYS, (key) => (key === NAME_KEY ? DOMAIN : [undefined, ...DOMAIN]));
-        fc.pre(all.every((labels) => referenceMatches(s, labels)));
+        if (!all.every((labels) => referenceMatches(s, labels))) return;
         const { mentions, predicate } = model(s);
         expect(matchesUnlabelled(mentions, roleOf, predicate)).toBe(true);
       }),
@@ -140,8 +152,8 @@ describe('Kubernetes selectors over a label universe (brute force)', () => {
 
   it('isWithin is exact: inner ⊆ outer over every label set (the name key always present)', () => {
     fc.assert(
-      fc.property(selector, selector, (inner, outer) => {
-        const sets = universe(KEYS, (key) => (key === NAME_KEY ? DOMAIN : [undefined, ...DOMAIN]));
+      fc.property(selectorOver(WITHIN_KEYS), selectorOver(WITHIN_KEYS), (inner, outer) => {
+        const sets = universe(WITHIN_KEYS, (key) => (key === NAME_KEY ? DOMAIN : [undefined, ...DOMAIN]));
         const expected = sets.every(
           (labels) => !referenceMatches(inner, labels) || referenceMatches(outer, labels),
         );
