@@ -7,7 +7,8 @@ export const DECISION_MESSAGE = 'admission decision';
 
 /**
  * The structured fields of one decision log line. Deliberately no object, no env values and no
- * Secret data: only identities, the verdict and the violations' rule/path/message.
+ * Secret data: only identities, the verdict and the violations' rule/path/message and fix (the
+ * manifests to create: names, labels and ports, which `ztgate report` shows an auditor).
  */
 export interface DecisionRecord {
   readonly decision: DecisionOutcome;
@@ -20,7 +21,12 @@ export interface DecisionRecord {
   readonly user: { readonly username: string | undefined; readonly groups: readonly string[] };
   readonly dryRun: boolean;
   readonly mode: 'enforce' | 'audit';
-  readonly violations: readonly { readonly rule: string; readonly path: string; readonly message: string }[];
+  readonly violations: readonly {
+    readonly rule: string;
+    readonly path: string;
+    readonly message: string;
+    readonly fix: string;
+  }[];
   readonly durationMs: number;
   /** Which webhook answered (validate or mutate). */
   readonly webhook: 'validate' | 'mutate';
@@ -61,7 +67,7 @@ export function buildDecisionRecord(facts: DecisionFacts): DecisionRecord {
     user: { username: request.userInfo.username, groups: request.userInfo.groups ?? [] },
     dryRun: request.dryRun,
     mode: facts.mode,
-    violations: facts.violations.map(({ rule, path, message }) => ({ rule, path, message })),
+    violations: facts.violations.map(({ rule, path, message, fix }) => ({ rule, path, message, fix })),
     durationMs: Math.round(facts.durationMs * 1000) / 1000,
     webhook: facts.webhook,
     ...(facts.error === undefined ? {} : { error: facts.error }),

@@ -48,7 +48,11 @@ async function readView(
   const istioRootNamespace = config.istioRootNamespace;
   if (rest === undefined) {
     try {
-      return createClusterView(await loadStateDir(options.state ?? ''), { istioRootNamespace });
+      const objects = await loadStateDir(options.state ?? '');
+      // A wrong path must not read as a clean cluster.
+      if (objects.length === 0)
+        throw new UsageError(`--state ${options.state ?? ''}: no Kubernetes objects found in it`);
+      return createClusterView(objects, { istioRootNamespace });
     } catch (error) {
       if (error instanceof InputError) throw new UsageError(error.message);
       throw error;

@@ -14,6 +14,8 @@ interface CheckOptions {
   readonly config?: string;
   readonly namespace: string;
   readonly asAdmin?: boolean;
+  readonly strict?: boolean;
+  readonly skipUnknown?: boolean;
 }
 
 async function judge(options: CheckOptions, config: ZtgateConfig): Promise<CheckReport> {
@@ -24,6 +26,8 @@ async function judge(options: CheckOptions, config: ZtgateConfig): Promise<Check
       namespace: options.namespace,
       config,
       asAdmin: options.asAdmin === true,
+      strict: options.strict === true,
+      load: { skipUnknown: options.skipUnknown === true },
     });
   } catch (error) {
     // Unreadable input is bad usage (exit 2), not a denial.
@@ -36,7 +40,9 @@ async function judge(options: CheckOptions, config: ZtgateConfig): Promise<Check
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('Judge manifests as the webhook would: exit 0 all allowed, 1 any denied, 2 unreadable input')
+    .description(
+      'Judge manifests as the webhook would: exit 0 all allowed, 1 any denied, 2 unreadable or empty input',
+    )
     .requiredOption(
       '-f, --filename <paths...>',
       'files, folders (.yaml/.yml/.json, recursive) or - for stdin',
@@ -51,12 +57,24 @@ export function registerCheckCommand(program: Command): void {
       '--as-admin',
       'judge as a ztgate admin of the config (protected namespace labels and policies); default: a developer',
     )
+    .option(
+      '--strict',
+      'fail on unknowns too: what neither -f nor --state shows (a ServiceAccount, an allow-list) counts as missing',
+    )
+    .option(
+      '--skip-unknown',
+      'leave out files and documents that are not Kubernetes objects (tsconfig.json, Helm values)',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (options: CheckOptions) => {
       const config = await readConfig(options.config);
       if (options.asAdmin === true && !configHasAdmins(config))
         throw new UsageError('--as-admin: the ztgate config names no admins (admins.groups, admins.users)');
       const report = await judge(options, config);
+      if (report.skipped.length > 0)
+        process.stderr.write(
+          `ztgate check: --skip-unknown left out ${report.skipped.length} (not Kubernetes objects): ${report.skipped.join(', ')}\n`,
+        );
       const text = options.output === 'json' ? formatCheckJson(report) : formatCheckText(report);
       process.stdout.write(text);
       process.exitCode = report.results.every((result) => result.allowed) ? 0 : 1;

@@ -2,10 +2,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text as readStream } from 'node:stream/consumers';
 import { Option, type Command } from 'commander';
-import { parseAllDocuments, stringify, type Document } from 'yaml';
 import { isExemptNamespace, type ZtgateConfig } from '../policy/config.js';
 import { findPodTemplate, injectPodTemplate } from '../policy/sidecar/index.js';
 import type { KubeObject } from '../policy/types.js';
+import { joinDocuments, readDocuments, writeDocument, type RawDocument } from './inject-documents.js';
 import { readConfig } from './read-config.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,7 +17,8 @@ export interface ManifestSource {
 
 /** One input document and its injected form; `changed` false means it prints as written. */
 export interface InjectedDocument {
-  readonly original: Document;
+  readonly raw: RawDocument;
+  /** The object, or null for an empty document (a trailing `---`). */
   readonly object: unknown;
   readonly changed: boolean;
 }
@@ -65,7 +66,10 @@ function injectObject(object: unknown, config: ZtgateConfig, fallback: string, n
   return injectPodTemplate(kube, config.sidecar, namespace);
 }
 
-/** Parses every source and adds the sidecar to each pod template; other documents pass through. */
+/**
+ * Parses every source as kubectl does (YAML 1.1 via go-yaml.ts) and adds the sidecar to each pod
+ * template; other documents pass through as written.
+ */
 export function injectManifests(
   sources: readonly ManifestSource[],
   config: ZtgateConfig,
@@ -74,34 +78,35 @@ export function injectManifests(
   const documents: InjectedDocument[] = [];
   const notes: string[] = [];
   for (const { source, text } of sources) {
-    for (const original of parseAllDocuments(text)) {
-      const error = original.errors[0];
+    for (const raw of readDocuments(text).documents) {
+      const error = raw.document.errors[0];
       if (error !== undefined)
-        throw new UsageError(`${source}: invalid YAML: ${error.message.split('\n')[0]}`);
-      // An empty document (a trailing `---`) has no object to print.
-      const value: unknown = original.toJS({ maxAliasCount: 100 });
-      if (value === null || value === undefined) continue;
-      const object = injectObject(value, config, namespace, notes);
-      documents.push({ original, object, changed: object !== value });
+        throw new UsageError(`${source}: invalid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`);
+      let value: unknown;
+      try {
+        value = raw.document.toJS({ maxAliasCount: 100 });
+      } catch (failure) {
+        throw new UsageError(`${source}: cannot read: ${(failure as Error).message}`);
+      }
+      const object = value === undefined ? null : injectObject(value, config, namespace, notes);
+      documents.push({ raw, object, changed: object !== value && value !== undefined });
     }
   }
   return { documents, notes };
 }
 
-/** Renders documents as multi-document YAML; unchanged ones keep their text and comments. */
+/** Renders documents as multi-document YAML; unchanged ones byte for byte as they were written. */
 export function renderYaml(documents: readonly InjectedDocument[]): string {
-  return documents
-    .map(({ original, object, changed }) => {
-      // lineWidth 0: never fold the long JSON status annotation.
-      const body = changed ? stringify(object, { lineWidth: 0 }) : original.toString({ lineWidth: 0 });
-      return body.replace(/^---\n/, '');
-    })
-    .join('---\n');
+  const parts = documents.map(({ raw, object, changed }) => ({
+    text: changed ? writeDocument(raw, object) : raw.lead + raw.text,
+    marked: raw.marked,
+  }));
+  return joinDocuments(parts);
 }
 
 /** Renders documents as JSON: the object itself when there is one, else a v1 List (as kubectl does). */
 export function renderJson(documents: readonly InjectedDocument[]): string {
-  const objects = documents.map((document) => document.object);
+  const objects = documents.map((document) => document.object).filter((object) => object !== null);
   const value = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -1,4 +1,6 @@
 import { isExemptNamespace, MODE_LABEL, type ZtgateConfig } from './config.js';
+import { asYamlFix } from './fix/render.js';
+import { metadataTypeErrors } from './json-types.js';
 import { namespaceOf } from './objects.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
 import { RULES } from './rules/index.js';
@@ -34,7 +36,7 @@ export function invalidObject(errors: readonly FieldError[], what: string): Viol
     rule: 'invalid-object',
     path: error.path,
     message: error.message,
-    fix: `Correct ${error.path === '' ? `the ${what}` : error.path}; ztgate denies what it cannot read.`,
+    fix: `# Correct ${error.path === '' ? `the ${what}` : error.path}; ztgate denies what it cannot read.`,
   }));
 }
 
@@ -71,7 +73,11 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
   if (object.kind === 'Namespace' && object.apiVersion === 'v1') {
     // A namespace is judged as itself: no namespace of its own to be exempt or in audit mode.
     if (input.operation === 'DELETE' || input.operation === 'CONNECT') return undefined;
-    return { appliesTo: 'namespace', namespace: undefined, invalid: [] };
+    return {
+      appliesTo: 'namespace',
+      namespace: undefined,
+      invalid: invalidObject(metadataTypeErrors(object.metadata), 'namespace'),
+    };
   }
   if (!isPolicyObject(object)) return undefined;
   const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);
@@ -80,6 +86,7 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
     input.operation !== 'DELETE' && policy === undefined
       ? [{ path: '', message: `the ${object.kind ?? 'policy'} cannot be read as a policy` }]
       : [];
+  if (input.operation !== 'DELETE') unreadable.push(...metadataTypeErrors(input.object?.metadata));
   return {
     appliesTo: 'policy',
     namespace,
@@ -89,10 +96,16 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
   };
 }
 
-/** Runs one rule; a rule that throws denies (fail closed) instead of letting the object through. */
+/**
+ * Runs one rule; a rule that throws denies (fail closed) instead of letting the object through.
+ * Every fix comes out as YAML that pastes (asYamlFix: a fix written as sentences is commented).
+ */
 function runRule(rule: Rule, context: RuleContext): readonly Violation[] {
   try {
-    return rule.check(context);
+    return rule.check(context).map((violation) => {
+      const fix = asYamlFix(violation.fix);
+      return fix === violation.fix ? violation : { ...violation, fix };
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return [
@@ -100,7 +113,7 @@ function runRule(rule: Rule, context: RuleContext): readonly Violation[] {
         rule: rule.name,
         path: '',
         message: `ztgate could not evaluate this rule (${reason}); denied to fail closed`,
-        fix: 'Report this to the ztgate administrators with the object that triggered it.',
+        fix: '# Report this to the ztgate administrators with the object that triggered it.',
       },
     ];
   }

@@ -68,6 +68,26 @@ export function listError(value: unknown, key: string, base: string): FieldError
   return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not a list` };
 }
 
+/** The error for a value that should be a string; undefined when it is one or unset. */
+export function stringError(value: unknown, key: string, base: string): FieldError | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return undefined;
+  return { path: joinPath(base, key), message: `${key} is ${describeJsonType(value)}, not a string` };
+}
+
+/**
+ * Type errors of the identity fields of an object's metadata (name, generateName, namespace): the
+ * API server refuses `name: 12345` (YAML's number), so ztgate reports it at its path instead of
+ * reading the object as nameless or in the default namespace.
+ */
+export function metadataTypeErrors(metadata: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const key of ['name', 'generateName', 'namespace']) {
+    const error = stringError(fieldOf(metadata, key), key, 'metadata');
+    if (error !== undefined) errors.push(error);
+  }
+  return errors;
+}
+
 function read<T>(value: unknown, error: FieldError | undefined): TypedField<T> {
   if (error !== undefined) return { value: undefined, error };
   return value === undefined || value === null ? ABSENT : { value: value as T };

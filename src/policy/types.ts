@@ -228,6 +228,12 @@ export interface MissingRef {
    * yet, or one the view holds in a state that does not match the claim: read live to confirm).
    */
   readonly workloadKind?: string;
+  /**
+   * True when ztgate's own controllers create (or set) what is missing wherever they enforce, as
+   * the default deny with `defaultDeny.create`: the webhook says a retry passes, `ztgate check`
+   * does not count it as a finding (see the offline model in the README).
+   */
+  readonly providedByZtgate?: boolean;
 }
 
 /** One denial reason, as data. */
@@ -261,7 +267,16 @@ export interface EvaluationInput {
   /** Namespace of the request (AdmissionReview request.namespace), used when metadata lacks it. */
   readonly namespace?: string | undefined;
   readonly user?: UserInfo | undefined;
+  /**
+   * Who asks: `webhook` (the default) answers a request the API server sends now, so a message
+   * may say a retry will pass; `offline` is `ztgate check`, `ztgate audit` and the background
+   * audit, where no retry happens (messages come from fix/who-acts.ts).
+   */
+  readonly caller?: Caller | undefined;
 }
+
+/** Who evaluates: the admission webhook, or an offline judge (check, audit). */
+export type Caller = 'webhook' | 'offline';
 
 /** The engine's answer: every violation of every rule, at once. */
 export interface Decision {

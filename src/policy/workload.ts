@@ -1,4 +1,5 @@
 import { apiGroup, field, isRecord, joinPath, namespaceOf, nonEmptyString, readLabels } from './objects.js';
+import { metadataTypeErrors } from './json-types.js';
 import { readOwnerReferences } from './ownership.js';
 import { podSpecTypeErrors } from './pod-spec/typed.js';
 import { workloadLabelErrors } from './workload-labels.js';
@@ -72,10 +73,16 @@ function readServiceAccount(
 function shapeErrors(object: KubeObject, templatePath: string, namespace: string | undefined): FieldError[] {
   const errors: FieldError[] = [];
   const meta = object.metadata;
-  if (nonEmptyString(meta?.name) === undefined && nonEmptyString(meta?.generateName) === undefined) {
+  const typeErrors = metadataTypeErrors(meta);
+  errors.push(...typeErrors);
+  if (
+    typeErrors.length === 0 &&
+    nonEmptyString(meta?.name) === undefined &&
+    nonEmptyString(meta?.generateName) === undefined
+  ) {
     errors.push({ path: 'metadata.name', message: 'the object has no metadata.name' });
   }
-  if (namespace === undefined)
+  if (namespace === undefined && typeErrors.length === 0)
     errors.push({ path: 'metadata.namespace', message: 'the object has no namespace' });
   const template = readPath(object, templatePath);
   if (!isRecord(template)) {

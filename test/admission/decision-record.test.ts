@@ -45,7 +45,7 @@ describe('buildDecisionRecord', () => {
       user: { username: 'alice', groups: ['dev'] },
       dryRun: true,
       mode: 'enforce',
-      violations: [{ rule: 'mtls-sidecar', path: 'spec', message: 'no proxy' }],
+      violations: [{ rule: 'mtls-sidecar', path: 'spec', message: 'no proxy', fix: 'inject' }],
       durationMs: 1.235,
       webhook: 'validate',
     });

@@ -36,7 +36,7 @@ describe('ztgate audit', () => {
     const result = await run('--state', cleanState());
     expect([result.code, result.stdout]).toEqual([
       0,
-      'scanned 1 namespaces, 0 workloads, 1 policies: 0 findings\n',
+      'scanned 1 namespace, 0 workloads, 1 policy: 0 findings\n',
     ]);
   });
 
@@ -53,7 +53,7 @@ describe('ztgate audit', () => {
         'NOT ENFORCED  BECAUSE                      ENFORCING WOULD CREATE                                             AND REFUSE',
         'rollout       label ztgate.dev/mode=audit  NetworkPolicy/ztgate-default-deny, NetworkPolicy/ztgate-allow-dns  -',
         '',
-        'scanned 1 namespaces, 0 workloads, 0 policies: 0 findings; 1 namespaces not enforced',
+        'scanned 1 namespace, 0 workloads, 0 policies: 0 findings; 1 namespace not enforced',
         '',
       ],
     ]);
@@ -84,6 +84,48 @@ describe('ztgate audit', () => {
     expect(parsed.findings.filter((f) => f.resource.name === 'allow-all').map((f) => f.rule)).toEqual([
       'no-allow-all-policy',
     ]);
+  });
+
+  it('reports a pod already in the cluster that forges a controller reference; the real ones are judged through their controller', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-audit-'));
+    const pod = (name: string, owner: string, uid: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: quiet\n  labels: {app: web}\n` +
+      `  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: ${uid}, controller: true}]\n` +
+      'spec: {serviceAccountName: web, containers: [{name: web, image: web:1}]}\n';
+    const template =
+      'spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n' +
+      '    spec: {serviceAccountName: web, containers: [{name: web, image: web:1}]}\n';
+    writeFileSync(
+      join(dir, 'state.yaml'),
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}',
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: quiet}',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: quiet}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: quiet}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]}',
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: quiet, uid: d1}\n${template}`,
+        `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-7c9d\n  namespace: quiet\n  uid: r1\n  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: d1, controller: true}]\n${template}`,
+        pod('web-7c9d-real', 'web-7c9d', 'r1'),
+        // A made-up ReplicaSet, then the real one with a made-up uid: both borrow web's identity.
+        pod('intruder', 'web-ghost', 'r9'),
+        pod('impostor', 'web-7c9d', 'r9'),
+      ].join('\n---\n'),
+    );
+    const result = await run('--state', dir, '-o', 'json');
+    const parsed = JSON.parse(result.stdout) as {
+      scanned: { workloads: number };
+      findings: { rule: string; resource: { kind: string; name: string } }[];
+    };
+    expect(result.code).toBe(1);
+    expect(parsed.scanned.workloads).toBe(3);
+    // Both pods borrow web's identity (and web is reported as sharing it); the real pod is
+    // judged through its Deployment, so it is not scanned at all.
+    const sharing = parsed.findings.filter((f) => f.rule === 'dedicated-service-account');
+    expect(sharing.map((f) => `${f.resource.kind}/${f.resource.name}`)).toEqual([
+      'Deployment/web',
+      'Pod/impostor',
+      'Pod/intruder',
+    ]);
+    expect(parsed.findings.some((f) => f.resource.name === 'web-7c9d-real')).toBe(false);
   });
 
   it('prints PolicyReports as a YAML stream', async () => {

@@ -9,7 +9,7 @@ import { UsageError } from '../../src/cli/usage-error.js';
 import { findPodTemplate, isInjected } from '../../src/policy/sidecar/index.js';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import type { KubeObject } from '../../src/policy/types.js';
-import { captureOutput } from './run-cli.js';
+import { captureOutput, runCli } from './run-cli.js';
 
 const MANIFESTS = `# shop config, kept as written
 apiVersion: v1
@@ -110,8 +110,11 @@ async function run(...args: string[]): Promise<{ stdout: string; stderr: string 
   return { stdout, stderr };
 }
 
+/** The objects of a stream; empty documents (a trailing `---`, kept as written) have none. */
 function documentsOf(yaml: string): KubeObject[] {
-  return parseAllDocuments(yaml).map((document) => document.toJS() as KubeObject);
+  return parseAllDocuments(yaml)
+    .map((document) => document.toJS() as KubeObject | null)
+    .filter((object): object is KubeObject => object !== null);
 }
 
 function workloadsIn(objects: readonly KubeObject[]): KubeObject[] {
@@ -234,5 +237,76 @@ describe('ztgate inject', () => {
     ['an unknown output format', ['-f', 'x.yaml', '-o', 'xml']],
   ])('rejects %s as bad usage', async (_name, args) => {
     await expect(run(...args)).rejects.toThrow(CommanderError);
+  });
+});
+
+// Issue 15 §5: what inject does not change, it prints as written; what it does, kubectl reads back
+// as inject read it (YAML 1.1, as go-yaml v2 in kubectl).
+describe('ztgate inject passes documents through byte for byte', () => {
+  const untouched = `# not a workload: kept with its comments, flow style and quoting
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}   # trailing comment
+data:
+  flag: 'on'
+  octal: "0755"
+---
+# exempt namespace: not injected, so not reformatted
+apiVersion: v1
+kind: Pod
+metadata: {name: cni, namespace: kube-system}
+spec:
+  containers:
+    - name: cni
+      image: example/cni:1
+      securityContext:
+        capabilities: {add: [NET_ADMIN]}
+...
+`;
+
+  it('prints a stream it changes nothing in exactly as written', async () => {
+    const path = join(dir, 'untouched.yaml');
+    await writeFile(path, untouched);
+    const { code, stdout, stderr } = await runCli('inject', ['-f', path]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(untouched);
+    expect(stderr).toBe('ztgate inject: Pod/cni: not injected, namespace "kube-system" is exempt\n');
+  });
+
+  it('changes only the injected document; the others keep their bytes around it', async () => {
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers: [{name: web, image: example/web:1, env: [{name: MODE, value: "on"}, {name: PERMS, value: "0755"}]}]
+`;
+    const path = join(dir, 'mixed.yaml');
+    await writeFile(path, `${untouched}---\n${pod}`);
+    const { stdout } = await runCli('inject', ['-f', path]);
+    expect(stdout.startsWith(`${untouched}---\n`)).toBe(true);
+    // Read back as kubectl reads it (YAML 1.1): the strings stay strings.
+    const injected = parseAllDocuments(stdout.slice(untouched.length), { version: '1.1' })
+      .map((document) => document.toJS() as KubeObject)
+      .find((object) => object?.kind === 'Pod');
+    const spec = findPodTemplate(injected ?? {})?.pod['spec'] as {
+      containers: { name: string; env?: { name: string; value: unknown }[] }[];
+    };
+    expect(spec.containers.map((container) => container.name)).toEqual(['ztgate-proxy', 'web']);
+    expect(spec.containers[1]?.env).toEqual([
+      { name: 'MODE', value: 'on' },
+      { name: 'PERMS', value: '0755' },
+    ]);
+  });
+
+  it('reads YAML 1.1 as kubectl does: hostNetwork: yes is true', async () => {
+    const path = join(dir, 'yes.yaml');
+    await writeFile(
+      path,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: shop}\nspec:\n  hostNetwork: yes\n  containers: [{name: h, image: h:1}]\n',
+    );
+    const { stderr } = await runCli('inject', ['-f', path]);
+    expect(stderr).toBe(
+      'ztgate inject: Pod/h: not injected, hostNetwork pods are refused in enforced namespaces (no-host-network)\n',
+    );
   });
 });

@@ -138,7 +138,7 @@ describe('evaluate: fails closed', () => {
         rule: 'mtls-sidecar',
         path: '',
         message: 'ztgate could not evaluate this rule (boom); denied to fail closed',
-        fix: 'Report this to the ztgate administrators with the object that triggered it.',
+        fix: '# Report this to the ztgate administrators with the object that triggered it.',
       },
     ]);
   });

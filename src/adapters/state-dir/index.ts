@@ -1,17 +1,33 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { KubeObject } from '../../policy/types.js';
-import { InputError, type ObjectSource } from './input-error.js';
+import { InputError, InputErrors, type ObjectSource } from './input-error.js';
 import { parseManifests, type ParsedObjects } from './parse.js';
 
-export { describeSource, InputError, type ObjectSource } from './input-error.js';
-export { parseJson, parseManifests, parseYaml, type ParsedObjects } from './parse.js';
+export { describeSource, InputError, InputErrors, type ObjectSource } from './input-error.js';
+export { parseJson, parseManifests, parseYaml, type ParsedObjects, type ParseOptions } from './parse.js';
 
 /** Options of loadObjects. */
 export interface LoadOptions {
   /** Reads standard input for the path "-" (injectable for tests). */
   readonly readStdin?: () => Promise<string>;
+  /**
+   * Leave out what is not a Kubernetes manifest: documents with neither apiVersion nor kind, and
+   * files that do not parse and never mention `apiVersion` (tsconfig.json with comments). A file
+   * that mentions it and does not parse is a broken manifest and still an error.
+   */
+  readonly skipUnknown?: boolean;
+}
+
+/** What loadObjects read. */
+export interface LoadedObjects {
+  readonly objects: KubeObject[];
+  readonly sources: ObjectSource[];
+  /** Documents or whole files left out by `skipUnknown`. */
+  readonly skipped: ObjectSource[];
+  /** Every file read ("-" for stdin), in order. */
+  readonly files: string[];
 }
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -20,32 +36,56 @@ function reasonOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES') return 'permission denied';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Manifest files under a folder, recursively, sorted; dot-entries (.git) are skipped. */
-async function listManifests(dir: string, seen: Set<string>): Promise<string[]> {
-  const real = await realpath(dir);
-  if (seen.has(real)) return []; // a symlink loop
-  seen.add(real);
-  const files: string[] = [];
-  const entries = (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
-  for (const name of entries) {
-    const path = join(dir, name);
-    const info = await stat(path);
-    if (info.isDirectory()) files.push(...(await listManifests(path, seen)));
-    else if (MANIFEST_EXTENSIONS.some((extension) => name.toLowerCase().endsWith(extension)))
-      files.push(path);
+/** Why `path` cannot be read: a dangling symbolic link is named with where it points. */
+async function failureAt(path: string, error: unknown): Promise<InputError> {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT') {
+    const link = await lstat(path).catch(() => undefined);
+    if (link?.isSymbolicLink() === true) {
+      const target = await readlink(path).catch(() => '?');
+      return new InputError(
+        { file: path },
+        `dangling symbolic link to ${target} (no such file or directory)`,
+      );
+    }
   }
-  return files;
+  return new InputError({ file: path }, reasonOf(error));
 }
 
-async function readOne(path: string, options: LoadOptions): Promise<ParsedObjects> {
-  if (path === '-') {
-    const read = options.readStdin ?? (() => text(process.stdin));
-    return parseManifests(await read(), '-');
+/**
+ * Manifest files under a folder, recursively, sorted; dot-entries (.git) are skipped. Entries
+ * that cannot be read are collected in `problems`, so one run names every one of them.
+ */
+async function listManifests(dir: string, seen: Set<string>, problems: InputError[]): Promise<string[]> {
+  let entries: string[];
+  try {
+    const real = await realpath(dir);
+    if (seen.has(real)) return []; // a symlink loop
+    seen.add(real);
+    entries = (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
+  } catch (error) {
+    problems.push(await failureAt(dir, error));
+    return [];
   }
-  return parseManifests(await readText(path), path);
+  const files: string[] = [];
+  for (const name of entries) {
+    const path = join(dir, name);
+    const isManifest = MANIFEST_EXTENSIONS.some((extension) => name.toLowerCase().endsWith(extension));
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) files.push(...(await listManifests(path, seen, problems)));
+      else if (isManifest) files.push(path);
+    } catch (error) {
+      // A dangling link or an entry that cannot be examined: named, whatever its extension,
+      // since it may be the folder of manifests the run was meant to read.
+      problems.push(await failureAt(path, error));
+    }
+  }
+  return files;
 }
 
 /** A file's text; a read failure becomes an InputError naming the file. */
@@ -53,45 +93,72 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError({ file }, reasonOf(error));
+    throw await failureAt(file, error);
   }
 }
 
 /** Files to read for one path: the file itself, or every manifest under a folder. */
-async function expand(path: string): Promise<string[]> {
+async function expand(path: string, problems: InputError[]): Promise<string[]> {
   if (path === '-') return [path];
   try {
     const info = await stat(path);
-    return info.isDirectory() ? await listManifests(path, new Set()) : [path];
+    return info.isDirectory() ? await listManifests(path, new Set(), problems) : [path];
   } catch (error) {
-    throw new InputError({ file: path }, reasonOf(error));
+    problems.push(await failureAt(path, error));
+    return [];
+  }
+}
+
+const EMPTY: ParsedObjects = { objects: [], sources: [], skipped: [] };
+
+async function readOne(path: string, options: LoadOptions): Promise<ParsedObjects> {
+  const content =
+    path === '-' ? await (options.readStdin ?? (() => text(process.stdin)))() : await readText(path);
+  const name = path === '-' ? '-' : path;
+  try {
+    return parseManifests(content, name, { skipUnknown: options.skipUnknown });
+  } catch (error) {
+    // A file that does not parse and names no apiVersion is not a manifest (tsconfig.json with comments).
+    if (options.skipUnknown === true && error instanceof InputError && !/\bapiVersion\b/.test(content))
+      return { ...EMPTY, skipped: [{ file: name }] };
+    throw error;
   }
 }
 
 /**
  * Reads Kubernetes objects from files, folders (recursively: .yaml, .yml, .json) and "-" (stdin),
- * in order; multi-document YAML and Lists are flattened. Throws InputError naming file and document.
+ * in order; multi-document YAML and Lists are flattened. Every file that cannot be read or parsed
+ * is reported at once: one InputError, or InputErrors naming each file and document.
  */
 export async function loadObjects(
   paths: readonly string[],
   options: LoadOptions = {},
-): Promise<{ objects: KubeObject[]; sources: ObjectSource[] }> {
-  const objects: KubeObject[] = [];
-  const sources: ObjectSource[] = [];
+): Promise<LoadedObjects> {
+  const loaded: LoadedObjects = { objects: [], sources: [], skipped: [], files: [] };
+  const problems: InputError[] = [];
   for (const path of paths) {
-    for (const file of await expand(path)) {
-      const parsed = await readOne(file, options);
-      objects.push(...parsed.objects);
-      sources.push(...parsed.sources);
+    for (const file of await expand(path, problems)) {
+      loaded.files.push(file);
+      try {
+        const parsed = await readOne(file, options);
+        loaded.objects.push(...parsed.objects);
+        loaded.sources.push(...parsed.sources);
+        loaded.skipped.push(...parsed.skipped);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        problems.push(error);
+      }
     }
   }
-  return { objects, sources };
+  if (problems.length === 1) throw problems[0] as InputError;
+  if (problems.length > 1) throw new InputErrors(problems);
+  return loaded;
 }
 
 /** Throws an InputError unless `dir` is a directory. */
 async function assertDirectory(dir: string): Promise<void> {
-  const info = await stat(dir).catch((error: unknown) => {
-    throw new InputError({ file: dir }, reasonOf(error));
+  const info = await stat(dir).catch(async (error: unknown) => {
+    throw await failureAt(dir, error);
   });
   if (!info.isDirectory()) throw new InputError({ file: dir }, 'not a directory');
 }
@@ -99,8 +166,18 @@ async function assertDirectory(dir: string): Promise<void> {
 /** The manifest files of a state folder, each with its text, in load order. */
 export async function readStateDir(dir: string): Promise<{ file: string; text: string }[]> {
   await assertDirectory(dir);
+  const problems: InputError[] = [];
   const files: { file: string; text: string }[] = [];
-  for (const file of await expand(dir)) files.push({ file, text: await readText(file) });
+  for (const file of await expand(dir, problems)) {
+    try {
+      files.push({ file, text: await readText(file) });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+    }
+  }
+  if (problems.length === 1) throw problems[0] as InputError;
+  if (problems.length > 1) throw new InputErrors(problems);
   return files;
 }
 

@@ -15,7 +15,7 @@ export function describeSource(source: ObjectSource): string {
 
 /** Unreadable input (missing file, bad YAML/JSON, not a Kubernetes object), naming the file and document. */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   readonly code = 'ZT_ERR_INPUT';
   readonly source: ObjectSource;
   readonly reason: string;
@@ -24,5 +24,19 @@ export class InputError extends Error {
     super(`${describeSource(source)}: ${reason}`);
     this.source = source;
     this.reason = reason;
+  }
+}
+
+/** Several inputs that cannot be read, reported together so one run names every one of them. */
+export class InputErrors extends InputError {
+  override readonly name = 'InputErrors';
+  readonly problems: readonly InputError[];
+
+  constructor(problems: readonly InputError[]) {
+    const [first] = problems;
+    if (first === undefined) throw new TypeError('InputErrors needs at least one problem');
+    super(first.source, first.reason);
+    this.problems = problems;
+    this.message = `${problems.length} inputs cannot be read:\n${problems.map((problem) => `  ${problem.message}`).join('\n')}`;
   }
 }

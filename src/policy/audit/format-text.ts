@@ -12,6 +12,12 @@ function pad(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+/** "1 namespace", "2 namespaces", "1 policy", "3 policies". */
+function count(value: number, word: string): string {
+  if (value === 1) return `1 ${word}`;
+  return `${value} ${word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+}
+
 const names = (resources: readonly AuditResource[]): string =>
   resources.length === 0 ? '-' : resources.map((resource) => `${resource.kind}/${resource.name}`).join(', ');
 
@@ -36,8 +42,10 @@ function formatNotEnforced(scan: AuditScan): string {
  */
 export function formatAuditText(scan: AuditScan): string {
   const { namespaces, workloads, policies } = scan.scanned;
-  const pending = scan.notEnforced.length === 0 ? '' : `; ${scan.notEnforced.length} namespaces not enforced`;
-  const summary = `scanned ${namespaces} namespaces, ${workloads} workloads, ${policies} policies: ${scan.findings.length} findings${pending}`;
+  const pending =
+    scan.notEnforced.length === 0 ? '' : `; ${count(scan.notEnforced.length, 'namespace')} not enforced`;
+  const scanned = [count(namespaces, 'namespace'), count(workloads, 'workload'), count(policies, 'policy')];
+  const summary = `scanned ${scanned.join(', ')}: ${count(scan.findings.length, 'finding')}${pending}`;
   if (scan.findings.length === 0) return `${formatNotEnforced(scan)}${summary}\n`;
   const rows = [
     ['NAMESPACE', 'RESOURCE', 'RULE', 'PATH', 'MESSAGE'],

@@ -1,9 +1,11 @@
+import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
 import type { EnforcementReason } from '../desired/index.js';
 import { evaluate } from '../engine.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
+import { sameRef } from '../objects.js';
 import type { ClusterView, KubeObject, RuleName } from '../types.js';
-import { isWorkloadObject } from '../workload.js';
+import { isWorkloadObject, toWorkload } from '../workload.js';
 import { planEnforcement, type EnforcementPlan } from './enforcement-review.js';
 
 /** What kind of problem a finding reports; `enforcement-withheld` is what enforcing a namespace would create. */
@@ -68,9 +70,15 @@ function resourceOf(object: KubeObject, clusterScoped = false): AuditResource {
   };
 }
 
-// A pod a controller created is judged through its controller, as admission judged it.
-function isTopLevel(object: KubeObject): boolean {
-  return !(object.metadata?.ownerReferences ?? []).some((reference) => reference.controller === true);
+/**
+ * Whether the object is judged on its own: a pod a controller really created is judged through
+ * that controller, as admission judged it; one whose claim the view does not verify (a forged
+ * ownerReference, a controller that does not exist) is its own workload and judged (resolveOwner).
+ */
+function isTopLevel(object: KubeObject, view: ClusterView): boolean {
+  const workload = toWorkload(object);
+  // A malformed workload is judged, and refused as invalid-object.
+  return workload === undefined || sameRef(resolveOwner(view, workload), workload);
 }
 
 function judge(
@@ -80,7 +88,7 @@ function judge(
   config: ZtgateConfig,
 ): AuditResult[] {
   const decision = evaluate(
-    { operation: 'CREATE', object, namespace: object.metadata?.namespace },
+    { operation: 'CREATE', object, namespace: object.metadata?.namespace, caller: 'offline' },
     view,
     config,
   );
@@ -166,7 +174,7 @@ export function scanClusterView(
   config: ZtgateConfig,
   onProgress?: ScanProgress,
 ): AuditScan {
-  const workloads = view.objects().filter((object) => isWorkloadObject(object) && isTopLevel(object));
+  const workloads = view.objects().filter((object) => isWorkloadObject(object) && isTopLevel(object, view));
   const policies = view.allPolicies().map((policy) => policy.source);
   const plan = planEnforcement(view, config);
   const results = [...scanNamespaces(view, config, plan), ...withheldResults(plan)];

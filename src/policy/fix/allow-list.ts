@@ -1,5 +1,8 @@
+import type { ZtgateConfig } from '../config.js';
+import { meshContainerNames } from '../mesh/index.js';
 import { field, isRecord } from '../objects.js';
 import type { Labels, Workload } from '../types.js';
+import { fixName, podWord } from './names.js';
 import { renderFix, type FixManifest } from './render.js';
 
 interface PortEntry {
@@ -7,11 +10,27 @@ interface PortEntry {
   readonly port: number;
 }
 
-/** The ports the pod template's containers declare, in order, without duplicates. */
-function containerPorts(workload: Workload): PortEntry[] {
+/** Callers are left as these placeholders (fix/placeholders.ts): the API server refuses `<`. */
+const CALLER_NAMESPACE = '<caller-namespace>';
+const CALLER = '<caller>';
+
+/**
+ * The ports the app's containers declare, in order, without duplicates. The mesh's proxy
+ * (ztgate's or the mesh's own, already injected or added by `check` before judging) is left out:
+ * callers reach the app's ports through it; its health and admin ports are nobody's to call.
+ */
+function appPorts(workload: Workload, config: ZtgateConfig | undefined): PortEntry[] {
+  // The mesh's containers and ztgate's own sidecar (its names come from the config).
+  const proxies = new Set(
+    config === undefined
+      ? []
+      : [...meshContainerNames(config), config.sidecar.containerName, config.sidecar.initContainerName],
+  );
   const ports: PortEntry[] = [];
   const containers = workload.podSpec['containers'];
   for (const container of Array.isArray(containers) ? (containers as unknown[]) : []) {
+    const name = field(container, 'name');
+    if (typeof name === 'string' && proxies.has(name)) continue;
     const declared = field(container, 'ports');
     for (const entry of Array.isArray(declared) ? (declared as unknown[]) : []) {
       const port = field(entry, 'containerPort');
@@ -26,17 +45,22 @@ function containerPorts(workload: Workload): PortEntry[] {
 }
 
 /**
- * The NetworkPolicy that allow-lists callers of a workload: it selects the pod template's labels,
- * applies to Ingress, and names each caller by namespace and pod labels. The caller values are
+ * The NetworkPolicy that allow-lists callers of a workload: it selects the pods' labels, applies
+ * to Ingress, and names each caller by namespace and pod labels. The caller values are
  * placeholders the API server rejects (`<` is not a label character), so it cannot be applied unedited.
  */
-export function allowListManifest(workload: Workload, name: string, podLabels: Labels): FixManifest {
-  const ports = containerPorts(workload);
+export function allowListManifest(
+  workload: Workload,
+  name: string,
+  podLabels: Labels,
+  config?: ZtgateConfig,
+): FixManifest {
+  const ports = appPorts(workload, config);
   const rule: Record<string, unknown> = {
     from: [
       {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': '<caller-namespace>' } },
-        podSelector: { matchLabels: { app: '<caller>' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': CALLER_NAMESPACE } },
+        podSelector: { matchLabels: { app: CALLER } },
       },
     ],
   };
@@ -57,7 +81,7 @@ export function allowListManifest(workload: Workload, name: string, podLabels: L
     value: {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${name}-allow-ingress`, namespace: workload.namespace },
+      metadata: { name: `${fixName(workload, name)}-allow-ingress`, namespace: workload.namespace },
       spec: { podSelector: { matchLabels: { ...podLabels } }, policyTypes: ['Ingress'], ingress: [rule] },
     },
     comments,
@@ -69,14 +93,17 @@ export function buildAllowListFix(
   workload: Workload,
   name: string,
   replacing: readonly string[] = [],
+  config?: ZtgateConfig,
 ): string {
   const hasLabels = isRecord(workload.podLabels) && Object.keys(workload.podLabels).length > 0;
-  const podLabels = hasLabels ? workload.podLabels : { app: name };
+  const base = fixName(workload, name);
+  const podLabels = hasLabels ? workload.podLabels : { app: base };
+  const pods = podWord(workload);
   const prose =
     replacing.length > 0
       ? `Replace the allow-all rules of ${replacing.join(', ')} with the callers by name, for example:`
       : hasLabels
         ? 'Create a NetworkPolicy that lists who may call this workload; fill in the callers:'
-        : `Label the pod template (app: ${name}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
-  return renderFix(prose, [allowListManifest(workload, name, podLabels)]);
+        : `Label ${pods} (app: ${base}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
+  return renderFix(prose, [allowListManifest(workload, name, podLabels, config)]);
 }

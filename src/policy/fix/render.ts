@@ -35,3 +35,29 @@ export function renderFix(prose: string, manifests: readonly FixManifest[]): str
     .join('');
   return `${header}${documents.join('---\n')}`.trimEnd();
 }
+
+/**
+ * A fix as YAML that pastes: a rule that wrote its fix as plain sentences gets them as comment
+ * lines, so every fix parses (comments, then manifests or fragments to paste). A fix that already
+ * starts with a comment, a manifest or a document marker is YAML as written.
+ */
+export function asYamlFix(fix: string): string {
+  const start = fix.trimStart();
+  if (start === '' || /^(#|---|apiVersion:)/.test(start)) return fix;
+  return fix
+    .split('\n')
+    .map((line) => (line.trim() === '' ? '#' : `# ${line}`))
+    .join('\n');
+}
+
+/**
+ * Indents a fix for printing inside other text, leaving `---` document markers at column 0: an
+ * indented marker is no marker (kubectl and every YAML parser read it as a scalar), so a pasted
+ * multi-document fix would fail. Indented root mappings and comments parse as written.
+ */
+export function indentFix(fix: string, prefix: string): string {
+  return fix
+    .split('\n')
+    .map((line) => (line === '' || /^---(\s|$)/.test(line) ? line : `${prefix}${line}`))
+    .join('\n');
+}

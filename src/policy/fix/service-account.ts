@@ -1,5 +1,6 @@
 import { joinPath } from '../objects.js';
 import type { Workload } from '../types.js';
+import { fixName } from './names.js';
 import { renderFix } from './render.js';
 
 /** The ServiceAccount manifest a workload should run as. */
@@ -17,10 +18,11 @@ export function buildServiceAccountFix(
   create = true,
 ): string {
   const path = joinPath(workload.templatePath, 'spec.serviceAccountName');
+  const name = fixName(workload, serviceAccountName);
   const prose = create
-    ? `Create a ServiceAccount for this workload alone and set ${path}: ${serviceAccountName}`
-    : `Set ${path}: ${serviceAccountName} (or create the ServiceAccount the workload names)`;
-  return renderFix(prose, [{ value: serviceAccountManifest(workload.namespace, serviceAccountName) }]);
+    ? `Create a ServiceAccount for this workload alone and set ${path}: ${name}`
+    : `Set ${path}: ${name} (or create the ServiceAccount the workload names)`;
+  return renderFix(prose, [{ value: serviceAccountManifest(workload.namespace, name) }]);
 }
 
 /** The fix when the shared ServiceAccount is named after this workload: the other workloads move out. */

@@ -1,4 +1,5 @@
 import { resolveOwner } from '../cluster-view.js';
+import type { ZtgateConfig } from '../config.js';
 import { buildAllowListFix } from '../fix/index.js';
 import { describeLabels, joinPath } from '../objects.js';
 import type { ClusterView, NormalizedPolicy, RequiredLabel, Violation, Workload } from '../types.js';
@@ -130,7 +131,7 @@ export function podLabelsPath(workload: Workload): string {
   return joinPath(workload.templatePath, 'metadata.labels');
 }
 
-function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
+function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConfig): Violation[] {
   if (findAllowListPolicies(workload, view).length > 0) return [];
   return [
     {
@@ -138,7 +139,7 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
       path: podLabelsPath(workload),
       message: `no policy in namespace ${workload.namespace} allow-lists ingress to pods labelled ${describeLabels(workload.podLabels)}`,
       value: workload.podLabels,
-      fix: buildAllowListFix(workload, resolveOwner(view, workload).name),
+      fix: buildAllowListFix(workload, resolveOwner(view, workload).name, [], config),
       missing: { kind: 'Policy', namespace: workload.namespace },
     },
   ];
@@ -151,5 +152,6 @@ export const allowListPolicy: Rule = {
     'A policy in force in the namespace selects the workload’s pods for ingress and lists who may call them.',
   appliesTo: 'workload',
   operations: ['CREATE', 'UPDATE'],
-  check: (context) => (context.workload === undefined ? [] : checkWorkload(context.workload, context.view)),
+  check: (context) =>
+    context.workload === undefined ? [] : checkWorkload(context.workload, context.view, context.config),
 };

@@ -1,5 +1,5 @@
 import { currentRoot, resolveOwnership, type Ownership } from '../cluster-view.js';
-import { buildServiceAccountFix, buildSharerServiceAccountsFix } from '../fix/index.js';
+import { buildServiceAccountFix, buildSharerServiceAccountsFix, podWord } from '../fix/index.js';
 import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
 import { describeClaimDefect, isViewDefect } from '../ownership.js';
 import type { ClusterView, MissingRef, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
@@ -88,10 +88,11 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
   const path = joinPath(workload.templatePath, `spec.${field}`);
   const sa = workload.serviceAccountName;
   if (sa === undefined || sa === 'default') {
+    const pod = workload.templatePath === '';
     const message =
       sa === undefined
-        ? 'the pod template sets no serviceAccountName, so its pods run as the shared `default` identity'
-        : 'the pods run as the shared `default` ServiceAccount; each workload needs its own identity';
+        ? `${podWord(workload)} sets no serviceAccountName, so ${pod ? 'it runs' : 'its pods run'} as the shared \`default\` identity`
+        : `${pod ? 'the pod runs' : 'the pods run'} as the shared \`default\` ServiceAccount; each workload needs its own identity`;
     return [
       { rule: RULE, path, message, value: sa, fix: buildServiceAccountFix(workload, suggestName(owner)) },
     ];

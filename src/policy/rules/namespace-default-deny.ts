@@ -1,6 +1,7 @@
 import { buildDefaultDenyFix } from '../fix/index.js';
+import { ztgateCreatesClause } from '../fix/who-acts.js';
 import type { ZtgateConfig } from '../config.js';
-import type { ClusterView, Violation, Workload } from '../types.js';
+import type { Caller, ClusterView, Violation, Workload } from '../types.js';
 import { namespaceLabelsFor } from '../workload.js';
 import type { Rule } from './rule.js';
 
@@ -14,12 +15,18 @@ export function hasDefaultDeny(namespace: string, view: ClusterView): boolean {
     .some((policy) => policy.isDefaultDeny && policy.coversNamespace(namespace, labels));
 }
 
-function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConfig): Violation[] {
+function checkWorkload(
+  workload: Workload,
+  view: ClusterView,
+  config: ZtgateConfig,
+  caller: Caller | undefined,
+): Violation[] {
   const namespace = workload.namespace;
   if (hasDefaultDeny(namespace, view)) return [];
-  // Say who acts: with defaultDeny.create the reconciler adds it within seconds and a retry passes.
-  const who = config.defaultDeny.create
-    ? `ztgate creates ${config.defaultDeny.policyName} there shortly; retry in a few seconds`
+  // Say who acts: with defaultDeny.create the reconciler adds it within seconds (a retry passes).
+  const create = config.defaultDeny.create;
+  const who = create
+    ? ztgateCreatesClause(config.defaultDeny.policyName, namespace, caller)
     : 'an administrator must create one (ztgate does not: defaultDeny.create is false)';
   return [
     {
@@ -28,7 +35,12 @@ function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConf
       message: `namespace ${namespace} has no default deny for ingress and egress; ${who}`,
       value: namespace,
       fix: buildDefaultDenyFix(namespace, config),
-      missing: { kind: 'Policy', namespace, name: config.defaultDeny.policyName },
+      missing: {
+        kind: 'Policy',
+        namespace,
+        name: config.defaultDeny.policyName,
+        ...(create ? { providedByZtgate: true } : {}),
+      },
     },
   ];
 }
@@ -40,5 +52,7 @@ export const namespaceDefaultDeny: Rule = {
   appliesTo: 'workload',
   operations: ['CREATE', 'UPDATE'],
   check: (context) =>
-    context.workload === undefined ? [] : checkWorkload(context.workload, context.view, context.config),
+    context.workload === undefined
+      ? []
+      : checkWorkload(context.workload, context.view, context.config, context.input.caller),
 };

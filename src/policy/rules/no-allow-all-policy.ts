@@ -38,7 +38,7 @@ function checkPolicy(policy: NormalizedPolicy, config: ZtgateConfig): Violation[
 }
 
 /** A workload whose only allow-lists admit everyone is as open as one without any. */
-function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
+function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConfig): Violation[] {
   const allowLists = findAllowListPolicies(workload, view);
   if (allowLists.length === 0 || allowLists.some((policy) => policy.allowAll.length === 0)) return [];
   const names = allowLists.map(describePolicy).join(', ');
@@ -48,7 +48,12 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
       path: podLabelsPath(workload),
       message: `the only policies that allow-list these pods admit every source: ${names}`,
       value: allowLists.map((policy) => policy.name),
-      fix: buildAllowListFix(workload, resolveOwner(view, workload).name, allowLists.map(describePolicy)),
+      fix: buildAllowListFix(
+        workload,
+        resolveOwner(view, workload).name,
+        allowLists.map(describePolicy),
+        config,
+      ),
     },
   ];
 }
@@ -69,5 +74,6 @@ export const noAllowAllWorkload: Rule = {
   description: 'A workload is not allow-listed only by policies that admit every source.',
   appliesTo: 'workload',
   operations: ['CREATE', 'UPDATE'],
-  check: (context) => (context.workload === undefined ? [] : checkWorkload(context.workload, context.view)),
+  check: (context) =>
+    context.workload === undefined ? [] : checkWorkload(context.workload, context.view, context.config),
 };

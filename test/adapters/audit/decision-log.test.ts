@@ -54,8 +54,14 @@ describe('the decision log', () => {
           rule: 'dedicated-service-account',
           path: 'spec.template.spec.serviceAccountName',
           message: expect.any(String),
+          fix: expect.stringContaining('kind: ServiceAccount'),
         },
-        { rule: 'allow-list-policy', path: 'spec.template.metadata.labels', message: expect.any(String) },
+        {
+          rule: 'allow-list-policy',
+          path: 'spec.template.metadata.labels',
+          message: expect.any(String),
+          fix: expect.stringContaining('kind: NetworkPolicy'),
+        },
       ],
       durationMs: 0,
       webhook: 'validate',
@@ -112,14 +118,17 @@ describe('the decision log', () => {
 
   it('is what ztgate report reads', () => {
     const report = buildDecisionReport(server.rawLog().split('\n'));
-    expect(report.decisions).toBe(decisions().length);
-    expect(report.byNamespace).toContainEqual({ key: 'ztgate-demo', count: report.denied });
-    expect(report.byRule.map((row) => row.key)).toEqual(
-      expect.arrayContaining(['dedicated-service-account', 'allow-list-policy']),
-    );
-    expect(report.denials.find((denial) => denial.name === 'storefront')).toMatchObject({
-      user: 'alice@example.com',
-      dryRun: true,
-    });
+    expect(report.decisions + report.dryRun.decisions).toBe(decisions().length);
+    expect(report.denials.byNamespace).toContainEqual({ key: 'ztgate-demo', count: report.denied });
+    // The storefront denial was a dry run: counted apart, and in no breakdown.
+    expect(report.dryRun.denied).toBeGreaterThan(0);
+    expect(report.denials.byRule.map((row) => row.key)).toContain('dedicated-service-account');
+    const storefront = report.events.find((event) => event.name === 'storefront');
+    expect(storefront).toMatchObject({ user: 'alice@example.com', dryRun: true, decision: 'deny' });
+    // The fix travels in the log, so the report can show an auditor what each refusal needs.
+    expect(storefront?.violations.map((violation) => violation.fix)).toEqual([
+      expect.stringContaining('kind: ServiceAccount'),
+      expect.stringContaining('kind: NetworkPolicy'),
+    ]);
   });
 });

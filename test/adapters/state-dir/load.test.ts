@@ -73,7 +73,7 @@ describe('parseManifests', () => {
       name: 'bad YAML',
       file: 'bad.yaml',
       text: 'apiVersion: v1\nkind: Pod\n---\nkind: [',
-      message: /^bad\.yaml: document 2: invalid YAML: .+ at line 4, column \d+$/,
+      message: /^bad\.yaml: document 2: invalid YAML at line 4 \(`kind: \[`\): .+$/,
     },
     {
       name: 'bad JSON',

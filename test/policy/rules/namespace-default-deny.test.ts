@@ -36,7 +36,13 @@ describe('namespace-default-deny', () => {
           {
             rule: 'namespace-default-deny',
             path: 'metadata.namespace',
-            missing: { kind: 'Policy', namespace: 'shop', name: 'ztgate-default-deny' },
+            // ztgate's own controller creates it (defaultDeny.create): check does not count it.
+            missing: {
+              kind: 'Policy',
+              namespace: 'shop',
+              name: 'ztgate-default-deny',
+              providedByZtgate: true,
+            },
           },
         ]
       : [];
@@ -45,18 +51,37 @@ describe('namespace-default-deny', () => {
     );
   });
 
+  // Only the webhook's caller retries the same request; `check` in CI and `audit` never do.
   it.each([
-    { create: true, says: 'ztgate creates ztgate-default-deny there shortly; retry in a few seconds' },
     {
-      create: false,
-      says: 'an administrator must create one (ztgate does not: defaultDeny.create is false)',
+      create: true,
+      caller: undefined,
+      says: 'ztgate creates ztgate-default-deny there shortly; retry in a few seconds',
     },
-  ])('says who creates it (create: $create)', ({ create, says }) => {
+    {
+      create: true,
+      caller: 'webhook',
+      says: 'ztgate creates ztgate-default-deny there shortly; retry in a few seconds',
+    },
+    {
+      create: true,
+      caller: 'offline',
+      says: "ztgate's controller creates ztgate-default-deny in namespace shop once it exists and is enforced",
+    },
+    ...(['webhook', 'offline'] as const).map((caller) => ({
+      create: false,
+      caller,
+      says: 'an administrator must create one (ztgate does not: defaultDeny.create is false)',
+    })),
+  ] as const)('says who creates it (create: $create, caller: $caller)', ({ create, caller, says }) => {
     const config: ZtgateConfig = {
       ...DEFAULT_CONFIG,
       defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create },
     };
-    const [violation] = namespaceDefaultDeny.check(workloadContext(web, viewOf([]), config));
+    const context = workloadContext(web, viewOf([]), config);
+    const [violation] = namespaceDefaultDeny.check({ ...context, input: { ...context.input, caller } });
     expect(violation?.message).toBe(`namespace shop has no default deny for ingress and egress; ${says}`);
+    expect(violation?.missing?.providedByZtgate === true).toBe(create);
+    if (caller === 'offline') expect(violation?.message).not.toMatch(/retry/i);
   });
 });
