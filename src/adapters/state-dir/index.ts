@@ -14,8 +14,8 @@ export interface LoadOptions {
   readonly readStdin?: () => Promise<string>;
   /**
    * Leave out what is not a Kubernetes manifest: documents with neither apiVersion nor kind, and
-   * files that do not parse and never mention `apiVersion` (tsconfig.json with comments). A file
-   * that mentions it and does not parse is a broken manifest and still an error.
+   * files that do not parse and mention neither (tsconfig.json with comments). A file that
+   * mentions one and does not parse is a broken manifest and still an error.
    */
   readonly skipUnknown?: boolean;
 }
@@ -118,8 +118,10 @@ async function readOne(path: string, options: LoadOptions): Promise<ParsedObject
   try {
     return parseManifests(content, name, { skipUnknown: options.skipUnknown });
   } catch (error) {
-    // A file that does not parse and names no apiVersion is not a manifest (tsconfig.json with comments).
-    if (options.skipUnknown === true && error instanceof InputError && !/\bapiVersion\b/.test(content))
+    // A file that does not parse and names neither apiVersion nor kind is no manifest
+    // (tsconfig.json with comments); a manifest that does not parse is still an error.
+    const unparsable = error instanceof InputError && error.reason.startsWith('invalid ');
+    if (options.skipUnknown === true && unparsable && !/\b(apiVersion|kind)\b/.test(content))
       return { ...EMPTY, skipped: [{ file: name }] };
     throw error;
   }

@@ -147,9 +147,11 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
 /** "… at position 42" from JSON.parse, with the line it falls on. */
 function describeJsonError(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  if (/\(line \d+/.test(message)) return `invalid JSON: ${message}`;
   const position = /at position (\d+)/.exec(message);
-  if (position === null || /\(line \d+/.test(message)) return `invalid JSON: ${message}`;
-  return `invalid JSON at line ${lineAt(text, Number(position[1]))}: ${message}`;
+  // The input ended too soon: the line to finish is the last one with text.
+  const offset = position === null ? text.trimEnd().length - 1 : Number(position[1]);
+  return `invalid JSON at line ${lineAt(text, Math.max(offset, 0))}: ${message}`;
 }
 
 /** Parses one JSON document (an object or a List). */

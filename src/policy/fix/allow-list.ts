@@ -1,5 +1,6 @@
 import type { ZtgateConfig } from '../config.js';
-import { meshContainerNames } from '../mesh/index.js';
+import { listContainers } from '../pod-spec/typed.js';
+import { podMesh } from '../rules/mesh-containers.js';
 import { field, isRecord } from '../objects.js';
 import type { Labels, Workload } from '../types.js';
 import { fixName, podWord } from './names.js';
@@ -15,27 +16,21 @@ const CALLER_NAMESPACE = '<caller-namespace>';
 const CALLER = '<caller>';
 
 /**
- * The ports the app's containers declare, in order, without duplicates. The mesh's proxy
- * (ztgate's or the mesh's own, already injected or added by `check` before judging) is left out:
- * callers reach the app's ports through it; its health and admin ports are nobody's to call.
+ * The ports the app's containers declare, in order, without duplicates. The mesh's proxy (the
+ * configured mesh's, or ztgate's own as `check` adds it before judging a Pod) is left out, and so
+ * are the ports it owns in the pod (descriptor `reservedPorts`, the builtin `sidecar.ports`):
+ * callers reach the app through the proxy; its health and admin ports are nobody's to call.
  */
 function appPorts(workload: Workload, config: ZtgateConfig | undefined): PortEntry[] {
-  // The mesh's containers and ztgate's own sidecar (its names come from the config).
-  const proxies = new Set(
-    config === undefined
-      ? []
-      : [...meshContainerNames(config), config.sidecar.containerName, config.sidecar.initContainerName],
-  );
+  const mesh = config === undefined ? undefined : podMesh(workload, config);
   const ports: PortEntry[] = [];
-  const containers = workload.podSpec['containers'];
-  for (const container of Array.isArray(containers) ? (containers as unknown[]) : []) {
-    const name = field(container, 'name');
-    if (typeof name === 'string' && proxies.has(name)) continue;
-    const declared = field(container, 'ports');
-    for (const entry of Array.isArray(declared) ? (declared as unknown[]) : []) {
-      const port = field(entry, 'containerPort');
-      const protocol = field(entry, 'protocol');
-      if (typeof port !== 'number') continue;
+  for (const entry of listContainers(workload.podSpec)) {
+    if (entry.list !== 'containers' || mesh?.role(entry.list, entry.name) !== undefined) continue;
+    const declared = entry.container['ports'];
+    for (const item of Array.isArray(declared) ? (declared as unknown[]) : []) {
+      const port = field(item, 'containerPort');
+      const protocol = field(item, 'protocol');
+      if (typeof port !== 'number' || mesh?.ports.has(port) === true) continue;
       const candidate = { protocol: typeof protocol === 'string' ? protocol : 'TCP', port };
       if (!ports.some((seen) => seen.port === port && seen.protocol === candidate.protocol))
         ports.push(candidate);

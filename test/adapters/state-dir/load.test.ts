@@ -79,7 +79,7 @@ describe('parseManifests', () => {
       name: 'bad JSON',
       file: 'bad.json',
       text: '{"kind": ',
-      message: /^bad\.json: document 1: invalid JSON: /,
+      message: /^bad\.json: document 1: invalid JSON at line 1: /,
     },
     {
       name: 'a scalar document',
