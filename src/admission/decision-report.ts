@@ -70,7 +70,7 @@ export interface DecisionReport extends DecisionCounts {
   readonly warnings: ReportBreakdown;
   /** Decisions per replica, when the log says which one answered. */
   readonly replicas: readonly ReportCount[];
-  /** Every refused and warned request, dry runs included (flagged), in log order. */
+  /** Every refused and warned request, dry runs included (flagged), by time (log order for equal times). */
   readonly events: readonly ReportEvent[];
   readonly lines: LineCounts;
 }
@@ -238,7 +238,8 @@ export function createDecisionReportBuilder(): DecisionReportBuilder {
         denials: denials.finish(),
         warnings: warnings.finish(),
         replicas: sorted(replicas),
-        events: [...events],
+        // kubectl logs prints one pod's lines, then the next pod's: events go by time (stable).
+        events: [...events].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')),
         lines: { ...lines },
       };
     },

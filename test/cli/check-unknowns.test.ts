@@ -92,7 +92,7 @@ describe('check without --state: what -f does not show is unknown', () => {
       '1 judged: 1 allowed, 0 denied; 2 unknown findings (not shown by -f or --state: warnings, failures with --strict)',
     );
     expect(text).toContain(
-      "note: [namespace-default-deny] namespace shop has no default deny for ingress and egress; ztgate's controller creates ztgate-default-deny in namespace shop once it exists and is enforced",
+      "note: [namespace-default-deny] namespace shop has no default deny for ingress and egress; ztgate's controller creates ztgate-default-deny in every namespace it enforces",
     );
   });
 

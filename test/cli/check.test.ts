@@ -108,7 +108,7 @@ describe('ztgate check --output json', () => {
       'allow-list-policy',
     ]);
     expect(results[0]?.notes).toEqual([
-      "[namespace-default-deny] namespace trial has no default deny for ingress and egress; ztgate's controller creates ztgate-default-deny in namespace trial once it exists and is enforced",
+      '[namespace-default-deny] namespace trial has no default deny for ingress and egress; ztgate creates ztgate-default-deny there once namespace trial is enforced (it is not: label ztgate.dev/mode=audit)',
     ]);
   });
 

@@ -125,6 +125,10 @@ describe('ztgate report on a recorded log', () => {
       ],
     });
     expect(report.lines).toEqual({ read: 6, decisions: 5, otherLogLines: 1, notJson: 0 });
+    // One pod's lines come after the other's: the events are put back in time order.
+    const shuffled = [...twoReplicas().slice(3), ...twoReplicas().slice(0, 3)];
+    const again = JSON.parse((await run([file('shuffled.txt', shuffled), '-o', 'json'])).stdout);
+    expect(again.events.map((event: { name: string }) => event.name)).toEqual(['web', 'old', 'web', 'batch']);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { buildDefaultDenyFix } from '../fix/index.js';
+import { namespaceEnforcement } from '../desired/enforcement.js';
 import { ztgateCreatesClause } from '../fix/who-acts.js';
 import type { ZtgateConfig } from '../config.js';
 import type { Caller, ClusterView, Violation, Workload } from '../types.js';
@@ -25,8 +26,10 @@ function checkWorkload(
   if (hasDefaultDeny(namespace, view)) return [];
   // Say who acts: with defaultDeny.create the reconciler adds it within seconds (a retry passes).
   const create = config.defaultDeny.create;
+  const enforcement = namespaceEnforcement(config, namespace, namespaceLabelsFor(view, namespace));
+  const pending = enforcement.mode === 'enforce' ? undefined : enforcement.reason;
   const who = create
-    ? ztgateCreatesClause(config.defaultDeny.policyName, namespace, caller)
+    ? ztgateCreatesClause(config.defaultDeny.policyName, namespace, caller, pending)
     : 'an administrator must create one (ztgate does not: defaultDeny.create is false)';
   return [
     {

@@ -66,7 +66,7 @@ describe('namespace-default-deny', () => {
     {
       create: true,
       caller: 'offline',
-      says: "ztgate's controller creates ztgate-default-deny in namespace shop once it exists and is enforced",
+      says: "ztgate's controller creates ztgate-default-deny in every namespace it enforces",
     },
     ...(['webhook', 'offline'] as const).map((caller) => ({
       create: false,
@@ -84,4 +84,20 @@ describe('namespace-default-deny', () => {
     expect(violation?.missing?.providedByZtgate === true).toBe(create);
     if (caller === 'offline') expect(violation?.message).not.toMatch(/retry/i);
   });
+
+  it.each(['webhook', 'offline'] as const)(
+    'tells no one to retry in a namespace ztgate does not enforce yet (caller %s)',
+    (caller) => {
+      const rollout = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'shop', labels: { 'ztgate.dev/mode': 'audit' } },
+      };
+      const context = workloadContext(web, viewOf([rollout]));
+      const [violation] = namespaceDefaultDeny.check({ ...context, input: { ...context.input, caller } });
+      expect(violation?.message).toBe(
+        'namespace shop has no default deny for ingress and egress; ztgate creates ztgate-default-deny there once namespace shop is enforced (it is not: label ztgate.dev/mode=audit)',
+      );
+    },
+  );
 });
