@@ -29,6 +29,9 @@ export function findPlaceholderViolations(object: KubeObject): Violation[] {
 export function withPlaceholders(object: KubeObject, decision: Decision): Decision {
   const found = findPlaceholderViolations(object);
   if (found.length === 0) return decision;
-  const violations = [...found, ...decision.violations];
+  // The placeholder is the reason a field is invalid: the generic complaint at the same path
+  // (a label value's syntax) would say the same thing less helpfully.
+  const explained = new Set(found.map((violation) => violation.path));
+  const violations = [...found, ...decision.violations.filter((violation) => !explained.has(violation.path))];
   return { ...decision, allowed: false, skipped: false, mode: 'enforce', violations, warnings: [] };
 }
