@@ -11,6 +11,7 @@ import {
 } from './names.js';
 import type { JsonRecord } from './read.js';
 import { memoByConfig } from './shared-parts.js';
+import { noApiTokenMount } from './volumes.js';
 
 /** What the proxy needs to know about the pod it joins. */
 export interface ProxyOptions {
@@ -43,6 +44,7 @@ function volumeMounts(volumes: VolumeNames): JsonRecord[] {
     { name: volumes.token, mountPath: MOUNT_PATHS.token, readOnly: true },
     { name: volumes.trustBundle, mountPath: MOUNT_PATHS.trustBundle, readOnly: true },
     { name: volumes.workdir, mountPath: MOUNT_PATHS.workdir },
+    noApiTokenMount(volumes),
   ];
 }
 

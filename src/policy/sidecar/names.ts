@@ -21,6 +21,17 @@ export const MOUNT_PATHS = {
   workdir: '/var/lib/ztgate',
 } as const;
 
+/**
+ * Where the ServiceAccount admission plugin mounts the Kubernetes API token into every container
+ * that has no mount there yet. ztgate's containers get an empty read-only directory of the workdir
+ * at this path (sub-path {@link NO_API_TOKEN_SUBPATH}) instead: the proxy and the redirect never
+ * call the API server, so they hold no API token; and when the API server runs the plugin again
+ * after ztgate's patch, the plugin finds nothing to add, the pod is unchanged, and ztgate's
+ * webhook (reinvocationPolicy IfNeeded) is not called a second time.
+ */
+export const API_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const NO_API_TOKEN_SUBPATH = 'no-api-token';
+
 /** File name of the projected token inside its volume. */
 export const TOKEN_FILE = 'token';
 

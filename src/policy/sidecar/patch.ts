@@ -111,7 +111,7 @@ export function buildSidecarPatch(
     appProbes: probes.appProbes,
     exitOnAppExit: !config.native && runsToCompletion(pod, spec, context),
   });
-  const init = buildInitContainer(config);
+  const init = buildInitContainer(config, volumes);
   const status = statusOf(config, volumes, Object.keys(probes.appProbes));
   return [
     ...annotationOps(pod, { [INJECTED_ANNOTATION]: 'true', [STATUS_ANNOTATION]: status }),

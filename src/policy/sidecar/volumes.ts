@@ -1,6 +1,13 @@
 /** The volumes ztgate adds: the proxy's identity token, the trust bundle and a scratch dir. */
 import type { SidecarConfig } from '../config.js';
-import { hasPreferredNames, TOKEN_FILE, VOLUME_BASE_NAMES, type VolumeNames } from './names.js';
+import {
+  API_TOKEN_PATH,
+  hasPreferredNames,
+  NO_API_TOKEN_SUBPATH,
+  TOKEN_FILE,
+  VOLUME_BASE_NAMES,
+  type VolumeNames,
+} from './names.js';
 import type { JsonRecord } from './read.js';
 import { memoByConfig } from './shared-parts.js';
 
@@ -37,4 +44,9 @@ const defaultVolumesOf = memoByConfig((config) => freshVolumes(config, VOLUME_BA
  */
 export function buildVolumes(config: SidecarConfig, names: VolumeNames): readonly JsonRecord[] {
   return hasPreferredNames(names) ? defaultVolumesOf(config) : freshVolumes(config, names);
+}
+
+/** The empty read-only directory that keeps the API token out of ztgate's containers (names.ts). */
+export function noApiTokenMount(volumes: VolumeNames): JsonRecord {
+  return { name: volumes.workdir, mountPath: API_TOKEN_PATH, subPath: NO_API_TOKEN_SUBPATH, readOnly: true };
 }

@@ -173,11 +173,25 @@ describe('containers', () => {
 
   it('mounts the token and trust bundle read-only from ztgate volumes', () => {
     const injected = inject(pod({ containers: [app] }));
+    // The ServiceAccount admission plugin adds the API token only to containers with no mount at
+    // /var/run/secrets/kubernetes.io/serviceaccount ("existing mounts at the default mount path
+    // prevent mounting of the API token"): an empty read-only directory there keeps the token out
+    // of the proxy and the redirect, and leaves the plugin nothing to change when the API server
+    // runs it again after ztgate's patch, so the webhook is not reinvoked.
+    const noApiToken = {
+      name: 'ztgate-workdir',
+      mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+      subPath: 'no-api-token',
+      readOnly: true,
+    };
     expect(proxyOf(injected)['volumeMounts']).toEqual([
       { name: 'ztgate-token', mountPath: '/var/run/secrets/ztgate/tokens', readOnly: true },
       { name: 'ztgate-trust-bundle', mountPath: '/var/run/secrets/ztgate/trust', readOnly: true },
       { name: 'ztgate-workdir', mountPath: '/var/lib/ztgate' },
+      noApiToken,
     ]);
+    const init = (injected['spec'] as { initContainers: Json[] }).initContainers[0];
+    expect(init?.['volumeMounts']).toEqual([noApiToken]);
     const volumes = (injected['spec'] as { volumes: Json[] }).volumes;
     expect(volumes[0]).toEqual({
       name: 'ztgate-token',
@@ -210,7 +224,8 @@ describe('volume names', () => {
     const names = (injected['spec'] as { volumes: Json[] }).volumes.map((volume) => volume['name']);
     expect(names).toEqual([...taken, ...expected]);
     const mounts = proxyOf(injected)['volumeMounts'] as Json[];
-    expect(mounts.map((mount) => mount['name'])).toEqual(expected);
+    // The workdir twice: the proxy's scratch dir and the empty directory over the API token's path.
+    expect(mounts.map((mount) => mount['name'])).toEqual([...expected, expected[2]]);
     const status = JSON.parse(
       String((injected['metadata'] as Json & { annotations: Json }).annotations[STATUS_ANNOTATION]),
     );

@@ -90,8 +90,13 @@ describe('shared sidecar parts', () => {
     const mutable = structuredClone(sidecarConfig());
     const initOf = (ops: readonly JsonPatchOp[]): unknown =>
       (valueAt(ops, '/spec/initContainers') as unknown[])[0];
-    expect(initOf(patchFor(PROBED_POD, frozen))).toBe(initOf(patchFor(CLASHING_POD, frozen)));
+    const other: KubeObject = { ...PROBED_POD, metadata: { name: 'other' } };
+    expect(initOf(patchFor(PROBED_POD, frozen))).toBe(initOf(patchFor(other, frozen)));
     expect(initOf(patchFor(PROBED_POD, mutable))).not.toBe(initOf(patchFor(PROBED_POD, mutable)));
+    // A pod whose volume names clash gets its own: the init container mounts the renamed workdir.
+    const clashing = initOf(patchFor(CLASHING_POD, frozen)) as { volumeMounts: { name: string }[] };
+    expect(clashing).not.toBe(initOf(patchFor(PROBED_POD, frozen)));
+    expect(clashing.volumeMounts.map((mount) => mount.name)).toEqual(['ztgate-workdir-1']);
   });
 
   it('a mutable config that changes between calls is never served a stale part', () => {
