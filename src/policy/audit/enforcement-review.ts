@@ -8,7 +8,7 @@ import {
   type EnforcingObject,
   type NamespaceEnforcement,
 } from '../desired/index.js';
-import type { ClusterView, KubeObject } from '../types.js';
+import type { ClusterView, NamespaceInfo } from '../types.js';
 
 /** A namespace ztgate does not enforce yet, and what enforcing it would create there. */
 export interface PendingNamespace {
@@ -18,34 +18,35 @@ export interface PendingNamespace {
   readonly wouldCreate: readonly EnforcingObject[];
 }
 
-/** The scan's plan: namespaces judged as if enforced, and the view to judge each namespace in. */
-export interface EnforcementPlan {
-  readonly pending: readonly PendingNamespace[];
-  /** The real view for enforced namespaces; for pending ones, a view holding what enforcing creates. */
-  viewFor(namespace: string): ClusterView;
+/** How one namespace is judged: as it is, or — not enforced yet — as if enforced. */
+export interface NamespacePlan {
+  /** Set for a namespace in audit mode or exempt by label. */
+  readonly pending: PendingNamespace | undefined;
+  /** The view to judge the namespace's workloads in: the real one, or one holding what enforcing creates. */
+  readonly view: ClusterView;
 }
 
 /**
- * Plans "as if enforced" for the review an admin reads before switching: every namespace in audit
+ * Plans "as if enforced" for the review an admin reads before switching: a namespace in audit
  * mode (config or label) or exempt by label gets the objects the controllers would create there
  * (a default deny the controllers would create lets the namespace pass `namespace-default-deny`,
- * as it will a second after the switch). Namespaces exempt by config stay out: nothing but a
- * config change would ever enforce them.
+ * as it will a second after the switch). Namespaces exempt by config stay as they are: nothing
+ * but a config change would ever enforce them. A namespace's judgement reads its own objects
+ * and cluster-wide ones only, so what enforcing another namespace creates never matters here.
  */
-export function planEnforcement(view: ClusterView, config: ZtgateConfig): EnforcementPlan {
-  const pending: PendingNamespace[] = [];
-  const added: KubeObject[] = [];
-  for (const info of view.namespaces()) {
-    const enforcement = namespaceEnforcement(config, info.name, info.labels);
-    if (enforcement.mode === 'enforce' || isExemptByConfig(enforcement)) continue;
-    const wouldCreate = buildEnforcingObjects(config, info.name).filter(
-      ({ object }) => !isInView(view, object),
-    );
-    pending.push({ namespace: info.name, enforcement, wouldCreate });
-    added.push(...wouldCreate.map(({ object }) => object));
-  }
-  const names = new Set(pending.map((entry) => entry.namespace));
-  const enforced = added.length === 0 ? view : extendClusterView(view, added);
-  pending.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
-  return { pending, viewFor: (namespace) => (names.has(namespace) ? enforced : view) };
+export function planNamespace(view: ClusterView, config: ZtgateConfig, info: NamespaceInfo): NamespacePlan {
+  const enforcement = namespaceEnforcement(config, info.name, info.labels);
+  if (enforcement.mode === 'enforce' || isExemptByConfig(enforcement)) return { pending: undefined, view };
+  const wouldCreate = buildEnforcingObjects(config, info.name).filter(
+    ({ object }) => !isInView(view, object),
+  );
+  const pending = { namespace: info.name, enforcement, wouldCreate };
+  if (wouldCreate.length === 0) return { pending, view };
+  return {
+    pending,
+    view: extendClusterView(
+      view,
+      wouldCreate.map(({ object }) => object),
+    ),
+  };
 }

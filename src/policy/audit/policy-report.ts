@@ -1,9 +1,13 @@
 import { MANAGED_BY_LABEL } from '../config.js';
+import { isRecord } from '../objects.js';
 import type { KubeObject } from '../types.js';
 import type { AuditResult, AuditScan } from './scan.js';
 
 /** The name of every report ztgate writes (one per namespace, one cluster-wide). */
 export const REPORT_NAME = 'ztgate-audit';
+
+/** The API version of the reports ztgate writes. */
+export const REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
 
 /** wgpolicyk8s.io/v1alpha2 result counts. */
 export interface ReportSummary {
@@ -15,15 +19,20 @@ export interface ReportSummary {
 }
 
 function summarize(results: readonly AuditResult[]): ReportSummary {
-  const count = (kind: AuditResult['result']): number =>
-    results.filter((result) => result.result === kind).length;
-  return { pass: count('pass'), fail: count('fail'), warn: count('warn'), error: 0, skip: 0 };
+  const count = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  for (const result of results) count[result.result] += 1;
+  return count;
 }
 
 const SEVERITY = { fail: 'high', warn: 'medium', pass: 'info' } as const;
 
 function toReportResult(result: AuditResult, seconds: number): Record<string, unknown> {
   const { resource } = result;
+  // v1alpha2 has no field for a fix; `properties` (string to string) is where extra facts go.
+  const properties = {
+    ...(result.path === '' ? {} : { path: result.path }),
+    ...(result.fix === '' ? {} : { fix: result.fix }),
+  };
   return {
     policy: 'ztgate',
     rule: result.rule,
@@ -43,40 +52,67 @@ function toReportResult(result: AuditResult, seconds: number): Record<string, un
         ...(resource.uid === undefined ? {} : { uid: resource.uid }),
       },
     ],
-    ...(result.path === '' ? {} : { properties: { path: result.path } }),
+    ...(Object.keys(properties).length === 0 ? {} : { properties }),
   };
 }
 
 function report(
-  kind: string,
+  kind: 'PolicyReport' | 'ClusterPolicyReport',
   namespace: string | undefined,
   results: readonly AuditResult[],
   seconds: number,
 ): KubeObject {
   return {
-    apiVersion: 'wgpolicyk8s.io/v1alpha2',
+    apiVersion: REPORT_API_VERSION,
     kind,
     metadata: {
       name: REPORT_NAME,
       ...(namespace === undefined ? {} : { namespace }),
       labels: { [MANAGED_BY_LABEL]: 'ztgate' },
     },
+    ...(namespace === undefined ? {} : { scope: { apiVersion: 'v1', kind: 'Namespace', name: namespace } }),
     summary: summarize(results),
     results: results.map((result) => toReportResult(result, seconds)),
   };
 }
 
 /**
+ * The PolicyReport a result belongs in: its resource's namespace, and a Namespace's own results
+ * (default deny, what enforcing would create) in that namespace's report, so one object holds a
+ * namespace's posture and the ClusterPolicyReport stays small however many namespaces there are.
+ * Undefined for cluster-scoped policies (the ClusterPolicyReport).
+ */
+export function reportNamespaceOf(result: AuditResult): string | undefined {
+  const { resource } = result;
+  if (resource.namespace !== undefined) return resource.namespace;
+  return resource.kind === 'Namespace' && resource.apiVersion === 'v1' ? resource.name : undefined;
+}
+
+/** A namespace's wgpolicyk8s.io/v1alpha2 PolicyReport (scope: the Namespace) of `results`, all stamped `seconds`. */
+export function buildNamespaceReport(
+  namespace: string,
+  results: readonly AuditResult[],
+  seconds: number,
+): KubeObject {
+  return report('PolicyReport', namespace, results, seconds);
+}
+
+/** The ClusterPolicyReport of the cluster-scoped policies' results, all stamped `seconds`. */
+export function buildClusterReport(results: readonly AuditResult[], seconds: number): KubeObject {
+  return report('ClusterPolicyReport', undefined, results, seconds);
+}
+
+/**
  * Builds the audit as wgpolicyk8s.io/v1alpha2 reports, the format Kyverno and Kubewarden users
- * read: one PolicyReport per namespace with namespaced results, then one ClusterPolicyReport for
- * cluster-scoped resources (Namespaces, cluster-wide policies). Always emits the cluster report,
- * so an applied report is replaced even when it has become clean.
+ * read: one PolicyReport per namespace (see reportNamespaceOf), then one ClusterPolicyReport for
+ * cluster-scoped policies. Always emits the cluster report, so an applied report is replaced
+ * even when it has become clean.
  */
 export function buildPolicyReports(scan: AuditScan, timestampSeconds: number): KubeObject[] {
   const byNamespace = new Map<string, AuditResult[]>();
   const cluster: AuditResult[] = [];
   for (const result of scan.results) {
-    const namespace = result.resource.namespace;
+    const namespace = reportNamespaceOf(result);
     if (namespace === undefined) {
       cluster.push(result);
       continue;
@@ -88,8 +124,59 @@ export function buildPolicyReports(scan: AuditScan, timestampSeconds: number): K
   const namespaces = [...byNamespace.keys()].sort();
   return [
     ...namespaces.map((namespace) =>
-      report('PolicyReport', namespace, byNamespace.get(namespace) ?? [], timestampSeconds),
+      buildNamespaceReport(namespace, byNamespace.get(namespace) ?? [], timestampSeconds),
     ),
-    report('ClusterPolicyReport', undefined, cluster, timestampSeconds),
+    buildClusterReport(cluster, timestampSeconds),
   ];
+}
+
+/** JSON with every object's keys sorted: the API server re-encodes custom resources in its own key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function withoutTimestamp(result: unknown): unknown {
+  if (!isRecord(result)) return result;
+  const { timestamp: _timestamp, ...rest } = result;
+  return rest;
+}
+
+/**
+ * What decides whether a report changed: its scope, summary and results (in order), each
+ * result without its timestamp, keys in canonical order. Two reports with the same content are
+ * the same report, so a relist or a periodic pass that finds what it found before writes nothing.
+ */
+export function reportContent(report: KubeObject): string {
+  const results = Array.isArray(report['results']) ? (report['results'] as unknown[]) : [];
+  return canonical({
+    scope: report['scope'],
+    summary: report['summary'],
+    results: results.map(withoutTimestamp),
+  });
+}
+
+/**
+ * `desired` with each result that `existing` already holds (same content, timestamp aside)
+ * keeping its old timestamp: a result's timestamp says when ztgate first found it, and a report
+ * rewritten because one workload changed does not make every other finding look new.
+ */
+export function carryTimestamps(desired: KubeObject, existing: KubeObject): KubeObject {
+  const before = new Map<string, unknown>();
+  for (const result of Array.isArray(existing['results']) ? (existing['results'] as unknown[]) : []) {
+    if (isRecord(result) && result['timestamp'] !== undefined)
+      before.set(canonical(withoutTimestamp(result)), result['timestamp']);
+  }
+  if (before.size === 0 || !Array.isArray(desired['results'])) return desired;
+  const results = (desired['results'] as unknown[]).map((result) => {
+    const timestamp = before.get(canonical(withoutTimestamp(result)));
+    return timestamp === undefined || !isRecord(result) ? result : { ...result, timestamp };
+  });
+  return { ...desired, results };
 }

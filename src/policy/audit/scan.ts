@@ -2,11 +2,14 @@ import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
 import type { EnforcementReason } from '../desired/index.js';
 import { evaluate } from '../engine.js';
+import { buildDefaultDenyFix } from '../fix/index.js';
+import { isPolicyObject } from '../policies/index.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
 import { sameRef } from '../objects.js';
 import type { ClusterView, KubeObject, RuleName } from '../types.js';
+import { partitionOf } from '../view-partitions.js';
 import { isWorkloadObject, toWorkload } from '../workload.js';
-import { planEnforcement, type EnforcementPlan } from './enforcement-review.js';
+import { planNamespace, type PendingNamespace } from './enforcement-review.js';
 
 /** What kind of problem a finding reports; `enforcement-withheld` is what enforcing a namespace would create. */
 export type FindingCategory =
@@ -34,6 +37,8 @@ export interface AuditResult {
   /** Field path of the violation ("" for pass results). */
   readonly path: string;
   readonly message: string;
+  /** The exact fix of a `fail` result, as the webhook's denial gives it ("" otherwise). */
+  readonly fix: string;
 }
 
 /** A namespace not enforced yet: the review an admin reads before switching it to enforce. */
@@ -47,13 +52,29 @@ export interface NamespaceReview {
   readonly wouldRefuse: readonly AuditResource[];
 }
 
+/** What was scanned. */
+export interface ScanCounts {
+  readonly namespaces: number;
+  readonly workloads: number;
+  readonly policies: number;
+}
+
 /** The outcome of an audit: every result, and what was scanned. */
 export interface AuditScan {
   readonly results: readonly AuditResult[];
   readonly findings: readonly AuditResult[];
   /** Namespaces in audit mode or exempt by label, each judged as if enforced. */
   readonly notEnforced: readonly NamespaceReview[];
-  readonly scanned: { readonly namespaces: number; readonly workloads: number; readonly policies: number };
+  readonly scanned: ScanCounts;
+}
+
+/** The audit of one namespace: its Namespace, its workloads and policies, and the review when not enforced. */
+export interface NamespaceScan {
+  readonly namespace: string;
+  /** Ordered by kind, name, rule and path; the Namespace's own results first. */
+  readonly results: readonly AuditResult[];
+  readonly review: NamespaceReview | undefined;
+  readonly scanned: { readonly workloads: number; readonly policies: number };
 }
 
 /** Called as objects are judged, for progress on a terminal. */
@@ -101,6 +122,7 @@ function judge(
     resource,
     path: violation.path,
     message: violation.message,
+    fix: violation.fix,
   }));
   const appliesTo = category === 'workload-refused' ? 'workload' : 'policy';
   const failed = new Set(results.map((result) => result.rule));
@@ -109,98 +131,166 @@ function judge(
   const ran = RULES.filter((rule) => rule.appliesTo === appliesTo && rule.operations.includes('CREATE'));
   const passed = new Set(ran.filter((rule) => !failed.has(rule.name)).map((rule) => rule.name));
   for (const rule of passed)
-    results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed' });
+    results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed', fix: '' });
   return results;
 }
 
-function scanNamespaces(view: ClusterView, config: ZtgateConfig, plan: EnforcementPlan): AuditResult[] {
-  const results: AuditResult[] = [];
-  for (const namespace of view.namespaces()) {
-    if (isExemptNamespace(config, namespace.name)) continue;
-    const ok = hasDefaultDeny(namespace.name, plan.viewFor(namespace.name));
-    results.push({
-      category: 'namespace-without-default-deny',
-      rule: 'namespace-default-deny',
-      result: ok ? 'pass' : 'fail',
-      resource: { apiVersion: 'v1', kind: 'Namespace', namespace: undefined, name: namespace.name },
-      path: '',
-      message: ok
-        ? 'a policy denies all ingress and egress by default'
-        : `namespace ${namespace.name} has no policy denying all ingress and egress by default`,
-    });
+function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig): AuditResult {
+  const ok = hasDefaultDeny(name, view);
+  return {
+    category: 'namespace-without-default-deny',
+    rule: 'namespace-default-deny',
+    result: ok ? 'pass' : 'fail',
+    resource: { apiVersion: 'v1', kind: 'Namespace', namespace: undefined, name },
+    path: '',
+    message: ok
+      ? 'a policy denies all ingress and egress by default'
+      : `namespace ${name} has no policy denying all ingress and egress by default`,
+    fix: ok ? '' : buildDefaultDenyFix(name, config),
+  };
+}
+
+function withheldResults({ namespace, enforcement, wouldCreate }: PendingNamespace): AuditResult[] {
+  return wouldCreate.map(({ rule, object }) => ({
+    category: 'enforcement-withheld' as const,
+    rule,
+    result: 'warn' as const,
+    resource: resourceOf(object),
+    path: '',
+    message: `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it creates ${object.kind} ${object.metadata?.name ?? ''}`,
+    fix: '',
+  }));
+}
+
+function reviewOf(pending: PendingNamespace, results: readonly AuditResult[]): NamespaceReview {
+  const refused = new Map<string, AuditResource>();
+  for (const { category, result, resource } of results) {
+    if (category === 'workload-refused' && result === 'fail')
+      refused.set(`${resource.kind}/${resource.name}`, resource);
   }
-  return results;
+  return {
+    namespace: pending.namespace,
+    mode: pending.enforcement.mode === 'exempt' ? 'exempt' : 'audit',
+    reason: pending.enforcement.reason,
+    wouldCreate: pending.wouldCreate.map(({ object }) => resourceOf(object)),
+    wouldRefuse: [...refused.values()],
+  };
 }
 
-function withheldResults(plan: EnforcementPlan): AuditResult[] {
-  return plan.pending.flatMap(({ namespace, enforcement, wouldCreate }) =>
-    wouldCreate.map(({ rule, object }) => ({
-      category: 'enforcement-withheld' as const,
-      rule,
-      result: 'warn' as const,
-      resource: resourceOf(object),
-      path: '',
-      message: `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it creates ${object.kind} ${object.metadata?.name ?? ''}`,
-    })),
-  );
-}
-
-function reviews(plan: EnforcementPlan, findings: readonly AuditResult[]): NamespaceReview[] {
-  return plan.pending.map(({ namespace, enforcement, wouldCreate }) => {
-    const refused = new Map<string, AuditResource>();
-    for (const { category, resource } of findings) {
-      if (category === 'workload-refused' && resource.namespace === namespace)
-        refused.set(`${resource.kind}/${resource.name}`, resource);
-    }
-    return {
-      namespace,
-      mode: enforcement.mode === 'exempt' ? 'exempt' : 'audit',
-      reason: enforcement.reason,
-      wouldCreate: wouldCreate.map(({ object }) => resourceOf(object)),
-      wouldRefuse: [...refused.values()],
-    };
-  });
+/** Orders results by namespace, kind, name, rule and path; each key is built once. */
+export function sortResults(results: readonly AuditResult[]): AuditResult[] {
+  const keyed = results.map((r) => ({
+    r,
+    key: [r.resource.namespace ?? '', r.resource.kind, r.resource.name, r.rule, r.path].join('\u0000'),
+  }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ r }) => r);
 }
 
 /**
- * Audits a cluster view: namespaces without default deny, top-level workloads and standalone pods
- * that admission would refuse today (every rule, operation CREATE), and policies it would refuse
- * (allow-all among them). Namespaces in audit mode or exempt by label are judged as if enforced,
- * with what the controllers would create there (listed as `warn` results and in `notEnforced`).
- * Results are ordered by namespace, kind, name and rule.
+ * Audits one namespace: whether it has a default deny, its top-level workloads and standalone
+ * pods that admission would refuse today (every rule, operation CREATE), and its policies that
+ * admission would refuse (allow-all among them). `objects` are the namespace's objects as the view
+ * holds them (workloads, and the policies that normalized). A namespace in audit mode or exempt
+ * by label is judged as if enforced, with what the controllers would create there (warn results
+ * and the review). A namespace exempt by config yields nothing.
+ */
+export function scanNamespace(
+  view: ClusterView,
+  config: ZtgateConfig,
+  namespace: string,
+  objects: Iterable<KubeObject>,
+): NamespaceScan {
+  // Workloads may sit in a namespace the view does not hold (a state folder without it): judged, no Namespace result.
+  const info = view.namespace(namespace);
+  const exempt = isExemptNamespace(config, namespace);
+  const plan = exempt ? undefined : planNamespace(view, config, info ?? { name: namespace, labels: {} });
+  const results: AuditResult[] = [];
+  if (plan !== undefined && info !== undefined) results.push(namespaceResult(namespace, plan.view, config));
+  if (plan?.pending !== undefined) results.push(...withheldResults(plan.pending));
+  const scanned = { workloads: 0, policies: 0 };
+  for (const object of objects) {
+    if (isWorkloadObject(object)) {
+      if (!isTopLevel(object, view)) continue;
+      scanned.workloads += 1;
+      // Workloads of a pending namespace are judged as if it were enforced; policies as they are.
+      if (plan !== undefined) results.push(...judge(object, 'workload-refused', plan.view, config));
+    } else if (isPolicyObject(object)) {
+      scanned.policies += 1;
+      if (plan !== undefined) results.push(...judge(object, 'policy-refused', view, config));
+    }
+  }
+  const sorted = sortResults(results);
+  const review = plan?.pending === undefined ? undefined : reviewOf(plan.pending, sorted);
+  return { namespace, results: sorted, review, scanned };
+}
+
+/** Audits the cluster-scoped policies (Calico GlobalNetworkPolicies, Cilium CCNPs) among `objects`. */
+export function scanClusterScoped(
+  view: ClusterView,
+  config: ZtgateConfig,
+  objects: Iterable<KubeObject>,
+): AuditResult[] {
+  const results: AuditResult[] = [];
+  for (const object of objects) {
+    if (isPolicyObject(object) && partitionOf(object) === '')
+      results.push(...judge(object, 'policy-refused', view, config));
+  }
+  return sortResults(results);
+}
+
+/** The objects each namespace's audit reads: its workloads and the policies the view normalized. */
+function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
+  const groups = new Map<string, KubeObject[]>();
+  const add = (object: KubeObject): void => {
+    const partition = partitionOf(object);
+    const group = groups.get(partition);
+    if (group === undefined) groups.set(partition, [object]);
+    else group.push(object);
+  };
+  for (const object of view.objects()) if (isWorkloadObject(object)) add(object);
+  for (const policy of view.allPolicies()) add(policy.source);
+  return groups;
+}
+
+/**
+ * Audits a cluster view: every namespace as scanNamespace does, and the cluster-scoped policies.
+ * Results are ordered by namespace (cluster-scoped first), kind, name and rule.
  */
 export function scanClusterView(
   view: ClusterView,
   config: ZtgateConfig,
   onProgress?: ScanProgress,
 ): AuditScan {
-  const workloads = view.objects().filter((object) => isWorkloadObject(object) && isTopLevel(object, view));
-  const policies = view.allPolicies().map((policy) => policy.source);
-  const plan = planEnforcement(view, config);
-  const results = [...scanNamespaces(view, config, plan), ...withheldResults(plan)];
-  const total = workloads.length + policies.length;
+  const groups = objectsByPartition(view);
+  const total = [...groups.values()].reduce((sum, group) => sum + group.length, 0);
   let done = 0;
-  for (const [objects, category] of [
-    [workloads, 'workload-refused'],
-    [policies, 'policy-refused'],
-  ] as const) {
-    for (const object of objects) {
-      // Policies are judged as they are; workloads of a pending namespace as if it were enforced.
-      const judgedIn =
-        category === 'workload-refused' ? plan.viewFor(object.metadata?.namespace ?? '') : view;
-      results.push(...judge(object, category, judgedIn, config));
-      done += 1;
-      if (onProgress && (done % 100 === 0 || done === total)) onProgress(done, total);
-    }
+  const report = (count: number): void => {
+    const before = done;
+    done += count;
+    if (onProgress && count > 0 && (Math.floor(done / 100) > Math.floor(before / 100) || done === total))
+      onProgress(done, total);
+  };
+  const results = scanClusterScoped(view, config, groups.get('') ?? []);
+  report(groups.get('')?.length ?? 0);
+  const notEnforced: NamespaceReview[] = [];
+  const scanned = { namespaces: view.namespaces().length, workloads: 0, policies: 0 };
+  const partitions = new Set([...view.namespaces().map((info) => info.name), ...groups.keys()]);
+  partitions.delete('');
+  for (const namespace of partitions) {
+    const scan = scanNamespace(view, config, namespace, groups.get(namespace) ?? []);
+    results.push(...scan.results);
+    if (scan.review !== undefined) notEnforced.push(scan.review);
+    scanned.workloads += scan.scanned.workloads;
+    scanned.policies += scan.scanned.policies;
+    report(groups.get(namespace)?.length ?? 0);
   }
-  const key = (r: AuditResult): string =>
-    [r.resource.namespace ?? '', r.resource.kind, r.resource.name, r.rule, r.path].join('\u0000');
-  results.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  const findings = results.filter((result) => result.result === 'fail');
+  notEnforced.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  const sorted = sortResults(results);
   return {
-    results,
-    findings,
-    notEnforced: reviews(plan, findings),
-    scanned: { namespaces: view.namespaces().length, workloads: workloads.length, policies: policies.length },
+    results: sorted,
+    findings: sorted.filter((result) => result.result === 'fail'),
+    notEnforced,
+    scanned: { ...scanned, policies: scanned.policies + (groups.get('')?.length ?? 0) },
   };
 }

@@ -90,16 +90,16 @@ describe('scanClusterView', () => {
 });
 
 describe('buildPolicyReports', () => {
-  it('builds one PolicyReport per namespace and a ClusterPolicyReport for Namespace findings', () => {
+  it('builds one PolicyReport per namespace, holding the Namespace’s own results, and a ClusterPolicyReport', () => {
     const reports = buildPolicyReports(scan, 1_700_000_000);
     expect(reports.map((r) => [r.kind, r.metadata?.namespace, r.metadata?.name])).toEqual([
       ['PolicyReport', 'legacy', 'ztgate-audit'],
       ['PolicyReport', 'shop', 'ztgate-audit'],
       ['ClusterPolicyReport', undefined, 'ztgate-audit'],
     ]);
-    const cluster = reports[2]!;
-    expect(cluster['summary']).toEqual({ pass: 1, fail: 1, warn: 0, error: 0, skip: 0 });
-    expect((cluster['results'] as unknown[])[0]).toEqual({
+    const legacy = reports[0]!;
+    expect(legacy['scope']).toEqual({ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' });
+    expect((legacy['results'] as unknown[])[0]).toEqual({
       policy: 'ztgate',
       rule: 'namespace-default-deny',
       result: 'fail',
@@ -110,10 +110,13 @@ describe('buildPolicyReports', () => {
       scored: true,
       timestamp: { seconds: 1_700_000_000, nanos: 0 },
       resources: [{ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' }],
+      properties: { fix: expect.stringMatching(/^# ztgate creates these in namespace legacy shortly/) },
     });
+    // The fixture has no cluster-scoped policy: the cluster report is there, and empty.
+    expect(reports[2]!['summary']).toEqual({ pass: 0, fail: 0, warn: 0, error: 0, skip: 0 });
   });
 
-  it('counts results per namespace and carries the field path and uid', () => {
+  it('counts results per namespace and carries the field path, the fix and the uid', () => {
     const shop = buildPolicyReports(scan, 1)[1]!;
     const results = shop['results'] as { result: string; resources: unknown[]; rule: string }[];
     const summary = shop['summary'] as { pass: number; fail: number };
@@ -122,10 +125,13 @@ describe('buildPolicyReports', () => {
       { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop', uid: 'web-uid' },
     ]);
     const legacy = buildPolicyReports(scan, 1)[0]!;
-    const fail = (legacy['results'] as { result: string; properties?: unknown }[]).find(
-      (r) => r.result === 'fail',
+    const fail = (legacy['results'] as { result: string; rule: string; properties?: unknown }[]).find(
+      (r) => r.result === 'fail' && r.rule === 'dedicated-service-account',
     );
-    expect(fail?.properties).toEqual({ path: expect.any(String) });
+    expect(fail?.properties).toEqual({
+      path: 'spec.template.spec.serviceAccountName',
+      fix: expect.stringContaining('kind: ServiceAccount'),
+    });
   });
 
   it('emits an empty ClusterPolicyReport when nothing was scanned, so an applied one gets cleared', () => {

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildClusterReport,
+  buildNamespaceReport,
+  carryTimestamps,
+  reportContent,
+} from '../../../src/policy/audit/policy-report.js';
+import type { AuditResult } from '../../../src/policy/audit/scan.js';
+import type { KubeObject } from '../../../src/policy/types.js';
+
+const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', uid: 'u1' };
+const api = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'api', uid: 'u2' };
+const fail = (resource: AuditResult['resource'], rule: AuditResult['rule'] = 'dedicated-service-account') =>
+  ({
+    category: 'workload-refused',
+    rule,
+    result: 'fail',
+    resource,
+    path: 'spec.template.spec.serviceAccountName',
+    message: `${resource.name} runs as default`,
+    fix: 'apiVersion: v1\nkind: ServiceAccount',
+  }) satisfies AuditResult;
+const pass = (resource: AuditResult['resource'], rule: AuditResult['rule'] = 'dedicated-service-account') =>
+  ({
+    category: 'workload-refused',
+    rule,
+    result: 'pass',
+    resource,
+    path: '',
+    message: 'passed',
+    fix: '',
+  }) satisfies AuditResult;
+
+/** What a report looks like after a round trip through the API server: keys re-encoded in sorted order. */
+function roundTrip(report: KubeObject): KubeObject {
+  const sortKeys = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sortKeys);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  };
+  return sortKeys(
+    JSON.parse(
+      JSON.stringify({
+        ...report,
+        metadata: { ...report.metadata, resourceVersion: '7', uid: 'r', creationTimestamp: 'now' },
+      }),
+    ),
+  ) as KubeObject;
+}
+
+const results = (report: KubeObject) =>
+  report['results'] as { rule: string; result: string; timestamp: { seconds: number } }[];
+
+describe('reportContent: what makes a report unchanged', () => {
+  const report = buildNamespaceReport('shop', [fail(web), pass(api)], 100);
+
+  it.each([
+    ['the same results found later', buildNamespaceReport('shop', [fail(web), pass(api)], 999)],
+    ['the stored copy (server key order, metadata the server adds)', roundTrip(report)],
+    [
+      'the stored copy, written at another time',
+      roundTrip(buildNamespaceReport('shop', [fail(web), pass(api)], 5)),
+    ],
+  ])('is the same for %s', (_name, other) => {
+    expect(reportContent(other)).toBe(reportContent(report));
+  });
+
+  it.each([
+    ['a finding fixed', buildNamespaceReport('shop', [pass(web), pass(api)], 100)],
+    ['a finding added', buildNamespaceReport('shop', [fail(web), fail(api)], 100)],
+    ['a workload gone', buildNamespaceReport('shop', [fail(web)], 100)],
+    ['a new message', buildNamespaceReport('shop', [{ ...fail(web), message: 'other' }, pass(api)], 100)],
+    ['a new fix', buildNamespaceReport('shop', [{ ...fail(web), fix: 'other' }, pass(api)], 100)],
+    [
+      'a recreated workload (new uid)',
+      buildNamespaceReport('shop', [fail({ ...web, uid: 'u9' }), pass(api)], 100),
+    ],
+    ['another namespace', buildNamespaceReport('shop2', [fail(web), pass(api)], 100)],
+    ['results edited by hand', { ...report, results: [results(report)[1]] }],
+    ['a summary edited by hand', { ...report, summary: { pass: 2, fail: 0, warn: 0, error: 0, skip: 0 } }],
+  ])('differs after %s', (_name, other) => {
+    expect(reportContent(other)).not.toBe(reportContent(report));
+  });
+
+  it('gives an emptied report (findings gone) its own content, and the same one every time', () => {
+    const emptied = buildNamespaceReport('shop', [], 100);
+    expect(emptied['summary']).toEqual({ pass: 0, fail: 0, warn: 0, error: 0, skip: 0 });
+    expect(reportContent(emptied)).not.toBe(reportContent(report));
+    expect(reportContent(buildNamespaceReport('shop', [], 7))).toBe(reportContent(emptied));
+  });
+
+  it('covers the ClusterPolicyReport the same way', () => {
+    const gnp = {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'GlobalNetworkPolicy',
+      namespace: undefined,
+      name: 'g',
+    };
+    const cluster = buildClusterReport([fail(gnp, 'no-allow-all-policy')], 1);
+    expect(cluster['scope']).toBeUndefined();
+    expect(reportContent(roundTrip(buildClusterReport([fail(gnp, 'no-allow-all-policy')], 2)))).toBe(
+      reportContent(cluster),
+    );
+    expect(reportContent(buildClusterReport([], 1))).not.toBe(reportContent(cluster));
+  });
+});
+
+describe('carryTimestamps', () => {
+  it('keeps the stored timestamp of every result still found, and stamps the new ones now', () => {
+    const stored = roundTrip(buildNamespaceReport('shop', [fail(web), pass(api)], 100));
+    const now = buildNamespaceReport('shop', [fail(web), fail(api)], 200);
+    const carried = carryTimestamps(now, stored);
+    expect(results(carried).map((r) => [r.result, r.timestamp.seconds])).toEqual([
+      ['fail', 100],
+      ['fail', 200],
+    ]);
+    // The timestamps are not content: the carried report is the desired one.
+    expect(reportContent(carried)).toBe(reportContent(now));
+  });
+
+  it('leaves the desired report alone when nothing was stored', () => {
+    const now = buildNamespaceReport('shop', [fail(web)], 200);
+    expect(carryTimestamps(now, { apiVersion: 'wgpolicyk8s.io/v1alpha2', kind: 'PolicyReport' })).toBe(now);
+  });
+});
