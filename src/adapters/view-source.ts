@@ -1,4 +1,24 @@
-import type { ClusterView, MissingRef } from '../policy/types.js';
+import type { ClusterView, KubeObject, MissingRef } from '../policy/types.js';
+
+/** A published view with what a leader's background work reads beside it (cluster mode). */
+export interface ViewSnapshot {
+  readonly view: ClusterView;
+  /** The objects of a namespace ('' for cluster-scoped ones) exactly as `view` was built from them. */
+  objectsIn(namespace: string): readonly KubeObject[];
+  /**
+   * The revision of the latest view whose change could alter how this namespace is judged (its
+   * objects, its labels, or anything cluster-wide), never later than this view's: equal values
+   * from two snapshots mean the namespace's judgement inputs did not change in between.
+   */
+  changedAt(namespace: string): number;
+}
+
+/** One publish: the new snapshot and the namespaces its change touched. */
+export interface ViewPublication {
+  readonly snapshot: ViewSnapshot;
+  /** 'all' after a relist or a change to something every namespace reads (a cluster-wide policy). */
+  readonly touched: ReadonlySet<string> | 'all';
+}
 
 /** Freshness and size of a view, read at scrape time for /metrics. */
 export interface ViewStats {
@@ -33,6 +53,10 @@ export interface ViewSource {
   confirm?(missing: readonly MissingRef[], namespace: string): Promise<ClusterView>;
   /** Freshness and size figures for /metrics. */
   stats?(): ViewStats;
+  /** The latest snapshot (cluster mode), undefined until the first sync. */
+  snapshot?(): ViewSnapshot | undefined;
+  /** Calls `listener` after every publish (cluster mode); returns the unsubscribe. */
+  onPublish?(listener: (publication: ViewPublication) => void): () => void;
   /** Starts loading/watching; resolves when started (not necessarily synced). */
   start(): Promise<void>;
   /** Stops watches and timers. */

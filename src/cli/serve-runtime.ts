@@ -46,7 +46,7 @@ export async function startViewRuntime(
   // Not awaited to sync: /readyz stays 503 and /validate denies until the first sync.
   await viewSource.start();
   const identity = process.env['POD_NAME'] ?? hostname();
-  const controllers = startZtgateControllers({ kubeConfig, config, logger, identity });
+  const controllers = startZtgateControllers({ kubeConfig, config, logger, identity, view: viewSource });
   logger.info({ cluster: kubeConfig.getCurrentCluster()?.server, identity }, 'watching the cluster');
   return {
     viewSource,

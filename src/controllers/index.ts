@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
 import type { ZtgateConfig } from '../policy/config.js';
+import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
 import type { Controller } from './runtime/controller.js';
 import {
@@ -10,6 +11,7 @@ import {
 } from './runtime/run-controllers.js';
 import { trustBundleController } from './trust-bundle.js';
 
+export { backgroundAuditController, type AuditStatus, type BackgroundAudit } from './background-audit.js';
 export { defaultDenyController } from './default-deny.js';
 export { trustBundleController } from './trust-bundle.js';
 export { registerControllerMetrics } from './metrics.js';
@@ -37,13 +39,19 @@ export type ZtgateControllersOptions = Omit<ControllersOptions, 'rest' | 'contro
   readonly rest?: KubeRest;
 };
 
+/** The running controllers, and what the background audit's metrics read when it runs. */
+export interface ZtgateControllers extends RunningControllers {
+  readonly audit: AuditStatus | undefined;
+}
+
 /** Starts the controllers the config turns on (cluster mode); inert when it turns none on. */
-export function startZtgateControllers(options: ZtgateControllersOptions): RunningControllers {
+export function startZtgateControllers(options: ZtgateControllersOptions): ZtgateControllers {
   const { config, logger } = options;
   if (!config.defaultDeny.create) {
     logger.info({}, 'defaultDeny.create is false: ztgate requires default deny but does not create it');
   }
-  const controllers = buildControllers(config);
+  const audit = config.audit.background ? backgroundAuditController(config) : undefined;
+  const controllers = [...buildControllers(config), ...(audit === undefined ? [] : [audit])];
   const rest = options.rest ?? createKubeRest(options.kubeConfig);
   if (options.dryRun ?? config.controllers.dryRun) {
     logger.warn(
@@ -51,5 +59,8 @@ export function startZtgateControllers(options: ZtgateControllersOptions): Runni
       'controllers.dryRun: every controller write is sent with dryRun=All and persists nothing',
     );
   }
-  return startControllers({ ...options, rest, controllers });
+  // The audit's full pass starts on a resync: resync at least as often as it wants one.
+  const resync = Math.min(options.resyncIntervalMs ?? 60_000, config.audit.intervalSeconds * 1000);
+  const running = startControllers({ ...options, rest, controllers, resyncIntervalMs: resync });
+  return { ...running, audit: audit?.status };
 }

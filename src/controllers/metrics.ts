@@ -1,11 +1,15 @@
 import { Gauge, type Registry } from 'prom-client';
+import type { AuditStatus } from './background-audit.js';
 import type { RunningControllers } from './runtime/run-controllers.js';
 
 /**
  * Registers the controllers' gauges: what audit and exempt namespaces are spared (an admin about
  * to enforce alerts on nothing, but reads how much would change), and standing conditions.
  */
-export function registerControllerMetrics(registry: Registry, controllers: RunningControllers): void {
+export function registerControllerMetrics(
+  registry: Registry,
+  controllers: RunningControllers & { readonly audit?: AuditStatus | undefined },
+): void {
   new Gauge({
     name: 'ztgate_controller_withheld_objects',
     help: 'Enforcing objects the leader withholds from namespaces in audit mode or exempt by label, by controller.',
@@ -27,6 +31,43 @@ export function registerControllerMetrics(registry: Registry, controllers: Runni
         const [controller = '', condition = ''] = entry.split('/');
         this.set({ controller, condition }, 1);
       }
+    },
+  });
+  const { audit } = controllers;
+  if (audit !== undefined) registerAuditMetrics(registry, audit, () => controllers.isLeader());
+}
+
+/** The background audit's gauges; a replica that does not lead audits nothing and exports none. */
+function registerAuditMetrics(registry: Registry, audit: AuditStatus, isLeader: () => boolean): void {
+  new Gauge({
+    name: 'ztgate_audit_findings',
+    help: 'Findings of the background audit (what admission would refuse today), by namespace ("" for cluster-scoped policies) and rule.',
+    labelNames: ['namespace', 'rule'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (!isLeader()) return;
+      for (const { namespace, rule, count } of audit.findings()) this.set({ namespace, rule }, count);
+    },
+  });
+  new Gauge({
+    name: 'ztgate_audit_last_full_pass_timestamp_seconds',
+    help: 'When the background audit last finished judging every namespace (Unix time).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const last = audit.lastFullPass();
+      if (isLeader() && last !== undefined) this.set(last.endedAt / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ztgate_audit_full_pass_duration_seconds',
+    help: 'How long the last full pass of the background audit took, from its start to its last namespace.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const last = audit.lastFullPass();
+      if (isLeader() && last !== undefined) this.set(last.durationSeconds);
     },
   });
 }

@@ -116,6 +116,13 @@ export interface ZtgateConfig {
     /** Send every controller write with `?dryRun=All`: the API server checks it and persists nothing. */
     readonly dryRun: boolean;
   };
+  /** The leader's background audit: PolicyReports, Events and metrics kept current. */
+  readonly audit: {
+    /** Whether `serve` runs it (cluster mode). */
+    readonly background: boolean;
+    /** A full pass over every namespace this often; changes are judged as they come. */
+    readonly intervalSeconds: number;
+  };
 }
 
 /** Namespace label an admin sets for gradual rollout: `ztgate.dev/mode: audit`. */
@@ -179,6 +186,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
   podSecurity: { allowedHostPaths: [], allowedHostPorts: [] },
   view: { staleAfterSeconds: 300 },
   controllers: { dryRun: false },
+  audit: { background: true, intervalSeconds: 300 },
 });
 
 /** Whether a namespace is exempt: configured, or ztgate's own. Nothing in a workload can make it so. */

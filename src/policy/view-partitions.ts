@@ -57,13 +57,25 @@ export function groupByPartition(
   return groups;
 }
 
-/** Indexes one partition's objects (nothing retained but the indexes). */
+/**
+ * Indexes one partition's objects. The layer keeps the list of its objects (the policies' sources
+ * among them): a watch cache's stores hold the objects anyway, so the list costs a reference each,
+ * and the background audit reads a namespace's workloads from it, consistent with the view.
+ */
 export function buildPartition(contents: PartitionContents, istioRootNamespace: string): ViewLayer {
-  return buildLayer(contents.objects, {
-    istioRootNamespace,
-    policies: contents.policies,
-    retainObjects: false,
-  });
+  return buildLayer(contents.objects, { istioRootNamespace, policies: contents.policies });
+}
+
+// The partitions each composed view was linked from, so partitionObjects reads the same snapshot.
+const partitionsOf = new WeakMap<ClusterView, ReadonlyMap<string, ViewLayer>>();
+
+/**
+ * The objects of one partition of a view composePartitions built (its workloads, ServiceAccounts
+ * and the policies that normalized; '' for the cluster-scoped ones), as that view was built from
+ * them. Empty for any other view.
+ */
+export function partitionObjects(view: ClusterView, partition: string): readonly KubeObject[] {
+  return partitionsOf.get(view)?.get(partition)?.objects ?? [];
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
@@ -164,5 +176,7 @@ export function composePartitions(
     objectKeys: EMPTY_SET,
     objects: [],
   };
-  return createClusterViewOfLayer(layer, { ...options, retainObjects: false });
+  const view = createClusterViewOfLayer(layer, { ...options, retainObjects: false });
+  partitionsOf.set(view, partitions);
+  return view;
 }

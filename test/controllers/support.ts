@@ -6,6 +6,7 @@ import {
   startZtgateControllers,
   type Controller,
   type ControllerWrite,
+  type ControllersOptions,
   type RunningControllers,
 } from '../../src/controllers/index.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
@@ -35,6 +36,11 @@ export interface StartOptions {
   readonly dryRun?: boolean;
   /** Runs these controllers instead of the ones the config turns on. */
   readonly controllers?: readonly Controller[];
+  /** Runs the background audit too (config audit.background); off unless a test is about it. */
+  readonly audit?: boolean;
+  /** The published view the audit reads. */
+  readonly view?: ControllersOptions['view'];
+  readonly postRate?: ControllersOptions['postRate'];
 }
 
 const running: RunningControllers[] = [];
@@ -55,8 +61,9 @@ function captureLogger(logs: LogLine[]): KubeLogger {
 export function start(kube: FakeKube, options: StartOptions = {}): Started {
   const writes: ControllerWrite[] = [];
   const logs: LogLine[] = [];
+  const config = options.config ?? DEFAULT_CONFIG;
   const common = {
-    config: options.config ?? DEFAULT_CONFIG,
+    config: { ...config, audit: { ...config.audit, background: options.audit ?? false } },
     logger: captureLogger(logs),
     identity: options.identity ?? 'a',
     rest: kube,
@@ -64,6 +71,9 @@ export function start(kube: FakeKube, options: StartOptions = {}): Started {
     resyncIntervalMs: options.resyncIntervalMs ?? 60_000,
     backoff: { initialMs: 20, maxMs: 200 },
     dryRun: options.dryRun,
+    view: options.view,
+    postRate: options.postRate,
+    discoveryIntervalMs: 30,
     onWrite: (write: ControllerWrite) => writes.push(write),
   };
   const controllers =

@@ -74,4 +74,5 @@ export const CONFIG_SCHEMA: SchemaNode = object({
   }),
   view: object({ staleAfterSeconds: leaf(integer(1, 86_400)) }),
   controllers: object({ dryRun: leaf(boolean) }),
+  audit: object({ background: leaf(boolean), intervalSeconds: leaf(integer(10, 86_400)) }),
 });

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../policy/types.js';
-import { isRecord } from '../../policy/objects.js';
+import { apiGroup, isRecord } from '../../policy/objects.js';
+import { stripReport } from './report-digest.js';
 
 type Json = Record<string, unknown>;
 
@@ -73,11 +74,14 @@ function stripCrd(result: Json, spec: unknown, status: unknown): KubeObject {
  * Reduces an object from the API server to what ztgate reads, and stamps apiVersion and kind
  * (list responses leave them off their items). Drops managedFields, status (except a Namespace's
  * phase, which says whether it is terminating, and a CRD's conditions), the last-applied annotation and env values.
+ * A policy report keeps its summary and, in place of its results, their digest.
  */
 export function stripObject(object: Json, apiVersion: string, kind: string): KubeObject {
   const { status, metadata, spec, ...rest } = object;
   const result: Json = { ...rest, apiVersion, kind };
   if (isRecord(metadata)) result['metadata'] = stripMetadata(metadata);
+  if (apiGroup(apiVersion) === 'wgpolicyk8s.io')
+    return stripReport({ ...object, apiVersion, kind }, result['metadata']);
   if (spec !== undefined) result['spec'] = stripSpec(kind, spec);
   if (kind === 'Namespace' && isRecord(status) && typeof status['phase'] === 'string') {
     result['status'] = { phase: status['phase'] };

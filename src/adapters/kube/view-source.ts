@@ -1,16 +1,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ZtgateConfig } from '../../policy/config.js';
-import { normalizePolicy } from '../../policy/policies/index.js';
+import { isPolicyObject, normalizePolicy } from '../../policy/policies/index.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from '../../policy/types.js';
 import type { ViewLayer } from '../../policy/view-layer.js';
 import {
   buildPartition,
   composePartitions,
   groupByPartition,
+  partitionObjects,
   partitionOf,
   type PartitionContents,
 } from '../../policy/view-partitions.js';
-import type { ViewSource } from '../view-source.js';
+import type { ViewPublication, ViewSnapshot, ViewSource } from '../view-source.js';
 import { confirmMissing } from './confirm.js';
 import { createKubeRest, type KubeRest } from './kube-rest.js';
 import type { KubeLogger } from './logger.js';
@@ -67,6 +68,13 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   const partitions = new Map<string, ViewLayer>();
   const dirty = new Set<string>();
   let rebuildAll = true;
+  // What the changes since the last publish touched, for the background audit; see touchedBy.
+  const touched = new Set<string>();
+  let touchedAll = true;
+  const touchedAt = new Map<string, number>();
+  let allTouchedAt = 0;
+  let snapshot: ViewSnapshot | undefined;
+  const listeners = new Set<(publication: ViewPublication) => void>();
 
   function normalizeCached(object: KubeObject): NormalizedPolicy | undefined {
     let policy = normalized.get(object);
@@ -88,8 +96,35 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     else partitions.set(partition, buildPartition(contents, config.istioRootNamespace));
   }
 
+  function snapshotOf(published: ClusterView, at: number): ViewSnapshot {
+    return {
+      view: published,
+      objectsIn: (namespace) => partitionObjects(published, namespace),
+      changedAt: (namespace) => Math.min(at, Math.max(allTouchedAt, touchedAt.get(namespace) ?? 0)),
+    };
+  }
+
+  function announce(all: boolean): void {
+    if (all) {
+      allTouchedAt = revision;
+      touchedAt.clear();
+    } else for (const namespace of touched) touchedAt.set(namespace, revision);
+    snapshot = snapshotOf(view as ClusterView, revision);
+    const publication: ViewPublication = { snapshot, touched: all ? 'all' : new Set(touched) };
+    touched.clear();
+    touchedAll = false;
+    for (const listener of listeners) {
+      try {
+        listener(publication);
+      } catch (error) {
+        logger.warn({ err: String(error) }, 'view listener failed');
+      }
+    }
+  }
+
   function publish(): void {
     rebuildTimer = undefined;
+    const all = rebuildAll || touchedAll;
     if (rebuildAll) {
       // First sync, a relist, or a resource started or stopped: every partition from the stores.
       rebuildAll = false;
@@ -107,12 +142,31 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
       serviceAccountsComplete: true,
       revision,
     });
+    announce(all);
+  }
+
+  /**
+   * The namespace whose judgement a change can alter, or undefined for every namespace. A namespace
+   * is judged from its own objects, its own labels and the cluster-wide policies (Calico GNPs,
+   * Cilium CCNPs, Istio policies in the mesh root namespace); a rule reading more must widen this.
+   */
+  function touchedBy(object: KubeObject): string | undefined {
+    const partition = partitionOf(object);
+    if (partition === '') return object.kind === 'Namespace' ? object.metadata?.name : undefined;
+    if (partition === config.istioRootNamespace && isPolicyObject(object)) return undefined;
+    return partition;
   }
 
   /** Notes what a reflector's change touches: one namespace, or everything after a relist. */
   function noteChange(change: ReflectorChange): void {
-    if (change.type === 'RELISTED') rebuildAll = true;
-    else dirty.add(partitionOf(change.object));
+    if (change.type === 'RELISTED') {
+      rebuildAll = true;
+      return;
+    }
+    dirty.add(partitionOf(change.object));
+    const namespace = touchedBy(change.object);
+    if (namespace === undefined) touchedAll = true;
+    else touched.add(namespace);
   }
 
   function onChange(): void {
@@ -191,6 +245,11 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
 
   return {
     current: () => view,
+    snapshot: () => snapshot,
+    onPublish(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     isReady: () => notReadyReason() === '',
     notReadyReason,
     stats: () => collectViewStats([...reflectors.values()], initialSynced, now()),

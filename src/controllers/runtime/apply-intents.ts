@@ -1,8 +1,10 @@
-import type { KubeRest } from '../../adapters/kube/kube-rest.js';
+import { hasStatus, type KubeRest } from '../../adapters/kube/kube-rest.js';
+import { resourcePath } from '../../adapters/kube/resources.js';
 import type { KubeLogger } from '../../adapters/kube/logger.js';
 import type { NamespaceEnforcement } from '../../policy/desired/index.js';
-import type { EnsureIntent, Intent, RemoveIntent } from './controller.js';
-import { ensureObject, removeObject, type CacheLookup, type WriteAction } from './ensure.js';
+import type { EnsureIntent, Intent, PostIntent, RemoveIntent } from './controller.js';
+import { ensureObject, isGoneNamespace, removeObject, type CacheLookup, type WriteAction } from './ensure.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { describeObject, type Reports } from './reports.js';
 
 /** A write the runtime made (tests count them; the log has one line each). */
@@ -24,7 +26,15 @@ export interface IntentWriterOptions {
   readonly reports: Reports;
   readonly dryRun: boolean;
   cacheFor(intent: Pick<Intent, 'resource' | 'namespace' | 'name'>): CacheLookup;
+  /** Paces posts (Events): a post without a token waits for a later reconcile. */
+  readonly posts: RateLimiter;
   readonly onWrite?: (write: ControllerWrite) => void;
+}
+
+/** What applying one controller's intents left for later. */
+export interface ApplyOutcome {
+  /** Posts the rate limit held back; the work item should come back when they may go. */
+  readonly deferred: number;
 }
 
 /** Applies one controller's intents for one work item (a namespace, or '' for cluster-wide). */
@@ -34,10 +44,10 @@ export interface IntentWriter {
     controller: string,
     enforcement: NamespaceEnforcement,
     intents: readonly Intent[],
-  ): Promise<void>;
-  /** Forgets what a dry run sent for a namespace that went away. */
+  ): Promise<ApplyOutcome>;
+  /** Forgets what a dry run sent, and what was posted, for a namespace that went away. */
   forget(key: string): void;
-  /** Forgets every dry-run memory (a new leader term sends again). */
+  /** Forgets every dry-run and post memory (a new leader term sends again). */
   clear(): void;
 }
 
@@ -57,19 +67,55 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
   const { rest, logger, reports, dryRun } = options;
   // A dry run persists nothing, so nothing converges: a write is sent again only when what it saw changed.
   const dryRunSeen = new Map<string, Map<string, string>>();
+  // What this term posted, by work item: posted once, never again while this replica leads.
+  const posted = new Map<string, Set<string>>();
 
-  async function write(key: string, controller: string, intent: Intent): Promise<WriteAction | undefined> {
+  function dryRunState(intent: EnsureIntent | RemoveIntent, cache: CacheLookup): string {
+    const body =
+      intent.action === 'ensure' ? (intent.fingerprint ?? JSON.stringify(intent.create ?? null)) : '';
+    return `${String(cache.cached?.metadata?.['resourceVersion'] ?? 'absent')}|${body}`;
+  }
+
+  async function write(
+    key: string,
+    controller: string,
+    intent: EnsureIntent | RemoveIntent,
+  ): Promise<WriteAction | undefined> {
     const cache = options.cacheFor(intent);
     const id = `${controller}|${intent.action}|${describeObject(intent)}`;
-    const body = intent.action === 'ensure' ? (intent.create ?? null) : null;
-    const seen = `${String(cache.cached?.metadata?.['resourceVersion'] ?? 'absent')}|${JSON.stringify(body)}`;
     const memo = dryRunSeen.get(key) ?? new Map<string, string>();
+    const seen = dryRun ? dryRunState(intent, cache) : '';
     if (dryRun && memo.get(id) === seen) return undefined;
     const action =
       intent.action === 'remove'
         ? await removeObject(rest, intent, cache, { dryRun })
         : await ensureObject(rest, intent, cache, { dryRun });
     if (dryRun) dryRunSeen.set(key, memo.set(id, seen));
+    return action;
+  }
+
+  /** Posts a record unless this term did; 409 means an earlier post (this leader's or another's) stands. */
+  async function post(
+    key: string,
+    controller: string,
+    intent: PostIntent,
+  ): Promise<WriteAction | 'deferred' | undefined> {
+    const id = `${controller}|${describeObject(intent)}`;
+    const done = posted.get(key) ?? new Set<string>();
+    if (done.has(id)) return undefined;
+    if (!options.posts.take()) return 'deferred';
+    const body = intent.body;
+    let action: WriteAction | undefined;
+    try {
+      if (body !== undefined) {
+        const query = dryRun ? { dryRun: 'All' } : {};
+        await rest.request('POST', resourcePath(intent.resource, intent.namespace), { body, query });
+        action = 'create';
+      }
+    } catch (error) {
+      if (!hasStatus(error, 409) && !isGoneNamespace(error)) throw error;
+    }
+    posted.set(key, done.add(id));
     return action;
   }
 
@@ -103,13 +149,25 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
         .reverse()
         .map(rollbackOf);
       const active = intents.filter((intent) => !(withheld as readonly Intent[]).includes(intent));
+      let deferred = 0;
       // In order, and a conflict stops the rest: each step relies on the ones before it.
       for (const intent of [...rollback, ...active]) {
-        const action = await write(key, controller, intent);
-        if (action !== undefined) record(controller, intent, action, enforcement);
+        const action =
+          intent.action === 'post'
+            ? await post(key, controller, intent)
+            : await write(key, controller, intent);
+        if (action === 'deferred') deferred += 1;
+        else if (action !== undefined) record(controller, intent, action, enforcement);
       }
+      return { deferred };
     },
-    forget: (key) => void dryRunSeen.delete(key),
-    clear: () => dryRunSeen.clear(),
+    forget(key) {
+      dryRunSeen.delete(key);
+      posted.delete(key);
+    },
+    clear() {
+      dryRunSeen.clear();
+      posted.clear();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { ResourceSpec } from '../../adapters/kube/resources.js';
+import type { ViewSnapshot } from '../../adapters/view-source.js';
 import type { ZtgateConfig } from '../../policy/config.js';
 import type { NamespaceEnforcement } from '../../policy/desired/index.js';
 import type { KubeObject, Labels } from '../../policy/types.js';
@@ -24,6 +25,13 @@ export interface ControllerContext {
   readonly config: ZtgateConfig;
   /** The objects of a watch the controller declared, by the watch's name. */
   watched(name: string): WatchedObjects;
+  /** The published cluster view and the objects it was built from (cluster mode, once synced). */
+  view(): ViewSnapshot | undefined;
+  /**
+   * Whether the API server serves a resource of the controller's `optionalOwns`: undefined until
+   * discovery has answered once. Write none of its objects unless true.
+   */
+  serves(resource: ResourceSpec): boolean | undefined;
 }
 
 /** A resource a controller reads besides namespaces; its changes re-reconcile namespaces. */
@@ -62,6 +70,8 @@ export interface EnsureIntent {
   isUpToDate(existing: KubeObject): boolean;
   /** The body to PUT over an existing object that is not up to date (keeps its resourceVersion). */
   replacement(existing: KubeObject): KubeObject;
+  /** Stands for `create` (a digest) where that is large: a dry run sends again only when it changes. */
+  readonly fingerprint?: string;
 }
 
 /** An object a controller wants gone: deleted only while it carries ztgate's managed-by label. */
@@ -72,8 +82,22 @@ export interface RemoveIntent {
   readonly name: string;
 }
 
+/**
+ * A record to post once, such as an Event: created unless this leader term posted it already, and
+ * an existing one (409) counts as posted — a name derived from what the record says keeps a new
+ * leader from posting it again. Never read, replaced or deleted; posts are rate-limited.
+ */
+export interface PostIntent {
+  readonly action: 'post';
+  readonly resource: ResourceSpec;
+  readonly namespace: string;
+  readonly name: string;
+  /** Read only when it is sent; undefined: nothing to send after all. */
+  readonly body: KubeObject | undefined;
+}
+
 /** One thing a controller declares about one object. */
-export type Intent = EnsureIntent | RemoveIntent;
+export type Intent = EnsureIntent | RemoveIntent | PostIntent;
 
 /** A standing problem a controller reports (a missing source, an absent mesh injector). */
 export interface ControllerCondition {
@@ -100,6 +124,13 @@ export interface Controller {
    * list and watch with resourceNames (ConfigMaps: never read one that is not the trust bundle).
    */
   readonly ownedNames?: Readonly<Record<string, string>>;
+  /**
+   * Owned resources served only where a CRD is installed (resourceKeys of `owns`): watched once
+   * discovery finds them, looked for again every so often; `context.serves` says which are.
+   */
+  readonly optionalOwns?: readonly string[];
+  /** Reconcile the namespaces each published cluster view touched (every namespace after a relist). */
+  readonly readsView?: boolean;
   readonly watches: readonly WatchDeclaration[];
   /** What it wants for one namespace (not called for terminating namespaces). */
   desired?(namespace: NamespaceSubject, context: ControllerContext): readonly Intent[];

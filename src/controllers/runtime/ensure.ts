@@ -33,7 +33,7 @@ export interface CacheLookup {
 }
 
 /** Writes into a namespace being deleted fail with 404 or 403 "being terminated"; neither is ours to fix. */
-function isGoneNamespace(error: unknown): boolean {
+export function isGoneNamespace(error: unknown): boolean {
   if (hasStatus(error, 404)) return true;
   return (
     error instanceof KubeApiError && error.statusCode === 403 && error.message.includes('being terminated')

@@ -1,5 +1,6 @@
 import type { KubeRest } from '../../adapters/kube/kube-rest.js';
 import type { KubeLogger } from '../../adapters/kube/logger.js';
+import type { ViewSource } from '../../adapters/view-source.js';
 import type { ZtgateConfig } from '../../policy/config.js';
 import {
   clusterEnforcement,
@@ -12,6 +13,7 @@ import { createIntentWriter, type ControllerWrite } from './apply-intents.js';
 import type { Controller, Intent } from './controller.js';
 import { WriteConflict } from './ensure.js';
 import { startLeaseElector } from './lease-elector.js';
+import { createRateLimiter, type RateLimit } from './rate-limiter.js';
 import { createReports } from './reports.js';
 import { createControllerWatches } from './watches.js';
 import { createWorkQueue } from './work-queue.js';
@@ -39,6 +41,12 @@ export interface ControllersOptions {
   readonly leaseDurationSeconds?: number;
   readonly renewIntervalMs?: number;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** The published cluster view, for controllers that read it (cluster mode's watch cache). */
+  readonly view?: Pick<ViewSource, 'snapshot' | 'onPublish'>;
+  /** How often to look for optional owned resources (CRDs installed later; default 30 s). */
+  readonly discoveryIntervalMs?: number;
+  /** The pace of posts such as Events (default 10 a second, bursts of 100). */
+  readonly postRate?: RateLimit;
   readonly onWrite?: (write: ControllerWrite) => void;
 }
 
@@ -90,18 +98,41 @@ export function startControllers(options: ControllersOptions): RunningController
     const names = [...watches.namespaces.objects()].map((object) => object.metadata?.name ?? '');
     queue.addBulk([CLUSTER, ...names.filter((name) => name !== '')]);
   };
-  const watches = createControllerWatches(rest, logger, config, controllers, {
-    namespace: (key) => queue.add(key),
-    all: enqueueAll,
-  });
+  const watches = createControllerWatches(
+    rest,
+    logger,
+    config,
+    controllers,
+    { namespace: (key) => queue.add(key), all: enqueueAll },
+    { view: () => options.view?.snapshot?.(), discoveryIntervalMs: options.discoveryIntervalMs ?? 30_000 },
+  );
+  const posts = createRateLimiter(options.postRate ?? { perSecond: 10, burst: 100 });
   const writer = createIntentWriter({
     rest,
     logger,
     reports,
     dryRun: options.dryRun ?? config.controllers.dryRun,
     cacheFor: (intent) => watches.cacheFor(intent),
+    posts,
     onWrite: options.onWrite,
   });
+  // A namespace whose posts the rate limit held back comes back, behind fresh changes, when they may go.
+  const later = new Set<ReturnType<typeof setTimeout>>();
+  const comeBack = (key: string, count: number): void => {
+    const timer = setTimeout(() => {
+      later.delete(timer);
+      queue.addBulk([key]);
+    }, posts.reserve(count));
+    timer.unref();
+    later.add(timer);
+  };
+  // The view's changes name the namespaces they touched: only those are looked at again.
+  const unsubscribe = controllers.some((controller) => controller.readsView)
+    ? options.view?.onPublish?.(({ touched }) => {
+        if (touched === 'all') enqueueAll();
+        else for (const namespace of touched) queue.add(namespace);
+      })
+    : undefined;
 
   async function runAll(
     key: string,
@@ -109,11 +140,13 @@ export function startControllers(options: ControllersOptions): RunningController
     intentsOf: (controller: Controller) => readonly Intent[] | undefined,
   ): Promise<void> {
     let failure: unknown;
+    let deferred = 0;
     // One controller failing holds back no other: the default deny never waits for a ConfigMap copy.
     for (const controller of controllers) {
       try {
         const intents = intentsOf(controller);
-        if (intents !== undefined) await writer.apply(key, controller.name, enforcement, intents);
+        if (intents !== undefined)
+          deferred += (await writer.apply(key, controller.name, enforcement, intents)).deferred;
       } catch (error) {
         failure ??= error;
         if (!(error instanceof WriteConflict)) {
@@ -124,6 +157,7 @@ export function startControllers(options: ControllersOptions): RunningController
         }
       }
     }
+    if (deferred > 0) comeBack(key, deferred);
     if (failure !== undefined) throw failure;
   }
 
@@ -175,6 +209,8 @@ export function startControllers(options: ControllersOptions): RunningController
     activeConditions: () => reports.activeConditions(),
     async stop(): Promise<void> {
       clearInterval(resync);
+      unsubscribe?.();
+      for (const timer of later) clearTimeout(timer);
       watches.stop();
       await queue.close();
       await elector.stop();

@@ -1,7 +1,8 @@
-import type { KubeRest } from '../../adapters/kube/kube-rest.js';
+import { hasStatus, type KubeRest } from '../../adapters/kube/kube-rest.js';
 import type { KubeLogger } from '../../adapters/kube/logger.js';
 import { createReflector, type Reflector, type ReflectorChange } from '../../adapters/kube/reflector.js';
-import { coreResource, resourceKey, type ResourceSpec } from '../../adapters/kube/resources.js';
+import { apiVersionOf, coreResource, resourceKey, type ResourceSpec } from '../../adapters/kube/resources.js';
+import type { ViewSnapshot } from '../../adapters/view-source.js';
 import { MANAGED_BY_LABEL, type ZtgateConfig } from '../../policy/config.js';
 import type { Controller, ControllerContext, Intent, WatchDeclaration } from './controller.js';
 import type { CacheLookup } from './ensure.js';
@@ -13,6 +14,13 @@ export const NAMESPACES: ResourceSpec = coreResource('Namespace');
 export interface WatchTriggers {
   namespace(key: string): void;
   all(): void;
+}
+
+/** What the watches need beyond the API: the published view, and how often to look for optional resources. */
+export interface WatchSources {
+  view(): ViewSnapshot | undefined;
+  /** How often discovery looks for optional owned resources (a CRD installed or removed later). */
+  readonly discoveryIntervalMs: number;
 }
 
 /** The runtime's watches: namespaces, ztgate's own objects, and what each controller declared. */
@@ -40,6 +48,7 @@ export function createControllerWatches(
   config: ZtgateConfig,
   controllers: readonly Controller[],
   triggers: WatchTriggers,
+  sources: WatchSources,
 ): ControllerWatches {
   const reflectors = new Map<string, Reflector>();
   const scopes = new Map<string, 'namespace' | 'all'>();
@@ -70,6 +79,7 @@ export function createControllerWatches(
 
   const namespaces = reflect({ resource: NAMESPACES });
   const owned = new Map<string, Reflector>();
+  const optional = new Map<string, ResourceSpec>();
   for (const controller of controllers) {
     for (const spec of controller.owns) {
       const key = resourceKey(spec);
@@ -77,8 +87,10 @@ export function createControllerWatches(
       const name = controller.ownedNames?.[key];
       const byName = name === undefined ? {} : { fieldSelector: `metadata.name=${name}` };
       owned.set(key, reflect({ resource: spec, labelSelector: `${MANAGED_BY_LABEL}=ztgate`, ...byName }));
+      if (controller.optionalOwns?.includes(key)) optional.set(key, spec);
     }
   }
+  const discovery = watchWhenServed(rest, logger, optional, owned, triggers, sources.discoveryIntervalMs);
   const contexts = new Map<Controller, ControllerContext>();
   for (const controller of controllers) {
     const declared = new Map(controller.watches.map((watch) => [watch.name, reflect(watch)]));
@@ -87,7 +99,12 @@ export function createControllerWatches(
       if (reflector === undefined) throw new Error(`controller ${controller.name} declares no watch ${name}`);
       return reflector;
     };
-    contexts.set(controller, { config, watched });
+    contexts.set(controller, {
+      config,
+      watched,
+      view: sources.view,
+      serves: (resource) => discovery.serves(resourceKey(resource)),
+    });
   }
 
   return {
@@ -103,7 +120,80 @@ export function createControllerWatches(
       if (cache === undefined) return { authoritative: false, cached: undefined };
       return { authoritative: cache.synced(), cached: cache.get(intent.namespace ?? '', intent.name) };
     },
-    start: () => reflectors.forEach((reflector) => reflector.start()),
-    stop: () => reflectors.forEach((reflector) => reflector.stop()),
+    start() {
+      const later = new Set([...optional.keys()].map((key) => owned.get(key)));
+      for (const reflector of reflectors.values()) if (!later.has(reflector)) reflector.start();
+      discovery.start();
+    },
+    stop() {
+      discovery.stop();
+      reflectors.forEach((reflector) => reflector.stop());
+    },
+  };
+}
+
+/** Which optional owned resources are served, kept current by polling discovery. */
+interface ServedResources {
+  serves(key: string): boolean | undefined;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Starts the cache watch of an optional resource (a CRD's) once discovery finds it served and
+ * stops it when it no longer is — a watch on an unserved resource would fail and warn forever.
+ * Every change of what is served, and the first answer, reconciles everything.
+ */
+function watchWhenServed(
+  rest: KubeRest,
+  logger: KubeLogger,
+  optional: ReadonlyMap<string, ResourceSpec>,
+  owned: ReadonlyMap<string, Reflector>,
+  triggers: WatchTriggers,
+  intervalMs: number,
+): ServedResources {
+  const served = new Map<string, boolean>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const groupPath = (spec: ResourceSpec): string =>
+    spec.group === '' ? `/api/${spec.version}` : `/apis/${apiVersionOf(spec)}`;
+
+  async function isServed(spec: ResourceSpec): Promise<boolean | undefined> {
+    try {
+      const list = await rest.request<{ resources?: { name?: string }[] }>('GET', groupPath(spec));
+      return (list.resources ?? []).some((resource) => resource.name === spec.plural);
+    } catch (error) {
+      if (hasStatus(error, 404, 503)) return false;
+      logger.debug(
+        { resource: resourceKey(spec), err: String(error) },
+        'discovery failed; asking again later',
+      );
+      return undefined;
+    }
+  }
+
+  async function discover(): Promise<void> {
+    let changed = false;
+    for (const [key, spec] of optional) {
+      const now = await isServed(spec);
+      if (now === undefined || now === served.get(key)) continue;
+      changed = true;
+      served.set(key, now);
+      if (now) owned.get(key)?.start();
+      else owned.get(key)?.stop();
+    }
+    if (changed) triggers.all();
+  }
+
+  return {
+    serves: (key) => (optional.has(key) ? served.get(key) : true),
+    start() {
+      if (optional.size === 0) return;
+      void discover();
+      timer = setInterval(() => void discover(), intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
   };
 }

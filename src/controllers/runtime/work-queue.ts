@@ -22,6 +22,9 @@ export interface WorkQueue {
   size(): number;
 }
 
+/** Resolves after pending I/O callbacks have run: the event loop's turn. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Creates a paused work queue. */
 export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const { initialMs, maxMs } = options.backoff ?? { initialMs: 250, maxMs: 30_000 };
@@ -66,6 +69,9 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
       } catch (error) {
         retryLater(key, error);
       }
+      // A key that needed no I/O ran in microtasks alone: without a turn of the event loop between
+      // keys, a pass over every namespace would hold admission requests until it ended.
+      await nextTurn();
     }
   }
 

@@ -142,24 +142,44 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function withoutTimestamp(result: unknown): unknown {
-  if (!isRecord(result)) return result;
-  const { timestamp: _timestamp, ...rest } = result;
-  return rest;
+// The fields of wgpolicyk8s.io/v1alpha2 (a structural schema prunes any other): a report's content
+// is read through them in a fixed order, so key order never matters and projecting is cheap.
+const REFERENCE_FIELDS = ['apiVersion', 'fieldPath', 'kind', 'name', 'namespace', 'resourceVersion', 'uid'];
+const RESULT_FIELDS = ['category', 'message', 'policy', 'result', 'rule', 'scored', 'severity', 'source'];
+const SUMMARY_FIELDS = ['pass', 'fail', 'warn', 'error', 'skip'];
+
+function project(value: unknown, fields: readonly string[]): unknown[] | null {
+  return isRecord(value) ? fields.map((name) => value[name] ?? null) : null;
+}
+
+function projectResult(result: unknown): unknown {
+  if (!isRecord(result)) return null;
+  const resources = Array.isArray(result['resources'])
+    ? (result['resources'] as unknown[]).map((reference) => project(reference, REFERENCE_FIELDS))
+    : null;
+  const properties = isRecord(result['properties']) ? canonical(result['properties']) : null;
+  const selector = result['resourceSelector'] === undefined ? null : canonical(result['resourceSelector']);
+  // No timestamp: it says when a result was found, not what was found.
+  return [project(result, RESULT_FIELDS), resources, properties, selector];
 }
 
 /**
- * What decides whether a report changed: its scope, summary and results (in order), each
- * result without its timestamp, keys in canonical order. Two reports with the same content are
- * the same report, so a relist or a periodic pass that finds what it found before writes nothing.
+ * What decides whether a report changed: its scope, summary and results (in order), each result
+ * without its timestamp, read through the fields of the v1alpha2 schema. Two reports with the same
+ * content are the same report, so a relist or a periodic pass that finds what it found before
+ * writes nothing, whatever key order the API server stored them in.
  */
 export function reportContent(report: KubeObject): string {
   const results = Array.isArray(report['results']) ? (report['results'] as unknown[]) : [];
-  return canonical({
-    scope: report['scope'],
-    summary: report['summary'],
-    results: results.map(withoutTimestamp),
-  });
+  return JSON.stringify([
+    project(report['scope'], REFERENCE_FIELDS),
+    project(report['summary'], SUMMARY_FIELDS),
+    results.map(projectResult),
+  ]);
+}
+
+function withoutTimestamp(result: unknown): string {
+  return JSON.stringify(projectResult(result));
 }
 
 /**
@@ -171,11 +191,11 @@ export function carryTimestamps(desired: KubeObject, existing: KubeObject): Kube
   const before = new Map<string, unknown>();
   for (const result of Array.isArray(existing['results']) ? (existing['results'] as unknown[]) : []) {
     if (isRecord(result) && result['timestamp'] !== undefined)
-      before.set(canonical(withoutTimestamp(result)), result['timestamp']);
+      before.set(withoutTimestamp(result), result['timestamp']);
   }
   if (before.size === 0 || !Array.isArray(desired['results'])) return desired;
   const results = (desired['results'] as unknown[]).map((result) => {
-    const timestamp = before.get(canonical(withoutTimestamp(result)));
+    const timestamp = before.get(withoutTimestamp(result));
     return timestamp === undefined || !isRecord(result) ? result : { ...result, timestamp };
   });
   return { ...desired, results };

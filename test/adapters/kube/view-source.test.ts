@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/kube/logger.js';
 import { createKubeViewSource } from '../../../src/adapters/kube/view-source.js';
-import type { ViewSource } from '../../../src/adapters/view-source.js';
+import type { ViewPublication, ViewSource } from '../../../src/adapters/view-source.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { FakeKube, waitFor } from './fake-kube.js';
 
@@ -118,6 +118,65 @@ describe('createKubeViewSource', () => {
     expect(source.current()!.serviceAccountUsers('other', 'web')).toEqual([]);
     expect(source.current()!.namespace('other')?.name).toBe('other');
     expect(source.current()!.serviceAccount('shop', 'web')?.name).toBe('web');
+  });
+
+  it('tells its listeners what each publish touched, with the objects each namespace was built from', async () => {
+    const kube = new FakeKube();
+    for (const name of ['shop', 'other']) kube.seed('v1/namespaces', ns(name));
+    kube.seed('v1/serviceaccounts', sa('shop', 'web'));
+    const source = create(kube);
+    const seen: ViewPublication[] = [];
+    source.onPublish!((publication) => seen.push(publication));
+    await source.start();
+    await waitFor(() => seen.length === 1);
+    expect(seen[0]!.touched).toBe('all');
+    const first = seen[0]!.snapshot;
+    expect(first.view).toBe(source.current());
+    expect(source.snapshot!()).toBe(first);
+    expect(first.objectsIn('shop').map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'ServiceAccount/web',
+    ]);
+    expect(
+      first
+        .objectsIn('')
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['other', 'shop']);
+
+    kube.seed('v1/serviceaccounts', sa('shop', 'api'));
+    await waitFor(() => seen.length === 2);
+    expect(seen[1]!.touched).toEqual(new Set(['shop']));
+    const second = seen[1]!.snapshot;
+    expect(second.objectsIn('shop')).toHaveLength(2);
+    // The earlier snapshot still shows what its view was built from.
+    expect(first.objectsIn('shop')).toHaveLength(1);
+    expect(second.changedAt('shop')).toBeGreaterThan(first.changedAt('shop'));
+    expect(second.changedAt('other')).toBe(first.changedAt('other'));
+
+    // A namespace's labels touch that namespace; a cluster-wide policy touches every one.
+    kube.seed('v1/namespaces', { ...ns('other'), metadata: { name: 'other', labels: { team: 'b' } } });
+    await waitFor(() => seen.length === 3);
+    expect(seen[2]!.touched).toEqual(new Set(['other']));
+    expect(seen[2]!.snapshot.changedAt('shop')).toBe(second.changedAt('shop'));
+    kube.served.add('cilium.io/v2/ciliumclusterwidenetworkpolicies');
+    kube.seed('apiextensions.k8s.io/v1/customresourcedefinitions', {
+      ...crd,
+      metadata: { name: 'ciliumclusterwidenetworkpolicies.cilium.io' },
+      spec: { ...crd.spec, names: { plural: 'ciliumclusterwidenetworkpolicies' } },
+    });
+    await waitFor(() => seen.at(-1)!.touched === 'all' && seen.length > 3);
+    const count = seen.length;
+    kube.seed('cilium.io/v2/ciliumclusterwidenetworkpolicies', {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: { name: 'platform' },
+      spec: { endpointSelector: {}, ingress: [{ fromEndpoints: [{ matchLabels: { app: 'a' } }] }] },
+    });
+    await waitFor(() => seen.length > count);
+    expect(seen.at(-1)!.touched).toBe('all');
+    const all = seen.at(-1)!.snapshot;
+    expect(all.changedAt('shop')).toBe(all.view.revision);
+    expect(all.changedAt('other')).toBe(all.view.revision);
   });
 
   it('starts watching a policy kind when its CRD becomes established', async () => {

@@ -28,6 +28,8 @@ const source: KubeObject = {
 const context: ControllerContext = {
   config: DEFAULT_CONFIG,
   watched: () => ({ synced: () => true, get: () => source, objectsIn: () => [source] }),
+  view: () => undefined,
+  serves: () => true,
 };
 const ensure = (intents: readonly Intent[] | undefined, index = 0): EnsureIntent =>
   intents?.[index] as EnsureIntent;

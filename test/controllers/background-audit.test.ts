@@ -1,0 +1,393 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/adapters/kube/logger.js';
+import { createKubeViewSource } from '../../src/adapters/kube/view-source.js';
+import type { ViewSource } from '../../src/adapters/view-source.js';
+import { backgroundAuditController, registerControllerMetrics } from '../../src/controllers/index.js';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import { FakeKube, waitFor, type Call } from '../adapters/kube/fake-kube.js';
+import { namespace, pause, start, type StartOptions } from './support.js';
+
+const NS = 'v1/namespaces';
+const SA = 'v1/serviceaccounts';
+const NP = 'networking.k8s.io/v1/networkpolicies';
+const DEPLOY = 'apps/v1/deployments';
+const EVENTS = 'v1/events';
+const PR = 'wgpolicyk8s.io/v1alpha2/policyreports';
+const CPR = 'wgpolicyk8s.io/v1alpha2/clusterpolicyreports';
+const REPORT = 'ztgate-audit';
+// The audit alone: the default deny is the admin's here, so what the audit sees stays put.
+const CONFIG: ZtgateConfig = {
+  ...DEFAULT_CONFIG,
+  defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
+  sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+};
+
+const sources: ViewSource[] = [];
+afterEach(async () => {
+  for (const source of sources.splice(0)) await source.close();
+});
+
+function cluster(options: { crds?: boolean } = {}): FakeKube {
+  const kube = new FakeKube();
+  kube.served.add(EVENTS);
+  if (options.crds !== false) for (const resource of [PR, CPR]) kube.served.add(resource);
+  return kube;
+}
+
+const deployment = (ns: string, name: string, serviceAccountName?: string) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: ns },
+  spec: {
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { ...(serviceAccountName ? { serviceAccountName } : {}), containers: [{ name, image: 'x:1' }] },
+    },
+  },
+});
+const denyAll = (ns: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'deny', namespace: ns },
+  spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+});
+const allowList = (ns: string, app: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: `${app}-from-front`, namespace: ns },
+  spec: {
+    podSelector: { matchLabels: { app } },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ podSelector: { matchLabels: { app: 'front' } } }] }],
+  },
+});
+/** A namespace with a default deny and one Deployment that runs as `default` with no allow-list. */
+function seedShop(kube: FakeKube, ns = 'shop', labels: Record<string, string> = {}): void {
+  kube.seed(NS, namespace(ns, labels));
+  kube.seed(NP, denyAll(ns));
+  kube.seed(DEPLOY, deployment(ns, 'web'));
+}
+/** What fixing `web` takes: its own ServiceAccount, set on the Deployment, and an allow-list. */
+function fixShop(kube: FakeKube, ns = 'shop'): void {
+  kube.seed(SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: ns } });
+  kube.seed(NP, allowList(ns, 'web'));
+  kube.seed(DEPLOY, deployment(ns, 'web', 'web'));
+}
+
+interface Result {
+  rule: string;
+  result: string;
+  resources: { kind: string; name: string }[];
+  properties?: Record<string, string>;
+  timestamp: { seconds: number };
+}
+const results = (kube: FakeKube, ns = 'shop'): Result[] =>
+  (kube.get(PR, ns, REPORT)?.['results'] as Result[] | undefined) ?? [];
+const failed = (kube: FakeKube, ns = 'shop'): string[] =>
+  results(kube, ns)
+    .filter((r) => r.result === 'fail')
+    .map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name} ${r.rule}`);
+const reportWrites = (kube: FakeKube): Call[] =>
+  kube.writes().filter((call) => call.method !== 'WATCH' && call.path.includes('policyreports'));
+const eventPosts = (kube: FakeKube): Call[] => kube.writes().filter((call) => call.path.endsWith('/events'));
+interface EventBody {
+  metadata: { name: string };
+  involvedObject: { kind: string; name: string; uid: string };
+  reason: string;
+  type: string;
+  message: string;
+}
+/** The Events ztgate posted in a namespace that the API server holds. */
+const events = (kube: FakeKube, ns = 'shop'): EventBody[] =>
+  eventPosts(kube)
+    .filter((call) => call.path.includes(`/namespaces/${ns}/`))
+    .map((call) => call.body as EventBody)
+    .filter((body) => kube.get(EVENTS, ns, body.metadata.name) !== undefined);
+
+function viewOf(kube: FakeKube, config: ZtgateConfig = CONFIG): ViewSource {
+  const source = createKubeViewSource({
+    kubeConfig: {} as KubeConfig,
+    config,
+    logger: silentLogger,
+    rest: kube,
+    debounceMs: 5,
+  });
+  sources.push(source);
+  void source.start();
+  return source;
+}
+
+function audit(kube: FakeKube, options: StartOptions = {}) {
+  const config = options.config ?? CONFIG;
+  return start(kube, { audit: true, view: viewOf(kube, config), ...options, config });
+}
+
+describe('background audit: reports', () => {
+  it('writes each namespace its PolicyReport with the findings and fixes, and the ClusterPolicyReport', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    kube.seed(NS, namespace('quiet'));
+    kube.seed(NP, denyAll('quiet'));
+    kube.seed(NS, namespace('kube-system'));
+    kube.seed(DEPLOY, deployment('kube-system', 'coredns'));
+    audit(kube);
+    await waitFor(() => failed(kube).length > 0 && kube.get(CPR, '', REPORT) !== undefined);
+    expect(failed(kube)).toEqual([
+      'Deployment/web allow-list-policy',
+      'Deployment/web dedicated-service-account',
+    ]);
+    const report = kube.get(PR, 'shop', REPORT)!;
+    expect(report).toMatchObject({
+      metadata: { labels: { 'app.kubernetes.io/managed-by': 'ztgate' } },
+      scope: { apiVersion: 'v1', kind: 'Namespace', name: 'shop' },
+      summary: { fail: 2 },
+    });
+    const identity = results(kube).find((r) => r.rule === 'dedicated-service-account' && r.result === 'fail');
+    expect(identity?.properties).toEqual({
+      path: 'spec.template.spec.serviceAccountName',
+      fix: expect.stringContaining('kind: ServiceAccount'),
+    });
+    // The namespace's own result sits in its report: a default deny is there.
+    expect(results(kube).find((r) => r.resources[0]?.kind === 'Namespace')).toMatchObject({
+      rule: 'namespace-default-deny',
+      result: 'pass',
+    });
+    await waitFor(() => kube.get(PR, 'quiet', REPORT) !== undefined);
+    expect(failed(kube, 'quiet')).toEqual([]);
+    // Exempt namespaces get none.
+    await pause(50);
+    expect(kube.get(PR, 'kube-system', REPORT)).toBeUndefined();
+  });
+
+  it('rewrites nothing on a resync or a relist, clears a fixed finding, and rewrites only what changed', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    seedShop(kube, 'other');
+    audit(kube, { resyncIntervalMs: 20 });
+    await waitFor(() => failed(kube).length === 2 && failed(kube, 'other').length === 2);
+    await pause(100);
+    const written = reportWrites(kube).length;
+    const watching = kube.watcherCount();
+    kube.breakWatches(); // every watch relists: a new view of every namespace
+    await waitFor(() => kube.watcherCount() === watching, 3000);
+    await pause(200); // and several resyncs
+    expect(reportWrites(kube).length).toBe(written);
+    const before = results(kube, 'other');
+
+    fixShop(kube);
+    await waitFor(() => failed(kube).length === 0);
+    const after = reportWrites(kube).slice(written);
+    expect(after.map((call) => `${call.method} ${call.path}`)).toEqual([
+      `PUT /apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/${REPORT}`,
+    ]);
+    expect(results(kube, 'other')).toEqual(before);
+  });
+
+  it('keeps the timestamp of a result still found when the report is rewritten', async () => {
+    let clock = 1_700_000_000_000;
+    const kube = cluster();
+    seedShop(kube);
+    kube.seed(DEPLOY, deployment('shop', 'api'));
+    const view = viewOf(kube);
+    start(kube, {
+      audit: true,
+      view,
+      config: CONFIG,
+      controllers: [backgroundAuditController(CONFIG, { now: () => clock })],
+    });
+    await waitFor(() => failed(kube).length === 4);
+    clock += 60_000;
+    fixShop(kube);
+    await waitFor(() => failed(kube).length === 2);
+    const stamps = (name: string) =>
+      results(kube)
+        .filter((r) => r.resources[0]?.name === name)
+        .map((r) => r.timestamp.seconds);
+    expect(new Set(stamps('api'))).toEqual(new Set([1_700_000_000]));
+    expect(new Set(stamps('web'))).toEqual(new Set([1_700_000_060]));
+  });
+
+  it('restores a report whose results were edited, and re-creates a deleted one', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    audit(kube);
+    await waitFor(() => failed(kube).length === 2);
+    const stored = kube.get(PR, 'shop', REPORT)!;
+    kube.seed(PR, { ...stored, results: [], summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 } });
+    await waitFor(() => failed(kube).length === 2);
+    kube.remove(PR, 'shop', REPORT);
+    await waitFor(() => failed(kube).length === 2);
+  });
+
+  it('reports an audit-mode namespace judged as if enforced, and removes its report when exempted', async () => {
+    const kube = cluster();
+    kube.seed(NS, namespace('rollout', { 'ztgate.dev/mode': 'audit' }));
+    kube.seed(DEPLOY, deployment('rollout', 'web'));
+    const config = { ...CONFIG, defaultDeny: DEFAULT_CONFIG.defaultDeny };
+    audit(kube, { config, controllers: [backgroundAuditController(config)] });
+    await waitFor(() => failed(kube, 'rollout').length > 0);
+    // The default deny enforcing would create counts: no namespace-default-deny finding.
+    expect(failed(kube, 'rollout')).toEqual([
+      'Deployment/web allow-list-policy',
+      'Deployment/web dedicated-service-account',
+    ]);
+    expect(
+      results(kube, 'rollout')
+        .filter((r) => r.result === 'warn')
+        .map((r) => r.resources[0]?.name),
+    ).toEqual(['ztgate-allow-dns', 'ztgate-default-deny']);
+    kube.seed(NS, namespace('rollout', { 'ztgate.dev/exempt': 'true' }));
+    await waitFor(() => kube.get(PR, 'rollout', REPORT) === undefined);
+  });
+});
+
+describe('background audit: events', () => {
+  it('posts one Warning Event per refused workload, none for a compliant one, and none again for the same findings', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    kube.seed(SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ok', namespace: 'shop' } });
+    kube.seed(DEPLOY, deployment('shop', 'ok', 'ok'));
+    kube.seed(NP, allowList('shop', 'ok'));
+    audit(kube, { resyncIntervalMs: 20 });
+    await waitFor(() => events(kube).length === 1);
+    await pause(150); // resyncs
+    const watching = kube.watcherCount();
+    kube.breakWatches(); // a relist: every namespace judged again
+    await waitFor(() => kube.watcherCount() === watching, 3000);
+    await pause(100);
+    expect(eventPosts(kube)).toHaveLength(1);
+    const [event] = events(kube);
+    const web = kube.get(DEPLOY, 'shop', 'web')!;
+    expect(event).toMatchObject({
+      reason: 'ZtgateViolation',
+      type: 'Warning',
+      involvedObject: { kind: 'Deployment', name: 'web', uid: (web['metadata'] as { uid: string }).uid },
+    });
+    expect(event!.message).toMatch(
+      /^ztgate would refuse this Deployment if it were created now \(fixes: PolicyReport ztgate-audit in this namespace, or `ztgate audit`\): \[allow-list-policy\] spec\.template\.metadata\.labels: .*; \[dedicated-service-account\] spec\.template\.spec\.serviceAccountName: /,
+    );
+  });
+
+  it('posts a new Event when the findings change, and none once they are gone', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    audit(kube);
+    await waitFor(() => eventPosts(kube).length === 1);
+    kube.seed(SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } });
+    kube.seed(DEPLOY, deployment('shop', 'web', 'web')); // identity fixed; allow-list still missing
+    await waitFor(() => eventPosts(kube).length === 2);
+    expect((eventPosts(kube)[1]!.body as { message: string }).message).not.toContain(
+      'dedicated-service-account',
+    );
+    kube.seed(NP, allowList('shop', 'web'));
+    await waitFor(() => failed(kube).length === 0);
+    await pause(100);
+    expect(eventPosts(kube)).toHaveLength(2);
+  });
+
+  it('paces Events: a burst, then the rest at the rate, none lost and none twice', async () => {
+    const kube = cluster();
+    kube.seed(NS, namespace('shop'));
+    kube.seed(NP, denyAll('shop'));
+    for (let index = 0; index < 6; index += 1) kube.seed(DEPLOY, deployment('shop', `w${index}`));
+    const view = viewOf(kube);
+    start(kube, {
+      audit: true,
+      view,
+      config: CONFIG,
+      postRate: { perSecond: 20, burst: 2 },
+    });
+    await waitFor(() => eventPosts(kube).length >= 2);
+    expect(eventPosts(kube).length).toBeLessThan(6);
+    await waitFor(() => eventPosts(kube).length === 6, 3000);
+    await pause(200);
+    expect(
+      new Set(
+        eventPosts(kube).map(
+          (call) => (call.body as { involvedObject: { name: string } }).involvedObject.name,
+        ),
+      ).size,
+    ).toBe(6);
+  });
+});
+
+describe('background audit: replicas and CRDs', () => {
+  it('lets a second replica write nothing, and a new leader rewrite and re-post nothing', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    const a = audit(kube, { identity: 'a' });
+    await waitFor(
+      () => a.controllers.isLeader() && failed(kube).length === 2 && eventPosts(kube).length === 1,
+    );
+    const b = audit(kube, { identity: 'b' });
+    await pause(200);
+    expect([b.controllers.isLeader(), b.writes]).toEqual([false, []]);
+    const writes = kube.writes().filter((call) => !call.path.includes('/leases/')).length;
+    await a.controllers.stop();
+    await waitFor(() => b.controllers.isLeader());
+    await pause(300);
+    // The new leader judged everything: same reports, and its Event POSTs met the ones there (409).
+    expect(b.writes).toEqual([]);
+    const after = kube.writes().filter((call) => !call.path.includes('/leases/'));
+    expect(after.slice(writes).map((call) => `${call.method} ${call.path}`)).toEqual([
+      'POST /api/v1/namespaces/shop/events',
+    ]);
+  });
+
+  it('without the PolicyReport CRDs: warns once, posts Events, and writes the reports once they are installed', async () => {
+    const kube = cluster({ crds: false });
+    seedShop(kube);
+    const { controllers, logs } = audit(kube, { resyncIntervalMs: 20 });
+    await waitFor(() => eventPosts(kube).length === 1);
+    await pause(150);
+    const warned = () => logs.filter((line) => line.fields['condition'] === 'policy-reports-missing');
+    expect(warned().map((line) => [line.level, line.message])).toEqual([
+      [
+        'warn',
+        'the PolicyReport CRDs (wgpolicyk8s.io/v1alpha2) are not installed: the audit posts Events and exports metrics, and writes its reports once they are',
+      ],
+    ]);
+    expect(controllers.activeConditions()).toEqual(['background-audit/policy-reports-missing']);
+    expect(kube.calls.filter((call) => call.path.includes('policyreports'))).toEqual([]);
+    for (const resource of [PR, CPR]) kube.served.add(resource);
+    await waitFor(() => failed(kube).length === 2);
+    await waitFor(() => controllers.activeConditions().length === 0);
+    expect(warned().map((line) => line.level)).toEqual(['warn', 'info']);
+  });
+});
+
+describe('background audit: passes and metrics', () => {
+  it('judges every namespace again each intervalSeconds and exports findings and the last full pass', async () => {
+    let clock = 1_700_000_000_000;
+    const kube = cluster();
+    seedShop(kube);
+    kube.seed(NS, namespace('quiet'));
+    const config = { ...CONFIG, audit: { background: true, intervalSeconds: 60 } };
+    const controller = backgroundAuditController(config, { now: () => clock });
+    const { controllers } = start(kube, {
+      audit: true,
+      view: viewOf(kube, config),
+      config,
+      controllers: [controller],
+      resyncIntervalMs: 20,
+    });
+    await waitFor(() => controller.status.lastFullPass() !== undefined);
+    const first = controller.status.lastFullPass()!;
+    await pause(100);
+    expect(controller.status.lastFullPass()).toBe(first);
+    clock += 61_000;
+    await waitFor(() => controller.status.lastFullPass() !== first);
+    expect(controller.status.lastFullPass()?.endedAt).toBe(clock);
+    const registry = new Registry();
+    registerControllerMetrics(registry, { ...controllers, audit: controller.status });
+    const text = await registry.metrics();
+    expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="dedicated-service-account"} 1');
+    expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="allow-list-policy"} 1');
+    expect(text).toContain('ztgate_audit_findings{namespace="quiet",rule="namespace-default-deny"} 1');
+    expect(text).toContain(`ztgate_audit_last_full_pass_timestamp_seconds ${clock / 1000}`);
+    expect(text).toMatch(/ztgate_audit_full_pass_duration_seconds \d/);
+  });
+});
