@@ -1,4 +1,4 @@
-import { digestOf, reportDigest } from '../adapters/kube/report-digest.js';
+import { digestOf, digestOfLines, reportDigest } from '../adapters/kube/report-digest.js';
 import { resourceKey, type ResourceSpec } from '../adapters/kube/resources.js';
 import type { ViewSnapshot } from '../adapters/view-source.js';
 import {
@@ -6,7 +6,7 @@ import {
   buildNamespaceReport,
   carryTimestamps,
   REPORT_NAME,
-  reportContent,
+  resultsContentLines,
 } from '../policy/audit/policy-report.js';
 import { scanClusterScoped, scanNamespace, type AuditResult } from '../policy/audit/scan.js';
 import {
@@ -45,10 +45,11 @@ interface Judged {
   readonly events: readonly string[];
 }
 
+/** A fresh judgement; the report and Event bodies are built only when a write sends them. */
 interface Judgement {
   readonly judged: Judged;
-  readonly report: KubeObject;
-  readonly events: ReadonlyMap<string, KubeObject>;
+  report(): KubeObject;
+  readonly events: ReadonlyMap<string, () => KubeObject>;
 }
 
 /** What the metrics read: findings by namespace ('' for cluster-scoped policies) and rule, and the last full pass. */
@@ -139,28 +140,34 @@ export function backgroundAuditController(
     pass = undefined;
   }
 
+  /** What the memo keeps of a judgement: its digest is that of the report built from `results`. */
   function judged(
     at: number,
     seconds: number,
-    report: KubeObject,
+    namespace: string | undefined,
     results: readonly AuditResult[],
     events: readonly string[],
   ): Judged {
-    const digest = digestOf(reportContent(report));
+    const digest = digestOfLines(resultsContentLines(namespace, results));
     return { at, pass: pass?.id ?? passId, seconds, digest, findings: countFindings(results), events };
   }
 
   function judgeNamespace(snapshot: ViewSnapshot, name: string, audit: boolean, seconds: number): Judgement {
-    const scan = scanNamespace(snapshot.view, config, name, snapshot.objectsIn(name));
-    const report = buildNamespaceReport(name, scan.results, seconds);
-    const events = new Map<string, KubeObject>();
-    for (const workload of findingsByWorkload(scan.results)) {
+    const { results } = scanNamespace(snapshot.view, config, name, snapshot.objectsIn(name));
+    const events = new Map<string, () => KubeObject>();
+    for (const workload of findingsByWorkload(results)) {
       if (workload.resource.uid === undefined) continue;
-      const eventName = `${workload.resource.name.slice(0, 200)}.ztgate.${digestOf(findingsIdentity(workload)).slice(0, 16)}`;
-      events.set(eventName, buildViolationEvent(workload, { name: eventName, seconds, audit }));
+      // Named after the findings: the same findings make the same name, which a leader posts once.
+      const hash = digestOf(findingsIdentity(workload)).slice(0, 16);
+      const eventName = `${workload.resource.name.slice(0, 200)}.ztgate.${hash}`;
+      events.set(eventName, () => buildViolationEvent(workload, { name: eventName, seconds, audit }));
     }
     const at = snapshot.changedAt(name);
-    return { judged: judged(at, seconds, report, scan.results, [...events.keys()]), report, events };
+    return {
+      judged: judged(at, seconds, name, results, [...events.keys()]),
+      report: () => buildNamespaceReport(name, results, seconds),
+      events,
+    };
   }
 
   /** The memo entry when it is current for this view and pass; else a fresh judgement, remembered. */
@@ -222,11 +229,11 @@ export function backgroundAuditController(
         namespace: name,
         name: eventName,
         get body() {
-          return judgement().events.get(eventName);
+          return judgement().events.get(eventName)?.();
         },
       }));
       return [
-        ...reportIntents(context, POLICY_REPORTS, name, entry.digest, () => judgement().report),
+        ...reportIntents(context, POLICY_REPORTS, name, entry.digest, () => judgement().report()),
         ...events,
       ];
     },
@@ -245,11 +252,14 @@ export function backgroundAuditController(
       finishPass();
       const { entry, judgement } = current(CLUSTER, snapshot, (seconds) => {
         const results = scanClusterScoped(snapshot.view, config, snapshot.objectsIn(CLUSTER));
-        const report = buildClusterReport(results, seconds);
         const at = snapshot.changedAt(CLUSTER);
-        return { judged: judged(at, seconds, report, results, []), report, events: new Map() };
+        return {
+          judged: judged(at, seconds, undefined, results, []),
+          report: () => buildClusterReport(results, seconds),
+          events: new Map(),
+        };
       });
-      return reportIntents(context, CLUSTER_REPORTS, CLUSTER, entry.digest, () => judgement().report);
+      return reportIntents(context, CLUSTER_REPORTS, CLUSTER, entry.digest, () => judgement().report());
     },
     conditions(context) {
       const missing = [POLICY_REPORTS, CLUSTER_REPORTS].filter(

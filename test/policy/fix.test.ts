@@ -5,6 +5,7 @@ import {
   buildAllowListFix,
   buildDefaultDenyFix,
   buildServiceAccountFix,
+  renderFix,
 } from '../../src/policy/fix/index.js';
 import { toWorkload } from '../../src/policy/workload.js';
 import { cronJob, deployment } from './helpers.js';
@@ -95,5 +96,16 @@ describe('fixes are valid YAML that parses back to the manifests to create', () 
       },
     };
     expect(parse(buildDefaultDenyFix('shop', config)).length).toBe(1);
+  });
+});
+
+describe('renderFix remembers what it rendered', () => {
+  it('gives the same text for the same input, and a new one when the input changes', () => {
+    const manifest = { value: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'a' } } };
+    const first = renderFix('Create it:', [manifest]);
+    expect(renderFix('Create it:', [structuredClone(manifest)])).toBe(first);
+    const other = renderFix('Create it:', [{ value: { ...manifest.value, metadata: { name: 'b' } } }]);
+    expect(parse(other)).toEqual([{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'b' } }]);
+    expect(renderFix('Create this:', [manifest])).toBe(first.replace('# Create it:', '# Create this:'));
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { reportContent } from '../../policy/audit/policy-report.js';
+import { reportContentLines } from '../../policy/audit/policy-report.js';
 import type { KubeObject } from '../../policy/types.js';
 
 /**
@@ -13,10 +13,17 @@ export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The digest of a report's content (see reportContent), read from a cached copy or computed. */
+/** The digest of content lines (reportContentLines, resultsContentLines): the digest of the lines joined by newlines. */
+export function digestOfLines(lines: readonly string[]): string {
+  const hash = createHash('sha256');
+  lines.forEach((line, index) => hash.update(index === 0 ? line : `\n${line}`));
+  return hash.digest('hex');
+}
+
+/** The digest of a report's content (see reportContentLines), read from a cached copy or computed. */
 export function reportDigest(report: KubeObject): string {
   const cached = report[REPORT_DIGEST_FIELD];
-  return typeof cached === 'string' ? cached : digestOf(reportContent(report));
+  return typeof cached === 'string' ? cached : digestOfLines(reportContentLines(report));
 }
 
 /** A PolicyReport or ClusterPolicyReport reduced to its metadata, summary and content digest. */

@@ -23,7 +23,7 @@ export function createRateLimiter(
   const intervalMs = 1000 / limit.perSecond;
   let tokens = limit.burst;
   let refilledAt = now();
-  let promisedUntil = 0;
+  let promisedUntil = Number.NEGATIVE_INFINITY;
 
   function refill(): number {
     const at = now();
@@ -41,8 +41,8 @@ export function createRateLimiter(
     },
     reserve(count) {
       const at = refill();
-      const start = Math.max(at + Math.max(0, 1 - tokens) * intervalMs, promisedUntil);
-      promisedUntil = start + Math.max(0, count - 1) * intervalMs;
+      const first = Math.max(at + Math.max(0, 1 - tokens) * intervalMs, promisedUntil + intervalMs);
+      promisedUntil = first + Math.max(0, count - 1) * intervalMs;
       return Math.ceil(promisedUntil - at);
     },
   };

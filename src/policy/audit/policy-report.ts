@@ -163,23 +163,59 @@ function projectResult(result: unknown): unknown {
   return [project(result, RESULT_FIELDS), resources, properties, selector];
 }
 
-/**
- * What decides whether a report changed: its scope, summary and results (in order), each result
- * without its timestamp, read through the fields of the v1alpha2 schema. Two reports with the same
- * content are the same report, so a relist or a periodic pass that finds what it found before
- * writes nothing, whatever key order the API server stored them in.
- */
-export function reportContent(report: KubeObject): string {
-  const results = Array.isArray(report['results']) ? (report['results'] as unknown[]) : [];
-  return JSON.stringify([
-    project(report['scope'], REFERENCE_FIELDS),
-    project(report['summary'], SUMMARY_FIELDS),
-    results.map(projectResult),
-  ]);
+function contentLine(scope: unknown, summary: unknown): string {
+  return JSON.stringify([project(scope, REFERENCE_FIELDS), project(summary, SUMMARY_FIELDS)]);
 }
 
-function withoutTimestamp(result: unknown): string {
-  return JSON.stringify(projectResult(result));
+/**
+ * What decides whether a report changed, as lines: its scope and summary, then each result in
+ * order without its timestamp, read through the fields of the v1alpha2 schema. Two reports with
+ * the same content are the same report, so a relist or a periodic pass that finds what it found
+ * before writes nothing, whatever key order the API server stored them in.
+ */
+export function reportContentLines(report: KubeObject): string[] {
+  const results = Array.isArray(report['results']) ? (report['results'] as unknown[]) : [];
+  return [
+    contentLine(report['scope'], report['summary']),
+    ...results.map((result) => JSON.stringify(projectResult(result))),
+  ];
+}
+
+/** reportContentLines as one text. */
+export function reportContent(report: KubeObject): string {
+  return reportContentLines(report).join('\n');
+}
+
+/** projectResult(toReportResult(result)) as JSON, without building the report result first. */
+function resultLine(result: AuditResult): string {
+  const { resource } = result;
+  // Keys in sorted order: canonical() of the properties toReportResult sets.
+  const properties =
+    result.fix === '' && result.path === ''
+      ? null
+      : JSON.stringify({
+          ...(result.fix === '' ? {} : { fix: result.fix }),
+          ...(result.path === '' ? {} : { path: result.path }),
+        });
+  const reference = [resource.apiVersion, null, resource.kind, resource.name];
+  reference.push(resource.namespace ?? null, null, resource.uid ?? null);
+  const fields = ['zero-trust', result.message, 'ztgate', result.result, result.rule, true];
+  fields.push(SEVERITY[result.result], 'ztgate');
+  return JSON.stringify([fields, [reference], properties, null]);
+}
+
+/**
+ * The content lines of the report buildNamespaceReport (or, without a namespace,
+ * buildClusterReport) would build from `results`: what a full pass compares without building
+ * every report.
+ */
+export function resultsContentLines(
+  namespace: string | undefined,
+  results: readonly AuditResult[],
+): string[] {
+  const scope =
+    namespace === undefined ? undefined : { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+  return [contentLine(scope, summarize(results)), ...results.map(resultLine)];
 }
 
 /**
@@ -191,11 +227,11 @@ export function carryTimestamps(desired: KubeObject, existing: KubeObject): Kube
   const before = new Map<string, unknown>();
   for (const result of Array.isArray(existing['results']) ? (existing['results'] as unknown[]) : []) {
     if (isRecord(result) && result['timestamp'] !== undefined)
-      before.set(withoutTimestamp(result), result['timestamp']);
+      before.set(JSON.stringify(projectResult(result)), result['timestamp']);
   }
   if (before.size === 0 || !Array.isArray(desired['results'])) return desired;
   const results = (desired['results'] as unknown[]).map((result) => {
-    const timestamp = before.get(withoutTimestamp(result));
+    const timestamp = before.get(JSON.stringify(projectResult(result)));
     return timestamp === undefined || !isRecord(result) ? result : { ...result, timestamp };
   });
   return { ...desired, results };

@@ -16,10 +16,33 @@ function nodeComment(text: string): string {
 }
 
 /**
+ * Rendered fixes by their input, most recently used last. Rendering is the costliest step of
+ * judging a refused workload (the yaml package builds a document per fix); the background audit
+ * judges every namespace again on each full pass, and an unchanged workload asks for the same fix.
+ */
+const rendered = new Map<string, string>();
+const RENDERED_MAX = 16_384;
+
+/**
  * Renders prose plus manifests as one valid multi-document YAML text: the prose is a comment,
  * so the whole fix can be saved to a file and applied once the placeholders are filled in.
+ * The same input always renders the same text, so texts are remembered (see `rendered`).
  */
 export function renderFix(prose: string, manifests: readonly FixManifest[]): string {
+  const key = JSON.stringify([prose, manifests]);
+  const known = rendered.get(key);
+  if (known !== undefined) {
+    rendered.delete(key);
+    rendered.set(key, known);
+    return known;
+  }
+  const text = renderFixText(prose, manifests);
+  if (rendered.size >= RENDERED_MAX) rendered.delete(rendered.keys().next().value as string);
+  rendered.set(key, text);
+  return text;
+}
+
+function renderFixText(prose: string, manifests: readonly FixManifest[]): string {
   const documents = manifests.map((manifest) => {
     const document = new Document(manifest.value);
     for (const comment of manifest.comments ?? []) {

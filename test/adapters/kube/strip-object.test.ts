@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REPORT_DIGEST_FIELD, reportDigest } from '../../../src/adapters/kube/report-digest.js';
 import { stripObject } from '../../../src/adapters/kube/strip-object.js';
 
 const metadata = {
@@ -115,5 +116,31 @@ describe('stripObject on a CRD', () => {
       },
       status: { conditions: [{ type: 'Established', status: 'True' }] },
     });
+  });
+});
+
+describe('stripObject on a policy report', () => {
+  it('keeps metadata and summary, and the digest of the results in their place', () => {
+    const results = [{ policy: 'ztgate', rule: 'r', result: 'fail', timestamp: { seconds: 1, nanos: 0 } }];
+    const report = {
+      metadata: { ...metadata, name: 'ztgate-audit' },
+      scope: { apiVersion: 'v1', kind: 'Namespace', name: 'shop' },
+      summary: { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 },
+      results,
+    };
+    const stripped = stripObject(report, 'wgpolicyk8s.io/v1alpha2', 'PolicyReport');
+    expect(stripped).toEqual({
+      apiVersion: 'wgpolicyk8s.io/v1alpha2',
+      kind: 'PolicyReport',
+      metadata: { ...strippedMeta, name: 'ztgate-audit' },
+      summary: report.summary,
+      [REPORT_DIGEST_FIELD]: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // The cached digest is the digest of the full report: the cache compares like a live read.
+    const full = { ...report, apiVersion: 'wgpolicyk8s.io/v1alpha2', kind: 'PolicyReport' };
+    expect(reportDigest(stripped)).toBe(reportDigest(full));
+    expect(
+      reportDigest(stripObject({ ...report, results: [] }, 'wgpolicyk8s.io/v1alpha2', 'PolicyReport')),
+    ).not.toBe(reportDigest(stripped));
   });
 });

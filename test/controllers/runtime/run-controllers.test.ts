@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ResourceSpec } from '../../../src/adapters/kube/resources.js';
+import type { ViewPublication } from '../../../src/adapters/view-source.js';
 import {
   namespaceMarks,
   ownedObject,
@@ -9,6 +10,7 @@ import {
   type Controller,
 } from '../../../src/controllers/index.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import type { ClusterView } from '../../../src/policy/types.js';
 import { FakeKube, waitFor } from '../../adapters/kube/fake-kube.js';
 import { describeWrites, namespace, pause, start } from '../support.js';
 
@@ -254,5 +256,105 @@ describe('startControllers: the queue', () => {
     wanted = true;
     controllers.enqueue('shop');
     await waitFor(() => writes.length === 1);
+  });
+
+  it('reconciles the namespaces a published view touched, and every one after a relist', async () => {
+    const kube = served();
+    for (const name of ['a', 'b', 'c']) kube.seed(NS, namespace(name));
+    let publish: (publication: ViewPublication) => void = () => undefined;
+    const snapshot = { view: {} as ClusterView, objectsIn: () => [], changedAt: () => 0 };
+    const seen: string[] = [];
+    const reader: Controller = {
+      name: 'reader',
+      owns: [],
+      watches: [],
+      readsView: true,
+      desired: (ns, context) => {
+        if (context.view() === snapshot) seen.push(ns.name);
+        return [];
+      },
+    };
+    const { controllers } = start(kube, {
+      config: NO_BUILTINS,
+      controllers: [reader],
+      view: {
+        snapshot: () => snapshot,
+        onPublish: (listener) => {
+          publish = listener;
+          return () => undefined;
+        },
+      },
+    });
+    await waitFor(() => controllers.isLeader() && seen.length === 3);
+    seen.length = 0;
+    publish({ snapshot, touched: new Set(['b']) });
+    await pause(50);
+    expect(seen).toEqual(['b']);
+    publish({ snapshot, touched: 'all' });
+    await waitFor(() => seen.length === 4);
+    expect(seen.slice(1).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('posts a record once a term, counts one already there (409) as posted, and paces posts', async () => {
+    const kube = served();
+    kube.served.add('v1/events');
+    kube.seed(NS, namespace('shop'));
+    kube.seed('v1/events', { kind: 'Event', metadata: { name: 'old', namespace: 'shop' } });
+    const EVENT = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true } as const;
+    const poster: Controller = {
+      name: 'poster',
+      owns: [],
+      watches: [],
+      desired: (ns) =>
+        ['old', 'e1', 'e2', 'e3'].map((name) => ({
+          action: 'post' as const,
+          resource: EVENT,
+          namespace: ns.name,
+          name,
+          body: { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: ns.name } },
+        })),
+    };
+    const { writes, logs } = start(kube, {
+      config: NO_BUILTINS,
+      controllers: [poster],
+      resyncIntervalMs: 20,
+      postRate: { perSecond: 20, burst: 2 },
+    });
+    await waitFor(() => writes.length === 1);
+    expect(describeWrites(writes)).toEqual(['create Event shop/e1']);
+    // The rest come back when the rate allows, without waiting for the next resync.
+    await waitFor(() => writes.length === 3, 1000);
+    await pause(150);
+    const posts = kube.calls.filter((call) => call.method === 'POST' && call.path.endsWith('/events'));
+    expect([describeWrites(writes).slice(1), posts.length]).toEqual([
+      ['create Event shop/e2', 'create Event shop/e3'],
+      4,
+    ]);
+    expect(logs.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
+  it('watches an optional owned resource only once it is served, and tells the controller', async () => {
+    const kube = served();
+    kube.served.delete(PA);
+    kube.seed(NS, namespace('shop'));
+    const answers: (boolean | undefined)[] = [];
+    const optional: Controller = {
+      name: 'optional',
+      owns: [PEER_AUTHENTICATIONS],
+      optionalOwns: [PA],
+      watches: [],
+      desired: (_ns, context) => {
+        answers.push(context.serves(PEER_AUTHENTICATIONS));
+        return [];
+      },
+    };
+    const { logs, controllers } = start(kube, { config: NO_BUILTINS, controllers: [optional] });
+    await waitFor(() => controllers.isLeader() && answers.includes(false));
+    await pause(100);
+    const watched = () => kube.calls.filter((call) => call.path.includes('peerauthentications'));
+    expect([watched(), logs.filter((line) => line.level === 'warn')]).toEqual([[], []]);
+    kube.served.add(PA);
+    await waitFor(() => answers.at(-1) === true);
+    await waitFor(() => watched().some((call) => call.method === 'WATCH'));
   });
 });

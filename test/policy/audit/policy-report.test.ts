@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildClusterReport,
   buildNamespaceReport,
   carryTimestamps,
   reportContent,
+  resultsContentLines,
 } from '../../../src/policy/audit/policy-report.js';
 import type { AuditResult } from '../../../src/policy/audit/scan.js';
 import type { KubeObject } from '../../../src/policy/types.js';
@@ -125,5 +127,37 @@ describe('carryTimestamps', () => {
   it('leaves the desired report alone when nothing was stored', () => {
     const now = buildNamespaceReport('shop', [fail(web)], 200);
     expect(carryTimestamps(now, { apiVersion: 'wgpolicyk8s.io/v1alpha2', kind: 'PolicyReport' })).toBe(now);
+  });
+});
+
+describe('resultsContentLines: the content of a report not built', () => {
+  const resource = fc.record({
+    apiVersion: fc.constantFrom('apps/v1', 'v1', 'projectcalico.org/v3'),
+    kind: fc.constantFrom('Deployment', 'Namespace', 'GlobalNetworkPolicy'),
+    namespace: fc.option(fc.string(), { nil: undefined }),
+    name: fc.string(),
+    uid: fc.option(fc.string(), { nil: undefined }),
+  });
+  const result = fc.record({
+    category: fc.constantFrom('workload-refused', 'policy-refused', 'enforcement-withheld'),
+    rule: fc.constantFrom('dedicated-service-account', 'allow-list-policy', 'namespace-default-deny'),
+    result: fc.constantFrom('pass', 'fail', 'warn'),
+    resource,
+    path: fc.oneof(fc.constant(''), fc.string()),
+    message: fc.string(),
+    fix: fc.oneof(fc.constant(''), fc.string({ unit: 'binary' })),
+  }) as fc.Arbitrary<AuditResult>;
+
+  it('is the content of the report built from the same results, namespaced or cluster-wide', () => {
+    fc.assert(
+      fc.property(fc.array(result, { maxLength: 8 }), fc.string(), (results, namespace) => {
+        expect(resultsContentLines(namespace, results).join('\n')).toBe(
+          reportContent(buildNamespaceReport(namespace, results, 3)),
+        );
+        expect(resultsContentLines(undefined, results).join('\n')).toBe(
+          reportContent(roundTrip(buildClusterReport(results, 4))),
+        );
+      }),
+    );
   });
 });
