@@ -135,11 +135,12 @@ describe('manifests/rbac.yaml against the README', () => {
     expect(words.filter((w) => w.includes('*'))).toEqual([]);
   });
 
-  it('deletes only its own NetworkPolicies by name; never patches, escalates, binds, impersonates or reads Secrets', () => {
+  it('deletes only its own NetworkPolicies and reports by name; never patches, escalates, binds, impersonates or reads Secrets', () => {
     const verbs = new Set(rules.flatMap(({ rule }) => rule.verbs));
     for (const verb of ['deletecollection', 'patch', 'escalate', 'bind', 'impersonate'])
       expect(verbs.has(verb)).toBe(false);
-    // The default-deny controller removes its own policies from namespaces going to audit or exempt.
+    // The default-deny controller removes its own policies from namespaces going to audit or
+    // exempt; the background audit removes its report from a namespace that becomes exempt.
     const deletes = rules.filter(({ rule }) => rule.verbs.includes('delete'));
     expect(deletes.map(({ rule }) => [rule.apiGroups, rule.resources, rule.resourceNames])).toEqual([
       [
@@ -147,6 +148,7 @@ describe('manifests/rbac.yaml against the README', () => {
         ['networkpolicies'],
         [config.defaultDeny.policyName, config.defaultDeny.dns.policyName],
       ],
+      [['wgpolicyk8s.io'], ['policyreports', 'clusterpolicyreports'], [REPORT_NAME]],
     ]);
     expect(rules.filter(({ rule }) => rule.resources.includes('secrets'))).toEqual([]);
   });
@@ -266,6 +268,37 @@ describe('manifests/rbac.yaml against the README', () => {
       'kyverno',
       false,
     ],
+    [
+      'watches its reports by name',
+      'ClusterRole',
+      'wgpolicyk8s.io',
+      'policyreports',
+      'watch',
+      REPORT_NAME,
+      true,
+    ],
+    ['no watch of every report', 'ClusterRole', 'wgpolicyk8s.io', 'policyreports', 'watch', undefined, false],
+    [
+      'removes its report from an exempted namespace',
+      'ClusterRole',
+      'wgpolicyk8s.io',
+      'policyreports',
+      'delete',
+      REPORT_NAME,
+      true,
+    ],
+    [
+      'no delete of another report',
+      'ClusterRole',
+      'wgpolicyk8s.io',
+      'policyreports',
+      'delete',
+      'kyverno',
+      false,
+    ],
+    ['posts events', 'ClusterRole', '', 'events', 'create', undefined, true],
+    ['never reads events', 'ClusterRole', '', 'events', 'list', undefined, false],
+    ['never changes events', 'ClusterRole', '', 'events', 'update', undefined, false],
     [
       'no cluster-wide leases',
       'ClusterRole',

@@ -88,7 +88,10 @@ async function apply(rest: KubeRest, reports: Parameters<typeof applyReports>[1]
         'install the PolicyReport CRDs (kubernetes-sigs/wg-policy-prototypes, policy-report/crd/v1alpha2) and re-run',
     );
   }
-  process.stderr.write(`ztgate: reports applied (${result.created} created, ${result.replaced} replaced)\n`);
+  const { created, replaced, unchanged } = result;
+  process.stderr.write(
+    `ztgate: reports applied (${created} created, ${replaced} replaced, ${unchanged} unchanged)\n`,
+  );
 }
 
 /** Registers `ztgate audit`: what the cluster (or a state folder) holds that ztgate would refuse today. */

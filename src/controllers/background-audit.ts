@@ -155,7 +155,7 @@ export function backgroundAuditController(
   function judgeNamespace(snapshot: ViewSnapshot, name: string, audit: boolean, seconds: number): Judgement {
     const { results } = scanNamespace(snapshot.view, config, name, snapshot.objectsIn(name));
     const events = new Map<string, () => KubeObject>();
-    for (const workload of findingsByWorkload(results)) {
+    for (const workload of findingsByWorkload(results, config)) {
       if (workload.resource.uid === undefined) continue;
       // Named after the findings: the same findings make the same name, which a leader posts once.
       const hash = digestOf(findingsIdentity(workload)).slice(0, 16);

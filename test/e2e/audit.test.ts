@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeRest, loadKubeConfig, type KubeRest } from '../../src/adapters/kube/index.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { policyReportCrds } from './support/objects.js';
 import { waitFor } from './support/processes.js';
 
 interface Finding {
@@ -12,25 +13,6 @@ interface Finding {
 async function audit(...args: string[]): Promise<CliRun> {
   return runCli('audit', args);
 }
-
-const reportCrd = (kind: string, plural: string, scope: string) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.wgpolicyk8s.io` },
-  spec: {
-    group: 'wgpolicyk8s.io',
-    scope,
-    names: { plural, singular: kind.toLowerCase(), kind },
-    versions: [
-      {
-        name: 'v1alpha2',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-});
 
 describe('ztgate audit against a real API server', () => {
   let cp: ControlPlane;
@@ -160,13 +142,9 @@ describe('ztgate audit against a real API server', () => {
     );
   });
 
-  it('writes PolicyReports and the ClusterPolicyReport with --apply, and replaces them on a re-run', async () => {
-    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-      body: reportCrd('PolicyReport', 'policyreports', 'Namespaced'),
-    });
-    await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-      body: reportCrd('ClusterPolicyReport', 'clusterpolicyreports', 'Cluster'),
-    });
+  it('writes PolicyReports and the ClusterPolicyReport with --apply, and leaves them alone on a re-run', async () => {
+    for (const crd of policyReportCrds())
+      await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
     await waitFor(
       async () => {
         const list = await rest.request<{ resources: { name: string }[] }>(
@@ -180,19 +158,23 @@ describe('ztgate audit against a real API server', () => {
     );
     const first = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/reports applied \(\d+ created, 0 replaced\)/);
+    expect(first.stderr).toMatch(/reports applied \(\d+ created, 0 replaced, 0 unchanged\)/);
     const report = await rest.request<{
       summary: { fail: number };
-      results: { rule: string; result: string }[];
+      results: { rule: string; result: string; resources: { kind: string; name: string }[] }[];
     }>('GET', '/apis/wgpolicyk8s.io/v1alpha2/namespaces/open/policyreports/ztgate-audit');
     expect(report.summary.fail).toBeGreaterThan(0);
     expect(report.results.some((r) => r.rule === 'no-allow-all-policy' && r.result === 'fail')).toBe(true);
-    const cluster = await rest.request<{ results: { resources: { name: string }[]; result: string }[] }>(
+    // The namespace's own finding is in its report; the cluster report holds cluster-scoped policies (none here).
+    const own = report.results.find((r) => r.resources[0]?.kind === 'Namespace');
+    expect([own?.resources[0]?.name, own?.result]).toEqual(['open', 'fail']);
+    const cluster = await rest.request<{ results?: unknown[] }>(
       'GET',
       '/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/ztgate-audit',
     );
-    expect(cluster.results.find((r) => r.resources[0]?.name === 'open')?.result).toBe('fail');
+    expect(cluster.results ?? []).toEqual([]);
     const second = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
-    expect(second.stderr).toMatch(/reports applied \(0 created, \d+ replaced\)/);
+    // Nothing changed in between: nothing is rewritten (timestamps aside, the reports are the same).
+    expect(second.stderr).toMatch(/reports applied \(0 created, 0 replaced, \d+ unchanged\)/);
   });
 });

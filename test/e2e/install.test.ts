@@ -5,38 +5,10 @@ import { parse, parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubectl, kubectlOk, type KubectlTarget } from './support/kubectl.js';
 import { MANIFESTS_DIR, type ManifestObject } from './support/manifests.js';
+import { list, policyReportCrds } from './support/objects.js';
 import { writeKubeconfig } from './support/pki.js';
 import { waitFor } from './support/processes.js';
 import { createServingCert, runZtgate, startZtgate } from './support/ztgate.js';
-
-function policyReportCrds(): string {
-  const crd = (plural: string, kind: string, scope: string) => ({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.wgpolicyk8s.io` },
-    spec: {
-      group: 'wgpolicyk8s.io',
-      scope,
-      names: { plural, kind },
-      versions: [
-        {
-          name: 'v1alpha2',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  });
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      crd('policyreports', 'PolicyReport', 'Namespaced'),
-      crd('clusterpolicyreports', 'ClusterPolicyReport', 'Cluster'),
-    ],
-  });
-}
 
 /** The namespace, ServiceAccount and RBAC objects of the base. */
 function isIdentity(object: ManifestObject): boolean {
@@ -54,7 +26,7 @@ describe('install manifests against kube-apiserver', () => {
     cp = await startControlPlane();
     admin = { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig };
     // kubectl auth can-i resolves resources through discovery: serve the policy report kinds.
-    await kubectlOk(admin, ['apply', '-f', '-'], policyReportCrds());
+    await kubectlOk(admin, ['apply', '-f', '-'], list(...policyReportCrds()));
     const base = mkdtempSync(join(cp.dir, 'manifests-'));
     cpSync(MANIFESTS_DIR, base, { recursive: true, filter: (src) => !src.includes(`${MANIFESTS_DIR}/demo`) });
     await runZtgate(['certs', '--out', join(base, 'certs'), '--manifests', base]);
@@ -316,7 +288,26 @@ describe('install manifests against kube-apiserver', () => {
       ['update', 'policyreports.wgpolicyk8s.io/kyverno-polr', '-n', 'default'],
       false,
     ],
-    ['delete policyreports', ['delete', 'policyreports.wgpolicyk8s.io', '-n', 'default'], false],
+    [
+      'delete its policyreport (an exempted namespace)',
+      ['delete', 'policyreports.wgpolicyk8s.io/ztgate-audit', '-n', 'default'],
+      true,
+    ],
+    [
+      'delete another policyreport',
+      ['delete', 'policyreports.wgpolicyk8s.io/kyverno-polr', '-n', 'default'],
+      false,
+    ],
+    ['delete any policyreport', ['delete', 'policyreports.wgpolicyk8s.io', '-n', 'default'], false],
+    [
+      'watch its policyreports everywhere',
+      ['watch', 'policyreports.wgpolicyk8s.io/ztgate-audit', '-A'],
+      true,
+    ],
+    ['watch every policyreport', ['watch', 'policyreports.wgpolicyk8s.io', '-A'], false],
+    ['create events (name not restrictable)', ['create', 'events', '-n', 'default'], true],
+    ['list events', ['list', 'events', '-n', 'default'], false],
+    ['patch events', ['patch', 'events', '-n', 'default'], false],
     ['get secrets', ['get', 'secrets', '-n', 'ztgate-system'], false],
     ['list secrets everywhere', ['list', 'secrets', '--all-namespaces'], false],
     ['create pods', ['create', 'pods', '-n', 'default'], false],

@@ -1,11 +1,14 @@
+import { carryTimestamps } from '../../policy/audit/policy-report.js';
 import type { KubeObject } from '../../policy/types.js';
 import { hasStatus, type KubeRest } from './kube-rest.js';
+import { reportDigest } from './report-digest.js';
 
-/** What `--apply` did: reports created and replaced, or that the PolicyReport CRDs are absent. */
+/** What `--apply` did: reports created, replaced and left as they were, or that the PolicyReport CRDs are absent. */
 export interface ApplyReportsResult {
   readonly crdsMissing: readonly string[];
   readonly created: number;
   readonly replaced: number;
+  readonly unchanged: number;
 }
 
 const GROUP_PATH = '/apis/wgpolicyk8s.io/v1alpha2';
@@ -33,15 +36,20 @@ async function missingKinds(rest: KubeRest): Promise<string[]> {
   ].flatMap(([plural, kind]) => (names.has(plural) ? [] : [kind as string]));
 }
 
-/** Creates or replaces each report (PolicyReport / ClusterPolicyReport) in the cluster. */
+/**
+ * Creates or replaces each report (PolicyReport / ClusterPolicyReport) in the cluster, as the
+ * background audit keeps them: a report with the same content (timestamps aside) is left as it
+ * is, and a replaced one keeps the timestamps of the results it still holds.
+ */
 export async function applyReports(
   rest: KubeRest,
   reports: readonly KubeObject[],
 ): Promise<ApplyReportsResult> {
   const crdsMissing = await missingKinds(rest);
-  if (crdsMissing.length > 0) return { crdsMissing, created: 0, replaced: 0 };
+  if (crdsMissing.length > 0) return { crdsMissing, created: 0, replaced: 0, unchanged: 0 };
   let created = 0;
   let replaced = 0;
+  let unchanged = 0;
   for (const report of reports) {
     const { collection, object } = objectPath(report);
     let existing: KubeObject | undefined;
@@ -55,9 +63,16 @@ export async function applyReports(
       created += 1;
       continue;
     }
+    const labels = { ...existing.metadata?.labels, ...report.metadata?.labels };
+    if (JSON.stringify(labels) === JSON.stringify(existing.metadata?.labels ?? {})) {
+      if (reportDigest(existing) === reportDigest(report)) {
+        unchanged += 1;
+        continue;
+      }
+    }
     const metadata = { ...report.metadata, resourceVersion: existing.metadata?.['resourceVersion'] };
-    await rest.request('PUT', object, { body: { ...report, metadata } });
+    await rest.request('PUT', object, { body: carryTimestamps({ ...report, metadata }, existing) });
     replaced += 1;
   }
-  return { crdsMissing, created, replaced };
+  return { crdsMissing, created, replaced, unchanged };
 }

@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL } from '../config.js';
+import { MANAGED_BY_LABEL, type ZtgateConfig } from '../config.js';
 import type { KubeObject } from '../types.js';
 import { REPORT_NAME } from './policy-report.js';
 import type { AuditResource, AuditResult } from './scan.js';
@@ -15,11 +15,20 @@ export interface WorkloadFindings {
   readonly findings: readonly AuditResult[];
 }
 
-/** The refused top-level workloads among `results` (which hold one namespace's), each with its findings in order. */
-export function findingsByWorkload(results: readonly AuditResult[]): WorkloadFindings[] {
+/**
+ * The refused top-level workloads among `results` (which hold one namespace's), each with the
+ * findings its owner must fix, in order. A missing default deny that ztgate creates itself
+ * (`defaultDeny.create`) is no such finding: it is gone within seconds, and an Event for it would
+ * be followed at once by another without it.
+ */
+export function findingsByWorkload(
+  results: readonly AuditResult[],
+  config: ZtgateConfig,
+): WorkloadFindings[] {
   const byWorkload = new Map<AuditResource, AuditResult[]>();
   for (const result of results) {
     if (result.category !== 'workload-refused' || result.result !== 'fail') continue;
+    if (result.rule === 'namespace-default-deny' && config.defaultDeny.create) continue;
     const list = byWorkload.get(result.resource);
     if (list === undefined) byWorkload.set(result.resource, [result]);
     else list.push(result);

@@ -25,21 +25,39 @@ describe('applyReports', () => {
       crdsMissing: ['PolicyReport', 'ClusterPolicyReport'],
       created: 0,
       replaced: 0,
+      unchanged: 0,
     });
     expect(kube.writes()).toEqual([]);
   });
 
-  it('creates the reports, then replaces them (with the current resourceVersion) on a second run', async () => {
+  it('creates the reports, leaves an unchanged one alone, and replaces a changed one (current resourceVersion)', async () => {
     const kube = new FakeKube();
     kube.served.add('wgpolicyk8s.io/v1alpha2/policyreports');
     kube.served.add('wgpolicyk8s.io/v1alpha2/clusterpolicyreports');
-    expect(await applyReports(kube, reports)).toEqual({ crdsMissing: [], created: 2, replaced: 0 });
-    expect(await applyReports(kube, reports)).toEqual({ crdsMissing: [], created: 0, replaced: 2 });
+    expect(await applyReports(kube, reports)).toEqual({
+      crdsMissing: [],
+      created: 2,
+      replaced: 0,
+      unchanged: 0,
+    });
+    expect(await applyReports(kube, reports)).toEqual({
+      crdsMissing: [],
+      created: 0,
+      replaced: 0,
+      unchanged: 2,
+    });
+    const result = { policy: 'ztgate', rule: 'r', result: 'fail', timestamp: { seconds: 9, nanos: 0 } };
+    const changed = [{ ...reports[0]!, results: [result] }, reports[1]!];
+    expect(await applyReports(kube, changed)).toEqual({
+      crdsMissing: [],
+      created: 0,
+      replaced: 1,
+      unchanged: 1,
+    });
     expect(kube.writes().map((call) => `${call.method} ${call.path}`)).toEqual([
       'POST /apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports',
       'POST /apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports',
       'PUT /apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/ztgate-audit',
-      'PUT /apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/ztgate-audit',
     ]);
   });
 });

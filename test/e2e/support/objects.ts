@@ -116,3 +116,107 @@ export function customResourceDefinition(
 export function calicoPolicyCrd(): Manifest {
   return customResourceDefinition('crd.projectcalico.org', 'NetworkPolicy', 'networkpolicies');
 }
+
+const text = { type: 'string' };
+const count = { type: 'integer' };
+const objectReference = {
+  type: 'object',
+  properties: Object.fromEntries(
+    ['apiVersion', 'fieldPath', 'kind', 'name', 'namespace', 'resourceVersion', 'uid'].map((f) => [f, text]),
+  ),
+};
+const labelSelector = {
+  type: 'object',
+  properties: {
+    matchExpressions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        properties: { key: text, operator: text, values: { type: 'array', items: text } },
+      },
+    },
+    matchLabels: { type: 'object', additionalProperties: text },
+  },
+};
+const reportResult = {
+  type: 'object',
+  required: ['policy'],
+  properties: {
+    category: text,
+    message: text,
+    policy: text,
+    properties: { type: 'object', additionalProperties: text },
+    resourceSelector: labelSelector,
+    resources: { type: 'array', items: objectReference },
+    result: { type: 'string', enum: ['pass', 'fail', 'warn', 'error', 'skip'] },
+    rule: text,
+    scored: { type: 'boolean' },
+    severity: { type: 'string', enum: ['critical', 'high', 'low', 'medium', 'info'] },
+    source: text,
+    timestamp: {
+      type: 'object',
+      required: ['nanos', 'seconds'],
+      properties: {
+        nanos: { type: 'integer', format: 'int32' },
+        seconds: { type: 'integer', format: 'int64' },
+      },
+    },
+  },
+};
+
+/**
+ * The wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport CRDs with a structural schema
+ * as kubernetes-sigs/wg-policy-prototypes defines it (the API server prunes any field it does not
+ * name) and its printer columns, so `kubectl get policyreport` shows what users see.
+ */
+export function policyReportCrds(): Manifest[] {
+  const columns = [
+    { jsonPath: '.scope.kind', name: 'Kind', type: 'string', priority: 1 },
+    { jsonPath: '.scope.name', name: 'Name', type: 'string', priority: 1 },
+    ...['pass', 'fail', 'warn', 'error', 'skip'].map((field) => ({
+      jsonPath: `.summary.${field}`,
+      name: `${field[0]?.toUpperCase()}${field.slice(1)}`,
+      type: 'integer',
+    })),
+    { jsonPath: '.metadata.creationTimestamp', name: 'Age', type: 'date' },
+  ];
+  const schema = {
+    type: 'object',
+    properties: {
+      apiVersion: text,
+      kind: text,
+      metadata: { type: 'object' },
+      results: { type: 'array', items: reportResult },
+      scope: objectReference,
+      scopeSelector: labelSelector,
+      summary: {
+        type: 'object',
+        properties: { error: count, fail: count, pass: count, skip: count, warn: count },
+      },
+    },
+  };
+  const crd = (kind: string, plural: string, shortName: string, scope: string): Manifest => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.wgpolicyk8s.io` },
+    spec: {
+      group: 'wgpolicyk8s.io',
+      scope,
+      names: { plural, singular: kind.toLowerCase(), kind, shortNames: [shortName] },
+      versions: [
+        {
+          name: 'v1alpha2',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: schema },
+          additionalPrinterColumns: columns,
+        },
+      ],
+    },
+  });
+  return [
+    crd('PolicyReport', 'policyreports', 'polr', 'Namespaced'),
+    crd('ClusterPolicyReport', 'clusterpolicyreports', 'cpolr', 'Cluster'),
+  ];
+}
