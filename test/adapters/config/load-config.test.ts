@@ -146,6 +146,12 @@ describe('parseConfig: invalid files name the key path', () => {
       'podSecurity.allowedHostPorts[0].namespace: expected a DNS-1123 label',
     ],
     ['a bad mode', 'mode: strict\n', 'mode: expected one of enforce | audit, got "strict"'],
+    [
+      'an audit pass every 5 s',
+      'audit:\n  intervalSeconds: 5\n',
+      'audit.intervalSeconds: expected an integer 10-86400, got 5',
+    ],
+    ['a background audit "yes"', 'audit:\n  background: yes\n', 'audit.background: expected'],
     ['an unknown top key', 'modes: audit\n', 'modes: unknown key'],
     [
       'an unknown nested key',
