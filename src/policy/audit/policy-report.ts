@@ -56,6 +56,15 @@ function toReportResult(result: AuditResult, seconds: number): Record<string, un
   };
 }
 
+/**
+ * The results a report lists: findings and warnings. Passing checks are counted in `summary.pass`,
+ * not listed: with every rule passing on every workload they would be nearly all of a report (the
+ * benchmark's 1× view: 424,330 passes beside 9,710 findings, 157 MB of reports in etcd).
+ */
+function listed(results: readonly AuditResult[]): AuditResult[] {
+  return results.filter((result) => result.result !== 'pass');
+}
+
 function report(
   kind: 'PolicyReport' | 'ClusterPolicyReport',
   namespace: string | undefined,
@@ -72,7 +81,7 @@ function report(
     },
     ...(namespace === undefined ? {} : { scope: { apiVersion: 'v1', kind: 'Namespace', name: namespace } }),
     summary: summarize(results),
-    results: results.map((result) => toReportResult(result, seconds)),
+    results: listed(results).map((result) => toReportResult(result, seconds)),
   };
 }
 
@@ -105,8 +114,8 @@ export function buildClusterReport(results: readonly AuditResult[], seconds: num
 /**
  * Builds the audit as wgpolicyk8s.io/v1alpha2 reports, the format Kyverno and Kubewarden users
  * read: one PolicyReport per namespace (see reportNamespaceOf), then one ClusterPolicyReport for
- * cluster-scoped policies. Always emits the cluster report, so an applied report is replaced
- * even when it has become clean.
+ * cluster-scoped policies; findings and warnings listed, passes counted. Always emits the cluster
+ * report, so an applied report is replaced even when it has become clean.
  */
 export function buildPolicyReports(scan: AuditScan, timestampSeconds: number): KubeObject[] {
   const byNamespace = new Map<string, AuditResult[]>();
@@ -215,7 +224,7 @@ export function resultsContentLines(
 ): string[] {
   const scope =
     namespace === undefined ? undefined : { apiVersion: 'v1', kind: 'Namespace', name: namespace };
-  return [contentLine(scope, summarize(results)), ...results.map(resultLine)];
+  return [contentLine(scope, summarize(results)), ...listed(results).map(resultLine)];
 }
 
 /**

@@ -124,16 +124,24 @@ function judge(
     message: violation.message,
     fix: violation.fix,
   }));
-  const appliesTo = category === 'workload-refused' ? 'workload' : 'policy';
   const failed = new Set(results.map((result) => result.rule));
-  // A pass only for the rules that judged this object as the scan asked (a CREATE): an
-  // UPDATE/DELETE-only rule such as default-deny-protected did not pass, it did not run.
-  const ran = RULES.filter((rule) => rule.appliesTo === appliesTo && rule.operations.includes('CREATE'));
-  const passed = new Set(ran.filter((rule) => !failed.has(rule.name)).map((rule) => rule.name));
-  for (const rule of passed)
-    results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed', fix: '' });
+  for (const rule of RAN[category === 'workload-refused' ? 'workload' : 'policy']) {
+    if (!failed.has(rule))
+      results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed', fix: '' });
+  }
   return results;
 }
+
+// A pass only for the rules that judge an object as the scan asks (a CREATE): an UPDATE/DELETE-only
+// rule such as default-deny-protected did not pass, it did not run. One name per rule.
+const ranFor = (appliesTo: string): readonly RuleName[] => [
+  ...new Set(
+    RULES.filter((rule) => rule.appliesTo === appliesTo && rule.operations.includes('CREATE')).map(
+      (rule) => rule.name,
+    ),
+  ),
+];
+const RAN = { workload: ranFor('workload'), policy: ranFor('policy') } as const;
 
 function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig): AuditResult {
   const ok = hasDefaultDeny(name, view);

@@ -116,18 +116,29 @@ describe('buildPolicyReports', () => {
     expect(reports[2]!['summary']).toEqual({ pass: 0, fail: 0, warn: 0, error: 0, skip: 0 });
   });
 
-  it('counts results per namespace and carries the field path, the fix and the uid', () => {
+  it('lists findings and warnings with the field path, the fix and the uid, and counts passes', () => {
     const shop = buildPolicyReports(scan, 1)[1]!;
-    const results = shop['results'] as { result: string; resources: unknown[]; rule: string }[];
-    const summary = shop['summary'] as { pass: number; fail: number };
-    expect(summary.pass + summary.fail).toBe(results.length);
-    expect(results.find((r) => r.rule === 'dedicated-service-account')?.resources).toEqual([
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop', uid: 'web-uid' },
+    // shop is compliant: nothing listed, every check counted.
+    const passes = scan.results.filter(
+      (r) => r.result === 'pass' && (r.resource.namespace ?? r.resource.name) === 'shop',
+    );
+    expect([shop['results'], shop['summary']]).toEqual([
+      [],
+      { pass: passes.length, fail: 0, warn: 0, error: 0, skip: 0 },
     ]);
     const legacy = buildPolicyReports(scan, 1)[0]!;
-    const fail = (legacy['results'] as { result: string; rule: string; properties?: unknown }[]).find(
-      (r) => r.result === 'fail' && r.rule === 'dedicated-service-account',
-    );
+    const results = legacy['results'] as {
+      result: string;
+      rule: string;
+      resources: unknown[];
+      properties?: unknown;
+    }[];
+    expect(results.every((r) => r.result === 'fail')).toBe(true);
+    expect((legacy['summary'] as { fail: number }).fail).toBe(results.length);
+    const fail = results.find((r) => r.rule === 'dedicated-service-account');
+    expect(fail?.resources).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'old', namespace: 'legacy', uid: 'u1' },
+    ]);
     expect(fail?.properties).toEqual({
       path: 'spec.template.spec.serviceAccountName',
       fix: expect.stringContaining('kind: ServiceAccount'),
