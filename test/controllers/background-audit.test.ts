@@ -1,10 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listClusterObjects } from '../../src/adapters/kube/list-cluster.js';
 import { silentLogger } from '../../src/adapters/kube/logger.js';
 import { createKubeViewSource } from '../../src/adapters/kube/view-source.js';
 import type { ViewSource } from '../../src/adapters/view-source.js';
 import { backgroundAuditController, registerControllerMetrics } from '../../src/controllers/index.js';
+import { buildPolicyReports } from '../../src/policy/audit/policy-report.js';
+import { scanClusterView } from '../../src/policy/audit/scan.js';
+import { createClusterView } from '../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
 import { FakeKube, waitFor, type Call } from '../adapters/kube/fake-kube.js';
 import { namespace, pause, start, type StartOptions } from './support.js';
@@ -90,6 +94,7 @@ const failed = (kube: FakeKube, ns = 'shop'): string[] =>
   results(kube, ns)
     .filter((r) => r.result === 'fail')
     .map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name} ${r.rule}`);
+const uid = (object: Record<string, unknown>): string => (object['metadata'] as { uid: string }).uid;
 const reportWrites = (kube: FakeKube): Call[] =>
   kube.writes().filter((call) => call.method !== 'WATCH' && call.path.includes('policyreports'));
 const eventPosts = (kube: FakeKube): Call[] => kube.writes().filter((call) => call.path.endsWith('/events'));
@@ -182,6 +187,56 @@ describe('background audit: reports', () => {
       `PUT /apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/${REPORT}`,
     ]);
     expect(results(kube, 'other')).toEqual(before);
+  });
+
+  it('reports what ztgate audit finds, from the same scan: a pod with a forged controller is judged, a real one is not', async () => {
+    const kube = cluster();
+    seedShop(kube);
+    const web = kube.get(DEPLOY, 'shop', 'web')!;
+    const owner = (kind: string, name: string, uid: string) => ({
+      ownerReferences: [{ apiVersion: 'apps/v1', kind, name, uid, controller: true }],
+    });
+    const template = (web['spec'] as { template: { spec: Record<string, unknown> } }).template;
+    const replicaSet = kube.seed('apps/v1/replicasets', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-7c9d8f', namespace: 'shop', ...owner('Deployment', 'web', uid(web)) },
+      spec: { selector: { matchLabels: { app: 'web' } }, template },
+    });
+    const pod = (name: string, rs: string, rsUid: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'shop', labels: { app: 'web' }, ...owner('ReplicaSet', rs, rsUid) },
+      spec: template.spec,
+    });
+    // Its controller exists with that uid: judged through the Deployment, as admission judged it.
+    kube.seed('v1/pods', pod('web-7c9d8f-a1b2c', 'web-7c9d8f', uid(replicaSet)));
+    // The Kubernetes garbage collector and the API server take any ownerReference as written: a
+    // pod claiming a ReplicaSet that does not exist is nobody's, and is judged on its own.
+    kube.seed('v1/pods', pod('web-5f6e7d-x2x9q', 'web-5f6e7d', 'forged-uid'));
+    audit(kube);
+    await waitFor(() => failed(kube).some((line) => line.startsWith('Pod/')));
+    await waitFor(() => events(kube).some((event) => event.involvedObject.kind === 'Pod'));
+    const brief = (list: readonly Result[]) =>
+      list.map((r) => [r.resources[0]?.kind, r.resources[0]?.name, r.rule, r.result, r.properties?.['path']]);
+    // What `ztgate audit` reads and judges: the cluster listed, one view, one scan.
+    const listed = createClusterView(await listClusterObjects(kube), {
+      istioRootNamespace: CONFIG.istioRootNamespace,
+      serviceAccountsComplete: true,
+    });
+    const expected = buildPolicyReports(scanClusterView(listed, CONFIG), 0).find(
+      (report) => (report['metadata'] as { namespace?: string }).namespace === 'shop',
+    )!;
+    expect(brief(results(kube))).toEqual(brief(expected['results'] as Result[]));
+    expect(kube.get(PR, 'shop', REPORT)?.['summary']).toEqual(expected['summary']);
+    expect(new Set(results(kube).map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name}`))).toEqual(
+      new Set(['Deployment/web', 'Pod/web-5f6e7d-x2x9q']),
+    );
+    expect(
+      events(kube)
+        .map((event) => event.involvedObject.name)
+        .sort(),
+    ).toEqual(['web', 'web-5f6e7d-x2x9q']);
   });
 
   it('keeps the timestamp of a result still found when the report is rewritten', async () => {
