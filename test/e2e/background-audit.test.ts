@@ -182,6 +182,11 @@ describe('background audit against a real API server', () => {
     const figure = Date.now() - fixed;
     process.stdout.write(`background audit: result cleared ${figure} ms after the fix\n`);
     expect(figure).toBeLessThan(5000);
+    // What else the namespace's report holds once the Deployment is fixed (for the README).
+    const remaining = ((await report('shop'))?.results ?? []).map(
+      (r) => `${r.resources[0]?.kind}/${r.resources[0]?.name} ${r.rule} ${r.result}`,
+    );
+    process.stdout.write(`background audit: shop after the fix: ${JSON.stringify(remaining)}\n`);
     // The Event stays as history; none is posted for the compliant Deployment.
     expect(await violations('shop', uid)).toHaveLength(1);
   });
