@@ -48,12 +48,24 @@ function clip(text: string): string {
   return flat.length <= WARNING_MAX ? flat : `${flat.slice(0, WARNING_MAX - 1)}…`;
 }
 
-/** Audit-mode warnings: a short header, one clipped line per violation, within Kubernetes' budget. */
-export function formatWarnings(violations: readonly Violation[], extra: readonly string[] = []): string[] {
+/**
+ * Warnings of an allowed decision: a short header, one clipped line per violation, within
+ * Kubernetes' budget. In audit mode the violations would deny once enforced; in enforce mode an
+ * allowed decision with violations is an update that left them as they were (unchanged-update.ts).
+ */
+export function formatWarnings(
+  violations: readonly Violation[],
+  extra: readonly string[] = [],
+  mode: Decision['mode'] = 'audit',
+): string[] {
   const candidates: string[] = [];
   if (violations.length > 0) {
     const count = violations.length === 1 ? '1 violation' : `${violations.length} violations`;
-    candidates.push(`ztgate audit mode: ${count}; enforce mode would deny (run ztgate check for fixes)`);
+    candidates.push(
+      mode === 'audit'
+        ? `ztgate audit mode: ${count}; enforce mode would deny (run ztgate check for fixes)`
+        : `ztgate: ${count} already so before this update (pod template and owner unchanged): admitted`,
+    );
   }
   candidates.push(...violations.map(formatViolationLine), ...extra);
   const warnings: string[] = [];
@@ -102,7 +114,7 @@ export function errorResponse(uid: string, message: string): AdmissionResponse {
 /** The /validate answer for an engine decision. */
 export function decisionResponse(uid: string, decision: Decision): AdmissionResponse {
   if (!decision.allowed) return denyResponse(uid, decision.violations);
-  return allowResponse(uid, formatWarnings(decision.violations, decision.warnings));
+  return allowResponse(uid, formatWarnings(decision.violations, decision.warnings, decision.mode));
 }
 
 /** Encodes a JSON text as the base64 of its UTF-8 bytes. */

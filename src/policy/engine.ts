@@ -15,6 +15,7 @@ import type {
   Violation,
   Workload,
 } from './types.js';
+import { leavesJudgedContentUnchanged } from './unchanged-update.js';
 import { readWorkload } from './workload.js';
 
 const SKIPPED: Decision = Object.freeze({
@@ -125,6 +126,21 @@ function modeFor(namespace: string | undefined, view: ClusterView, config: Ztgat
   return view.namespace(namespace)?.labels[MODE_LABEL] === 'audit' ? 'audit' : 'enforce';
 }
 
+/** A workload UPDATE whose findings all predate it: nothing the rules read changed. */
+function isUnchangedWorkloadUpdate(
+  input: EvaluationInput,
+  subject: Subject,
+  violations: readonly Violation[],
+): boolean {
+  return (
+    input.operation === 'UPDATE' &&
+    violations.length > 0 &&
+    subject.invalid.length === 0 &&
+    subject.workload !== undefined &&
+    leavesJudgedContentUnchanged(subject.workload, input.oldObject)
+  );
+}
+
 /**
  * Judges one object against the view: every applicable rule runs and every violation is
  * returned. Audit mode (config or namespace label) allows with the violations as warnings.
@@ -156,6 +172,16 @@ export function evaluate(
     for (const rule of applicable) violations.push(...runRule(rule, context));
   }
   const mode = modeFor(subject.namespace, view, config);
+  if (mode === 'enforce' && isUnchangedWorkloadUpdate(input, subject, violations)) {
+    // Findings the object had before this update are reported, not refused (unchanged-update.ts).
+    return Object.freeze({
+      allowed: true,
+      skipped: false,
+      mode,
+      violations: Object.freeze(violations),
+      warnings: Object.freeze(violations.map(formatViolation)),
+    });
+  }
   const audit = mode === 'audit';
   return Object.freeze({
     allowed: audit || violations.length === 0,
