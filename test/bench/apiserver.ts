@@ -6,7 +6,7 @@
  * configurations registered for it, so switching phase is switching namespace and the API server
  * is the same for all of them:
  * - `none`: no webhook;
- * - `bare`: a bare Fastify HTTPS server (ztgate's TLS settings) answering ztgate's own answers,
+ * - `bare`: a bare Fastify HTTPS server in its own process (ztgate's TLS settings) answering ztgate's own answers,
  *   recorded per pod body in the warm-up (the same patch bytes), with the webhook settings ztgate
  *   ships (reinvocation, timeouts, selectors' shape);
  * - `bare-small`: the same bare server answering a one-operation patch: what the patch's size
@@ -20,9 +20,11 @@
  *
  * Flags: --rounds N (3), --requests N per phase and round (300), --quick (1 round × 40), --json FILE.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../e2e/control-plane.js';
@@ -36,6 +38,7 @@ import {
   type ServingCert,
   type Ztgate,
 } from '../e2e/support/ztgate.js';
+import { SERVER_NODE_OPTIONS } from './server-process.js';
 import { summarize, median, type LatencySummary } from './stats.js';
 
 const PHASES = ['none', 'bare', 'bare-small', 'ztgate'] as const;
@@ -366,6 +369,66 @@ function handlerTimes(lines: readonly Record<string, unknown>[]): string {
   return `ztgate's handler time, from its decision log: ${parts.length === 0 ? 'no decisions logged' : parts.join('; ')}`;
 }
 
+/**
+ * The bare webhook in a process of its own, as ztgate is: sharing the bench's process would let it
+ * skip the wake-up and scheduling a separate server pays on every call.
+ */
+async function spawnBareWebhook(
+  cert: ServingCert,
+  ztgateUrl: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--bare-webhook',
+      '--cert',
+      cert.certFile,
+      '--key',
+      cert.keyFile,
+      '--ca',
+      cert.caFile,
+      '--ztgate',
+      ztgateUrl,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: SERVER_NODE_OPTIONS } },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const line = /^listening (\S+)\n/m.exec(text);
+      if (line?.[1] !== undefined) resolve(line[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the bare webhook exited (${code}) before listening`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** `--bare-webhook`: serve the bare webhook until SIGTERM (spawnBareWebhook's child). */
+async function serveBareWebhook(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const cert = {
+    certFile: String(values['cert']),
+    keyFile: String(values['key']),
+    caFile: String(values['ca']),
+  };
+  const bare = await startBareWebhook(cert, String(values['ztgate']));
+  process.stdout.write(`listening ${bare.url}\n`);
+  process.once('SIGTERM', () => {
+    void bare.close().then(() => process.exit(0));
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -373,8 +436,14 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '300' },
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
+      'bare-webhook': { type: 'boolean', default: false },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      ca: { type: 'string' },
+      ztgate: { type: 'string' },
     },
   });
+  if (values['bare-webhook']) return serveBareWebhook(values);
   const rounds = values.quick ? 1 : Number(values.rounds);
   const requests = values.quick ? 40 : Number(values.requests);
   if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(requests) || requests < 1)
@@ -392,7 +461,7 @@ async function main(): Promise<void> {
     await labelExemptNamespaces(cp, ['ztgate-system']);
     const cert = await createServingCert(`${cp.dir}/bench-certs`);
     ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert);
-    bare = await startBareWebhook(cert, ztgate.url);
+    bare = await spawnBareWebhook(cert, ztgate.url);
     for (const phase of PHASES) await prepareNamespace(cp, phase);
     const caPem = readFileSync(cert.caFile, 'utf8');
     const registrations = [
