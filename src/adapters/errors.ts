@@ -29,6 +29,13 @@ export const BodyTooLargeError = createError<'ZT_ERR_BODY_TOO_LARGE', 400, [numb
   400,
 );
 
+/** The body nests deeper than any Kubernetes object (checked before parsing). */
+export const NestingTooDeepError = createError<'ZT_ERR_NESTING_TOO_DEEP', 400, [number]>(
+  'ZT_ERR_NESTING_TOO_DEEP',
+  'request body nests deeper than %d levels',
+  400,
+);
+
 /** The body is JSON but not an admission.k8s.io/v1 AdmissionReview with a request. */
 export const InvalidReviewError = createError<'ZT_ERR_INVALID_REVIEW', 400, [string]>(
   'ZT_ERR_INVALID_REVIEW',

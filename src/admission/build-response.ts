@@ -1,4 +1,5 @@
 import type { JsonPatchOp } from '../policy/sidecar/json-patch.js';
+import { clipText, cutMarker, flattenLines } from '../policy/message-text.js';
 import type { Decision, Violation } from '../policy/types.js';
 import { encodeBase64 } from './base64.js';
 import {
@@ -12,6 +13,17 @@ import {
 const WARNING_MAX = 120;
 const WARNINGS_TOTAL_MAX = 4096;
 
+// A denial quotes user values through the core's bounded helpers; these caps hold whatever a rule
+// writes, so no request can make ztgate build (or the API server relay) a megabyte message.
+/** Most characters of a violation's path in a message. */
+export const PATH_MAX = 256;
+/** Most characters of a violation's message text. */
+export const MESSAGE_MAX = 1024;
+/** Most characters of one fix. */
+export const FIX_MAX = 4096;
+/** Most violation lines in one denial; the rest are counted. */
+export const VIOLATIONS_SHOWN_MAX = 50;
+
 /** What the decision log calls the outcome of one admission decision. */
 export type DecisionOutcome = 'allow' | 'deny' | 'warn';
 
@@ -20,31 +32,47 @@ export function toReview(response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }
 
+/** A violation's path as a message shows it: one line, bounded. */
+function shownPath(violation: Violation): string {
+  return flattenLines(clipText(violation.path, PATH_MAX));
+}
+
 /** One line per violation, `[rule] path: message`. */
 export function formatViolationLine(violation: Violation): string {
   // The engine's wire form (formatViolation), flattened: kubectl shows one line per violation.
-  return `[${violation.rule}] ${violation.path}: ${violation.message}`.replace(/\s*\n\s*/g, ' ');
+  // Clipped before flattening, so the work is bounded by the caps, not by what the request held.
+  const message = flattenLines(clipText(violation.message, MESSAGE_MAX));
+  return `[${violation.rule}] ${shownPath(violation)}: ${message}`;
+}
+
+/** A fix as the denial shows it: indented, at most FIX_MAX characters. */
+function fixLines(fix: string): string[] {
+  const kept = fix.length > FIX_MAX ? fix.slice(0, FIX_MAX) : fix;
+  const lines = kept.split('\n').map((line) => (line === '' ? '' : `  ${line}`));
+  if (kept !== fix) lines.push(`  ${cutMarker(fix.length - FIX_MAX)}`);
+  return lines;
 }
 
 /** The denial message kubectl shows: the violation lines, then each distinct fix, indented. */
 export function formatDenialMessage(violations: readonly Violation[]): string {
-  const lines = violations.map(formatViolationLine);
+  const shown = violations.slice(0, VIOLATIONS_SHOWN_MAX);
+  const lines = shown.map(formatViolationLine);
+  if (violations.length > shown.length) {
+    lines.push(`… and ${violations.length - shown.length} more violations`);
+  }
   const seen = new Set<string>();
-  for (const violation of violations) {
+  for (const violation of shown) {
     const fix = violation.fix.trim();
     if (fix === '' || seen.has(fix)) continue;
     seen.add(fix);
-    lines.push(
-      '',
-      `fix for [${violation.rule}] ${violation.path}:`,
-      ...fix.split('\n').map((line) => (line === '' ? '' : `  ${line}`)),
-    );
+    lines.push('', `fix for [${violation.rule}] ${shownPath(violation)}:`, ...fixLines(fix));
   }
   return lines.join('\n');
 }
 
 function clip(text: string): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ');
+  // Cut first: flattening then scans at most a warning's worth plus one run of whitespace.
+  const flat = flattenLines(clipText(text, WARNING_MAX * 2));
   return flat.length <= WARNING_MAX ? flat : `${flat.slice(0, WARNING_MAX - 1)}…`;
 }
 

@@ -1,4 +1,6 @@
+import { quoteValue } from '../policy/message-text.js';
 import type { EvaluationInput, KubeObject, Operation, UserInfo } from '../policy/types.js';
+import { guessResource, isApiGroup, isApiVersion, isKindName, isResourceName } from './kube-syntax.js';
 import { ADMISSION_API_VERSION, type AdmissionRequest } from './review-types.js';
 
 /** A body that is not an AdmissionReview v1 with a request; the HTTP adapter answers 400 with the message. */
@@ -61,13 +63,49 @@ function decodeUserInfo(request: Json): UserInfo {
   return { username: username as string | undefined, groups: (groups as string[] | undefined) ?? [] };
 }
 
+type Triple<K extends string> = Readonly<Record<K, string>>;
+
+/**
+ * Kind and resource as the API server sends them: Kubernetes names, and (without a subresource)
+ * the resource the kind is filed under. ztgate judges by request.kind, so `kind: Deployments` on
+ * `resource: deployments` would otherwise be an unknown kind, and skipped.
+ */
+function checkKindAndResource(
+  kind: Triple<'group' | 'version' | 'kind'>,
+  resource: Triple<'group' | 'version' | 'resource'>,
+  subResource: string | undefined,
+): void {
+  for (const [key, triple] of [
+    ['kind', kind],
+    ['resource', resource],
+  ] as const) {
+    if (!isApiGroup(triple.group))
+      fail(`request.${key}.group ${quoteValue(triple.group)} is not an API group`);
+    if (!isApiVersion(triple.version))
+      fail(`request.${key}.version ${quoteValue(triple.version)} is not an API version`);
+  }
+  if (!isKindName(kind.kind)) fail(`request.kind.kind ${quoteValue(kind.kind)} is not a kind name`);
+  if (!isResourceName(resource.resource))
+    fail(`request.resource.resource ${quoteValue(resource.resource)} is not a resource name`);
+  if (subResource !== undefined && !isResourceName(subResource))
+    fail(`request.subResource ${quoteValue(subResource)} is not a subresource name`);
+  // A subresource has its own kind (deployments/scale is a Scale); the object itself has its kind's.
+  if (subResource !== undefined) return;
+  const expected = guessResource(kind.kind);
+  if (kind.group !== resource.group || kind.version !== resource.version || expected !== resource.resource) {
+    const got = `${resource.group}/${resource.version}/${resource.resource}`;
+    fail(`request.kind ${kind.group}/${kind.version} ${kind.kind} is not request.resource ${got}`);
+  }
+}
+
 /** Checks that a parsed body is an admission.k8s.io/v1 AdmissionReview with a request and returns the request. */
 export function decodeReview(body: unknown): AdmissionRequest {
   if (!isObject(body)) return fail('expected an AdmissionReview object');
+  // quoteValue, not JSON.stringify: a value nested 5,000 deep overflowed the stack (a 500).
   if (body['kind'] !== 'AdmissionReview')
-    fail(`expected kind AdmissionReview, got ${JSON.stringify(body['kind'])}`);
+    fail(`expected kind AdmissionReview, got ${quoteValue(body['kind'])}`);
   if (body['apiVersion'] !== ADMISSION_API_VERSION) {
-    fail(`expected apiVersion ${ADMISSION_API_VERSION}, got ${JSON.stringify(body['apiVersion'])}`);
+    fail(`expected apiVersion ${ADMISSION_API_VERSION}, got ${quoteValue(body['apiVersion'])}`);
   }
   const request = body['request'];
   if (!isObject(request)) return fail('AdmissionReview has no request');
@@ -75,11 +113,15 @@ export function decodeReview(body: unknown): AdmissionRequest {
   if (typeof uid !== 'string' || uid === '') fail('request.uid must be a non-empty string');
   const operation = request['operation'];
   if (!OPERATIONS.includes(operation as Operation)) {
-    fail(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(operation)}`);
+    fail(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${quoteValue(operation)}`);
   }
   const dryRun = request['dryRun'];
   if (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean')
     fail('request.dryRun must be a boolean');
+  const kind = triple(request, 'kind', ['group', 'version', 'kind']);
+  const resource = triple(request, 'resource', ['group', 'version', 'resource']);
+  const subResource = optionalString(request, 'subResource');
+  checkKindAndResource(kind, resource, subResource);
   const object = optionalObject(request, 'object');
   const oldObject = optionalObject(request, 'oldObject');
   // The API server sends a DELETE's object as oldObject and never an object; a review that
@@ -90,9 +132,9 @@ export function decodeReview(body: unknown): AdmissionRequest {
     fail('request.oldObject must be set for DELETE (the API server sends the deleted object there)');
   return {
     uid,
-    kind: triple(request, 'kind', ['group', 'version', 'kind']),
-    resource: triple(request, 'resource', ['group', 'version', 'resource']),
-    subResource: optionalString(request, 'subResource'),
+    kind,
+    resource,
+    subResource,
     operation: operation as Operation,
     namespace: optionalString(request, 'namespace'),
     name: optionalString(request, 'name'),

@@ -1,4 +1,5 @@
 import type { KubeObject, Labels, ObjectRef } from './types.js';
+import { showText } from './message-text.js';
 
 /**
  * Defensive readers for untrusted Kubernetes objects: the core never assumes a field has the
@@ -60,13 +61,20 @@ export function sameRef(a: ObjectRef, b: ObjectRef): boolean {
 
 /** "Kind namespace/name" for messages. */
 export function describeRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+  return `${ref.kind} ${showText(ref.namespace)}/${showText(ref.name)}`;
 }
 
-/** Renders labels as `{a=1, b=2}` for messages, sorted for stable output. */
+/** Most labels describeLabels names; a pod with thousands of labels gets a count for the rest. */
+const LABELS_SHOWN_MAX = 10;
+// A label key may be 253 + 1 + 63 characters long; values 63.
+const LABEL_TEXT_MAX = 320;
+
+/** Renders labels as `{a=1, b=2}` for messages, sorted for stable output, each key and value bounded. */
 export function describeLabels(labels: Labels): string {
-  const pairs = Object.keys(labels)
-    .sort()
-    .map((key) => `${key}=${labels[key] ?? ''}`);
+  const keys = Object.keys(labels).sort();
+  const pairs = keys
+    .slice(0, LABELS_SHOWN_MAX)
+    .map((key) => `${showText(key, LABEL_TEXT_MAX)}=${showText(labels[key] ?? '', LABEL_TEXT_MAX)}`);
+  if (keys.length > LABELS_SHOWN_MAX) pairs.push(`… ${keys.length - LABELS_SHOWN_MAX} more`);
   return `{${pairs.join(', ')}}`;
 }

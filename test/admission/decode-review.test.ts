@@ -48,7 +48,10 @@ describe('decodeReview', () => {
     ['no userInfo', { userInfo: undefined }, { userInfo: {} }],
     [
       'the core group',
-      { kind: { group: '', version: 'v1', kind: 'Pod' } },
+      {
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+      },
       { kind: { group: '', version: 'v1', kind: 'Pod' } },
     ],
     ['a subresource', { subResource: 'status' }, { subResource: 'status' }],
@@ -102,9 +105,65 @@ describe('decodeReview', () => {
       review({}, { operation: 'DELETE', object: null, oldObject: undefined }),
       'request.oldObject must be set for DELETE',
     ],
+    [
+      'a kind with a NUL byte',
+      review({}, { kind: { group: 'apps', version: 'v1', kind: 'Deployment\u0000' } }),
+      'request.kind.kind "Deployment\\u0000" is not a kind name',
+    ],
+    [
+      'a look-alike version',
+      review({}, { kind: { group: 'apps', version: 'v\uff11', kind: 'Deployment' } }),
+      'request.kind.version "v\\uff11" is not an API version',
+    ],
+    [
+      'a group with a bidi override',
+      review({}, { resource: { group: 'ap\u202eps', version: 'v1', resource: 'deployments' } }),
+      'request.resource.group "ap\\u202eps" is not an API group',
+    ],
+    [
+      'a megabyte resource name (quoted clipped)',
+      review({}, { resource: { group: 'apps', version: 'v1', resource: 'x'.repeat(1 << 20) } }),
+      `request.resource.resource "${'x'.repeat(120)}…[+${(1 << 20) - 120} chars]" is not a resource name`,
+    ],
+    [
+      'a subresource with spaces',
+      review({}, { subResource: 'status ' }),
+      'request.subResource "status " is not a subresource name',
+    ],
+    [
+      'a kind the resource does not hold',
+      review({}, { kind: { group: 'apps', version: 'v1', kind: 'Deployments' } }),
+      'request.kind apps/v1 Deployments is not request.resource apps/v1/deployments',
+    ],
+    [
+      'a kind of another group than the resource',
+      review({}, { kind: { group: 'extensions', version: 'v1', kind: 'Deployment' } }),
+      'request.kind extensions/v1 Deployment is not request.resource apps/v1/deployments',
+    ],
   ])('refuses %s', (_name, body, message) => {
     expect(() => decodeReview(body)).toThrow(AdmissionReviewError);
     expect(() => decodeReview(body)).toThrow(message);
+  });
+});
+
+describe('decodeReview on deeply nested values', () => {
+  function nested(depth: number): unknown {
+    let value: unknown = 'x';
+    for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { a: value };
+    return value;
+  }
+
+  // JSON.stringify of these overflowed the stack while building the 400's message: a 500 instead.
+  it.each(['kind', 'apiVersion'])('refuses a %s nested 20,000 deep with a short message', (key) => {
+    const body = review({ [key]: nested(20_000) });
+    expect(() => decodeReview(body)).toThrow(AdmissionReviewError);
+    expect(() => decodeReview(body)).toThrow(/got \{"a":\[\{…\}\]\}$/);
+  });
+
+  it('refuses an operation nested 20,000 deep', () => {
+    expect(() => decodeReview(review({}, { operation: nested(20_000) }))).toThrow(
+      /request\.operation must be one of .*, got \{"a":\[\{…\}\]\}$/,
+    );
   });
 });
 

@@ -1,6 +1,13 @@
 import type { FastifyError } from 'fastify';
-import { BodyTooLargeError, InvalidJsonError, UnsupportedMediaTypeError } from '../errors.js';
+import { clipText, quoteValue } from '../../policy/message-text.js';
+import {
+  BodyTooLargeError,
+  InvalidJsonError,
+  NestingTooDeepError,
+  UnsupportedMediaTypeError,
+} from '../errors.js';
 import type { AdmissionServer } from './app.js';
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from './json-depth.js';
 import type { AdmissionMetrics, MetricsRoute } from './metrics.js';
 
 /** The largest AdmissionReview accepted (the 3 MiB); larger bodies get a 400. */
@@ -42,15 +49,26 @@ function routeOf(request: {
   return url === '/validate' ? 'validate' : url === '/mutate' ? 'mutate' : undefined;
 }
 
+/** Most characters of an error message a 4xx body repeats (parser messages quote the input). */
+const ERROR_MESSAGE_MAX = 512;
+
 /**
- * JSON only (415 otherwise), parsed with plain JSON.parse (fast; the handlers never merge input
- * into other objects, so prototype keys are inert), and every error answered as a small JSON body.
+ * JSON only (415 otherwise), nested at most MAX_NESTING_DEPTH deep (400 otherwise, before
+ * parsing), parsed with plain JSON.parse (fast; the handlers never merge input into other
+ * objects, so prototype keys are inert), and every error answered as a small JSON body. Bad
+ * requests are counted (ztgate_invalid_requests_total), not logged one by one: anyone who can
+ * reach the port could otherwise fill the log.
  */
 export function registerBodyHandling(app: AdmissionServer, metrics: AdmissionMetrics): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPE, { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (nestsDeeperThan(text)) {
+      done(new NestingTooDeepError(MAX_NESTING_DEPTH), undefined);
+      return;
+    }
     try {
-      done(null, JSON.parse(body as string));
+      done(null, JSON.parse(text));
     } catch (error) {
       done(new InvalidJsonError((error as Error).message), undefined);
     }
@@ -58,7 +76,7 @@ export function registerBodyHandling(app: AdmissionServer, metrics: AdmissionMet
   // A callback hook, not an async one: no promise and microtask per request.
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.method === 'POST' && !isJson(request.headers['content-type'])) {
-      done(new UnsupportedMediaTypeError(JSON.stringify(request.headers['content-type'] ?? 'none')));
+      done(new UnsupportedMediaTypeError(quoteValue(request.headers['content-type'] ?? 'none')));
       return;
     }
     done();
@@ -70,7 +88,8 @@ export function registerBodyHandling(app: AdmissionServer, metrics: AdmissionMet
     const route = routeOf(request);
     if (route !== undefined) metrics.observeRequest(route, statusCode >= 500 ? 'error' : 'invalid', 0);
     const code = error.code ?? 'ZT_ERR_INTERNAL';
-    const message = statusCode >= 500 ? 'internal error' : error.message;
+    if (statusCode < 500) metrics.observeInvalid(route ?? 'other', code);
+    const message = statusCode >= 500 ? 'internal error' : clipText(error.message, ERROR_MESSAGE_MAX);
     void reply
       .code(statusCode)
       .serializer(JSON.stringify)

@@ -30,6 +30,8 @@ export interface AdmissionMetrics {
   observeRequest(route: MetricsRoute, decision: MetricsDecision, seconds: number): void;
   /** Counts violations by rule. */
   observeViolations(rules: readonly string[]): void;
+  /** Counts one refused (4xx) request by route and error code, instead of a log line each. */
+  observeInvalid(route: MetricsRoute | 'other', code: string): void;
   /** Sets the serving certificate's expiry (ms since epoch). */
   setCertificateExpiry(notAfterMs: number): void;
 }
@@ -60,6 +62,12 @@ export function createMetrics(sources: MetricsSources = {}): AdmissionMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const invalid = new Counter({
+    name: 'ztgate_invalid_requests_total',
+    help: 'Requests refused as malformed (4xx), by route and error code; not logged one by one.',
+    labelNames: ['route', 'code'],
+    registers: [registry],
+  });
   const certificate = registerCertificateGauges(registry);
   registerStateGauges(registry, sources);
   return {
@@ -70,6 +78,10 @@ export function createMetrics(sources: MetricsSources = {}): AdmissionMetrics {
     },
     observeViolations(rules) {
       for (const rule of rules) violations.inc({ rule });
+    },
+    observeInvalid(route, code) {
+      // Codes are ztgate's and Fastify's own constants, so the label set stays small.
+      invalid.inc({ route, code: /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'OTHER' });
     },
     setCertificateExpiry: certificate.set,
   };

@@ -79,7 +79,18 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   function normalizeCached(object: KubeObject): NormalizedPolicy | undefined {
     let policy = normalized.get(object);
     if (policy === undefined) {
-      policy = normalizePolicy(object, normalizeOptions) ?? null;
+      try {
+        policy = normalizePolicy(object, normalizeOptions) ?? null;
+      } catch (error) {
+        // One stored object the core cannot read must not throw out of the publish timer (that
+        // crashed the process, and every restart, while the object stayed). Left out of the view,
+        // a policy allow-lists nothing: fail closed.
+        logger.warn(
+          { name: object.metadata?.name, namespace: object.metadata?.namespace, err: String(error) },
+          'policy left out of the cluster view: it cannot be read',
+        );
+        policy = null;
+      }
       normalized.set(object, policy);
     }
     return policy ?? undefined;

@@ -32,6 +32,7 @@ import {
 } from './calico-labels.js';
 import { calicoAllowAll, calicoRuleErrors, calicoRulesAdmit, calicoRulesAllow } from './calico-rules.js';
 import { asList, buildPolicy, fieldPath, isRecord, metadataOf, type NormalizeOptions } from './shared.js';
+import { quoteValue } from '../message-text.js';
 
 const ALL: CalicoSelector = { type: 'all' };
 
@@ -139,7 +140,7 @@ export function calicoPolicyTypes(
       if (type !== 'Ingress' && type !== 'Egress') {
         errors.push({
           path: fieldPath('spec.types', index),
-          message: `unknown type ${JSON.stringify(type)}: expected Ingress or Egress`,
+          message: `unknown type ${quoteValue(type)}: expected Ingress or Egress`,
         });
       }
     });

@@ -5,6 +5,7 @@ import { describeLabels, joinPath } from '../objects.js';
 import type { ClusterView, NormalizedPolicy, RequiredLabel, Violation, Workload } from '../types.js';
 import { selectTargetFor } from '../workload.js';
 import type { Rule } from './rule.js';
+import { showText } from '../message-text.js';
 
 const RULE = 'allow-list-policy';
 const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
@@ -137,7 +138,7 @@ function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConf
     {
       rule: RULE,
       path: podLabelsPath(workload),
-      message: `no policy in namespace ${workload.namespace} allow-lists ingress to pods labelled ${describeLabels(workload.podLabels)}`,
+      message: `no policy in namespace ${showText(workload.namespace)} allow-lists ingress to pods labelled ${describeLabels(workload.podLabels)}`,
       value: workload.podLabels,
       fix: buildAllowListFix(workload, resolveOwner(view, workload).name, [], config),
       missing: { kind: 'Policy', namespace: workload.namespace },

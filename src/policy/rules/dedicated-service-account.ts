@@ -4,6 +4,7 @@ import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
 import { describeClaimDefect, isViewDefect } from '../ownership.js';
 import type { ClusterView, MissingRef, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
 import type { Rule } from './rule.js';
+import { showText } from '../message-text.js';
 
 const RULE = 'dedicated-service-account';
 /** How many sharers a message names before summarizing. */
@@ -105,7 +106,7 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
     violations.push({
       rule: RULE,
       path,
-      message: `ServiceAccount ${workload.namespace}/${sa} does not exist`,
+      message: `ServiceAccount ${showText(workload.namespace)}/${showText(sa)} does not exist`,
       value: sa,
       fix: buildServiceAccountFix(workload, sa),
       missing: { kind: 'ServiceAccount', namespace: workload.namespace, name: sa },
@@ -116,7 +117,7 @@ function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
     violations.push({
       rule: RULE,
       path,
-      message: `ServiceAccount ${sa} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities${claimNote(workload, ownership)}`,
+      message: `ServiceAccount ${showText(sa)} is also used by ${describeSharers(sharers)}; distinct workloads need distinct identities${claimNote(workload, ownership)}`,
       value: sa,
       fix: claimFix(ownership) + sharingFix(workload, owner, sa, sharers),
       ...confirmOwner(workload, ownership),

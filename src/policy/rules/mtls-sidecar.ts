@@ -4,6 +4,7 @@ import { spiffeIdFor } from '../sidecar/patch.js';
 import { findForgedSidecarFields } from '../sidecar/verify.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 /**
  * Validate-after-mutate: a Pod in an enforced namespace must carry the proxy and the redirect init
@@ -35,7 +36,7 @@ export const mtlsSidecarRule: Rule = {
         path: sidecar.native ? 'spec.initContainers' : 'spec.containers',
         value: sidecar.native ? initContainers : containers,
         message:
-          `Pod "${workload.name}" lacks the mTLS proxy container "${sidecar.containerName}": ` +
+          `Pod ${quoteValue(workload.name)} lacks the mTLS proxy container "${sidecar.containerName}": ` +
           `its connections would be neither authenticated by workload identity nor encrypted; ${why}.`,
         fix,
       });
@@ -46,7 +47,7 @@ export const mtlsSidecarRule: Rule = {
         path: 'spec.initContainers',
         value: initContainers,
         message:
-          `Pod "${workload.name}" lacks the traffic-redirect init container "${sidecar.initContainerName}": ` +
+          `Pod ${quoteValue(workload.name)} lacks the traffic-redirect init container "${sidecar.initContainerName}": ` +
           `without it traffic bypasses the proxy; ${why}.`,
         fix,
       });
@@ -60,7 +61,7 @@ export const mtlsSidecarRule: Rule = {
         rule: 'mtls-sidecar',
         path: forged.path,
         message:
-          `Pod "${workload.name}": container "${forged.container}" differs from what ztgate injects ` +
+          `Pod ${quoteValue(workload.name)}: container ${quoteValue(forged.container)} differs from what ztgate injects ` +
           `(field ${forged.field}); only ztgate may provide its containers.`,
         fix,
       });

@@ -5,6 +5,7 @@ import type { ZtgateConfig } from '../config.js';
 import type { Caller, ClusterView, Violation, Workload } from '../types.js';
 import { namespaceLabelsFor } from '../workload.js';
 import type { Rule } from './rule.js';
+import { showText } from '../message-text.js';
 
 const RULE = 'namespace-default-deny';
 
@@ -35,7 +36,7 @@ function checkWorkload(
     {
       rule: RULE,
       path: 'metadata.namespace',
-      message: `namespace ${namespace} has no default deny for ingress and egress; ${who}`,
+      message: `namespace ${showText(namespace)} has no default deny for ingress and egress; ${who}`,
       value: namespace,
       fix: buildDefaultDenyFix(namespace, config),
       missing: {

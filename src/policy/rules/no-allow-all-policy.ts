@@ -5,12 +5,13 @@ import { buildAllowListFix } from '../fix/index.js';
 import type { ClusterView, NormalizedPolicy, Violation, Workload } from '../types.js';
 import { findAllowListPolicies, podLabelsPath } from './allow-list-policy.js';
 import type { Rule } from './rule.js';
+import { showText } from '../message-text.js';
 
 const RULE = 'no-allow-all-policy' as const;
 
 function describePolicy(policy: NormalizedPolicy): string {
-  const where = policy.namespace === undefined ? '' : `${policy.namespace}/`;
-  return `${policy.kind} ${where}${policy.name}`;
+  const where = policy.namespace === undefined ? '' : `${showText(policy.namespace)}/`;
+  return `${policy.kind} ${where}${showText(policy.name)}`;
 }
 
 /**

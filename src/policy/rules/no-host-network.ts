@@ -3,6 +3,7 @@ import { joinPath } from '../objects.js';
 import { podFlag } from '../pod-spec/typed.js';
 import type { Violation } from '../types.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 /**
  * Refuses hostNetwork pods in enforced namespaces: they share the node's network namespace, so
@@ -23,11 +24,11 @@ export const noHostNetworkRule: Rule = {
         path: joinPath(workload.templatePath, 'spec.hostNetwork'),
         value: true,
         message:
-          `${workload.kind} "${workload.name}" uses hostNetwork: its pods share the node's network, ` +
+          `${workload.kind} ${quoteValue(workload.name)} uses hostNetwork: its pods share the node's network, ` +
           'which bypasses network policy (default deny and allow-lists) and the mTLS sidecar.',
         fix:
           'Remove `hostNetwork: true` from the pod spec. If the workload really needs the node network ' +
-          `(a CNI or node agent), ask a ztgate admin to list namespace "${workload.namespace}" in exemptNamespaces.`,
+          `(a CNI or node agent), ask a ztgate admin to list namespace ${quoteValue(workload.namespace)} in exemptNamespaces.`,
       },
     ];
   },

@@ -3,6 +3,7 @@ import { readLabels } from '../objects.js';
 import type { KubeObject, Labels, Violation } from '../types.js';
 import { isZtgateAdmin, whoMay } from './default-deny-protected.js';
 import type { Rule } from './rule.js';
+import { quoteValue, showText } from '../message-text.js';
 
 /** A namespace label that switches ztgate off or softens it, and the value that does. */
 const WEAKENING_LABELS: readonly { readonly key: string; readonly value: string; readonly effect: string }[] =
@@ -58,9 +59,9 @@ function violation(
     rule: 'protected-namespace-labels',
     path: `metadata.labels.${key}`,
     value,
-    message: `Namespace "${name}" would be labelled ${key}=${value}: ${effect}. May set it: ${whoMay(config)}.`,
+    message: `Namespace ${quoteValue(name)} would be labelled ${key}=${value}: ${effect}. May set it: ${whoMay(config)}.`,
     fix:
-      `Remove the label ${key} from the namespace manifest (kubectl label namespace ${name} ${key}-), ` +
-      `or ask a ztgate admin to set it; for a permanent exemption an admin lists "${name}" in the ztgate config (exemptNamespaces).`,
+      `Remove the label ${key} from the namespace manifest (kubectl label namespace ${showText(String(name))} ${key}-), ` +
+      `or ask a ztgate admin to set it; for a permanent exemption an admin lists ${quoteValue(name)} in the ztgate config (exemptNamespaces).`,
   };
 }

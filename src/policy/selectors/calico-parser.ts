@@ -17,6 +17,7 @@ import {
   type CalicoToken,
   type CalicoTokenKind,
 } from './calico-tokenizer.js';
+import { quoteValue } from '../message-text.js';
 
 /** The result of parsing: the syntax tree, or a message saying what is wrong and where. */
 export type CalicoParseResult =
@@ -55,13 +56,19 @@ const TOKEN_TEXT: Readonly<Record<CalicoTokenKind, string>> = {
 };
 
 function describe(token: CalicoToken): string {
-  if (token.kind === 'label' || token.kind === 'string')
-    return `${token.kind} ${JSON.stringify(token.value)}`;
+  if (token.kind === 'label' || token.kind === 'string') return `${token.kind} ${quoteValue(token.value)}`;
   return TOKEN_TEXT[token.kind];
 }
 
+/**
+ * Deepest parenthesised group a selector may hold. The parser recurses once per group, and
+ * 10,000 nested parentheses overflowed the stack (Calico's Go parser grows its stack instead).
+ */
+export const MAX_GROUP_DEPTH = 100;
+
 class Parser {
   private index = 0;
+  private depth = 0;
 
   constructor(private readonly tokens: readonly CalicoToken[]) {}
 
@@ -125,7 +132,11 @@ class Parser {
       case 'global':
         return { type: 'global' };
       case 'lparen': {
+        if (++this.depth > MAX_GROUP_DEPTH) {
+          throw new CalicoSyntaxError(`parentheses nested deeper than ${MAX_GROUP_DEPTH}`, token.position);
+        }
         const inner = this.parseOr();
+        this.depth -= 1;
         const close = this.next();
         if (close.kind !== 'rparen') this.fail(close, '")"');
         return inner;
@@ -148,7 +159,7 @@ class Parser {
     if (operator.kind === 'in' || operator.kind === 'notIn') {
       return { type: operator.kind, label, values: this.parseSet(operator) };
     }
-    return this.fail(operator, `an operator after label ${JSON.stringify(label)}`);
+    return this.fail(operator, `an operator after label ${quoteValue(label)}`);
   }
 
   private parseSet(operator: CalicoToken): string[] {

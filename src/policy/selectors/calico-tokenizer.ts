@@ -1,3 +1,4 @@
+import { quoteValue } from '../message-text.js';
 /**
  * Tokenizer for Calico's selector language, following libcalico-go/lib/selector/tokenizer:
  * only spaces and tabs separate tokens, strings are single- or double-quoted with no escapes,
@@ -84,7 +85,7 @@ function readLabel(text: string, start: number): string {
   let end = start;
   while (isLabelChar(text[end])) end += 1;
   if (end === start)
-    throw new CalicoSyntaxError(`unexpected character ${JSON.stringify(text[start] ?? '')}`, start);
+    throw new CalicoSyntaxError(`unexpected character ${quoteValue(text[start] ?? '')}`, start);
   if (end - start > MAX_LABEL_LENGTH)
     throw new CalicoSyntaxError(`label longer than ${MAX_LABEL_LENGTH} characters`, start);
   return text.slice(start, end);
@@ -106,7 +107,7 @@ function readOperator(text: string, start: number, label: string): [CalicoTokenK
     const end = matchWords(text, start, words);
     if (end !== -1) return [kind, end];
   }
-  throw new CalicoSyntaxError(`expected an operator after label ${JSON.stringify(label)}`, start);
+  throw new CalicoSyntaxError(`expected an operator after label ${quoteValue(label)}`, start);
 }
 
 function readHas(text: string, start: number): [string, number] {

@@ -228,7 +228,11 @@ describe('POST /mutate', () => {
   it.each([
     [
       'a Deployment',
-      (body: Review) => ({ ...body.request, kind: { group: 'apps', version: 'v1', kind: 'Deployment' } }),
+      (body: Review) => ({
+        ...body.request,
+        kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      }),
     ],
     [
       'an UPDATE',
