@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
-import type { Logger } from 'pino';
-import { closeLogger, createLogger } from '../adapters/audit/logger.js';
+import type { Registry } from 'prom-client';
+import { createLogger } from '../adapters/audit/logger.js';
 import { loadConfig } from '../adapters/config/load-config.js';
-import { buildApp, type AdmissionServer } from '../adapters/http/app.js';
+import { buildApp } from '../adapters/http/app.js';
 import { ensureDemoCertificates } from '../adapters/certs/demo-certs.js';
+import { createPendingViewSource, onShutdownSignal } from './serve-lifecycle.js';
 import { DEMO_STATE_DIR, startViewRuntime, type ViewRuntime } from './serve-runtime.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,27 +31,6 @@ function parsePort(text: string): number {
   return port;
 }
 
-/** Closes in order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, stop watches, exit 0. */
-function onShutdown(app: AdmissionServer, runtime: ViewRuntime, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'shutting down: finishing in-flight requests');
-      void app
-        .close()
-        .then(() => runtime.stop())
-        .catch((error: unknown) => logger.error({ err: error }, 'error while shutting down'))
-        // Last: every decision line (and the shutdown errors above) written before exit 0.
-        .then(() => closeLogger(logger))
-        .finally(() => {
-          process.exitCode = 0;
-          resolve();
-        });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-}
-
 async function serve(options: ServeOptions): Promise<void> {
   if (options.state !== undefined && options.kubeconfig !== undefined) {
     throw new UsageError('serve: use either --state or --kubeconfig, not both');
@@ -74,22 +54,41 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   const tls = demoCerts ?? { certFile: options.tlsCert, keyFile: options.tlsKey };
   const host = options.host ?? (options.demo === true ? '127.0.0.1' : '0.0.0.0');
-  const runtime = await startViewRuntime(
-    { state: options.demo === true ? DEMO_STATE_DIR : options.state, kubeconfig: options.kubeconfig },
-    config,
-    logger,
-  );
+  // Listen first, then connect: /healthz answers and /readyz says why it waits while the cluster
+  // (or a slow API server) is reached; /validate denies until the view is there.
+  const viewSource = createPendingViewSource();
+  let view: ViewRuntime | undefined;
+  let registry: Registry | undefined;
+  const clusterMode = options.demo !== true && options.state === undefined;
   const app = await buildApp({
-    viewSource: runtime.viewSource,
+    viewSource,
     config,
     tls,
     logger,
-    registerMetrics: runtime.registerMetrics,
-    isLeader: runtime.isLeader,
+    // The runtime (and its controllers) comes after listen; its metrics join the registry then.
+    registerMetrics: (appRegistry) => (registry = appRegistry),
+    ...(clusterMode ? { isLeader: () => view?.isLeader?.() ?? false } : {}),
   });
-  const stopped = onShutdown(app, runtime, logger);
+  let started!: (runtime: ViewRuntime | undefined) => void;
+  const runtime = new Promise<ViewRuntime | undefined>((resolve) => (started = resolve));
+  const stopped = onShutdownSignal(app, runtime, logger, config.server);
   const address = await app.listen({ host, port });
   logger.info({ address, mode: config.mode }, 'ztgate serving');
+  try {
+    view = await startViewRuntime(
+      { state: options.demo === true ? DEMO_STATE_DIR : options.state, kubeconfig: options.kubeconfig },
+      config,
+      logger,
+    );
+    if (registry !== undefined) view.registerMetrics?.(registry);
+    viewSource.attach(view.viewSource);
+    started(view);
+  } catch (error) {
+    // A bad kubeconfig or state folder still stops start-up (exit 2 with the reason).
+    started(undefined);
+    await app.close();
+    throw error;
+  }
   if (options.demo === true) {
     logger.info(
       {

@@ -123,6 +123,25 @@ export interface ZtgateConfig {
     /** A full pass over every namespace this often; changes are judged as they come. */
     readonly intervalSeconds: number;
   };
+  /** The HTTPS server's limits and shutdown (config section `server:`). */
+  readonly server: ServerConfig;
+}
+
+/**
+ * Timeouts, the connection cap and the shutdown drain of `ztgate serve`. The API server gives up
+ * on a webhook after its timeoutSeconds (at most 30), so no request needs longer than that.
+ */
+export interface ServerConfig {
+  /** After SIGTERM, /readyz fails at once and admissions are still answered this long. */
+  readonly drainDelaySeconds: number;
+  /** Headers and body of one request (an HTTP/2 stream, a TLS handshake) must arrive within this. */
+  readonly requestTimeoutSeconds: number;
+  /** A connection or HTTP/2 session without a request is closed after this. */
+  readonly idleTimeoutSeconds: number;
+  /** Connections one process holds at most; more are refused at once. */
+  readonly maxConnections: number;
+  /** An HTTP/2 session is sent a GOAWAY after this, so clients reconnect through the Service. */
+  readonly maxSessionAgeSeconds: number;
 }
 
 /** Namespace label an admin sets for gradual rollout: `ztgate.dev/mode: audit`. */
@@ -187,6 +206,13 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
   view: { staleAfterSeconds: 300 },
   controllers: { dryRun: false },
   audit: { background: true, intervalSeconds: 300 },
+  server: {
+    drainDelaySeconds: 5,
+    requestTimeoutSeconds: 10,
+    idleTimeoutSeconds: 30,
+    maxConnections: 512,
+    maxSessionAgeSeconds: 300,
+  },
 });
 
 /** Whether a namespace is exempt: configured, or ztgate's own. Nothing in a workload can make it so. */

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { connect as h2connect } from 'node:http2';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCertificates } from '../../src/adapters/certs/write-certs.js';
-import { postJson, reviewFixture } from '../adapters/http/support.js';
+import { h1, postJson, reviewFixture } from '../adapters/http/support.js';
 import { buildCliPackage } from './serve-build.js';
 
 let pkg: string;
@@ -100,7 +102,9 @@ describe('node bin/ztgate.js serve', () => {
     });
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
-    expect(started.stdout()).toContain('"msg":"shutting down: finishing in-flight requests"');
+    expect(started.stdout()).toContain(
+      '"msg":"shutting down: /readyz fails; admissions still answered during the drain delay"',
+    );
     expect(started.stdout()).toContain('"msg":"admission decision"');
   });
 
@@ -130,6 +134,97 @@ describe('node bin/ztgate.js serve', () => {
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
   });
+
+  it('exits within the drain delay and a second on SIGTERM, an idle HTTP/2 session open (it took 72 s)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztgate-serve-drain-'));
+    await writeFile(join(dir, 'config.yaml'), 'server:\n  drainDelaySeconds: 1\n');
+    const started = start([
+      'serve',
+      '--state',
+      'manifests/demo',
+      '--config',
+      join(dir, 'config.yaml'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      ...tlsArgs(),
+    ]);
+    const url = await address(started);
+    const idle = h2connect(url, { ca: caPem });
+    idle.on('error', () => undefined);
+    await new Promise((resolve) => idle.once('connect', resolve));
+    const goaway = new Promise<void>((resolve) => idle.once('goaway', () => resolve()));
+    const sent = performance.now();
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+    const took = performance.now() - sent;
+    await goaway;
+    expect(took).toBeGreaterThan(1000);
+    expect(took).toBeLessThan(3500);
+    idle.destroy();
+  });
+
+  it('listens at once and says why it is not ready while the API server accepts TCP but never answers', async () => {
+    const mute = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const mutePort = (mute.address() as AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), 'ztgate-serve-mute-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: mute, cluster: { server: "https://127.0.0.1:' + String(mutePort) + '" } }]',
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: c, context: { cluster: mute, user: u } }]',
+        'current-context: c',
+      ].join('\n'),
+    );
+    await writeFile(join(dir, 'config.yaml'), 'server:\n  drainDelaySeconds: 0\n');
+    const started = start([
+      'serve',
+      '--kubeconfig',
+      kubeconfig,
+      '--config',
+      join(dir, 'config.yaml'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      ...tlsArgs(),
+    ]);
+    try {
+      const sent = performance.now();
+      const url = await address(started);
+      expect((await h1(url, '/healthz', { ca: caPem })).status).toBe(200);
+      expect(performance.now() - sent).toBeLessThan(10_000);
+      const body = await reviewFixture('storefront-deployment-review.json');
+      const answer = await postJson(url, '/validate', body, caPem);
+      expect(answer.json().response).toMatchObject({
+        allowed: false,
+        status: { message: 'cluster view not synced yet' },
+      });
+      // Discovery gives up after 5 s, each list after 10 s without a byte; /readyz says so.
+      let reason = '';
+      const deadline = Date.now() + 30_000;
+      while (!/timed out/.test(reason) && Date.now() < deadline) {
+        const readyz = await h1(url, '/readyz', { ca: caPem });
+        expect(readyz.status).toBe(503);
+        reason = String(readyz.json().reason);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(reason).toMatch(
+        /^cluster view not synced yet \(waiting for .*; last error: GET \/api.* timed out after 10000 ms\)$/,
+      );
+      expect((await h1(url, '/healthz', { ca: caPem })).status).toBe(200);
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exit;
+      mute.close();
+    }
+  }, 60_000);
 
   it.each([
     [

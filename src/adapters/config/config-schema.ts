@@ -75,4 +75,12 @@ export const CONFIG_SCHEMA: SchemaNode = object({
   view: object({ staleAfterSeconds: leaf(integer(1, 86_400)) }),
   controllers: object({ dryRun: leaf(boolean) }),
   audit: object({ background: leaf(boolean), intervalSeconds: leaf(integer(10, 86_400)) }),
+  server: object({
+    drainDelaySeconds: leaf(integer(0, 60)),
+    // The API server's webhook timeoutSeconds is at most 30: no request needs longer.
+    requestTimeoutSeconds: leaf(integer(1, 30)),
+    idleTimeoutSeconds: leaf(integer(1, 3600)),
+    maxConnections: leaf(integer(1, 65_535)),
+    maxSessionAgeSeconds: leaf(integer(10, 86_400)),
+  }),
 });

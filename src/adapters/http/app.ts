@@ -11,6 +11,7 @@ import { handleMutate } from './handle-mutate.js';
 import { handleValidate } from './handle-validate.js';
 import type { AdmissionDeps } from './handler-common.js';
 import { BODY_LIMIT_BYTES, registerBodyHandling } from './body-handling.js';
+import { guardConnections, serverLimits, type ConnectionGuard, type ServerLimits } from './connections.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createMetrics } from './metrics.js';
 import { REVIEW_RESPONSE_SCHEMA } from './review-schema.js';
@@ -29,10 +30,18 @@ export type AdmissionServer = FastifyInstance<
 export { BODY_LIMIT_BYTES } from './body-handling.js';
 
 const reloaders = new WeakMap<AdmissionServer, TlsReloader>();
+const guards = new WeakMap<AdmissionServer, ConnectionGuard>();
 
 /** The certificate watcher of an app (tests and `serve` use it to force a check). */
 export function tlsReloaderOf(app: AdmissionServer): TlsReloader | undefined {
   return reloaders.get(app);
+}
+
+/** The connection guard of an app: drain and close on shutdown (`serve`), counts (tests). */
+export function connectionGuardOf(app: AdmissionServer): ConnectionGuard {
+  const guard = guards.get(app);
+  if (guard === undefined) throw new Error('not an app built by buildApp');
+  return guard;
 }
 
 /** Options of the admission server. */
@@ -47,6 +56,8 @@ export interface BuildAppOptions {
   readonly tlsPollIntervalMs?: number;
   /** Adds metrics of other parts of the server (the controllers) to /metrics. */
   readonly registerMetrics?: (registry: Registry) => void;
+  /** Timeouts and the connection cap; from `config.server` when omitted (tests shorten them). */
+  readonly limits?: ServerLimits;
   /** Test seams: replace the engine or the patch builder. */
   readonly evaluate?: AdmissionDeps['evaluate'];
   readonly buildPatch?: AdmissionDeps['buildPatch'];
@@ -56,22 +67,33 @@ function secureContextOptions(pair: TlsPair): { key: string; cert: string; minVe
   return { key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' };
 }
 
+/** Grace past the idle limit for the socket-level timeout, so an idle HTTP/2 session is closed (GOAWAY) first. */
+const SOCKET_IDLE_GRACE_MS = 1000;
+
 /**
  * Builds the webhook server: POST /validate and /mutate, GET /healthz, /readyz and /metrics, and
  * a watcher that swaps in a renewed certificate without dropping connections. Not yet listening.
  */
 export async function buildApp(options: BuildAppOptions): Promise<AdmissionServer> {
   const initial = await loadTlsPair(options.tls);
+  const limits = options.limits ?? serverLimits(options.config.server);
   const app = fastify({
     http2: true,
-    // allowHTTP1: curl and older clients; the kube-apiserver negotiates h2 through ALPN.
-    https: { allowHTTP1: true, ...secureContextOptions(initial) },
+    // allowHTTP1: curl and older clients; the kube-apiserver negotiates h2 through ALPN. A TLS
+    // handshake gets the request timeout (Node's default, 120 s, let a silent client pin a socket).
+    https: { allowHTTP1: true, handshakeTimeout: limits.requestTimeoutMs, ...secureContextOptions(initial) },
     loggerInstance: options.logger as FastifyBaseLogger,
     // The decision log is the request log; one line per admission, not three.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    http2SessionTimeout: limits.idleTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs + SOCKET_IDLE_GRACE_MS,
+    // Requests still arriving while the server closes are answered, never 503: the API server
+    // counts a 503 as a failed webhook call. The drain (connections.ts) sends clients away first.
+    return503OnClosing: false,
   }) as unknown as AdmissionServer;
+  const guard = guardConnections(app.server, limits);
+  guards.set(app, guard);
 
   const metrics = createMetrics({
     viewStats: () => options.viewSource.stats?.(),
@@ -96,7 +118,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     const text = patchedReviewText(review);
     return text === undefined ? review : reply.type(REVIEW_CONTENT_TYPE).send(text);
   });
-  registerHealthRoutes(app, options.viewSource, metrics);
+  registerHealthRoutes(app, options.viewSource, metrics, guard);
 
   const reloader = startTlsReloader({
     files: options.tls,

@@ -8,6 +8,14 @@ import { decode, failure, finish, namespaceOf, type AdmissionDeps, type Verdict 
 export const NOT_SYNCED_MESSAGE = 'cluster view not synced yet';
 
 /**
+ * The denial once the view is older than view.staleAfterSeconds (a watch broken that long): a
+ * decision on a view that old could allow what the cluster no longer permits.
+ */
+export function staleViewMessage(reason: string): string {
+  return `ztgate's cluster view is stale (${reason}); ztgate denies until it reaches the API server again - retry in a moment`;
+}
+
+/**
  * Evaluates once; when a denial rests on objects the view lacks and the source can confirm with
  * a live read (watch-cache lag), evaluates once more against the confirmed view. An allowed
  * decision (audit mode) pays no live read, and a confirmation that found nothing no second run.
@@ -33,6 +41,10 @@ export async function handleValidate(deps: AdmissionDeps, body: unknown): Promis
   let verdict: Verdict;
   if (view === undefined) {
     const response = refuseResponse(request.uid, NOT_SYNCED_MESSAGE);
+    verdict = { response, outcome: 'deny', mode: deps.config.mode, violations: [] };
+  } else if (!deps.viewSource.isReady()) {
+    const reason = deps.viewSource.notReadyReason?.() ?? 'not ready';
+    const response = refuseResponse(request.uid, staleViewMessage(reason));
     verdict = { response, outcome: 'deny', mode: deps.config.mode, violations: [] };
   } else {
     try {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** An API server answer other than 2xx, with the Status reason when the server sent one. */
 export class KubeApiError extends Error {
@@ -17,7 +17,7 @@ export class KubeApiError extends Error {
 /** Query parameters for a request; undefined values are left out. */
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** Options of one request: `timeoutMs` bounds an idle socket (default 15 s), `signal` aborts it outright. */
+/** Options of one request: `timeoutMs` bounds an idle socket (default 10 s), `signal` aborts it outright. */
 export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
@@ -25,8 +25,20 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Without a deadline of its own a request gives up after this long. */
-const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * Without a deadline of its own a request gives up after this long without a byte: an API server
+ * that accepts TCP and never answers must not hold a list (or a lease renewal) for long.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** A watch must get its response headers within this long, or it counts as broken. */
+export const WATCH_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * A connected watch with no byte for this long past its server-side timeoutSeconds is dead: the
+ * API server ends every watch at timeoutSeconds, so silence beyond it means a lost peer.
+ */
+export const WATCH_IDLE_GRACE_MS = 30_000;
 
 /** One watch event as the API server streams it. */
 export interface WatchEvent {
@@ -109,11 +121,98 @@ async function send(
   });
 }
 
-/** client-node's Watch reports a non-200 answer as an Error with statusCode; make it a KubeApiError. */
-function asApiError(error: unknown): unknown {
-  if (error === null || error === undefined) return null;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
-  return typeof statusCode === 'number' ? new KubeApiError(statusCode, (error as Error).message) : error;
+/** Splits a stream of newline-delimited JSON into lines, without re-scanning what it has seen. */
+function lineSplitter(onLine: (line: string) => void): (chunk: string) => void {
+  let pending = '';
+  return (chunk) => {
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+      const line = pending + chunk.slice(start, newline);
+      pending = '';
+      start = newline + 1;
+      if (line.trim() !== '') onLine(line);
+    }
+    pending += chunk.slice(start);
+  };
+}
+
+/**
+ * One watch request: resolves with a handle once the API server answered 200 (within
+ * WATCH_CONNECT_TIMEOUT_MS), rejects if it did not; afterwards every event goes to onEvent and
+ * the end of the stream (clean, an error, or silence past the idle limit) to onDone, once.
+ */
+function openWatch(
+  kubeConfig: KubeConfig,
+  url: URL,
+  idleMs: number,
+  onEvent: (event: WatchEvent) => void,
+  onDone: (error: unknown) => void,
+): Promise<WatchHandle> {
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    let finished = false;
+    let request: http.ClientRequest | undefined;
+    const finish = (error: unknown): void => {
+      clearTimeout(connectTimer);
+      if (finished) return;
+      finished = true;
+      if (connected) onDone(error);
+      else reject(error ?? new Error(`watch ${url.pathname}: ended before it started`));
+    };
+    const connectTimer = setTimeout(() => {
+      const error = new Error(`watch ${url.pathname}: no answer within ${WATCH_CONNECT_TIMEOUT_MS} ms`);
+      if (request === undefined) finish(error);
+      else request.destroy(error);
+    }, WATCH_CONNECT_TIMEOUT_MS);
+    const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+    kubeConfig.applyToHTTPSOptions(options).then(() => {
+      if (finished) return;
+      // A connection of its own: a watch holds it for minutes; a pooled socket would be lost to requests.
+      options.agent ??= false;
+      const transport = url.protocol === 'http:' ? http : https;
+      request = transport.request(url, options, (response) => {
+        clearTimeout(connectTimer);
+        response.setEncoding('utf8');
+        // A connection lost mid-stream errors the response ("aborted"); unheard, that would throw.
+        response.on('error', finish);
+        if (response.statusCode !== 200) {
+          const parts: string[] = [];
+          response.on('data', (part: string) => parts.push(part));
+          response.on('end', () => finish(toError(response.statusCode ?? 0, parts.join(''))));
+          return;
+        }
+        const split = lineSplitter((line) => {
+          if (finished) return;
+          let event: WatchEvent;
+          try {
+            event = JSON.parse(line) as WatchEvent;
+          } catch (error) {
+            request?.destroy(
+              new Error(`watch ${url.pathname}: unreadable event: ${(error as Error).message}`),
+            );
+            return;
+          }
+          onEvent(event);
+        });
+        response.on('data', split);
+        response.on('end', () => finish(null));
+        connected = true;
+        resolve({
+          abort(): void {
+            // An abort is the caller's: no onDone.
+            finished = true;
+            request?.destroy();
+          },
+        });
+      });
+      request.setTimeout(idleMs, () =>
+        request?.destroy(new Error(`watch ${url.pathname}: no data for ${idleMs} ms`)),
+      );
+      request.on('error', finish);
+      request.on('close', () => finish(new Error(`watch ${url.pathname}: connection closed`)));
+      request.end();
+    }, finish);
+  });
 }
 
 /** Builds the REST client for the current context of a kubeconfig. */
@@ -123,7 +222,6 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     return cluster.server;
   };
-  const watcher = new Watch(kubeConfig);
   return {
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = withQuery(server(), path, options.query);
@@ -133,25 +231,10 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
       return JSON.parse(text) as T;
     },
     async watch(path, query, onEvent, onDone) {
-      let aborted = false;
-      const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params[key] = String(value);
-      const controller = await watcher.watch(
-        path,
-        params,
-        (type: string, object: Record<string, unknown>) => {
-          if (!aborted) onEvent({ type, object });
-        },
-        (error: unknown) => {
-          if (!aborted) onDone(asApiError(error));
-        },
-      );
-      return {
-        abort(): void {
-          aborted = true;
-          controller.abort();
-        },
-      };
+      const url = withQuery(server(), path, { ...query, watch: true });
+      const serverTimeout = Number(query['timeoutSeconds']);
+      const idleMs = (Number.isFinite(serverTimeout) ? serverTimeout * 1000 : 300_000) + WATCH_IDLE_GRACE_MS;
+      return openWatch(kubeConfig, url, idleMs, onEvent, onDone);
     },
   };
 }

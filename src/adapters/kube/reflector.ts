@@ -34,6 +34,8 @@ export interface Reflector {
   synced(): boolean;
   /** When the watch broke (ms epoch), or undefined while it is healthy. */
   brokenSince(): number | undefined;
+  /** The last list or watch failure, until a list succeeds again (for /readyz reasons). */
+  lastError(): string | undefined;
   objects(): IterableIterator<KubeObject>;
   /** How many objects the store holds. */
   size(): number;
@@ -53,7 +55,8 @@ interface ListResponse {
 export function createReflector(options: ReflectorOptions): Reflector {
   const { rest, spec, logger, onChange } = options;
   const now = options.now ?? Date.now;
-  const backoff = options.backoff ?? { initialMs: 250, maxMs: 30_000 };
+  // At most 10 s between attempts: a view stays stale (and /validate denies) until one succeeds.
+  const backoff = options.backoff ?? { initialMs: 250, maxMs: 10_000 };
   const apiVersion = apiVersionOf(spec);
   const path = resourcePath(spec, options.namespace);
   const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
@@ -63,6 +66,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
   let lists = 0;
   let stopped = true;
   let broken: number | undefined;
+  let failure: string | undefined;
   let handle: { abort(): void } | undefined;
   let wake: (() => void) | undefined;
 
@@ -95,6 +99,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
     listed = true;
     lists += 1;
     broken = undefined;
+    failure = undefined;
     onChange({ type: 'RELISTED' });
   }
 
@@ -161,6 +166,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
         // 410 Gone: our resourceVersion is too old; relist at once, nothing is broken.
         if (hasStatus(error, 410)) continue;
         broken ??= now();
+        failure = error instanceof Error ? error.message : String(error);
         logger.warn(
           { resource: resourceKey(spec), err: String(error), retryInMs: delay },
           'kube watch broken; relisting after backoff',
@@ -185,6 +191,7 @@ export function createReflector(options: ReflectorOptions): Reflector {
     },
     synced: () => listed,
     brokenSince: () => broken,
+    lastError: () => failure,
     objects: () => store.values(),
     size: () => store.size,
     relists: () => Math.max(0, lists - 1),

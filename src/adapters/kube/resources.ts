@@ -156,33 +156,38 @@ interface ApiResourceList {
   readonly resources?: readonly { readonly name?: string }[];
 }
 
+/** How long one discovery request may take: start-up and rediscovery must not hang on a mute API server. */
+export const DISCOVERY_TIMEOUT_MS = 5_000;
+
+function groupVersionPath(spec: ResourceSpec): string {
+  return spec.group === '' ? `/api/${spec.version}` : `/apis/${spec.group}/${spec.version}`;
+}
+
 /**
  * Asks the discovery endpoints which optional resources are served; returns the best served
  * version of each. A group that is not served answers 404 (or 503 for a broken aggregated API).
+ * The group versions are asked at once, each within DISCOVERY_TIMEOUT_MS, so a mute API server
+ * costs one timeout, not one per group.
  */
 export async function discoverOptionalResources(rest: KubeRest): Promise<ResourceSpec[]> {
-  const lists = new Map<string, Promise<ApiResourceList | undefined>>();
-  const fetchList = (spec: ResourceSpec): Promise<ApiResourceList | undefined> => {
-    const path = spec.group === '' ? `/api/${spec.version}` : `/apis/${spec.group}/${spec.version}`;
-    let list = lists.get(path);
-    if (!list) {
-      list = rest.request<ApiResourceList>('GET', path).catch((error: unknown) => {
-        if (hasStatus(error, 404, 503)) return undefined;
+  const paths = [...new Set(OPTIONAL_RESOURCES.flat().map(groupVersionPath))];
+  const answers = await Promise.all(
+    paths.map(async (path): Promise<[string, ApiResourceList | undefined]> => {
+      try {
+        return [path, await rest.request<ApiResourceList>('GET', path, { timeoutMs: DISCOVERY_TIMEOUT_MS })];
+      } catch (error) {
+        if (hasStatus(error, 404, 503)) return [path, undefined];
         throw error;
-      });
-      lists.set(path, list);
-    }
-    return list;
-  };
+      }
+    }),
+  );
+  const lists = new Map(answers);
   const served: ResourceSpec[] = [];
   for (const candidates of OPTIONAL_RESOURCES) {
-    for (const spec of candidates) {
-      const list = await fetchList(spec);
-      if (list?.resources?.some((resource) => resource.name === spec.plural)) {
-        served.push(spec);
-        break;
-      }
-    }
+    const best = candidates.find((spec) =>
+      lists.get(groupVersionPath(spec))?.resources?.some((resource) => resource.name === spec.plural),
+    );
+    if (best) served.push(best);
   }
   return served;
 }

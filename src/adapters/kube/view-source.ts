@@ -240,8 +240,12 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
 
   function notReadyReason(): string {
     if (!initialSynced) {
-      const waiting = [...reflectors.values()].filter((r) => !r.synced()).map((r) => r.spec.plural);
-      return `cluster view not synced yet (waiting for ${waiting.join(', ') || 'start'})`;
+      const pending = [...reflectors.values()].filter((r) => !r.synced());
+      const waiting = pending.map((r) => r.spec.plural);
+      // Why it waits, when it knows: an API server that times out or refuses says so on /readyz.
+      const failed = pending.find((r) => r.lastError() !== undefined);
+      const why = failed === undefined ? '' : `; last error: ${failed.lastError() ?? ''}`;
+      return `cluster view not synced yet (waiting for ${waiting.join(', ') || 'start'}${why})`;
     }
     const limitMs = config.view.staleAfterSeconds * 1000;
     for (const reflector of reflectors.values()) {

@@ -118,8 +118,29 @@ describe('Calico selector parse errors', () => {
     ['$app', 'unexpected character "$" at position 0'],
     ['app inx {}', 'expected an operator after label "app" at position 4'],
     [`${'a'.repeat(513)} == 'x'`, 'label longer than 512 characters at position 0'],
+    // 10,000 levels overflowed the parser's stack: a RangeError out of normalizePolicy.
+    [
+      `${'('.repeat(10_000)}a == 'b'${')'.repeat(10_000)}`,
+      'parentheses nested deeper than 100 at position 100',
+    ],
   ])('%j', (text, message) => {
     expect(parseCalicoSelector(text)).toEqual({ ok: false, error: `invalid selector: ${message}` });
+  });
+});
+
+describe('Calico selector nesting', () => {
+  it('reads 100 nested groups', () => {
+    const text = `${'('.repeat(100)}a == 'b'${')'.repeat(100)}`;
+    expect(parseCalicoSelector(text)).toMatchObject({ ok: true, selector: { type: 'eq', label: 'a' } });
+  });
+
+  // 10,000 levels overflowed the parser's stack: a RangeError out of normalizePolicy.
+  it('refuses 10,000 nested groups as a syntax error', () => {
+    const text = `${'('.repeat(10_000)}a == 'b'${')'.repeat(10_000)}`;
+    expect(parseCalicoSelector(text)).toEqual({
+      ok: false,
+      error: 'invalid selector: parentheses nested deeper than 100 at position 100',
+    });
   });
 });
 

@@ -1,0 +1,18 @@
+import { connect, constants } from 'node:http2';
+import { makeCerts, startApp } from '../test/adapters/http/support.ts';
+const certs = await makeCerts();
+const server = await startApp(certs);
+const T = () => performance.now().toFixed(0);
+let ss: any;
+server.app.server.on('session', (s) => { ss = s; console.log('server session', T()); s.on('close', () => console.log('server session close', T())); s.on('error', (e) => console.log('server session err', e)); });
+const client = connect(server.url, { ca: certs.caPem });
+await new Promise((r) => client.once('connect', r));
+client.on('goaway', (code, last) => console.log('client goaway', code, last, T(), 'closed?', client.closed, client.destroyed));
+client.on('close', () => console.log('client close', T()));
+client.on('error', (e) => console.log('client error', e));
+await new Promise((r) => setTimeout(r, 100));
+console.log('sending notice', T());
+(await import("../src/adapters/http/connections.ts")).goAway(ss);
+const ok = 1;
+console.log('ping queued', ok);
+setTimeout(() => { console.log('state', {sclosed: ss.closed, sdestroyed: ss.destroyed, cclosed: client.closed, cdestroyed: client.destroyed}); process.exit(0); }, 3000);
