@@ -17,7 +17,7 @@ const ioModules = [
 const ioBuiltins = ['fs', 'path', 'http', 'https', 'net', 'tls', 'child_process'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'certs/**', '.bench/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'certs/**', '.bench/**', '.fuzz/**', '.soak/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

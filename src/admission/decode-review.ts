@@ -29,7 +29,33 @@ function optionalString(request: Json, key: string): string | undefined {
 function optionalObject(request: Json, key: string): KubeObject | undefined {
   const value = request[key];
   if (value === undefined || value === null) return undefined;
-  return isObject(value) ? value : fail(`request.${key} must be an object or null`);
+  if (!isObject(value)) return fail(`request.${key} must be an object or null`);
+  checkMetadata(value, key);
+  return value;
+}
+
+/**
+ * An object's identity fields have the types the API server gives them. Rules key on them (the
+ * protected policy's name, the namespace), and a `metadata: 7` read as "no name" let a DELETE of
+ * the protected default deny through.
+ */
+function checkMetadata(object: Json, key: string): void {
+  const metadata = object['metadata'];
+  if (metadata === undefined) return;
+  if (!isObject(metadata)) fail(`request.${key}.metadata must be an object`);
+  for (const field of ['name', 'namespace', 'generateName']) {
+    const value = metadata[field];
+    if (value !== undefined && typeof value !== 'string')
+      fail(`request.${key}.metadata.${field} must be a string`);
+  }
+  // Labels decide selection and exemption; a list or a number where the map should be was read as
+  // "no labels", so a namespace labelled exempt by a non-admin passed as unlabelled.
+  for (const field of ['labels', 'annotations']) {
+    const value = metadata[field];
+    if (value === undefined || value === null) continue;
+    if (!isObject(value) || Object.values(value).some((entry) => typeof entry !== 'string'))
+      fail(`request.${key}.metadata.${field} must be a map of strings`);
+  }
 }
 
 function triple<K extends string>(request: Json, key: string, names: readonly K[]): Record<K, string> {
@@ -130,6 +156,10 @@ export function decodeReview(body: unknown): AdmissionRequest {
     fail('request.object must be null for DELETE (the API server sends the deleted object as oldObject)');
   if (operation === 'DELETE' && oldObject === undefined)
     fail('request.oldObject must be set for DELETE (the API server sends the deleted object there)');
+  // The API server always sends the object it is creating or updating; without one there is
+  // nothing to judge, and judging nothing allowed it.
+  if (object === undefined && (operation === 'CREATE' || operation === 'UPDATE'))
+    fail(`request.object must be an object for ${String(operation)}`);
   return {
     uid,
     kind,

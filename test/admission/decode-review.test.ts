@@ -106,6 +106,36 @@ describe('decodeReview', () => {
       'request.oldObject must be set for DELETE',
     ],
     [
+      'a CREATE without an object',
+      review({}, { object: null }),
+      'request.object must be an object for CREATE',
+    ],
+    [
+      'an UPDATE without an object',
+      review({}, { operation: 'UPDATE', object: undefined, oldObject: request.object }),
+      'request.object must be an object for UPDATE',
+    ],
+    [
+      'an oldObject whose metadata is a number',
+      review({}, { operation: 'DELETE', object: null, oldObject: { kind: 'NetworkPolicy', metadata: 7 } }),
+      'request.oldObject.metadata must be an object',
+    ],
+    [
+      'an object whose name is a list',
+      review({}, { object: { kind: 'Deployment', metadata: { name: ['web'] } } }),
+      'request.object.metadata.name must be a string',
+    ],
+    [
+      'labels that are a list',
+      review({}, { object: { kind: 'Deployment', metadata: { name: 'web', labels: [{ app: 'web' }] } } }),
+      'request.object.metadata.labels must be a map of strings',
+    ],
+    [
+      'an annotation that is a number',
+      review({}, { object: { kind: 'Deployment', metadata: { name: 'web', annotations: { a: 1 } } } }),
+      'request.object.metadata.annotations must be a map of strings',
+    ],
+    [
       'a kind with a NUL byte',
       review({}, { kind: { group: 'apps', version: 'v1', kind: 'Deployment\u0000' } }),
       'request.kind.kind "Deployment\\u0000" is not a kind name',

@@ -81,7 +81,16 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     http2: true,
     // allowHTTP1: curl and older clients; the kube-apiserver negotiates h2 through ALPN. A TLS
     // handshake gets the request timeout (Node's default, 120 s, let a silent client pin a socket).
-    https: { allowHTTP1: true, handshakeTimeout: limits.requestTimeoutMs, ...secureContextOptions(initial) },
+    https: {
+      allowHTTP1: true,
+      handshakeTimeout: limits.requestTimeoutMs,
+      // Node refuses new streams (ENHANCE_YOUR_CALM) once a session buffers 10 MB, its default:
+      // three 3 MiB reviews in flight on the API server's one connection. Room for ten, and no
+      // more streams at once than Go's server allows.
+      maxSessionMemory: 32,
+      settings: { maxConcurrentStreams: 250 },
+      ...secureContextOptions(initial),
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     // The decision log is the request log; one line per admission, not three.
     logController: new LogController({ disableRequestLogging: true }),
