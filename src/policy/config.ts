@@ -136,11 +136,18 @@ export interface ServerConfig {
   readonly drainDelaySeconds: number;
   /** Headers and body of one request (an HTTP/2 stream, a TLS handshake) must arrive within this. */
   readonly requestTimeoutSeconds: number;
-  /** A connection or HTTP/2 session without a request is closed after this. */
+  /**
+   * A connection or HTTP/2 session without a request is closed after this. Longer than the API
+   * server's own idle timeout (90 s in client-go), so the client, not ztgate, closes an idle
+   * keep-alive: a POST sent on a connection the server is closing fails without a retry.
+   */
   readonly idleTimeoutSeconds: number;
   /** Connections one process holds at most; more are refused at once. */
   readonly maxConnections: number;
-  /** An HTTP/2 session is sent a GOAWAY after this, so clients reconnect through the Service. */
+  /**
+   * An HTTP/2 session is sent a GOAWAY after this, an HTTP/1.1 keep-alive is closed after its
+   * next answer: clients reconnect through the Service, and a restarted replica gets load again.
+   */
   readonly maxSessionAgeSeconds: number;
 }
 
@@ -209,7 +216,7 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
   server: {
     drainDelaySeconds: 5,
     requestTimeoutSeconds: 10,
-    idleTimeoutSeconds: 30,
+    idleTimeoutSeconds: 120,
     maxConnections: 512,
     maxSessionAgeSeconds: 300,
   },

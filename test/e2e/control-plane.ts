@@ -45,6 +45,10 @@ export interface ControlPlane {
   readonly kubectl: string;
   /** Temp dir holding certs, kubeconfigs, etcd data and the process logs. */
   readonly dir: string;
+  /** Kills kube-apiserver alone (etcd and the controller manager keep running): an outage. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same port and resolves once it is ready. */
+  startApiServer(): Promise<void>;
   /** Stops all three processes and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -147,21 +151,28 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     procs.push(etcd.proc);
     const port = await findFreePort();
     const server = `https://127.0.0.1:${port}`;
-    const apiserver = startProcess(
-      'kube-apiserver',
-      join(KUBE_BIN_DIR, 'kube-apiserver'),
-      apiServerArgs(pki, etcd.url, port, dir),
-      join(dir, 'kube-apiserver.log'),
-    );
-    procs.push(apiserver);
     const ca = readFileSync(pki.caFile, 'utf8');
-    await waitFor(
-      async () =>
-        isRunning(apiserver) && (await httpsGet(`${server}/readyz`, ca, pki.adminToken)).status === 200,
-      timeoutMs,
-      () =>
-        `kube-apiserver not ready within ${timeoutMs} ms:\n${tailLog(apiserver)}\n--- etcd:\n${tailLog(etcd.proc)}`,
-    );
+    let apiserver: ManagedProcess | undefined;
+    let starts = 0;
+    const startApiServer = async (): Promise<void> => {
+      starts += 1;
+      const started = startProcess(
+        'kube-apiserver',
+        join(KUBE_BIN_DIR, 'kube-apiserver'),
+        apiServerArgs(pki, etcd.url, port, dir),
+        join(dir, starts === 1 ? 'kube-apiserver.log' : `kube-apiserver-${starts}.log`),
+      );
+      apiserver = started;
+      procs.push(started);
+      await waitFor(
+        async () =>
+          isRunning(started) && (await httpsGet(`${server}/readyz`, ca, pki.adminToken)).status === 200,
+        timeoutMs,
+        () =>
+          `kube-apiserver not ready within ${timeoutMs} ms:\n${tailLog(started)}\n--- etcd:\n${tailLog(etcd.proc)}`,
+      );
+    };
+    await startApiServer();
     const adminKubeconfig = writeKubeconfig(
       join(dir, 'admin.kubeconfig'),
       server,
@@ -210,6 +221,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       user: E2E_USER,
       kubectl: existsSync(kubectlBin) ? kubectlBin : 'kubectl',
       dir,
+      stopApiServer: async () => {
+        // SIGKILL: an outage, not a graceful shutdown (that lets watches drain for seconds).
+        if (apiserver === undefined || !isRunning(apiserver)) return;
+        apiserver.child.kill('SIGKILL');
+        await apiserver.exited;
+      },
+      startApiServer,
       stop,
     };
   } catch (error) {

@@ -17,7 +17,10 @@ export interface ServerLimits {
   /** A connection or HTTP/2 session without traffic. */
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
-  /** HTTP/2 sessions get a GOAWAY after this (± 10 % so clients do not reconnect together). */
+  /**
+   * HTTP/2 sessions get a GOAWAY after this, HTTP/1.1 keep-alives a `Connection: close` on their
+   * next answer (± 10 % so clients do not reconnect together).
+   */
   readonly maxSessionAgeMs: number;
 }
 
@@ -115,9 +118,13 @@ export function guardConnections(server: Http2SecureServer, limits: ServerLimits
   http1.connectionsCheckingInterval = CONNECTION_CHECK_INTERVAL_MS;
   server.maxConnections = limits.maxConnections;
 
+  const retireAt = new WeakMap<TLSSocket, number>();
+  const age = (): number => limits.maxSessionAgeMs * (0.9 + Math.random() * 0.2);
+
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol === 'h2') return;
     sockets.add(socket);
+    retireAt.set(socket, Date.now() + age());
     socket.once('close', () => {
       sockets.delete(socket);
       busy.delete(socket);
@@ -126,8 +133,7 @@ export function guardConnections(server: Http2SecureServer, limits: ServerLimits
 
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
-    const age = limits.maxSessionAgeMs * (0.9 + Math.random() * 0.2);
-    const timer = setTimeout(() => goAway(session), age);
+    const timer = setTimeout(() => goAway(session), age());
     timer.unref();
     session.once('close', () => {
       clearTimeout(timer);
@@ -156,7 +162,15 @@ export function guardConnections(server: Http2SecureServer, limits: ServerLimits
       busy.set(socket, active);
     }
     active.add(response);
-    if (closing) (response as ServerResponse).shouldKeepAlive = false;
+    // From SIGTERM on, every HTTP/1.1 answer closes its connection: the client's next request
+    // opens a new one through the Service, and no keep-alive is left for the close at the end
+    // of the drain to race with (a request sent on a connection the server is closing fails,
+    // and Go's client does not retry a POST).
+    // Past its maximum age a keep-alive closes after this answer (HTTP/1.1's GOAWAY): the API
+    // server (1.20 talks HTTP/1.1 to webhooks) reconnects through the Service, so a replica that
+    // restarted gets its share of the load back.
+    const retiring = (retireAt.get(socket) ?? Infinity) <= Date.now();
+    if (draining || closing || retiring) (response as ServerResponse).shouldKeepAlive = false;
     response.once('close', () => {
       active.delete(response);
       if (closing && active.size === 0) socket.end();
