@@ -144,10 +144,11 @@ function lineSplitter(onLine: (line: string) => void): (chunk: string) => void {
 function openWatch(
   kubeConfig: KubeConfig,
   url: URL,
-  idleMs: number,
+  timeouts: { readonly connectMs: number; readonly idleMs: number },
   onEvent: (event: WatchEvent) => void,
   onDone: (error: unknown) => void,
 ): Promise<WatchHandle> {
+  const { connectMs, idleMs } = timeouts;
   return new Promise((resolve, reject) => {
     let connected = false;
     let finished = false;
@@ -160,10 +161,10 @@ function openWatch(
       else reject(error ?? new Error(`watch ${url.pathname}: ended before it started`));
     };
     const connectTimer = setTimeout(() => {
-      const error = new Error(`watch ${url.pathname}: no answer within ${WATCH_CONNECT_TIMEOUT_MS} ms`);
+      const error = new Error(`watch ${url.pathname}: no answer within ${connectMs} ms`);
       if (request === undefined) finish(error);
       else request.destroy(error);
-    }, WATCH_CONNECT_TIMEOUT_MS);
+    }, connectMs);
     const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
     kubeConfig.applyToHTTPSOptions(options).then(() => {
       if (finished) return;
@@ -215,8 +216,21 @@ function openWatch(
   });
 }
 
+/** The client's timeouts (ms); tests shorten them. */
+export interface KubeRestTimeouts {
+  readonly requestMs: number;
+  readonly watchConnectMs: number;
+  readonly watchIdleGraceMs: number;
+}
+
 /** Builds the REST client for the current context of a kubeconfig. */
-export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
+export function createKubeRest(kubeConfig: KubeConfig, overrides: Partial<KubeRestTimeouts> = {}): KubeRest {
+  const timeouts: KubeRestTimeouts = {
+    requestMs: DEFAULT_TIMEOUT_MS,
+    watchConnectMs: WATCH_CONNECT_TIMEOUT_MS,
+    watchIdleGraceMs: WATCH_IDLE_GRACE_MS,
+    ...overrides,
+  };
   const server = (): string => {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -225,7 +239,7 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
   return {
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = withQuery(server(), path, options.query);
-      const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const timeout = options.timeoutMs ?? timeouts.requestMs;
       const { statusCode, text } = await send(kubeConfig, method, url, options.body, timeout, options.signal);
       if (statusCode < 200 || statusCode >= 300) throw toError(statusCode, text);
       return JSON.parse(text) as T;
@@ -233,8 +247,9 @@ export function createKubeRest(kubeConfig: KubeConfig): KubeRest {
     async watch(path, query, onEvent, onDone) {
       const url = withQuery(server(), path, { ...query, watch: true });
       const serverTimeout = Number(query['timeoutSeconds']);
-      const idleMs = (Number.isFinite(serverTimeout) ? serverTimeout * 1000 : 300_000) + WATCH_IDLE_GRACE_MS;
-      return openWatch(kubeConfig, url, idleMs, onEvent, onDone);
+      const idleMs =
+        (Number.isFinite(serverTimeout) ? serverTimeout * 1000 : 300_000) + timeouts.watchIdleGraceMs;
+      return openWatch(kubeConfig, url, { connectMs: timeouts.watchConnectMs, idleMs }, onEvent, onDone);
     },
   };
 }

@@ -167,6 +167,62 @@ describe('idle timeout (idleTimeoutMs without a request)', () => {
   });
 });
 
+describe('maximum connection age (maxSessionAgeMs)', () => {
+  it('closes an HTTP/1.1 keep-alive after its next answer once it is older than the limit', async () => {
+    const aged = await startApp(certs, { limits: { ...LIMITS, maxSessionAgeMs: 1000 } });
+    try {
+      const socket = await new Promise<TLSSocket>((resolve, reject) => {
+        const connection = tlsConnect({
+          host: '127.0.0.1',
+          port: Number(new URL(aged.url).port),
+          ca: certs.caPem,
+          ALPNProtocols: ['http/1.1'],
+        });
+        opened.push(connection);
+        connection.once('secureConnect', () => resolve(connection));
+        connection.once('error', reject);
+      });
+      const closed = closedAfter(socket);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const { received } = await closed;
+      const answers = received.split('HTTP/1.1 200').length - 1;
+      expect(answers).toBe(2);
+      expect(received).toMatch(/[Cc]onnection: close/);
+      expect(received.indexOf('onnection: close')).toBeGreaterThan(received.lastIndexOf('HTTP/1.1 200'));
+    } finally {
+      await aged.app.close();
+    }
+  });
+
+  it('sends an HTTP/2 session a GOAWAY once it is older than the limit, busy or not', async () => {
+    const aged = await startApp(certs, { limits: { ...LIMITS, maxSessionAgeMs: 1000 } });
+    try {
+      const session = h2connect(aged.url, { ca: certs.caPem });
+      opened.push(session);
+      session.on('error', () => undefined);
+      const started = performance.now();
+      const goaway = new Promise<number>((resolve) =>
+        session.once('goaway', () => resolve(performance.now() - started)),
+      );
+      const keepBusy = setInterval(() => {
+        if (!session.closed)
+          session
+            .request({ ':path': '/healthz' })
+            .on('error', () => undefined)
+            .resume();
+      }, 100);
+      const after = await goaway;
+      clearInterval(keepBusy);
+      expect(after).toBeGreaterThan(850);
+      expect(after).toBeLessThan(2000);
+    } finally {
+      await aged.app.close();
+    }
+  });
+});
+
 describe('connection cap (maxConnections per process)', () => {
   it(`refuses connections past ${LIMITS.maxConnections} at once, and takes new ones when some close`, async () => {
     const held = await Promise.all(Array.from({ length: LIMITS.maxConnections }, () => tls()));

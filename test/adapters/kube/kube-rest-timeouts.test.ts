@@ -1,0 +1,135 @@
+/**
+ * The REST client against servers that misbehave: one that accepts TCP and never answers (the
+ * issue: discovery held start-up for 15 s, a watch forever), one that answers a watch and then
+ * falls silent, and one that streams events in odd pieces. Timeouts are shortened; the defaults
+ * are the same code with other numbers.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKubeRest, KubeApiError, type WatchEvent } from '../../../src/adapters/kube/kube-rest.js';
+import { makeCerts } from '../http/support.js';
+
+const servers: (Server | HttpsServer)[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+function kubeConfigFor(server: string, caPem?: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server,
+        ...(caPem === undefined
+          ? { skipTLSVerify: true }
+          : { caData: Buffer.from(caPem).toString('base64') }),
+      },
+    ],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kubeConfig;
+}
+
+/** A TCP server that accepts connections and never writes a byte. */
+async function muteServer(): Promise<string> {
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** An HTTPS server whose watch answers are written by `respond`. */
+async function watchServer(
+  respond: (write: (text: string) => void, status: (code: number, body?: string) => void) => void,
+): Promise<{ url: string; ca: string }> {
+  const certs = await makeCerts();
+  const { readFile } = await import('node:fs/promises');
+  const server = createHttpsServer(
+    { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') },
+    (request, response) => {
+      sockets.push(request.socket);
+      respond(
+        (text) => {
+          if (!response.headersSent) response.writeHead(200, { 'content-type': 'application/json' });
+          response.write(text);
+        },
+        (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(body ?? ''),
+      );
+    },
+  );
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: certs.caPem };
+}
+
+const noEvent = (): void => undefined;
+
+describe('kube REST client timeouts', () => {
+  it('gives up on a request to an API server that accepts TCP and never answers', async () => {
+    const rest = createKubeRest(kubeConfigFor(await muteServer()), { requestMs: 300 });
+    const started = performance.now();
+    await expect(rest.request('GET', '/api/v1/namespaces')).rejects.toThrow(
+      'GET /api/v1/namespaces: timed out after 300 ms',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('counts a watch that gets no answer as failed, after the connect timeout', async () => {
+    const rest = createKubeRest(kubeConfigFor(await muteServer()), { watchConnectMs: 300 });
+    const started = performance.now();
+    await expect(rest.watch('/api/v1/namespaces', {}, noEvent, noEvent)).rejects.toThrow(
+      'watch /api/v1/namespaces: no answer within 300 ms',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('ends a connected watch that falls silent past its timeoutSeconds plus the grace', async () => {
+    const server = await watchServer((write) =>
+      write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n'),
+    );
+    const rest = createKubeRest(kubeConfigFor(server.url, server.ca), { watchIdleGraceMs: 300 });
+    const events: WatchEvent[] = [];
+    const done = new Promise<unknown>((resolve) => {
+      void rest.watch('/api/v1/namespaces', { timeoutSeconds: 0 }, (event) => events.push(event), resolve);
+    });
+    const error = await done;
+    expect(String(error)).toContain('watch /api/v1/namespaces: no data for 300 ms');
+    expect(events).toEqual([{ type: 'ADDED', object: { metadata: { name: 'a' } } }]);
+  });
+
+  it('reads events split across chunks and several events in one chunk', async () => {
+    const server = await watchServer((write) => {
+      write('{"type":"ADDED","object":{"metadata":');
+      setTimeout(() => write('{"name":"a"}}}\n{"type":"DELETED","object":{"metadata":{"name":"a"}}}\n'), 20);
+      setTimeout(() => write('\n{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}\n'), 40);
+    });
+    const rest = createKubeRest(kubeConfigFor(server.url, server.ca));
+    const events: WatchEvent[] = [];
+    const handle = await rest.watch('/api/v1/namespaces', {}, (event) => events.push(event), noEvent);
+    const deadline = Date.now() + 2000;
+    while (events.length < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    handle.abort();
+    expect(events.map((event) => event.type)).toEqual(['ADDED', 'DELETED', 'BOOKMARK']);
+  });
+
+  it('reports a watch the API server refuses as a KubeApiError with its status', async () => {
+    const server = await watchServer((_write, status) =>
+      status(410, '{"kind":"Status","message":"too old resource version","reason":"Expired"}'),
+    );
+    const rest = createKubeRest(kubeConfigFor(server.url, server.ca));
+    const failure = rest.watch('/api/v1/namespaces', { resourceVersion: '1' }, noEvent, noEvent);
+    await expect(failure).rejects.toBeInstanceOf(KubeApiError);
+    await expect(failure).rejects.toMatchObject({ statusCode: 410, message: 'too old resource version' });
+  });
+});
