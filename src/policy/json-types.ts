@@ -6,6 +6,7 @@
  */
 import { isRecord, joinPath } from './objects.js';
 import type { FieldError } from './types.js';
+import { quoteValue } from './message-text.js';
 
 /** A field read with its type checked: the value, or why it is not one (absent/null is neither). */
 export interface TypedField<T> {
@@ -17,7 +18,7 @@ export interface TypedField<T> {
 export function describeJsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.slice(0, 40))})`;
+  if (typeof value === 'string') return `a string (${quoteValue(value, 40)})`;
   if (typeof value === 'number') return `a number (${String(value)})`;
   if (typeof value === 'boolean') return `a boolean (${String(value)})`;
   return isRecord(value) ? 'an object' : typeof value;

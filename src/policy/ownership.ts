@@ -9,6 +9,7 @@
 import { booleanError, describeJsonType } from './json-types.js';
 import { apiGroup, field, isRecord } from './objects.js';
 import type { ControllerClaim, FieldError, WorkloadKind, WorkloadRef } from './types.js';
+import { quoteValue, showText } from './message-text.js';
 
 const PATH = 'metadata.ownerReferences';
 
@@ -58,8 +59,16 @@ const NONE: OwnerReferencesReading = Object.freeze({ claim: undefined, errors: N
 
 const STRING_FIELDS = ['apiVersion', 'kind', 'name', 'uid'] as const;
 const BOOLEAN_FIELDS = ['controller', 'blockOwnerDeletion'] as const;
-/** "group/version" or "version" (core); the version part must not be empty (ParseGroupVersion). */
-const GROUP_VERSION = /^[^/]*\/?[^/]+$/;
+/**
+ * "group/version" or "version" (core): at most one slash, and a version after it (apimachinery's
+ * ParseGroupVersion). A plain scan: the regex this replaced, /^[^/]*\/?[^/]+$/, backtracked over
+ * every split of the text, quadratic on a long apiVersion with two slashes (40,000 chars: 2 s).
+ */
+export function isGroupVersion(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash === -1) return text.length > 0;
+  return slash < text.length - 1 && text.indexOf('/', slash + 1) === -1;
+}
 
 /** Whether one reference passes ObjectMeta validation; allocation-free (every admission runs it). */
 function isValidReference(reference: Readonly<Record<string, unknown>>): boolean {
@@ -71,7 +80,7 @@ function isValidReference(reference: Readonly<Record<string, unknown>>): boolean
     if (booleanError(reference[key], key, '') !== undefined) return false;
   }
   const apiVersion = reference['apiVersion'] as string;
-  return GROUP_VERSION.test(apiVersion) && !(apiVersion === 'v1' && reference['kind'] === 'Event');
+  return isGroupVersion(apiVersion) && !(apiVersion === 'v1' && reference['kind'] === 'Event');
 }
 
 /** What ObjectMeta validation refuses in one reference (apimachinery validateOwnerReference). */
@@ -84,8 +93,11 @@ function referenceErrors(reference: Readonly<Record<string, unknown>>, path: str
     errors.push({ path: `${path}.${key}`, message: `${key} must be a non-empty string, not ${what}` });
   }
   const apiVersion = reference['apiVersion'];
-  if (typeof apiVersion === 'string' && apiVersion !== '' && !GROUP_VERSION.test(apiVersion)) {
-    errors.push({ path: `${path}.apiVersion`, message: `apiVersion "${apiVersion}" is not group/version` });
+  if (typeof apiVersion === 'string' && apiVersion !== '' && !isGroupVersion(apiVersion)) {
+    errors.push({
+      path: `${path}.apiVersion`,
+      message: `apiVersion ${quoteValue(apiVersion)} is not group/version`,
+    });
   }
   if (apiVersion === 'v1' && reference['kind'] === 'Event') {
     errors.push({ path, message: 'a v1 Event may not be an owner' });
@@ -130,7 +142,7 @@ export function readOwnerReferences(metadata: unknown): OwnerReferencesReading {
       .filter((reference) => isRecord(reference) && reference['controller'] === true)
       .map(
         (reference: Readonly<Record<string, unknown>>) =>
-          `${String(reference['kind'])}/${String(reference['name'])}`,
+          `${showText(String(reference['kind']))}/${showText(String(reference['name']))}`,
       );
     const message = `only one owner reference may set controller: true; found ${named.join(' and ')}`;
     (errors ??= []).push({ path: PATH, message });
@@ -192,7 +204,7 @@ function kindFact(childKind: WorkloadKind, claimKind: string): string {
       ? `no workload controller creates ${childKind}s`
       : `${childKind}s are created by ${creators.join(', ')} controllers`;
   const creates = CREATES[claimKind];
-  return `a ${claimKind} never owns ${childKind}s: ${createdBy}${creates === undefined ? '' : ` (${creates})`}`;
+  return `a ${showText(claimKind)} never owns ${childKind}s: ${createdBy}${creates === undefined ? '' : ` (${creates})`}`;
 }
 
 /** Why a claim does not count, in words, citing what Kubernetes does. */
@@ -202,20 +214,20 @@ export function describeClaimDefect(
   claim: ControllerClaim,
   owner: WorkloadRef | undefined,
 ): string {
-  const named = `${claim.kind} ${child.namespace}/${claim.name}`;
+  const named = `${showText(claim.kind)} ${showText(child.namespace)}/${showText(claim.name)}`;
   switch (defect) {
     case 'kind':
       return kindFact(child.kind, claim.kind);
     case 'group': {
       const group = CREATED_BY[child.kind].find((creator) => creator.kind === claim.kind)?.group;
       const real = group === '' ? 'the core group (apiVersion v1)' : `API group ${group ?? '?'}`;
-      return `apiVersion "${claim.apiVersion}" is not the ${claim.kind}'s ${real}, so it names no real ${claim.kind}`;
+      return `apiVersion ${quoteValue(claim.apiVersion)} is not the ${claim.kind}'s ${real}, so it names no real ${claim.kind}`;
     }
     case 'missing':
       return `${named} does not exist as far as ztgate can tell (not in its view of the cluster, nor found by a live read where one is possible)`;
     case 'uid':
-      return `its uid ${claim.uid} is not the uid of ${named} (${owner?.uid ?? 'unknown'}); the garbage collector matches owners by uid, so the reference names no existing object`;
+      return `its uid ${showText(claim.uid)} is not the uid of ${named} (${showText(owner?.uid ?? 'unknown')}); the garbage collector matches owners by uid, so the reference names no existing object`;
     case 'service-account':
-      return `${named}'s pod template runs as ServiceAccount ${effectiveServiceAccount(owner?.serviceAccountName)}, not ${effectiveServiceAccount(child.serviceAccountName)}: a controller copies its template into what it creates, so it did not create this ${child.kind}`;
+      return `${named}'s pod template runs as ServiceAccount ${showText(effectiveServiceAccount(owner?.serviceAccountName))}, not ${showText(effectiveServiceAccount(child.serviceAccountName))}: a controller copies its template into what it creates, so it did not create this ${child.kind}`;
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isGroupVersion } from '../../src/policy/ownership.js';
 import {
   clipText,
   flattenLines,
@@ -102,5 +103,17 @@ describe('flattenLines', () => {
     for (let code = 0; code <= 0xffff; code++) {
       expect(isWhitespace(code)).toBe(/\s/.test(String.fromCharCode(code)));
     }
+  });
+});
+
+describe('isGroupVersion (ownerReferences apiVersion)', () => {
+  it('is the regex it replaced on any text (reference model)', () => {
+    const chars = fc.constantFrom('a', 'v', '1', '/', '.', ' ');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        expect(isGroupVersion(text)).toBe(/^[^/]*\/?[^/]+$/.test(text));
+      }),
+    );
   });
 });
