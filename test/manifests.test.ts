@@ -294,6 +294,17 @@ describe('deployment.yaml, service.yaml, pdb.yaml', () => {
     expect(pod).not.toHaveProperty('affinity');
   });
 
+  it('lets a SIGTERM drain finish inside the grace period (drain, in-flight requests, lease release)', () => {
+    const grace = (pod as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
+    const { drainDelaySeconds, requestTimeoutSeconds } = config.server;
+    // serve-lifecycle.ts: the drain, then in-flight requests up to the request timeout + 2 s, then 3 s to stop.
+    expect(drainDelaySeconds + requestTimeoutSeconds + 2 + 3).toBeLessThan(grace);
+    // A webhook call never needs longer than the API server waits (timeoutSeconds ≤ 30).
+    for (const [, webhook] of webhooks) {
+      expect(requestTimeoutSeconds).toBeGreaterThanOrEqual(webhook['timeoutSeconds'] as number);
+    }
+  });
+
   it('runs at its own priority: above every workload, below the system classes', () => {
     const priority = find<
       ManifestObject & { value: number; globalDefault: boolean; preemptionPolicy: string }
