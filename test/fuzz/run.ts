@@ -97,6 +97,8 @@ interface Tally {
   answers: Record<string, number>;
   problems: Record<string, number>;
   examples: { id: number; verdict: Verdict; category: string; base: string; detail: string }[];
+  /** Wrongful allows by base, category and field (indexes and sizes left out), with a count. */
+  wrongful: Record<string, number>;
 }
 
 function newTally(): Tally {
@@ -109,6 +111,7 @@ function newTally(): Tally {
     answers: {},
     problems: {},
     examples: [],
+    wrongful: {},
   };
 }
 
@@ -134,6 +137,10 @@ function record(tally: Tally, fuzzCase: FuzzCase, verdict: Verdict): void {
       break;
     case 'problem':
       bump(tally.problems, verdict.oracle);
+      if (verdict.oracle === 'wrongful-allow') {
+        const field = fuzzCase.detail.replace(/\[\d+\]/g, '[]').replace(/ (=|nested) .*$/, '');
+        bump(tally.wrongful, `${fuzzCase.base} · ${fuzzCase.category} · ${field}`);
+      }
       if (
         tally.examples.filter((e) => e.verdict.kind === 'problem' && e.verdict.oracle === verdict.oracle)
           .length < 10
@@ -392,6 +399,7 @@ async function fuzz(options: Options): Promise<number> {
       byCategory: Object.fromEntries(CATEGORIES.map((c) => [c, tally.byCategory[c] ?? 0])),
       answers: tally.answers,
       problems: tally.problems,
+      wrongfulAllows: Object.fromEntries(Object.entries(tally.wrongful).sort((a, b) => b[1] - a[1])),
       examples: tally.examples,
       crashed: crashed ?? false,
       serverExitCode: exitCode,
