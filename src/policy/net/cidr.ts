@@ -1,3 +1,4 @@
+import { quoteValue } from '../message-text.js';
 /**
  * CIDR text → an exact address range, read the way the policy's consumer reads it. Every parser
  * involved is Go: the API server's net.ParseCIDR for Kubernetes ipBlock (host bits allowed, the
@@ -56,9 +57,9 @@ function parseIpv4(text: string): bigint | string {
   if (parts.length !== 4) return 'an IPv4 address has four dot-separated parts';
   let value = 0n;
   for (const part of parts) {
-    if (!/^[0-9]{1,3}$/.test(part)) return `"${part}" is not an IPv4 octet`;
+    if (!/^[0-9]{1,3}$/.test(part)) return `${quoteValue(part)} is not an IPv4 octet`;
     if (part.length > 1 && part.startsWith('0'))
-      return `the octet "${part}" has a leading zero, which parsers read as decimal or octal: write it without`;
+      return `the octet ${quoteValue(part)} has a leading zero, which parsers read as decimal or octal: write it without`;
     const octet = Number(part);
     if (octet > 255) return `the octet ${part} is over 255`;
     value = (value << 8n) | BigInt(octet);
@@ -70,7 +71,8 @@ function parseGroups(text: string): bigint[] | string {
   if (text === '') return [];
   const groups: bigint[] = [];
   for (const group of text.split(':')) {
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(group)) return `"${group}" is not an IPv6 group of 1-4 hex digits`;
+    if (!/^[0-9A-Fa-f]{1,4}$/.test(group))
+      return `${quoteValue(group)} is not an IPv6 group of 1-4 hex digits`;
     groups.push(BigInt(`0x${group}`));
   }
   return groups;
@@ -128,7 +130,7 @@ export function parseCidr(value: unknown, dialect: CidrDialect): CidrParse {
   const bits = BITS[family];
   // Go's net.ParseCIDR reads the length as decimal digits, leading zeros included ("/08" is 8).
   if (prefixText !== undefined && !/^[0-9]{1,4}$/.test(prefixText))
-    return fail(`the prefix length "${prefixText}" is not a number`);
+    return fail(`the prefix length ${quoteValue(prefixText)} is not a number`);
   const prefix = prefixText === undefined ? bits : Number(prefixText);
   if (prefix > bits) return fail(`an IPv${family} prefix length is at most ${bits}`);
   const hostBits = BigInt(bits - prefix);

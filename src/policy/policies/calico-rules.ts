@@ -9,6 +9,7 @@ import type { AllowAllFinding, FieldError } from '../types.js';
 import { readCalicoEntity } from './calico-entity.js';
 import { coverageFinding, type Direction } from './everyone.js';
 import { asList, fieldPath, isRecord } from './shared.js';
+import { quoteValue } from '../message-text.js';
 
 /** The actions a Calico rule may take. */
 export const CALICO_ACTIONS = ['Allow', 'Deny', 'Log', 'Pass'] as const;
@@ -57,7 +58,7 @@ export function calicoRuleErrors(rules: readonly unknown[], base: string): Field
     if (!(CALICO_ACTIONS as readonly unknown[]).includes(action)) {
       errors.push({
         path: `${path}.action`,
-        message: `action must be one of ${CALICO_ACTIONS.join(', ')}, not ${JSON.stringify(action)}`,
+        message: `action must be one of ${CALICO_ACTIONS.join(', ')}, not ${quoteValue(action)}`,
       });
     }
     if (!isRecord(rule)) return;
@@ -65,7 +66,7 @@ export function calicoRuleErrors(rules: readonly unknown[], base: string): Field
     if (version !== undefined && version !== null && version !== 4 && version !== 6)
       errors.push({
         path: `${path}.ipVersion`,
-        message: `ipVersion must be 4 or 6, not ${JSON.stringify(version)}`,
+        message: `ipVersion must be 4 or 6, not ${quoteValue(version)}`,
       });
     errors.push(
       ...entityErrors(rule.source, `${path}.source`),

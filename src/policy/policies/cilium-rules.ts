@@ -26,6 +26,7 @@ import {
 } from './cilium-labels.js';
 import { consequence, EVERYONE, isOpen, whyOpen, type Direction } from './everyone.js';
 import { asList, asString, fieldPath, isRecord, isSet } from './shared.js';
+import { quoteValue } from '../message-text.js';
 
 const PEERS: Readonly<Record<Direction, readonly string[]>> = {
   ingress: ['fromEndpoints', 'fromCIDR', 'fromCIDRSet', 'fromEntities', 'fromGroups', 'fromNodes'],
@@ -193,7 +194,7 @@ function addFqdns(rule: Readonly<Record<string, unknown>>, path: string, out: Ci
     if (pattern !== undefined && /^[*.]+$/.test(pattern) && pattern.includes('*'))
       out.findings.push({
         path: fieldPath(path, 'toFQDNs', index, 'matchPattern'),
-        message: `toFQDNs matchPattern "${pattern}" matches every DNS name, so every address the pods resolve, ${consequence('egress')}`,
+        message: `toFQDNs matchPattern ${quoteValue(pattern)} matches every DNS name, so every address the pods resolve, ${consequence('egress')}`,
       });
   });
 }

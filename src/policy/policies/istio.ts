@@ -19,6 +19,7 @@ import {
   readLabels,
   type NormalizeOptions,
 } from './shared.js';
+import { quoteValue } from '../message-text.js';
 
 /** The actions an AuthorizationPolicy may take. */
 export const ISTIO_ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'] as const;
@@ -46,7 +47,7 @@ export function normalizeIstioPolicy(object: KubeObject, options: NormalizeOptio
   if (!(ISTIO_ACTIONS as readonly unknown[]).includes(action)) {
     errors.push({
       path: 'spec.action',
-      message: `action must be one of ${ISTIO_ACTIONS.join(', ')}, not ${JSON.stringify(action)}`,
+      message: `action must be one of ${ISTIO_ACTIONS.join(', ')}, not ${quoteValue(action)}`,
     });
   }
   const matchLabels = readSelector(spec, errors);

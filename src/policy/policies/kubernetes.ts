@@ -20,6 +20,7 @@ import {
   metadataOf,
   type NormalizeOptions,
 } from './shared.js';
+import { quoteValue } from '../message-text.js';
 
 interface Directions {
   readonly ingress: boolean;
@@ -37,7 +38,7 @@ export function kubernetesPolicyTypes(
     if (type !== 'Ingress' && type !== 'Egress') {
       errors.push({
         path: fieldPath('spec.policyTypes', index),
-        message: `unknown policy type ${JSON.stringify(type)}: expected Ingress or Egress`,
+        message: `unknown policy type ${quoteValue(type)}: expected Ingress or Egress`,
       });
     }
   });

@@ -5,6 +5,7 @@ import { isNetworkPolicyWithin } from '../net/network-policy-containment.js';
 import { isRecord } from '../objects.js';
 import type { KubeObject, UserInfo, Violation } from '../types.js';
 import type { Rule, RuleContext } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 /**
  * The namespace controller deletes every object of a terminating namespace; refusing it would
@@ -54,15 +55,15 @@ function violation(
 /** The default deny itself: neither deleted nor made to stop denying. */
 function checkDefaultDeny(context: RuleContext, name: string, namespace: string): Violation[] {
   const { input, config, policy } = context;
-  const keep = `Keep it and add allow-list policies for the flows you need; an admin may also exempt namespace "${namespace}" in the ztgate config.`;
+  const keep = `Keep it and add allow-list policies for the flows you need; an admin may also exempt namespace ${quoteValue(namespace)} in the ztgate config.`;
   if (input.operation === 'DELETE') {
-    const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" removes its default deny: every flow no policy allows would be admitted.`;
+    const message = `Deleting NetworkPolicy ${quoteValue(name)} in namespace ${quoteValue(namespace)} removes its default deny: every flow no policy allows would be admitted.`;
     return [violation('metadata.name', name, message, keep, config)];
   }
   // The engine normalizes every NetworkPolicy it judges; one it could not read is no deny.
   if (input.object === undefined || policy?.isDefaultDeny === true) return [];
   const verb = input.operation === 'CREATE' ? 'Creating' : 'This change makes';
-  const message = `${verb} NetworkPolicy "${name}" in namespace "${namespace}" ${input.operation === 'CREATE' ? 'with something other than a deny-all' : 'stop denying all ingress and egress'} (it must keep podSelector: {}, policyTypes [Ingress, Egress] and no rules).`;
+  const message = `${verb} NetworkPolicy ${quoteValue(name)} in namespace ${quoteValue(namespace)} ${input.operation === 'CREATE' ? 'with something other than a deny-all' : 'stop denying all ingress and egress'} (it must keep podSelector: {}, policyTypes [Ingress, Egress] and no rules).`;
   return [violation('spec', name, message, `Revert the change. ${keep}`, config)];
 }
 
@@ -79,7 +80,7 @@ function checkCompanion(context: RuleContext, desired: DesiredPolicy, namespace:
   const name = desired.metadata.name;
   const policyName = config.defaultDeny.policyName;
   if (input.operation === 'DELETE') {
-    const message = `Deleting NetworkPolicy "${name}" in namespace "${namespace}" cuts every pod off from what it allows under the default deny; ztgate protects it like "${policyName}".`;
+    const message = `Deleting NetworkPolicy ${quoteValue(name)} in namespace ${quoteValue(namespace)} cuts every pod off from what it allows under the default deny; ztgate protects it like ${quoteValue(policyName)}.`;
     return [
       violation(
         'metadata.name',
@@ -93,7 +94,7 @@ function checkCompanion(context: RuleContext, desired: DesiredPolicy, namespace:
   const spec = isRecord(input.object?.spec) ? input.object.spec : {};
   const verdict = isNetworkPolicyWithin(spec, desired.spec, namespace);
   if (verdict.within) return [];
-  const message = `NetworkPolicy "${name}" in namespace "${namespace}" is ztgate's; ${verdict.reason}, so it would let more through than ztgate's version. Anyone may narrow it; only admins may widen it.`;
+  const message = `NetworkPolicy ${quoteValue(name)} in namespace ${quoteValue(namespace)} is ztgate's; ${verdict.reason}, so it would let more through than ztgate's version. Anyone may narrow it; only admins may widen it.`;
   const fix = restoreFix(
     desired,
     `Keep ztgate's version (below) and put the flows you need in a policy of your own:`,

@@ -36,7 +36,7 @@ export const mtlsSidecarRule: Rule = {
         path: sidecar.native ? 'spec.initContainers' : 'spec.containers',
         value: sidecar.native ? initContainers : containers,
         message:
-          `Pod ${quoteValue(workload.name)} lacks the mTLS proxy container "${sidecar.containerName}": ` +
+          `Pod ${quoteValue(workload.name)} lacks the mTLS proxy container ${quoteValue(sidecar.containerName)}: ` +
           `its connections would be neither authenticated by workload identity nor encrypted; ${why}.`,
         fix,
       });
@@ -47,7 +47,7 @@ export const mtlsSidecarRule: Rule = {
         path: 'spec.initContainers',
         value: initContainers,
         message:
-          `Pod ${quoteValue(workload.name)} lacks the traffic-redirect init container "${sidecar.initContainerName}": ` +
+          `Pod ${quoteValue(workload.name)} lacks the traffic-redirect init container ${quoteValue(sidecar.initContainerName)}: ` +
           `without it traffic bypasses the proxy; ${why}.`,
         fix,
       });

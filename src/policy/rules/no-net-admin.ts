@@ -8,6 +8,7 @@ import {
   type ContainerEntry,
 } from './pod-security/read.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 /** Capabilities that let a container rewrite or bypass the pod's netfilter redirect (ALL grants them). */
 const BYPASS_CAPABILITIES = new Set(['NET_ADMIN', 'NET_RAW', 'ALL']);
@@ -55,11 +56,11 @@ export const noNetAdminRule: Rule = {
           path: `${entry.path}.${field}`,
           value,
           message:
-            `${workload.kind} "${workload.name}": container "${entry.name}" sets ${field} = ${JSON.stringify(value)}, ` +
+            `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(entry.name)} sets ${field} = ${quoteValue(value)}, ` +
             "which lets it rewrite the pod's iptables and send traffic around the mTLS proxy.",
           fix:
             `Remove ${field === 'securityContext.privileged' ? '`privileged: true`' : 'NET_ADMIN, NET_RAW and ALL from `capabilities.add`'} ` +
-            `in container "${entry.name}". A workload that must manage networking (a CNI or VPN agent) belongs in a namespace ` +
+            `in container ${quoteValue(entry.name)}. A workload that must manage networking (a CNI or VPN agent) belongs in a namespace ` +
             'a ztgate admin lists in exemptNamespaces.',
         });
       }

@@ -4,6 +4,7 @@ import { podMesh } from './mesh-containers.js';
 import { effectiveId } from '../pod-spec/typed.js';
 import { containersOf, isEnforced, specPath, type ContainerEntry } from './pod-security/read.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 const RULE = 'no-proxy-identity';
 
@@ -33,7 +34,7 @@ function violation(
     path,
     value,
     message:
-      `${workload.kind} "${workload.name}": ${subject.who} ${subject.verb} as ${spec.kind} ${String(value)}, the ${spec.kind} the mesh's traffic ` +
+      `${workload.kind} ${quoteValue(workload.name)}: ${subject.who} ${subject.verb} as ${spec.kind} ${String(value)}, the ${spec.kind} the mesh's traffic ` +
       `redirect lets through unproxied (an iptables owner match on the proxy's own ${spec.kind}), so its connections would ` +
       "skip the mTLS proxy: no workload identity, no encryption, no mesh authorization (Istio's analyzer flags this as IST0144).",
     fix:
@@ -58,11 +59,13 @@ function checkField(workload: Workload, config: ZtgateConfig, spec: Field): Viol
       continue;
     }
     const path = `${entry.path}.securityContext.${spec.field}`;
-    violations.push(violation(workload, path, id, { who: `container "${entry.name}"`, verb: 'runs' }, spec));
+    violations.push(
+      violation(workload, path, id, { who: `container ${quoteValue(entry.name)}`, verb: 'runs' }, spec),
+    );
   }
   if (heirs.length > 0) {
     // One violation at the pod's field, naming every container that inherits it.
-    const names = heirs.map((entry) => `"${entry.name}"`).join(', ');
+    const names = heirs.map((entry) => `${quoteValue(entry.name)}`).join(', ');
     const subject: Subject = {
       who: `${heirs.length === 1 ? 'container' : 'containers'} ${names} (inheriting the pod's securityContext)`,
       verb: heirs.length === 1 ? 'runs' : 'run',

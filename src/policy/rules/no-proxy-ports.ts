@@ -4,6 +4,7 @@ import { meshProvider } from '../mesh/index.js';
 import { podMesh } from './mesh-containers.js';
 import { containersOf, isEnforced, readInteger, valueAt, type ContainerEntry } from './pod-security/read.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 const RULE = 'no-proxy-ports';
 
@@ -91,11 +92,11 @@ function violation(workload: Workload, entry: ContainerEntry, finding: Finding, 
     path: finding.path,
     value: finding.value,
     message:
-      `${workload.kind} "${workload.name}": container "${entry.name}" ${finding.what} ${finding.port}, which the mesh's ` +
+      `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(entry.name)} ${finding.what} ${finding.port}, which the mesh's ` +
       `proxy (${mesh}) owns in every meshed pod (its listeners, admin and health ports; the health port is left out of capture ` +
       'so the kubelet can reach it): the app would collide with the proxy, serve unauthenticated traffic on an ' +
       "uncaptured port, or have its probe answered by the proxy's own endpoints.",
-    fix: `Serve and probe container "${entry.name}" on another port (and change its Service's targetPort to match).`,
+    fix: `Serve and probe container ${quoteValue(entry.name)} on another port (and change its Service's targetPort to match).`,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type ContainerEntry,
 } from './pod-security/read.js';
 import type { Rule } from './rule.js';
+import { quoteValue } from '../message-text.js';
 
 const RULE = 'no-proxy-process-access';
 
@@ -52,7 +53,7 @@ export const noProxyProcessAccessRule: Rule = {
         path: `${entry.path}.targetContainerName`,
         value: target,
         message:
-          `${workload.kind} "${workload.name}": debug container "${entry.name}" targets the mesh container "${target}" ` +
+          `${workload.kind} ${quoteValue(workload.name)}: debug container ${quoteValue(entry.name)} targets the mesh container ${quoteValue(target)} ` +
           "and would share its process namespace: from there a root process takes the proxy's uid and reads or " +
           'attaches to the proxy that enforces mTLS for the pod.',
         fix:
@@ -63,13 +64,13 @@ export const noProxyProcessAccessRule: Rule = {
     if (podFlag(workload.podSpec, 'shareProcessNamespace')) {
       const tracers = entries.filter((entry) => entry.meshRole === undefined && canTrace(entry));
       if (tracers.length > 0) {
-        const names = tracers.map((entry) => `"${entry.name}"`).join(', ');
+        const names = tracers.map((entry) => `${quoteValue(entry.name)}`).join(', ');
         violations.push({
           rule: RULE,
           path: specPath(workload, 'shareProcessNamespace'),
           value: true,
           message:
-            `${workload.kind} "${workload.name}" shares one process namespace among its containers, and ${names} can ` +
+            `${workload.kind} ${quoteValue(workload.name)} shares one process namespace among its containers, and ${names} can ` +
             "trace other users' processes (SYS_PTRACE, ALL or privileged): the mesh proxy's included.",
           fix: `Remove \`shareProcessNamespace: true\`, or drop SYS_PTRACE/ALL/privileged from ${names}.`,
         });

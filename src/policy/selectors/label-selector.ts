@@ -7,6 +7,7 @@ import { isRecord } from '../objects.js';
 import type { FieldError, Labels } from '../types.js';
 import { labelKeyError, labelMapErrors, labelValueError } from './label-syntax.js';
 import type { Predicate, SelectorMentions } from './label-universe.js';
+import { quoteValue } from '../message-text.js';
 
 /** The operators a matchExpressions entry may use. */
 export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
@@ -54,7 +55,7 @@ function validateExpression(expression: unknown, path: string, stripKey: KeyRena
   if (!isOperator(operator)) {
     errors.push({
       path: `${path}.operator`,
-      message: `unknown operator ${JSON.stringify(operator)}: expected In, NotIn, Exists or DoesNotExist`,
+      message: `unknown operator ${quoteValue(operator)}: expected In, NotIn, Exists or DoesNotExist`,
     });
   } else if ((operator === 'In' || operator === 'NotIn') && count === 0) {
     errors.push({ path: `${path}.values`, message: `operator ${operator} needs at least one value` });

@@ -5,6 +5,7 @@
  * letter or digit. The API server refuses objects and selectors that break it, so ztgate does too
  * (`invalid-object`). Lengths are checked before any pattern, so each test is bounded and linear.
  */
+import { quoteValue } from '../message-text.js';
 import { isRecord } from '../objects.js';
 import type { FieldError } from '../types.js';
 
@@ -15,9 +16,9 @@ const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
 /** How much of a bad key or value a message quotes. */
 const QUOTE_MAX = 80;
 
-/** A value quoted for a message, cut to a bounded length. */
+/** A value quoted for a message, cut to a bounded length (the helper every message quotes through). */
 export function quoteForMessage(value: string): string {
-  return JSON.stringify(value.length > QUOTE_MAX ? `${value.slice(0, QUOTE_MAX)}…` : value);
+  return quoteValue(value, QUOTE_MAX);
 }
 
 const NAME_RULE = "1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";

@@ -1,6 +1,7 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { addedCapabilities, capabilityName, containersOf, exemptionNote, isEnforced } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-extra-capabilities';
 
@@ -64,10 +65,10 @@ export const noExtraCapabilitiesRule: Rule = {
         path: `${entry.path}.securityContext.capabilities.add`,
         value: extra,
         message:
-          `${workload.kind} "${workload.name}": container "${entry.name}" adds ${extra.map(String).join(', ')}, ` +
+          `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(entry.name)} adds ${extra.map(String).join(', ')}, ` +
           `beyond the Pod Security Standards baseline: ${reasons.length > 0 ? reasons.join('; ') : 'a privilege a workload does not need to serve traffic'}.`,
         fix:
-          `Remove ${extra.map(String).join(', ')} from \`capabilities.add\` of container "${entry.name}"; a hardened container reads:\n` +
+          `Remove ${extra.map(String).join(', ')} from \`capabilities.add\` of container ${quoteValue(entry.name)}; a hardened container reads:\n` +
           '  securityContext:\n    capabilities:\n      drop: [ALL]\n      add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n' +
           exemptionNote(workload.namespace),
       });

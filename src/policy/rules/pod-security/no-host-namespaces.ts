@@ -2,6 +2,7 @@ import { podFlag } from '../../pod-spec/typed.js';
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { exemptionNote, isEnforced, specPath } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-host-namespaces';
 
@@ -38,7 +39,7 @@ export const noHostNamespacesRule: Rule = {
         rule: RULE,
         path: specPath(workload, field),
         value: true,
-        message: `${workload.kind} "${workload.name}" sets ${field}: true: ${why}.`,
+        message: `${workload.kind} ${quoteValue(workload.name)} sets ${field}: true: ${why}.`,
         fix: `Remove \`${field}: true\` from the pod spec (the default, false, keeps the pod's own namespace). ${exemptionNote(workload.namespace)}`,
       });
     }

@@ -3,6 +3,7 @@ import { asRecord, nameOf, type JsonRecord } from '../../sidecar/read.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { containersOf, isEnforced, readString, specPath } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-host-path';
 
@@ -81,14 +82,14 @@ function refusal(workload: Workload, index: number, volume: JsonRecord, path: un
     path: specPath(workload, `volumes[${index}].hostPath`),
     value: volume['hostPath'],
     message:
-      `${workload.kind} "${workload.name}": volume "${name}" mounts the node's path ${shown}. A hostPath hands the pod ` +
+      `${workload.kind} ${quoteValue(workload.name)}: volume ${quoteValue(name)} mounts the node's path ${shown}. A hostPath hands the pod ` +
       "the node's files: the container runtime's socket starts containers that never pass the API server, and " +
       "kubelet and other pods' credentials lie there too (Pod Security Standards baseline, HostPath Volumes).",
     fix: handsOverNode(path)
-      ? `Replace volume "${name}" with an emptyDir, configMap, secret or persistentVolumeClaim volume. ${shown} ` +
+      ? `Replace volume ${quoteValue(name)} with an emptyDir, configMap, secret or persistentVolumeClaim volume. ${shown} ` +
         'hands over the node (a runtime socket, kubelet credentials, kernel interfaces): a workload that needs it ' +
         'is a node agent and belongs in a namespace a ztgate admin lists in exemptNamespaces.'
-      : `Replace volume "${name}" with an emptyDir, configMap, secret or persistentVolumeClaim volume. If the workload ` +
+      : `Replace volume ${quoteValue(name)} with an emptyDir, configMap, secret or persistentVolumeClaim volume. If the workload ` +
         'must read this host path (a log collector), a ztgate admin allows it for this namespace in the ztgate config:\n' +
         '  podSecurity:\n    allowedHostPaths:\n' +
         `      - { namespace: ${workload.namespace}, pathPrefix: ${shown}, readOnly: true }`,
@@ -127,7 +128,7 @@ export const noHostPathRule: Rule = {
           path: mountPath,
           value: false,
           message:
-            `${workload.kind} "${workload.name}" mounts host path ${String(path)} writable; the admins allow it ` +
+            `${workload.kind} ${quoteValue(workload.name)} mounts host path ${String(path)} writable; the admins allow it ` +
             `in namespace ${workload.namespace} read-only (podSecurity.allowedHostPaths ${allowance.pathPrefix}).`,
           fix: `Set \`readOnly: true\` on this volumeMount.`,
         });

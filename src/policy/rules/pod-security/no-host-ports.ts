@@ -2,6 +2,7 @@ import { asRecord } from '../../sidecar/read.js';
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { containersOf, isEnforced, readInteger } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-host-ports';
 
@@ -36,11 +37,11 @@ export const noHostPortsRule: Rule = {
           path: `${entry.path}.ports[${index}].hostPort`,
           value: hostPort,
           message:
-            `${workload.kind} "${workload.name}": container "${entry.name}" binds hostPort ${String(hostPort)}: the node's ` +
+            `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(entry.name)} binds hostPort ${String(hostPort)}: the node's ` +
             'address then forwards to the pod from the node network, and the port is taken on every node it lands on ' +
             '(Pod Security Standards baseline, Host Ports).',
           fix:
-            `Remove \`hostPort\` from this port of container "${entry.name}" and reach the pod through a Service. If the ` +
+            `Remove \`hostPort\` from this port of container ${quoteValue(entry.name)} and reach the pod through a Service. If the ` +
             'workload must own a node port, a ztgate admin allows it for this namespace in the ztgate config:\n' +
             `  podSecurity:\n    allowedHostPorts:\n      - { namespace: ${workload.namespace}, port: ${String(hostPort)} }`,
         });

@@ -1,6 +1,7 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { containersOf, isEnforced, valueAt } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-host-probes';
 
@@ -42,7 +43,7 @@ export const noHostProbesRule: Rule = {
           path: `${entry.path}.${field}`,
           value: host,
           message:
-            `${workload.kind} "${workload.name}": container "${entry.name}" sets ${field} ${JSON.stringify(host)}: the ` +
+            `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(entry.name)} sets ${field} ${quoteValue(host)}: the ` +
             'kubelet would connect there from the node, outside network policy and the mTLS proxy.',
           fix: `Remove \`host\` from ${handler}: the kubelet then checks the pod's own address.`,
         });

@@ -2,6 +2,7 @@ import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-unconfined-apparmor';
 
@@ -30,7 +31,7 @@ function annotationViolations(workload: Workload): Violation[] {
       path: joinPath(workload.templatePath, `metadata.annotations.${key}`),
       value,
       message:
-        `${workload.kind} "${workload.name}": container "${container}" gets AppArmor profile "${value}" by annotation: ` +
+        `${workload.kind} ${quoteValue(workload.name)}: container ${quoteValue(container)} gets AppArmor profile ${quoteValue(value)} by annotation: ` +
         "anything but runtime/default or a node's localhost/ profile lifts the confinement the runtime applies by default.",
       fix: `Remove the annotation ${key} (the runtime then applies runtime/default), or set it to runtime/default.`,
     });

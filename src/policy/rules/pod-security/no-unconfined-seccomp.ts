@@ -2,6 +2,7 @@ import { joinPath } from '../../objects.js';
 import type { Violation, Workload } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { contextField, exemptionNote, isEnforced, refuseContextValues } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-unconfined-seccomp';
 
@@ -25,7 +26,7 @@ function annotationViolations(workload: Workload): Violation[] {
       rule: RULE,
       path: joinPath(workload.templatePath, `metadata.annotations.${key}`),
       value,
-      message: `${workload.kind} "${workload.name}": the annotation ${key}: unconfined switches seccomp off.`,
+      message: `${workload.kind} ${quoteValue(workload.name)}: the annotation ${key}: unconfined switches seccomp off.`,
       fix: `Remove the annotation ${key}, or set it to runtime/default.`,
     });
   }

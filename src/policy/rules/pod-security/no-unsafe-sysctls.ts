@@ -2,6 +2,7 @@ import { asRecord } from '../../sidecar/read.js';
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
 import { exemptionNote, isEnforced, podSecurityContext, specPath } from './read.js';
+import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-unsafe-sysctls';
 
@@ -57,7 +58,7 @@ export const noUnsafeSysctlsRule: Rule = {
         path: specPath(workload, `securityContext.sysctls[${index}].name`),
         value: name,
         message:
-          `${workload.kind} "${workload.name}" sets sysctl ${JSON.stringify(name)}, outside the safe set: it can reach ` +
+          `${workload.kind} ${quoteValue(workload.name)} sets sysctl ${quoteValue(name)}, outside the safe set: it can reach ` +
           "the node or weaken the pod's network isolation.",
         fix:
           `Remove this sysctl. Safe ones: ${[...SAFE_SYSCTLS].join(', ')}. ` +

@@ -10,6 +10,7 @@ import { asRecord, type JsonRecord } from '../../sidecar/read.js';
 import type { RuleName, Violation, Workload } from '../../types.js';
 import { listContainers, type ContainerEntry as TypedEntry } from '../../pod-spec/typed.js';
 import { podMesh, type MeshRole } from '../mesh-containers.js';
+import { quoteValue } from '../../message-text.js';
 
 /**
  * One container of a workload's pod spec: the core's typed reading (list, index, name, container,
@@ -101,7 +102,7 @@ export function valueAt(record: JsonRecord | undefined, path: readonly string[])
 export function exemptionNote(namespace: string): string {
   return (
     'If the workload really needs this (a CNI, storage or node agent), it belongs in a namespace a ztgate admin ' +
-    `lists in exemptNamespaces; nothing in the workload can exempt it (namespace "${namespace}").`
+    `lists in exemptNamespaces; nothing in the workload can exempt it (namespace ${quoteValue(namespace)}).`
   );
 }
 
@@ -153,7 +154,7 @@ const NONE: readonly ContextValue[] = Object.freeze([]);
 
 /** "container \"app\"" or "the pod", for messages. */
 export function describeWhere(value: ContextValue): string {
-  return value.container === undefined ? 'the pod' : `container "${value.container.name}"`;
+  return value.container === undefined ? 'the pod' : `container ${quoteValue(value.container.name)}`;
 }
 
 /** Why a refused securityContext value matters (after "sets <field> <value>: ") and the fix. */
@@ -182,8 +183,8 @@ export function refuseContextValues(
       path: found.path,
       value: found.value,
       message:
-        `${workload.kind} "${workload.name}": ${describeWhere(found)} sets ${field.dotted} ` +
-        `${JSON.stringify(found.value)}: ${refusal.why}`,
+        `${workload.kind} ${quoteValue(workload.name)}: ${describeWhere(found)} sets ${field.dotted} ` +
+        `${quoteValue(found.value)}: ${refusal.why}`,
       fix: refusal.fix,
     });
   }
