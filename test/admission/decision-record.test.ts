@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildDecisionRecord } from '../../src/admission/decision-record.js';
+import { buildDecisionRecord, LOG_BUDGET } from '../../src/admission/decision-record.js';
+import { jsonByteLength } from '../../src/admission/log-text.js';
 import { decodeReview } from '../../src/admission/decode-review.js';
 
 const base = {
@@ -73,5 +74,51 @@ describe('buildDecisionRecord', () => {
       ...(error === undefined ? {} : { error }),
     });
     expect(record).toMatchObject(expected);
+  });
+
+  // The fix joined the log with issue 15 (ztgate report shows it). It holds the user's names and
+  // label values, so it is bounded like every other field, and it never pushes a violation out.
+  describe('fixes within the line budget', () => {
+    const request = decodeReview({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: base,
+    });
+    const record = (fixes: readonly string[]) =>
+      buildDecisionRecord({
+        request,
+        outcome: 'deny',
+        mode: 'enforce',
+        violations: fixes.map((fix, index) => ({
+          rule: 'allow-list-policy',
+          path: `p${index}`,
+          message: 'm',
+          fix,
+        })),
+        durationMs: 1,
+        webhook: 'validate',
+      });
+
+    it('clips a long fix with a marker', () => {
+      const [violation] = record([`app: ${'\u0000'.repeat(100_000)}`]).violations;
+      expect(violation?.fix).toMatch(/…\[\+\d+ chars\]$/);
+      expect(jsonByteLength(violation?.fix ?? '')).toBeLessThanOrEqual(LOG_BUDGET.fix + 32);
+    });
+
+    it('keeps every violation and drops the fixes that no longer fit', () => {
+      const { violations, violationsOmitted } = record(new Array<string>(10).fill('x'.repeat(1500)));
+      expect(violationsOmitted).toBeUndefined();
+      expect(violations.map((violation) => violation.path)).toEqual(
+        new Array(10).fill(0).map((_, i) => `p${i}`),
+      );
+      const withFix = violations.filter((violation) => violation.fix !== undefined).length;
+      expect(withFix).toBeGreaterThan(0);
+      expect(withFix).toBeLessThan(10);
+      expect(JSON.stringify(violations).length).toBeLessThanOrEqual(LOG_BUDGET.violations + 64);
+    });
+
+    it('logs no fix field for a violation without one', () => {
+      expect(record(['']).violations).toEqual([{ rule: 'allow-list-policy', path: 'p0', message: 'm' }]);
+    });
   });
 });

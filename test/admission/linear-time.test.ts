@@ -213,12 +213,32 @@ describe('linear time on hostile text (doubling the input at most triples the ti
       },
       20_000,
     ],
+    [
+      // A Pod created with generateName: the fixes name the ServiceAccount and policy after the
+      // prefix with its trailing dashes dropped; the regex that did it took 9 s on 40,000 dashes.
+      'evaluate on a Pod whose generateName is a long run of dashes (the fix names it)',
+      (n) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { generateName: `${'-'.repeat(n)}x`, namespace: 'shop' },
+        spec: { containers: [{ name: 'app', image: 'app:1' }] },
+      }),
+      (pod: KubeObject) =>
+        evaluate({ operation: 'CREATE', object: pod, namespace: 'shop' }, VIEW, DEFAULT_CONFIG),
+      20_000,
+    ],
   ])('%s', (_name, build, work, n) => {
     expect(settledRatio(build, work as (input: unknown) => unknown, n)).toBeLessThan(RATIO_BOUND);
   });
 
   it('fails a quadratic function (self-check: the regex build-response used)', () => {
     const quadratic = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
-    expect(doublingRatio(spaces, quadratic, 3000)).toBeGreaterThan(RATIO_BOUND);
+    // Measured again (up to three times) while under the bound, as settledRatio does the other
+    // way: a preempted small run on a loaded machine once gave the quadratic a ratio under 3.
+    let ratio = 0;
+    for (let attempt = 0; attempt < 3 && ratio <= RATIO_BOUND; attempt++) {
+      ratio = Math.max(ratio, doublingRatio(spaces, quadratic, 3000));
+    }
+    expect(ratio).toBeGreaterThan(RATIO_BOUND);
   });
 });
