@@ -110,6 +110,16 @@ const FIX_PATHS: Readonly<Record<string, readonly string[]>> = {
   'delete-default-deny': ['request.oldObject.metadata.name'],
 };
 
+/**
+ * Paths of each base whose removal fixes the violation. `null` there is no type confusion: Go's
+ * decoder reads a null field as unset, so the API server takes `ingress: null` as no ingress rules
+ * (a policy that admits nothing, which is no allow-all) and `spec: null` as an empty spec.
+ */
+const REMOVAL_FIX_PATHS: Readonly<Record<string, readonly string[]>> = {
+  'allow-all-network-policy': ['request.object.spec', 'request.object.spec.ingress'],
+  'calico-allow-without-source': ['request.object.spec', 'request.object.spec.ingress'],
+};
+
 // Bidirectional overrides and isolates, zero-width characters, a BOM, NUL, and look-alikes of
 // the Latin letters in names such as `default` (Cyrillic а е о р с, Greek ο, fullwidth).
 const HOSTILE = ['\u0000', '\u202e', '\u2066', '\u2069', '\u200b', '\u200d', '\ufeff', '\u00a0', '\u2028'];
@@ -194,6 +204,7 @@ export function buildCase(id: number, plan: CasePlan): FuzzCase {
   const fixPaths = FIX_PATHS[base.name] ?? [];
   let detail = dotted(path);
   let typeChanged = false;
+  let removed = false;
   let contentType: string | undefined = 'application/json';
   let text: string | undefined;
   switch (plan.category) {
@@ -207,7 +218,9 @@ export function buildCase(id: number, plan: CasePlan): FuzzCase {
         value = typeof original === 'string' ? plan.size : (JSON.stringify(plan.value) ?? 'x');
       }
       set(review, path, value);
-      typeChanged = true;
+      removed = value === null && (REMOVAL_FIX_PATHS[base.name] ?? []).includes(detail);
+      typeChanged = !removed;
+      if (removed) detail = `${detail} = null (unset)`;
       break;
     }
     case 'deep-nesting': {
@@ -275,7 +288,9 @@ export function buildCase(id: number, plan: CasePlan): FuzzCase {
       break;
   }
   const body = text ?? JSON.stringify(review);
-  const fixesByContent = !typeChanged && fixPaths.some((fix) => detail.startsWith(fix));
+  const fixesByContent =
+    !typeChanged &&
+    [...fixPaths, ...(REMOVAL_FIX_PATHS[base.name] ?? [])].some((fix) => detail.startsWith(fix));
   const acceptedType =
     contentType !== undefined && contentType.split(';')[0]?.trim().toLowerCase() === 'application/json';
   return {

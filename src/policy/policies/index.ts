@@ -7,6 +7,7 @@ import { normalizeCalicoPolicy } from './calico.js';
 import { normalizeCiliumPolicy } from './cilium.js';
 import { normalizeIstioPolicy } from './istio.js';
 import { normalizeKubernetesPolicy } from './kubernetes.js';
+import { policyShapeErrors } from './shape.js';
 import type { NormalizeOptions } from './shared.js';
 
 export type { NormalizeOptions } from './shared.js';
@@ -49,9 +50,16 @@ export function isPolicyObject(object: KubeObject): boolean {
   return adapterFor(object) !== undefined;
 }
 
-/** The common form of a policy object, or undefined when the object is not a policy ztgate reads. */
+/**
+ * The common form of a policy object, or undefined when the object is not a policy ztgate reads.
+ * Fields of the wrong type are errors (shape.ts): the adapters read them as absent.
+ */
 export function normalizePolicy(object: KubeObject, options: NormalizeOptions): NormalizedPolicy | undefined {
-  return adapterFor(object)?.(object, options);
+  const policy = adapterFor(object)?.(object, options);
+  if (policy === undefined) return undefined;
+  const shapeErrors = policyShapeErrors(object);
+  if (shapeErrors.length === 0) return policy;
+  return Object.freeze({ ...policy, errors: Object.freeze([...shapeErrors, ...policy.errors]) });
 }
 
 /** Kinds whose name alone is ambiguous get their API group: Calico's NetworkPolicy vs Kubernetes'. */
