@@ -1,3 +1,4 @@
+import { answerClientError } from './client-error.js';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -100,6 +101,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     // Requests still arriving while the server closes are answered, never 503: the API server
     // counts a 503 as a failed webhook call. The drain (connections.ts) sends clients away first.
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
   }) as unknown as AdmissionServer;
   const guard = guardConnections(app.server, limits);
   guards.set(app, guard);

@@ -73,6 +73,12 @@ describe('request timeout (headers and body within requestTimeoutMs)', () => {
     socket.write(HEADERS(100));
     const { ms, received } = await closed;
     expect(received).toMatch(/^HTTP\/1\.1 408/);
+    // The JSON error every 4xx is (npm run fuzz's oracle), not Fastify's body without a code.
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      statusCode: 408,
+      code: 'ZT_ERR_REQUEST_TIMEOUT',
+      message: expect.stringContaining('requestTimeoutSeconds'),
+    });
     // The limit, plus at most Node's 1 s connection check interval.
     expect(ms).toBeGreaterThan(900);
     expect(ms).toBeLessThan(3500);
