@@ -187,23 +187,35 @@ export function toEvaluationInput(request: AdmissionRequest): EvaluationInput {
 }
 
 /**
- * The object as the API server says it is: request.kind and request.namespace are authoritative,
- * the body is what a client wrote. Judging the body's own kind or namespace would let an object
- * that omits its kind be skipped, or one that names another namespace be judged as exempt.
+ * The object as the API server says it is: request.kind, request.namespace and request.name are
+ * authoritative, the body is what a client wrote. Judging the body's own kind, namespace or name
+ * would let an object that omits its kind be skipped, one that names another namespace be judged
+ * as exempt, or a DELETE of ztgate-default-deny whose oldObject lost its name pass as another
+ * policy's (found by `npm run fuzz`). The name only without a subresource: a subresource's object
+ * (an Eviction, a Scale) is named by its own rules, and a generateName CREATE has no name yet.
  */
 function asRequested(object: KubeObject | undefined, request: AdmissionRequest): KubeObject | undefined {
   if (object === undefined) return undefined;
   const { group, version, kind } = request.kind;
   const apiVersion = group === '' ? version : `${group}/${version}`;
-  const namespace =
-    request.namespace !== undefined && request.namespace !== '' ? request.namespace : undefined;
+  const namespace = nonEmpty(request.namespace);
+  const name = request.subResource === undefined ? nonEmpty(request.name) : undefined;
   const metadata = object.metadata ?? {};
   const sameNamespace = namespace === undefined || metadata.namespace === namespace;
-  if (object.kind === kind && object.apiVersion === apiVersion && sameNamespace) return object;
+  const sameName = name === undefined || metadata.name === name;
+  if (object.kind === kind && object.apiVersion === apiVersion && sameNamespace && sameName) return object;
   return {
     ...object,
     apiVersion,
     kind,
-    metadata: namespace === undefined ? metadata : { ...metadata, namespace },
+    metadata: {
+      ...metadata,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(name === undefined ? {} : { name }),
+    },
   };
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
 }

@@ -249,6 +249,56 @@ describe('toEvaluationInput', () => {
     });
   });
 
+  it.each([
+    ['an oldObject whose metadata lost its name (npm run fuzz: metadata: {a: …})', { a: [7] }],
+    ['an oldObject that names another policy', { name: 'my-policy', namespace: 'shop' }],
+  ])('judges a DELETE of %s under the name the API server gives', (_name, metadata) => {
+    const oldObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata };
+    const request = review(
+      {},
+      {
+        operation: 'DELETE',
+        name: 'ztgate-default-deny',
+        kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
+        resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+        object: null,
+        oldObject,
+      },
+    );
+    expect(toEvaluationInput(decodeReview(request)).oldObject?.metadata).toMatchObject({
+      name: 'ztgate-default-deny',
+      namespace: 'shop',
+    });
+  });
+
+  it('keeps a subresource object and a generateName CREATE as they are named', () => {
+    const eviction = {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'web-1', namespace: 'shop' },
+    };
+    const subresource = decodeReview(
+      review(
+        {},
+        {
+          name: 'web-1',
+          kind: { group: 'policy', version: 'v1', kind: 'Eviction' },
+          resource: { group: '', version: 'v1', resource: 'pods' },
+          subResource: 'eviction',
+          object: { ...eviction, metadata: { name: 'other', namespace: 'shop' } },
+        },
+      ),
+    );
+    expect(toEvaluationInput(subresource).object?.metadata?.name).toBe('other');
+    const generated = decodeReview(
+      review({}, { name: '', object: deployment({ metadata: { generateName: 'web-' } }) }),
+    );
+    expect(toEvaluationInput(generated).object?.metadata).toEqual({
+      generateName: 'web-',
+      namespace: 'shop',
+    });
+  });
+
   it('passes a consistent object through untouched (no copy on the hot path)', () => {
     const decoded = decodeReview(review({}, { object: deployment() }));
     expect(toEvaluationInput(decoded).object).toBe(decoded.object);

@@ -111,14 +111,37 @@ const FIX_PATHS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Paths of each base whose removal fixes the violation. `null` there is no type confusion: Go's
- * decoder reads a null field as unset, so the API server takes `ingress: null` as no ingress rules
- * (a policy that admits nothing, which is no allow-all) and `spec: null` as an empty spec.
+ * Paths of each base whose removal fixes the violation. Two perturbations remove what is there
+ * as the API server reads it, and are no type confusion: `null` (Go's decoder reads a null field
+ * as unset) and an object of unknown fields in place of an object (`{"a": …}`; built-in types and
+ * structural CRDs prune unknown fields, leaving `{}`). So `ingress: null` is a policy without
+ * rules (it admits nothing), `capabilities: {"a": …}` adds nothing, and a Namespace whose
+ * metadata is `{"a": …}` has no exempt label. ztgate judges the object under the kind, namespace
+ * and name the request gives, so these allows are right.
  */
 const REMOVAL_FIX_PATHS: Readonly<Record<string, readonly string[]>> = {
-  'allow-all-network-policy': ['request.object.spec', 'request.object.spec.ingress'],
-  'calico-allow-without-source': ['request.object.spec', 'request.object.spec.ingress'],
+  'allow-all-network-policy': ['request.object', 'request.object.spec', 'request.object.spec.ingress'],
+  'calico-allow-without-source': ['request.object', 'request.object.spec', 'request.object.spec.ingress'],
+  'namespace-exempt-label': ['request.object', 'request.object.metadata', 'request.object.metadata.labels'],
+  // A container or pod spec without fields adds no capability (the API server's validation,
+  // which runs before validating webhooks, refuses a container without name and image).
+  'catalog-deployment-net-admin': [
+    'request.object',
+    'request.object.spec',
+    'request.object.spec.template',
+    'request.object.spec.template.spec',
+    'request.object.spec.template.spec.containers',
+    'request.object.spec.template.spec.containers[0]',
+    'request.object.spec.template.spec.containers[0].securityContext',
+    'request.object.spec.template.spec.containers[0].securityContext.capabilities',
+    'request.object.spec.template.spec.containers[0].securityContext.capabilities.add',
+  ],
 };
+
+/** Whether a perturbation at `path` removes what was there (see REMOVAL_FIX_PATHS) and so may fix it. */
+function removesFix(baseName: string, path: string): boolean {
+  return (REMOVAL_FIX_PATHS[baseName] ?? []).includes(path);
+}
 
 // Bidirectional overrides and isolates, zero-width characters, a BOM, NUL, and look-alikes of
 // the Latin letters in names such as `default` (Cyrillic а е о р с, Greek ο, fullwidth).
@@ -218,18 +241,22 @@ export function buildCase(id: number, plan: CasePlan): FuzzCase {
         value = typeof original === 'string' ? plan.size : (JSON.stringify(plan.value) ?? 'x');
       }
       set(review, path, value);
-      removed = value === null && (REMOVAL_FIX_PATHS[base.name] ?? []).includes(detail);
+      removed = value === null && removesFix(base.name, detail);
       typeChanged = !removed;
       if (removed) detail = `${detail} = null (unset)`;
       break;
     }
     case 'deep-nesting': {
       const depth = NEST_DEPTHS[plan.variant % NEST_DEPTHS.length] as number;
-      detail = `${detail} nested ${depth} deep`;
+      // nestedText's outermost level is an object of the unknown key "a" when this holds.
+      const objectOnTop = (depth - 1 + plan.variant) % 3 === 0;
+      const wasObject = original !== null && typeof original === 'object' && !Array.isArray(original);
+      removed = objectOnTop && wasObject && removesFix(base.name, detail);
+      detail = `${detail} nested ${depth} deep${removed ? ' (unknown fields: pruned)' : ''}`;
       // Built as text: JSON.stringify of the deepest values would overflow the fuzzer's own stack.
       set(review, path, '\u0001NESTED\u0001');
       text = JSON.stringify(review).replace('"\\u0001NESTED\\u0001"', () => nestedText(depth, plan.variant));
-      typeChanged = true;
+      typeChanged = !removed;
       break;
     }
     case 'huge-string': {
