@@ -160,6 +160,11 @@ export function decodeReview(body: unknown): AdmissionRequest {
   // nothing to judge, and judging nothing allowed it.
   if (object === undefined && (operation === 'CREATE' || operation === 'UPDATE'))
     fail(`request.object must be an object for ${String(operation)}`);
+  const name = optionalString(request, 'name');
+  checkObjectNames({ subResource, name }, [
+    ['object', object],
+    ['oldObject', oldObject],
+  ]);
   return {
     uid,
     kind,
@@ -167,7 +172,7 @@ export function decodeReview(body: unknown): AdmissionRequest {
     subResource,
     operation: operation as Operation,
     namespace: optionalString(request, 'namespace'),
-    name: optionalString(request, 'name'),
+    name,
     object,
     oldObject,
     userInfo: decodeUserInfo(request),
@@ -187,23 +192,23 @@ export function toEvaluationInput(request: AdmissionRequest): EvaluationInput {
 }
 
 /**
- * The object as the API server says it is: request.kind, request.namespace and request.name are
- * authoritative, the body is what a client wrote. Judging the body's own kind, namespace or name
- * would let an object that omits its kind be skipped, one that names another namespace be judged
- * as exempt, or a DELETE of ztgate-default-deny whose oldObject lost its name pass as another
- * policy's (found by `npm run fuzz`). The name only without a subresource: a subresource's object
- * (an Eviction, a Scale) is named by its own rules, and a generateName CREATE has no name yet.
+ * The object as the API server says it is: request.kind and request.namespace are authoritative,
+ * the body is what a client wrote. Judging the body's own kind or namespace would let an object
+ * that omits its kind be skipped, or one that names another namespace be judged as exempt. A body
+ * without a name gets request.name (decodeReview refuses one that names another object): a DELETE
+ * of ztgate-default-deny whose oldObject lost its name was judged as a nameless policy and allowed
+ * (found by `npm run fuzz`).
  */
 function asRequested(object: KubeObject | undefined, request: AdmissionRequest): KubeObject | undefined {
   if (object === undefined) return undefined;
   const { group, version, kind } = request.kind;
   const apiVersion = group === '' ? version : `${group}/${version}`;
   const namespace = nonEmpty(request.namespace);
-  const name = request.subResource === undefined ? nonEmpty(request.name) : undefined;
   const metadata = object.metadata ?? {};
+  const name = metadata.name === undefined ? requestName(request) : undefined;
   const sameNamespace = namespace === undefined || metadata.namespace === namespace;
-  const sameName = name === undefined || metadata.name === name;
-  if (object.kind === kind && object.apiVersion === apiVersion && sameNamespace && sameName) return object;
+  if (object.kind === kind && object.apiVersion === apiVersion && sameNamespace && name === undefined)
+    return object;
   return {
     ...object,
     apiVersion,
@@ -214,6 +219,28 @@ function asRequested(object: KubeObject | undefined, request: AdmissionRequest):
       ...(name === undefined ? {} : { name }),
     },
   };
+}
+
+/**
+ * The name the API server gives the object, when it gives one: not for a subresource (an
+ * Eviction or a Scale names itself) and not for a generateName CREATE (no name yet).
+ */
+function requestName(request: { readonly subResource?: string; readonly name?: string }): string | undefined {
+  return request.subResource === undefined ? nonEmpty(request.name) : undefined;
+}
+
+/** A review whose object names another object than request.name did not come from the API server. */
+function checkObjectNames(
+  request: { readonly subResource?: string; readonly name?: string },
+  objects: readonly [string, KubeObject | undefined][],
+): void {
+  const name = requestName(request);
+  if (name === undefined) return;
+  for (const [key, object] of objects) {
+    const own = object?.metadata?.name;
+    if (own !== undefined && own !== name)
+      fail(`request.${key}.metadata.name ${quoteValue(own)} is not request.name ${quoteValue(name)}`);
+  }
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

@@ -249,12 +249,8 @@ describe('toEvaluationInput', () => {
     });
   });
 
-  it.each([
-    ['an oldObject whose metadata lost its name (npm run fuzz: metadata: {a: …})', { a: [7] }],
-    ['an oldObject that names another policy', { name: 'my-policy', namespace: 'shop' }],
-  ])('judges a DELETE of %s under the name the API server gives', (_name, metadata) => {
-    const oldObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata };
-    const request = review(
+  const deleteDefaultDeny = (metadata: Record<string, unknown>) =>
+    review(
       {},
       {
         operation: 'DELETE',
@@ -262,13 +258,26 @@ describe('toEvaluationInput', () => {
         kind: { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
         resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
         object: null,
-        oldObject,
+        oldObject: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata },
       },
     );
-    expect(toEvaluationInput(decodeReview(request)).oldObject?.metadata).toMatchObject({
+
+  it('judges a DELETE whose oldObject lost its name under request.name (npm run fuzz: metadata: {a: …})', () => {
+    expect(toEvaluationInput(decodeReview(deleteDefaultDeny({ a: [7] }))).oldObject?.metadata).toMatchObject({
       name: 'ztgate-default-deny',
       namespace: 'shop',
     });
+  });
+
+  // Neither name can be trusted over the other: taking request.name let a DELETE whose name held a
+  // bidi override pass as another object's, taking the body's let a renamed oldObject pass.
+  it.each([
+    ['an oldObject that names another policy', 'my-policy'],
+    ['an oldObject named as request.name with a bidi override', 'ztgate-default-deny\u202e'],
+  ])('refuses %s (400)', (_name, name) => {
+    expect(() => decodeReview(deleteDefaultDeny({ name, namespace: 'shop' }))).toThrow(
+      /request\.oldObject\.metadata\.name .* is not request\.name "ztgate-default-deny"/,
+    );
   });
 
   it('keeps a subresource object and a generateName CREATE as they are named', () => {
