@@ -79,8 +79,17 @@ describe('the decision log under hostile requests', () => {
   it('keeps every line within 8 KiB, whatever the fields hold', async () => {
     const before = lines().length;
     const bodies: Review[] = [
-      await deployment((r) => (r.object.metadata.name = NULS)),
-      await deployment((r) => (r.name = NULS)),
+      // The object's own name (request.name empty, as before the API server names it) and
+      // request.name (the object's name must then be the same, or the review is a 400).
+      await deployment((r) => {
+        r.name = '';
+        r.object.metadata.name = NULS;
+      }),
+      await deployment((r) => {
+        // Half each: the same name twice must fit the body limit.
+        r.name = NULS.slice(0, NULS.length / 2);
+        r.object.metadata.name = r.name;
+      }),
       await deployment((r) => (r.namespace = `ztgate-demo${NULS}`)),
       await deployment((r) => (r.uid = `u-${NULS}`)),
       await deployment((r) => (r.userInfo = { username: NULS, groups: [] })),
