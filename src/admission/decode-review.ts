@@ -1,6 +1,13 @@
 import { quoteValue } from '../policy/message-text.js';
 import type { EvaluationInput, KubeObject, Operation, UserInfo } from '../policy/types.js';
-import { guessResource, isApiGroup, isApiVersion, isKindName, isResourceName } from './kube-syntax.js';
+import {
+  guessResource,
+  isApiGroup,
+  isApiVersion,
+  isKindName,
+  isNamespaceName,
+  isResourceName,
+} from './kube-syntax.js';
 import { ADMISSION_API_VERSION, type AdmissionRequest } from './review-types.js';
 
 /** A body that is not an AdmissionReview v1 with a request; the HTTP adapter answers 400 with the message. */
@@ -160,6 +167,10 @@ export function decodeReview(body: unknown): AdmissionRequest {
   // nothing to judge, and judging nothing allowed it.
   if (object === undefined && (operation === 'CREATE' || operation === 'UPDATE'))
     fail(`request.object must be an object for ${String(operation)}`);
+  const namespace = optionalString(request, 'namespace');
+  // The API server sends only namespaces it has validated; 3 MB of spaces here came from the port.
+  if (namespace !== undefined && namespace !== '' && !isNamespaceName(namespace))
+    fail(`request.namespace ${quoteValue(namespace)} is not a namespace name`);
   const name = optionalString(request, 'name');
   checkObjectNames({ subResource, name }, [
     ['object', object],
@@ -171,7 +182,7 @@ export function decodeReview(body: unknown): AdmissionRequest {
     resource,
     subResource,
     operation: operation as Operation,
-    namespace: optionalString(request, 'namespace'),
+    namespace,
     name,
     object,
     oldObject,

@@ -27,6 +27,11 @@ export function isApiVersion(value: string): boolean {
   return value.length <= LABEL_MAX && DNS_LABEL.test(value);
 }
 
+/** A namespace name ("shop"): a DNS-1123 label, as the API server validates every namespace. */
+export function isNamespaceName(value: string): boolean {
+  return value.length <= LABEL_MAX && DNS_LABEL.test(value);
+}
+
 /** A kind ("Deployment", "CiliumNetworkPolicy"). */
 export function isKindName(value: string): boolean {
   return value.length <= LABEL_MAX && KIND.test(value);

@@ -3,6 +3,7 @@ import { asYamlFix } from './fix/render.js';
 import { metadataTypeErrors } from './json-types.js';
 import { namespaceOf } from './objects.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
+import { policySizeErrors } from './policies/size.js';
 import { RULES } from './rules/index.js';
 import type { Rule, RuleContext } from './rules/rule.js';
 import type {
@@ -81,6 +82,11 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
     };
   }
   if (!isPolicyObject(object)) return undefined;
+  // A policy too large to judge in one request is refused before it is read (policies/size.ts).
+  const tooLarge =
+    input.operation === 'DELETE' || input.object === undefined ? [] : policySizeErrors(input.object);
+  if (tooLarge.length > 0)
+    return { appliesTo: 'policy', namespace, invalid: invalidObject(tooLarge, 'policy') };
   const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);
   const oldPolicy = normalize(input.oldObject, config);
   const unreadable =

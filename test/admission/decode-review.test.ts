@@ -94,6 +94,14 @@ describe('decodeReview', () => {
       'request.userInfo.groups must be a list of strings',
     ],
     ['a string dryRun', review({}, { dryRun: 'true' }), 'request.dryRun must be a boolean'],
+    // The API server validates every namespace name (a DNS-1123 label); 3 MB of spaces held the event loop.
+    [
+      'a namespace of spaces',
+      review({}, { namespace: ' '.repeat(100_000) }),
+      'request.namespace "                ',
+    ],
+    ['an upper-case namespace', review({}, { namespace: 'Shop' }), 'is not a namespace name'],
+    ['a namespace of 64 characters', review({}, { namespace: 'a'.repeat(64) }), 'is not a namespace name'],
     // The API server sends a DELETE's object as oldObject, with object null (never the reverse).
     [
       'a DELETE with object set and oldObject null',

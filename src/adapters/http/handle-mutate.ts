@@ -3,6 +3,7 @@ import type { AdmissionRequest, AdmissionReviewResponse } from '../../admission/
 import { isExemptNamespace } from '../../policy/config.js';
 import { invalidObject } from '../../policy/engine.js';
 import { readOwnerReferences } from '../../policy/ownership.js';
+import { containerCountErrors } from '../../policy/pod-spec/typed.js';
 import type { KubeObject } from '../../policy/types.js';
 import { decode, failure, finish, namespaceOf, type AdmissionDeps, type Verdict } from './handler-common.js';
 
@@ -38,7 +39,13 @@ export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<
   // Fields the patch builder reads that the API server would refuse: deny as /validate words it
   // (invalid-object, 403), with no patch. The API server refuses such an object anyway, so
   // denying here admits and blocks nothing it would not.
-  const malformed = invalidObject(readOwnerReferences(request.object?.metadata).errors, 'pod');
+  const malformed = invalidObject(
+    [
+      ...containerCountErrors(request.object?.['spec'], ''),
+      ...readOwnerReferences(request.object?.metadata).errors,
+    ],
+    'pod',
+  );
   if (malformed.length > 0) {
     const response = denyResponse(request.uid, malformed);
     return finish(deps, 'mutate', request, started, {

@@ -166,6 +166,16 @@ function checkContainers(podSpec: JsonRecord, list: ContainerList, base: string,
       errors.push({ path, message: `the container is ${describeJsonType(container)}, not an object` });
       continue;
     }
+    // The API server refuses a container without a name (a DNS-1123 label, unique in the pod) before
+    // validating webhooks run; `check` must not pass what the cluster refuses.
+    const name = container['name'];
+    if (typeof name !== 'string' || name === '') {
+      const path = joinPath(base, `${list}[${index}].name`);
+      errors.push({
+        path,
+        message: `the container has no name (${describeJsonType(name)}); Kubernetes requires one`,
+      });
+    }
     const context = container['securityContext'];
     if (context === undefined || context === null) continue;
     if (isRecord(context)) checkSecurityContext(context, { base, list, index }, errors);
@@ -175,11 +185,38 @@ function checkContainers(podSpec: JsonRecord, list: ContainerList, base: string,
 }
 
 /**
+ * The most containers (init, app and ephemeral together) ztgate judges in one pod. Kubernetes sets
+ * no limit, but no real pod comes near it; every rule reads every container, so an unbounded list
+ * is unbounded work for one request (300,000 held the event loop 170 ms, every other admission
+ * and /healthz waiting behind it). Past it the pod is refused as invalid-object, at once.
+ */
+export const MAX_CONTAINERS = 500;
+
+/** An error when the pod spec lists more than MAX_CONTAINERS containers; counts without reading them. */
+export function containerCountErrors(podSpec: unknown, templatePath: string): FieldError[] {
+  if (!isRecord(podSpec)) return [];
+  let total = 0;
+  for (const list of CONTAINER_LISTS) {
+    const items = podSpec[list];
+    if (Array.isArray(items)) total += items.length;
+  }
+  if (total <= MAX_CONTAINERS) return [];
+  return [
+    {
+      path: joinPath(templatePath, 'spec.containers'),
+      message: `the pod lists ${total} containers (init, app and ephemeral); ztgate judges pods of at most ${MAX_CONTAINERS}`,
+    },
+  ];
+}
+
+/**
  * Every field of the pod spec the rules read whose JSON type (or id range) the API server would
  * refuse, with its path under `templatePath`.
  */
 export function podSpecTypeErrors(podSpec: JsonRecord, templatePath: string): FieldError[] {
   const base = joinPath(templatePath, 'spec');
+  const tooMany = containerCountErrors(podSpec, templatePath);
+  if (tooMany.length > 0) return tooMany;
   const errors: FieldError[] = [];
   for (const key of POD_BOOLEANS) {
     const error = booleanError(podSpec[key], key, base);
