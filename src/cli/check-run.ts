@@ -81,8 +81,9 @@ export function withDefaultNamespace(object: KubeObject, namespace: string): Kub
 }
 
 /**
- * The object as the validating webhook will see it: a Pod being created has passed ztgate's own
- * mutating webhook first, so it carries the proxy (and `mtls-sidecar` is not reported for it).
+ * The object as the validating webhook will see it: under `mesh.provider: builtin` a Pod being
+ * created has passed ztgate's own mutating webhook first, so it carries the proxy (and
+ * `mtls-sidecar` is not reported for it).
  */
 function asAdmitted(
   object: KubeObject,
@@ -90,7 +91,7 @@ function asAdmitted(
   config: ZtgateConfig,
   namespace: string,
 ): KubeObject {
-  if (object.kind !== 'Pod' || operation !== 'CREATE') return object;
+  if (object.kind !== 'Pod' || operation !== 'CREATE' || config.mesh.provider !== 'builtin') return object;
   return injectPodTemplate(object, config.sidecar, object.metadata?.namespace ?? namespace);
 }
 

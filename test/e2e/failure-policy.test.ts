@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlOk } from './support/kubectl.js';
 import { allowListPolicy, denyAllPolicy, deployment, list, pod, serviceAccount } from './support/objects.js';
+import { BUILTIN_CONFIG_OVERRIDES } from '../support/builtin-config.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 
 // failurePolicy: Fail with ztgate down: enforced namespaces fail closed, the control plane's
@@ -8,7 +9,7 @@ import { startScenario, type Scenario } from './support/scenario.js';
 describe('with ztgate stopped', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await startScenario();
+    s = await startScenario(BUILTIN_CONFIG_OVERRIDES);
     await s.createNamespace('shop');
     await kubectlOk(
       s.user,

@@ -21,7 +21,10 @@ function encodeBase64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
-/** POST /mutate: adds the sidecar to new pods outside exempt namespaces; everything else untouched. */
+/**
+ * POST /mutate: under `mesh.provider: builtin`, adds ztgate's sidecar to new pods outside exempt
+ * namespaces. Under a mesh provider the mesh's own injector adds its proxy, so pods go untouched.
+ */
 export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<AdmissionReviewResponse> {
   const started = performance.now();
   const request = decode(body);
@@ -32,7 +35,13 @@ export async function handleMutate(deps: AdmissionDeps, body: unknown): Promise<
     mode: deps.config.mode,
     violations: [],
   };
-  if (!isPodCreate(request) || namespace === undefined || isExemptNamespace(deps.config, namespace)) {
+  const injects = deps.config.mesh.provider === 'builtin';
+  if (
+    !injects ||
+    !isPodCreate(request) ||
+    namespace === undefined ||
+    isExemptNamespace(deps.config, namespace)
+  ) {
     return finish(deps, 'mutate', request, started, untouched);
   }
   // Fields the patch builder reads that the API server would refuse: deny as /validate words it

@@ -6,7 +6,14 @@ import { LINKERD, LINKERD_PROXY_UID } from './linkerd.js';
 import type { CaptureExemption, MeshProvider, MeshProviderName } from './provider.js';
 
 export { MESH_PROVIDERS } from './provider.js';
-export type { CaptureExemption, MeshProvider, MeshProviderName } from './provider.js';
+export type {
+  CaptureExemption,
+  ControlPlaneEndpoint,
+  KeyContext,
+  MeshKey,
+  MeshProvider,
+  MeshProviderName,
+} from './provider.js';
 
 const PROVIDERS: Readonly<Record<MeshProviderName, MeshProvider>> = {
   istio: ISTIO,
@@ -51,4 +58,18 @@ export function meshContainerNames(config: ZtgateConfig): readonly string[] {
   return provider.proxyContainerName === undefined
     ? provider.redirectInitContainerNames
     : [provider.proxyContainerName, ...provider.redirectInitContainerNames];
+}
+
+/** The images the mesh's own containers may run: `mesh.proxyImages`, else the provider's defaults. */
+export function allowedProxyImages(config: ZtgateConfig): readonly string[] {
+  return config.mesh.proxyImages.length > 0
+    ? config.mesh.proxyImages
+    : meshProvider(config).defaultProxyImages;
+}
+
+/** The mesh control plane's namespace: `mesh.controlPlaneNamespace`, else the provider's default. */
+export function controlPlaneNamespace(config: ZtgateConfig): string | undefined {
+  return config.mesh.controlPlaneNamespace === ''
+    ? meshProvider(config).defaultControlPlaneNamespace
+    : config.mesh.controlPlaneNamespace;
 }

@@ -19,7 +19,7 @@ export const mtlsSidecarRule: Rule = {
   // Pod updates cannot add containers, and refusing them would block label changes on old pods.
   operations: ['CREATE'],
   check({ workload, config }): readonly Violation[] {
-    if (workload === undefined || workload.kind !== 'Pod') return [];
+    if (workload === undefined || workload.kind !== 'Pod' || config.mesh.provider !== 'builtin') return [];
     if (isExemptNamespace(config, workload.namespace) || workload.podSpec['hostNetwork'] === true) return [];
     const sidecar = config.sidecar;
     const containers = namesOf(workload.podSpec['containers']);
