@@ -209,6 +209,7 @@ export const RULE_NAMES = [
   'no-proxy-process-access',
   'no-proxy-ports',
   'no-net-admin',
+  'mesh-enrolment',
   'mtls-sidecar',
   'default-deny-protected',
   'protected-namespace-labels',
@@ -293,6 +294,8 @@ export interface Decision {
 export interface NamespaceInfo {
   readonly name: string;
   readonly labels: Labels;
+  /** Its annotations (Linkerd enrols a namespace by annotation). */
+  readonly annotations: Labels;
 }
 
 /** A ServiceAccount as the view knows it. */

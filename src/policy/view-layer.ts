@@ -71,7 +71,8 @@ function addNamespace(namespaces: Map<string, NamespaceInfo>, object: KubeObject
   if (name === undefined) return;
   // The API server always sets this label; manifests often omit it.
   const labels = { 'kubernetes.io/metadata.name': name, ...readLabels(object.metadata?.labels) };
-  namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels) }));
+  const annotations = Object.freeze(readLabels(object.metadata?.annotations));
+  namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels), annotations }));
 }
 
 function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>>, object: KubeObject): void {

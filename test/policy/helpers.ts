@@ -171,6 +171,11 @@ export function namespace(name: string, labels: Labels = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
+/** A v1 Namespace enrolled in the default config's mesh (Istio, default revision). */
+export function meshNamespace(name: string, labels: Labels = {}): KubeObject {
+  return namespace(name, { 'istio-injection': 'enabled', ...labels });
+}
+
 /** A view of objects plus hand-built policies. */
 export function viewOf(
   objects: readonly KubeObject[],

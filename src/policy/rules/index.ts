@@ -3,6 +3,7 @@ import { dedicatedServiceAccount } from './dedicated-service-account.js';
 import { namespaceDefaultDeny } from './namespace-default-deny.js';
 import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 import { defaultDenyProtectedRule } from './default-deny-protected.js';
+import { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
 import { noHostNetworkRule } from './no-host-network.js';
 import { noNetAdminRule } from './no-net-admin.js';
@@ -19,6 +20,7 @@ export { dedicatedServiceAccount, findSharers } from './dedicated-service-accoun
 export { hasDefaultDeny, namespaceDefaultDeny } from './namespace-default-deny.js';
 export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
+export { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
 export { noHostNetworkRule } from './no-host-network.js';
 export { noNetAdminRule } from './no-net-admin.js';
@@ -30,7 +32,8 @@ export { protectedNamespaceLabels } from './protected-namespace-labels.js';
 
 /**
  * The ordered registry the engine runs; violations come out in this order. Rule 3 has one entry
- * for admitted policies and one for workloads (a Rule judges one kind of object).
+ * for admitted policies and one for workloads, mesh-enrolment one for workloads and one for
+ * namespaces (a Rule judges one kind of object).
  */
 export const RULES: readonly Rule[] = Object.freeze([
   dedicatedServiceAccount,
@@ -43,8 +46,10 @@ export const RULES: readonly Rule[] = Object.freeze([
   noProxyProcessAccessRule,
   noProxyPortsRule,
   noNetAdminRule,
+  meshEnrolmentWorkload,
   mtlsSidecarRule,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
   protectedNamespaceLabels,
+  meshEnrolmentNamespace,
 ]);

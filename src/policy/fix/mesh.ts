@@ -1,0 +1,60 @@
+/** Fix builders for mesh enrolment: the namespace mark to set. */
+import type { ZtgateConfig } from '../config.js';
+import type { NamespaceKey } from '../mesh/enrolment.js';
+import { renderFix } from './render.js';
+
+/** `kubectl label|annotate namespace <ns> key=value …` for these keys (one command per kind). */
+export function namespaceCommands(
+  namespace: string,
+  keys: readonly NamespaceKey[],
+  overwrite = false,
+): string[] {
+  const commands: string[] = [];
+  for (const [where, verb] of [
+    ['labels', 'label'],
+    ['annotations', 'annotate'],
+  ] as const) {
+    const pairs = keys.filter((key) => key.where === where).map((key) => `${key.key}=${key.value}`);
+    if (pairs.length > 0)
+      commands.push(
+        `kubectl ${verb} namespace ${namespace} ${pairs.join(' ')}${overwrite ? ' --overwrite' : ''}`,
+      );
+  }
+  return commands;
+}
+
+/** The Namespace manifest carrying `keys` (what `kubectl apply` merges into the namespace). */
+export function namespaceManifest(namespace: string, keys: readonly NamespaceKey[]): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { name: namespace };
+  for (const where of ['labels', 'annotations'] as const) {
+    const entries = keys.filter((key) => key.where === where);
+    if (entries.length > 0) metadata[where] = Object.fromEntries(entries.map((key) => [key.key, key.value]));
+  }
+  return { apiVersion: 'v1', kind: 'Namespace', metadata };
+}
+
+/** The fix for a workload in a namespace the mesh does not enrol: the namespace's mark. */
+export function buildEnrolmentFix(namespace: string, keys: readonly NamespaceKey[], lead: string): string {
+  const prose = [
+    lead,
+    ...namespaceCommands(namespace, keys, true).map((command) => `  ${command}`),
+    'or apply:',
+  ];
+  return renderFix(prose.join('\n'), [{ value: namespaceManifest(namespace, keys) }]);
+}
+
+/**
+ * Who acts on a missing mark, for messages: ztgate's controller (enforced namespaces only: audit
+ * means no enforcement), or an admin for an explicit opt-out.
+ */
+export function enrolmentWho(
+  config: ZtgateConfig,
+  optedOut: NamespaceKey | undefined,
+  enforced: boolean,
+): string {
+  if (optedOut !== undefined)
+    return `it carries ${optedOut.key}=${optedOut.value}, an opt-out only a ztgate admin may set: ask an admin to remove it, or to exempt the namespace in the ztgate config`;
+  if (!enforced)
+    return 'ztgate enrols enforced namespaces only (this one is in audit mode): enrol it before you enforce';
+  return `ztgate's controller sets the mark on every enforced namespace shortly (mesh provider ${config.mesh.provider}); retry in a few seconds`;
+}
