@@ -210,6 +210,7 @@ export const RULE_NAMES = [
   'no-proxy-ports',
   'no-net-admin',
   'mesh-enrolment',
+  'mesh-opt-out',
   'mtls-sidecar',
   'default-deny-protected',
   'protected-namespace-labels',

@@ -58,3 +58,44 @@ export function enrolmentWho(
     return 'ztgate enrols enforced namespaces only (this one is in audit mode): enrol it before you enforce';
   return `ztgate's controller sets the mark on every enforced namespace shortly (mesh provider ${config.mesh.provider}); retry in a few seconds`;
 }
+
+/** What a refused key needs from its fix. */
+export interface OptOutFixInput {
+  readonly namespace: string;
+  /** The workload's top-level owner (what an exception names). */
+  readonly owner: string;
+  /** Dotted path of the key. */
+  readonly path: string;
+  readonly key: string;
+  readonly value: string;
+  /** Whether an admin may approve the value in `mesh.exceptions`. */
+  readonly approvable: boolean;
+}
+
+/**
+ * The fix for a refused label or annotation: remove it; for a capture exclusion, the exception a
+ * ztgate admin would add to the ztgate config instead (never something the workload writes).
+ */
+export function buildOptOutFix(input: OptOutFixInput): string {
+  const remove = `Remove ${input.path} (${input.key}: ${JSON.stringify(input.value)}).`;
+  if (!input.approvable)
+    return `${remove} Nothing on a workload takes it out of the mesh; a ztgate admin may exempt namespace "${input.namespace}" (exemptNamespaces).`;
+  return renderFix(
+    `${remove}\nIf the exclusion is needed, a ztgate admin approves it in the ztgate config (not on the workload):`,
+    [
+      {
+        value: {
+          mesh: {
+            exceptions: [
+              {
+                namespace: input.namespace,
+                workload: input.owner,
+                annotations: { [input.key]: input.value },
+              },
+            ],
+          },
+        },
+      },
+    ],
+  );
+}

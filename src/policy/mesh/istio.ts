@@ -61,8 +61,9 @@ export const ISTIO_KEYS: readonly MeshKey[] = Object.freeze([
   {
     key: ISTIO_INJECT_KEY,
     effect: 'skips the sidecar injection',
+    // An empty value falls back to the namespace default in every release.
     judge: (value) =>
-      isIstioInjectOn(value)
+      value === '' || isIstioInjectOn(value)
         ? undefined
         : `${JSON.stringify(value)} is not read as "inject" by every Istio release (only true, y, yes or on are)`,
   },

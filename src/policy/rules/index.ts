@@ -4,6 +4,7 @@ import { namespaceDefaultDeny } from './namespace-default-deny.js';
 import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 import { defaultDenyProtectedRule } from './default-deny-protected.js';
 import { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
+import { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
 import { noHostNetworkRule } from './no-host-network.js';
 import { noNetAdminRule } from './no-net-admin.js';
@@ -21,6 +22,7 @@ export { hasDefaultDeny, namespaceDefaultDeny } from './namespace-default-deny.j
 export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
 export { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
+export { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
 export { noHostNetworkRule } from './no-host-network.js';
 export { noNetAdminRule } from './no-net-admin.js';
@@ -47,9 +49,11 @@ export const RULES: readonly Rule[] = Object.freeze([
   noProxyPortsRule,
   noNetAdminRule,
   meshEnrolmentWorkload,
+  meshOptOutWorkload,
   mtlsSidecarRule,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
   protectedNamespaceLabels,
   meshEnrolmentNamespace,
+  meshOptOutNamespace,
 ]);
