@@ -163,7 +163,17 @@ export async function runCheck(request: CheckRequest): Promise<CheckReport> {
     const oldObject = existing.get(objectKey(object));
     const operation = oldObject === undefined ? 'CREATE' : 'UPDATE';
     const judged = asAdmitted(object, operation, config, namespace);
-    const input = { operation, object: judged, oldObject, namespace, user, caller: 'offline' } as const;
+    // Under a mesh provider the mesh's injector has not run on a new Pod yet (see asAdmitted).
+    const beforeMutation = judged.kind === 'Pod' && config.mesh.provider !== 'builtin';
+    const input = {
+      operation,
+      object: judged,
+      oldObject,
+      namespace,
+      user,
+      caller: 'offline',
+      beforeMutation,
+    } as const;
     return withPlaceholders(object, evaluate(input, view, config));
   };
   // A refused Namespace is not created: its labels (mode=audit, exempt=true) never reach the view.

@@ -275,6 +275,11 @@ export interface EvaluationInput {
    * audit, where no retry happens (messages come from fix/who-acts.ts).
    */
   readonly caller?: Caller | undefined;
+  /**
+   * True when the object has not been through the mutating webhooks yet (`ztgate check`): the
+   * mesh's injector will still add its proxy, so its absence is no violation yet.
+   */
+  readonly beforeMutation?: boolean | undefined;
 }
 
 /** Who evaluates: the admission webhook, or an offline judge (check, audit). */

@@ -95,6 +95,19 @@ export const LINKERD_KEYS: readonly MeshKey[] = Object.freeze([
     judge: () => 'any process of that group would skip the proxy',
   },
   {
+    // The injector skips a pod that counts as injected already: a version annotation, or Istio's
+    // status annotation. Both are written on pods; on a template they only skip injection.
+    key: 'linkerd.io/proxy-version',
+    effect: "marks a pod as injected already (written by Linkerd's injector on pods)",
+    judge: (_value, context) =>
+      context.onPod ? undefined : 'on a template it makes the injector skip its pods',
+  },
+  {
+    key: 'sidecar.istio.io/status',
+    effect: "marks a pod as injected by Istio, which Linkerd's injector skips",
+    judge: () => 'Linkerd would leave the pod without its proxy',
+  },
+  {
     key: 'config.linkerd.io/proxy-additional-env',
     effect: 'adds environment variables to the proxy (its default policy and identity settings among them)',
     judge: () => 'the pod author would configure the proxy',

@@ -34,11 +34,21 @@ const app = { name: 'app', image: 'i' };
 type PodSpec = { initContainers: unknown[]; containers: unknown[] };
 
 describe('mtls-sidecar', () => {
-  it('judges workloads on CREATE only', () => {
+  it('judges workloads on CREATE and UPDATE (Pods on CREATE only: an update cannot add containers)', () => {
     expect({ appliesTo: mtlsSidecarRule.appliesTo, operations: mtlsSidecarRule.operations }).toEqual({
       appliesTo: 'workload',
-      operations: ['CREATE'],
+      operations: ['CREATE', 'UPDATE'],
     });
+    const bare = workloadOf('Pod', 'shop', { containers: [app] });
+    const context: RuleContext = {
+      input: { operation: 'UPDATE', object: bare.object },
+      view: EMPTY_VIEW,
+      config: BUILTIN_CONFIG,
+      workload: bare,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    expect(mtlsSidecarRule.check(context)).toEqual([]);
   });
 
   it.each([
