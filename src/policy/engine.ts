@@ -1,6 +1,7 @@
 import { isExemptNamespace, MODE_LABEL, type ZtgateConfig } from './config.js';
 import { asYamlFix } from './fix/render.js';
 import { metadataTypeErrors } from './json-types.js';
+import { isMtlsPolicyObject } from './mesh/mtls-policies.js';
 import { namespaceOf } from './objects.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
 import { RULES } from './rules/index.js';
@@ -79,6 +80,12 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
       namespace: undefined,
       invalid: invalidObject(metadataTypeErrors(object.metadata), 'namespace'),
     };
+  }
+  if (isMtlsPolicyObject(object)) {
+    if (input.operation === 'CONNECT') return undefined;
+    // The root namespace's apply mesh-wide: judged as cluster-wide, never skipped as exempt.
+    const scope = namespace === config.istioRootNamespace ? undefined : namespace;
+    return { appliesTo: 'mesh-policy', namespace: scope, invalid: [] };
   }
   if (!isPolicyObject(object)) return undefined;
   const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);

@@ -1,3 +1,5 @@
+import type { PeerAuthenticationInfo } from './mesh/peer-authentication.js';
+
 /**
  * Shared data shapes of the pure policy core. Everything here is plain data: the core takes
  * a request and a frozen ClusterView and returns a Decision; adapters do all I/O.
@@ -212,6 +214,7 @@ export const RULE_NAMES = [
   'mesh-enrolment',
   'mesh-opt-out',
   'mtls-sidecar',
+  'strict-mtls',
   'default-deny-protected',
   'protected-namespace-labels',
   'invalid-object',
@@ -222,7 +225,7 @@ export type RuleName = (typeof RULE_NAMES)[number];
 
 /** Something absent from the view that made a rule deny; adapters may confirm with a live read. */
 export interface MissingRef {
-  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload';
+  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload' | 'PeerAuthentication';
   readonly namespace?: string;
   readonly name?: string;
   /**
@@ -353,6 +356,11 @@ export interface ClusterView {
   allPolicies(): readonly NormalizedPolicy[];
   /** Every workload in the view, optionally of one namespace. */
   workloads(namespace?: string): readonly WorkloadRef[];
+  /**
+   * The Istio PeerAuthentications of a namespace (the root namespace's include the mesh-wide
+   * ones): `strict-mtls` resolves the mode in force from them.
+   */
+  peerAuthentications(namespace: string): readonly PeerAuthenticationInfo[];
   /** The raw objects the view was built from (audit, reconciliation). */
   objects(): readonly KubeObject[];
 }

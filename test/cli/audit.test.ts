@@ -16,8 +16,9 @@ function cleanState(): string {
   writeFileSync(
     join(dir, 'state.yaml'),
     [
-      'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet, labels: {istio-injection: enabled}}',
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: quiet}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}',
+      'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: quiet}\nspec: {mtls: {mode: STRICT}}',
     ].join('\n---\n'),
   );
   return dir;
@@ -36,7 +37,7 @@ describe('ztgate audit', () => {
     const result = await run('--state', cleanState());
     expect([result.code, result.stdout]).toEqual([
       0,
-      'scanned 1 namespace, 0 workloads, 1 policy: 0 findings\n',
+      'scanned 1 namespace, 0 workloads, 2 policies: 0 findings\n',
     ]);
   });
 
@@ -80,7 +81,7 @@ describe('ztgate audit', () => {
       scanned: unknown;
       findings: { rule: string; resource: { name: string } }[];
     };
-    expect(parsed.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+    expect(parsed.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 4 });
     expect(parsed.findings.filter((f) => f.resource.name === 'allow-all').map((f) => f.rule)).toEqual([
       'no-allow-all-policy',
     ]);

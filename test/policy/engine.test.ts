@@ -8,6 +8,7 @@ import {
   deployment,
   meshNamespace,
   namespace,
+  peerAuthentication,
   policy,
   serviceAccount,
   viewOf,
@@ -15,7 +16,7 @@ import {
 
 const good = deployment('web', { sa: 'web' });
 const ready = viewOf(
-  [serviceAccount('web'), meshNamespace('shop')],
+  [serviceAccount('web'), meshNamespace('shop'), peerAuthentication('strict')],
   [defaultDeny(), policy({ name: 'web-allow', matchLabels: { app: 'web' } })],
 );
 const create = (object: KubeObject, namespaceName?: string): EvaluationInput => ({
@@ -78,6 +79,7 @@ describe('evaluate: judges workloads', () => {
       'allow-list-policy spec.template.metadata.labels',
       'namespace-default-deny metadata.namespace',
       'mesh-enrolment metadata.namespace',
+      'strict-mtls metadata.namespace',
     ]);
   });
 

@@ -290,7 +290,8 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     confirm(missing, namespace): Promise<ClusterView> {
       if (!view) return Promise.reject(new Error('cluster view not synced yet'));
       const policySpecs = [...reflectors.values()].map((r) => r.spec);
-      return confirmMissing({ rest, view, missing, namespace, policySpecs, logger });
+      const istioRootNamespace = config.istioRootNamespace;
+      return confirmMissing({ rest, view, missing, namespace, policySpecs, logger, istioRootNamespace });
     },
   };
 }

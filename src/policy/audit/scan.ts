@@ -7,13 +7,21 @@ import { isPolicyObject } from '../policies/index.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
 import { sameRef } from '../objects.js';
 import type { ClusterView, KubeObject, RuleName } from '../types.js';
+import { isMtlsPolicyObject } from '../mesh/mtls-policies.js';
 import { partitionOf } from '../view-partitions.js';
 import { isWorkloadObject, toWorkload } from '../workload.js';
 import { planNamespace, type PendingNamespace } from './enforcement-review.js';
+import { scanMesh } from './mesh-scan.js';
 
 /** What kind of problem a finding reports; `enforcement-withheld` is what enforcing a namespace would create. */
 export type FindingCategory =
-  'namespace-without-default-deny' | 'workload-refused' | 'policy-refused' | 'enforcement-withheld';
+  | 'namespace-without-default-deny'
+  | 'namespace-not-enrolled'
+  | 'namespace-without-strict-mtls'
+  | 'workload-refused'
+  | 'pod-not-meshed'
+  | 'policy-refused'
+  | 'enforcement-withheld';
 
 /** The object a result is about, as a PolicyReport names it. */
 export interface AuditResource {
@@ -125,7 +133,10 @@ function judge(
     fix: violation.fix,
   }));
   const failed = new Set(results.map((result) => result.rule));
-  for (const rule of RAN[category === 'workload-refused' ? 'workload' : 'policy']) {
+  const ran = isMtlsPolicyObject(object)
+    ? RAN['mesh-policy']
+    : RAN[category === 'workload-refused' ? 'workload' : 'policy'];
+  for (const rule of ran) {
     if (!failed.has(rule))
       results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed', fix: '' });
   }
@@ -141,7 +152,11 @@ const ranFor = (appliesTo: string): readonly RuleName[] => [
     ),
   ),
 ];
-const RAN = { workload: ranFor('workload'), policy: ranFor('policy') } as const;
+const RAN = {
+  workload: ranFor('workload'),
+  policy: ranFor('policy'),
+  'mesh-policy': ranFor('mesh-policy'),
+} as const;
 
 function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig): AuditResult {
   const ok = hasDefaultDeny(name, view);
@@ -212,7 +227,9 @@ export function scanNamespace(
   // Workloads may sit in a namespace the view does not hold (a state folder without it): judged, no Namespace result.
   const info = view.namespace(namespace);
   const exempt = isExemptNamespace(config, namespace);
-  const plan = exempt ? undefined : planNamespace(view, config, info ?? { name: namespace, labels: {} });
+  const plan = exempt
+    ? undefined
+    : planNamespace(view, config, info ?? { name: namespace, labels: {}, annotations: {} });
   const results: AuditResult[] = [];
   if (plan !== undefined && info !== undefined) results.push(namespaceResult(namespace, plan.view, config));
   if (plan?.pending !== undefined) results.push(...withheldResults(plan.pending));
@@ -223,7 +240,7 @@ export function scanNamespace(
       scanned.workloads += 1;
       // Workloads of a pending namespace are judged as if it were enforced; policies as they are.
       if (plan !== undefined) results.push(...judge(object, 'workload-refused', plan.view, config));
-    } else if (isPolicyObject(object)) {
+    } else if (isPolicyObject(object) || isMtlsPolicyObject(object)) {
       scanned.policies += 1;
       if (plan !== undefined) results.push(...judge(object, 'policy-refused', view, config));
     }
@@ -258,6 +275,7 @@ function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
   };
   for (const object of view.objects()) if (isWorkloadObject(object)) add(object);
   for (const policy of view.allPolicies()) add(policy.source);
+  for (const object of view.objects()) if (isMtlsPolicyObject(object)) add(object);
   return groups;
 }
 
@@ -279,7 +297,7 @@ export function scanClusterView(
     if (onProgress && count > 0 && (Math.floor(done / 100) > Math.floor(before / 100) || done === total))
       onProgress(done, total);
   };
-  const results = scanClusterScoped(view, config, groups.get('') ?? []);
+  const results = [...scanClusterScoped(view, config, groups.get('') ?? []), ...scanMesh(view, config)];
   report(groups.get('')?.length ?? 0);
   const notEnforced: NamespaceReview[] = [];
   const scanned = { namespaces: view.namespaces().length, workloads: 0, policies: 0 };

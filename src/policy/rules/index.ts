@@ -6,6 +6,8 @@ import { defaultDenyProtectedRule } from './default-deny-protected.js';
 import { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
 import { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
+import { strictMtlsNamespace, strictMtlsWorkload } from './strict-mtls.js';
+import { strictMtlsSettings } from './strict-mtls-settings.js';
 import { noHostNetworkRule } from './no-host-network.js';
 import { noNetAdminRule } from './no-net-admin.js';
 import { noProxyIdentityRule } from './no-proxy-identity.js';
@@ -24,6 +26,8 @@ export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protecte
 export { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
 export { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
+export { strictMtlsNamespace, strictMtlsWorkload } from './strict-mtls.js';
+export { strictMtlsSettings } from './strict-mtls-settings.js';
 export { noHostNetworkRule } from './no-host-network.js';
 export { noNetAdminRule } from './no-net-admin.js';
 export { noProxyIdentityRule } from './no-proxy-identity.js';
@@ -51,9 +55,12 @@ export const RULES: readonly Rule[] = Object.freeze([
   meshEnrolmentWorkload,
   meshOptOutWorkload,
   mtlsSidecarRule,
+  strictMtlsWorkload,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
   protectedNamespaceLabels,
   meshEnrolmentNamespace,
   meshOptOutNamespace,
+  strictMtlsNamespace,
+  strictMtlsSettings,
 ]);

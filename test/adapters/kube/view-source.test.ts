@@ -300,6 +300,34 @@ describe('createKubeViewSource', () => {
     ).toEqual(['Deployment/web owner Deployment/web', 'ReplicaSet/web-5d4f8 owner Deployment/web']);
   });
 
+  it('watches PeerAuthentications where Istio serves them, and confirms one the watch has not delivered', async () => {
+    const kube = new FakeKube();
+    kube.served.add('security.istio.io/v1/peerauthentications');
+    kube.seed('v1/namespaces', ns('shop'));
+    const pa = (namespace: string, name: string) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name, namespace },
+      spec: { mtls: { mode: 'STRICT' } },
+    });
+    kube.seed('security.istio.io/v1/peerauthentications', pa('shop', 'watched'));
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    expect(
+      source
+        .current()
+        ?.peerAuthentications('shop')
+        .map((p) => p.name),
+    ).toEqual(['watched']);
+    kube.breakWatches();
+    kube.seed('security.istio.io/v1/peerauthentications', pa('istio-system', 'mesh'));
+    const view = await source.confirm!([{ kind: 'PeerAuthentication', namespace: 'shop' }], 'shop');
+    expect(view.peerAuthentications('istio-system').map((p) => `${p.name} ${p.mode}`)).toEqual([
+      'mesh STRICT',
+    ]);
+  });
+
   it('keeps the view when a live read fails, so the denial stands', async () => {
     const kube = new FakeKube();
     const source = create(kube);

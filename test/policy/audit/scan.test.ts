@@ -72,12 +72,36 @@ describe('scanClusterView', () => {
     ['a ReplicaSet a Deployment controls', 'ReplicaSet/old-5d8f'],
     ['a workload in an exempt namespace', 'Deployment/coredns'],
     ['an exempt namespace', 'Namespace/kube-system'],
-  ])('does not judge %s', (_name, resource) => {
-    expect(scan.results.filter((r) => `${r.resource.kind}/${r.resource.name}` === resource)).toEqual([]);
+  ])('does not judge %s as admission would', (_name, resource) => {
+    const judged = scan.results.filter(
+      (r) => `${r.resource.kind}/${r.resource.name}` === resource && r.category !== 'pod-not-meshed',
+    );
+    expect(judged).toEqual([]);
+  });
+
+  it("reports a running pod without the mesh's proxy, with the workload to restart", () => {
+    const pod = scan.findings.filter((r) => r.category === 'pod-not-meshed');
+    expect(pod.map((r) => [r.resource.name, r.rule, r.path])).toEqual([
+      ['old-5d8f-abcde', 'mtls-sidecar', 'spec.containers'],
+      ['old-5d8f-abcde', 'mtls-sidecar', 'spec.initContainers'],
+    ]);
+    expect(pod[0]?.message).toContain('restart its Deployment old (kubectl rollout restart)');
+  });
+
+  it('reports namespaces the mesh does not enrol or where mTLS is not STRICT', () => {
+    const namespaces = scan.results.filter(
+      (r) => r.resource.kind === 'Namespace' && r.rule !== 'namespace-default-deny',
+    );
+    expect(namespaces.map((r) => [r.resource.name, r.rule, r.result])).toEqual([
+      ['legacy', 'mesh-enrolment', 'fail'],
+      ['legacy', 'strict-mtls', 'fail'],
+      ['shop', 'mesh-enrolment', 'pass'],
+      ['shop', 'strict-mtls', 'pass'],
+    ]);
   });
 
   it('counts what it scanned', () => {
-    expect(scan.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+    expect(scan.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 4 });
   });
 
   it('reports progress up to the total', () => {
@@ -99,7 +123,8 @@ describe('buildPolicyReports', () => {
     ]);
     const legacy = reports[0]!;
     expect(legacy['scope']).toEqual({ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' });
-    expect((legacy['results'] as unknown[])[0]).toEqual({
+    const results = legacy['results'] as { rule: string }[];
+    expect(results.find((r) => r.rule === 'namespace-default-deny')).toEqual({
       policy: 'ztgate',
       rule: 'namespace-default-deny',
       result: 'fail',
@@ -172,7 +197,7 @@ describe('formatAuditText', () => {
       ),
     ).toBe(true);
     expect(lines.at(-1)).toBe(
-      `scanned 3 namespaces, 4 workloads, 3 policies: ${scan.findings.length} findings`,
+      `scanned 3 namespaces, 4 workloads, 4 policies: ${scan.findings.length} findings`,
     );
   });
 
