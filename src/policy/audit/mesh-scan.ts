@@ -6,7 +6,7 @@
  */
 import { resolveOwner } from '../cluster-view.js';
 import { EXEMPT_LABEL, isExemptNamespace, type ZtgateConfig } from '../config.js';
-import { isEnrolled } from '../mesh/enrolment.js';
+import { isEnforcedNamespace, isEnrolled } from '../mesh/enrolment.js';
 import { approvedItems } from '../mesh/exceptions.js';
 import { AMBIENT_REDIRECTION_ANNOTATION } from '../mesh/istio-ambient.js';
 import { LINKERD_DEFAULT_POLICY_ANNOTATION, LINKERD_STRICT_POLICIES } from '../mesh/linkerd.js';
@@ -118,14 +118,19 @@ function scanPod(pod: KubeObject, view: ClusterView, config: ZtgateConfig): Audi
   );
 }
 
-/** The mesh findings of an audit, for namespaces and pods ztgate enforces in (audit-mode ones included). */
+/**
+ * The mesh findings of an audit: namespace enrolment and STRICT mTLS where ztgate enforces (a
+ * namespace in audit mode is reviewed by what enforcing it would do, see enforcement-review.ts),
+ * and unmeshed running pods in every namespace ztgate judges (audit-mode ones included).
+ */
 export function scanMesh(view: ClusterView, config: ZtgateConfig): AuditResult[] {
   const judged = (name: string, labels: Readonly<Record<string, string>>) =>
     !isExemptNamespace(config, name) && labels[EXEMPT_LABEL] !== 'true';
   const results: AuditResult[] = [];
   if (config.mesh.provider !== 'builtin') {
     for (const namespace of view.namespaces()) {
-      if (judged(namespace.name, namespace.labels)) results.push(...scanNamespace(namespace, view, config));
+      if (isEnforcedNamespace(config, namespace.name, namespace.labels))
+        results.push(...scanNamespace(namespace, view, config));
     }
   }
   for (const object of view.objects()) {

@@ -6,6 +6,7 @@ import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { buildDesiredPolicies } from '../../../src/policy/desired/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 
 const ns = (name: string, labels: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -58,7 +59,9 @@ const objects: KubeObject[] = [
   ns('kube-system'),
   deployment('kube-system', 'coredns'),
 ];
-const scanOf = (config: ZtgateConfig = DEFAULT_CONFIG, extra: KubeObject[] = []): AuditScan =>
+// The builtin injector: what enforcing creates under a mesh provider (enrolment, a STRICT
+// PeerAuthentication) joins the plan with the mesh controllers.
+const scanOf = (config: ZtgateConfig = BUILTIN_CONFIG, extra: KubeObject[] = []): AuditScan =>
   scanClusterView(createClusterView([...objects, ...extra], { istioRootNamespace: 'istio-system' }), config);
 const KNOWN = new Set(['namespace-default-deny', 'dedicated-service-account', 'allow-list-policy']);
 const brief = (results: readonly AuditResult[], namespace: string) =>
@@ -113,7 +116,7 @@ describe('scanClusterView: namespaces not enforced yet', () => {
   });
 
   it('treats every namespace but the exempt ones as pending with mode: audit', () => {
-    const audit = scanOf({ ...DEFAULT_CONFIG, mode: 'audit' });
+    const audit = scanOf({ ...BUILTIN_CONFIG, mode: 'audit' });
     expect(audit.notEnforced.map((review) => `${review.namespace} ${review.reason}`)).toEqual([
       'half config mode: audit',
       'lab label ztgate.dev/exempt=true',
@@ -125,8 +128,8 @@ describe('scanClusterView: namespaces not enforced yet', () => {
 
   it('creates nothing with defaultDeny.create false, so the missing deny stays a finding', () => {
     const owned = scanOf({
-      ...DEFAULT_CONFIG,
-      defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
+      ...BUILTIN_CONFIG,
+      defaultDeny: { ...BUILTIN_CONFIG.defaultDeny, create: false },
     });
     expect(owned.notEnforced.find((review) => review.namespace === 'rollout')?.wouldCreate).toEqual([]);
     expect(brief(owned.findings, 'rollout')).toContain('fail Deployment/web namespace-default-deny');
