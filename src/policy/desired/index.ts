@@ -5,6 +5,7 @@ import { buildDesiredPolicies } from './default-deny.js';
 import { isSameNetworkPolicySpec } from './network-policy-spec.js';
 
 export { buildDesiredPolicies, type DesiredPolicy } from './default-deny.js';
+export { buildMeshControlPlanePolicy, MESH_COMPANION_NAME } from './mesh-control-plane.js';
 export {
   clusterEnforcement,
   isExemptByConfig,
