@@ -7,6 +7,11 @@ import { isSameNetworkPolicySpec } from './network-policy-spec.js';
 export { buildDesiredPolicies, type DesiredPolicy } from './default-deny.js';
 export { buildMeshControlPlanePolicy, MESH_COMPANION_NAME } from './mesh-control-plane.js';
 export {
+  buildDesiredPeerAuthentication,
+  STRICT_PEER_AUTHENTICATION_NAME,
+  strictPeerAuthenticationManifest,
+} from './strict-peer-authentication.js';
+export {
   clusterEnforcement,
   isExemptByConfig,
   namespaceEnforcement,

@@ -1,5 +1,6 @@
 /** Fix builders for mesh enrolment: the namespace mark to set. */
 import type { ZtgateConfig } from '../config.js';
+import { strictPeerAuthenticationManifest } from '../desired/strict-peer-authentication.js';
 import type { NamespaceKey } from '../mesh/enrolment.js';
 import { renderFix } from './render.js';
 
@@ -98,23 +99,6 @@ export function buildOptOutFix(input: OptOutFixInput): string {
       },
     ],
   );
-}
-
-/** The name of the STRICT PeerAuthentication ztgate creates (and a fix proposes) in a namespace. */
-export const STRICT_PEER_AUTHENTICATION_NAME = 'ztgate-strict-mtls';
-
-/** A namespace-wide (mesh-wide in the root namespace) STRICT PeerAuthentication. */
-export function strictPeerAuthenticationManifest(namespace: string): Record<string, unknown> {
-  return {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'PeerAuthentication',
-    metadata: {
-      name: STRICT_PEER_AUTHENTICATION_NAME,
-      namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'ztgate' },
-    },
-    spec: { mtls: { mode: 'STRICT' } },
-  };
 }
 
 /** The fix for a workload where STRICT mTLS is not in force: the namespace's STRICT policy. */

@@ -73,3 +73,36 @@ export function controlPlaneNamespace(config: ZtgateConfig): string | undefined 
     ? meshProvider(config).defaultControlPlaneNamespace
     : config.mesh.controlPlaneNamespace;
 }
+
+/** What shows that the configured mesh's injector is installed (checked by the cluster at start-up). */
+export interface MeshInjector {
+  readonly kind: 'MutatingWebhookConfiguration' | 'DaemonSet';
+  /** Set for a namespaced object (ambient's ztunnel DaemonSet). */
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/**
+ * The object whose presence proves the mesh can mesh new pods: Istio's sidecar injector webhook
+ * configuration (`istio-sidecar-injector`, suffixed `-<rev>` for a revision), Linkerd's
+ * `linkerd-proxy-injector-webhook-config`, or ambient's `ztunnel` DaemonSet in the control-plane
+ * namespace. Undefined for builtin (ztgate's own webhook injects).
+ */
+export function meshInjector(config: ZtgateConfig): MeshInjector | undefined {
+  switch (config.mesh.provider) {
+    case 'istio': {
+      const suffix = config.mesh.revision === '' ? '' : `-${config.mesh.revision}`;
+      return { kind: 'MutatingWebhookConfiguration', name: `istio-sidecar-injector${suffix}` };
+    }
+    case 'linkerd':
+      return { kind: 'MutatingWebhookConfiguration', name: 'linkerd-proxy-injector-webhook-config' };
+    case 'istio-ambient':
+      return {
+        kind: 'DaemonSet',
+        namespace: controlPlaneNamespace(config) ?? 'istio-system',
+        name: 'ztunnel',
+      };
+    case 'builtin':
+      return undefined;
+  }
+}
