@@ -21,39 +21,34 @@ export function buildMeshControlPlanePolicy(
   config: ZtgateConfig,
   namespace: string,
 ): DesiredPolicy | undefined {
-  const metadata = { name: MESH_COMPANION_NAME, namespace, labels: { [MANAGED_BY_LABEL]: 'ztgate' } };
+  const policy = (spec: DesiredPolicy['spec']): DesiredPolicy => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: MESH_COMPANION_NAME, namespace, labels: { [MANAGED_BY_LABEL]: 'ztgate' } },
+    spec,
+  });
   if (config.mesh.provider === 'istio-ambient') {
-    return {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata,
-      // Only the probes' SNAT source, and only that address: no pod or namespace is admitted.
-      spec: {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }] }],
-      },
-    };
+    // Only the probes' SNAT source, and only that address: no pod or namespace is admitted.
+    return policy({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }] }],
+    });
   }
   const endpoints = meshProvider(config).controlPlane;
   const controlPlane = controlPlaneNamespace(config);
   if (endpoints.length === 0 || controlPlane === undefined) return undefined;
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata,
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: endpoints.map((endpoint) => ({
-        to: [
-          {
-            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: controlPlane } },
-            podSelector: { matchLabels: { ...endpoint.podLabels } },
-          },
-        ],
-        ports: endpoint.ports.map((port) => ({ protocol: 'TCP', port })),
-      })),
-    },
-  };
+  return policy({
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: endpoints.map((endpoint) => ({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: controlPlane } },
+          podSelector: { matchLabels: { ...endpoint.podLabels } },
+        },
+      ],
+      ports: endpoint.ports.map((port) => ({ protocol: 'TCP', port })),
+    })),
+  });
 }

@@ -116,3 +116,13 @@ export function isImageAllowed(image: unknown, patterns: readonly string[]): boo
   }
   return false;
 }
+
+/** A MeshKey judge for image annotations: undefined when the value is an allowed image, else why not. */
+export function judgeImageValue(
+  value: string,
+  context: { readonly proxyImages: readonly string[] },
+): string | undefined {
+  return isImageAllowed(value, context.proxyImages)
+    ? undefined
+    : `${JSON.stringify(value)} is not an allowed proxy image (mesh.proxyImages: ${context.proxyImages.join(', ')})`;
+}

@@ -1,4 +1,4 @@
-import { isImageAllowed } from './image-pattern.js';
+import { judgeImageValue } from './image-pattern.js';
 import type { MeshKey, MeshProvider } from './provider.js';
 import { isIstioInjectOn, isPortSubset, parseGoBool, parsePortList } from './values.js';
 
@@ -37,12 +37,6 @@ export const ISTIOD_XDS_PORT = 15012;
 // Injection templates a pod may pick with `inject.istio.io/templates`; others (grpc-agent,
 // grpc-simple: proxyless gRPC, no Envoy, no redirect; or any custom one) change what runs.
 const SIDECAR_TEMPLATES = ['sidecar'];
-
-function imageValue(value: string, context: { proxyImages: readonly string[] }): string | undefined {
-  return isImageAllowed(value, context.proxyImages)
-    ? undefined
-    : `${JSON.stringify(value)} is not an allowed proxy image (mesh.proxyImages: ${context.proxyImages.join(', ')})`;
-}
 
 const exactly =
   (wanted: string, why: string) =>
@@ -146,7 +140,7 @@ export const ISTIO_KEYS: readonly MeshKey[] = Object.freeze([
   {
     key: 'sidecar.istio.io/proxyImage',
     effect: 'replaces the proxy image (Istio uses it for istio-init too)',
-    judge: imageValue,
+    judge: judgeImageValue,
   },
   {
     key: 'sidecar.istio.io/userVolume',

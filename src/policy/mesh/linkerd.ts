@@ -1,4 +1,4 @@
-import { isImageAllowed } from './image-pattern.js';
+import { judgeImageValue } from './image-pattern.js';
 import type { MeshKey, MeshProvider } from './provider.js';
 
 /**
@@ -31,12 +31,6 @@ export const LINKERD_EXCLUDED_INBOUND_PORTS: readonly number[] = [4190, 4191];
 // The values the injector acts on (pkg/inject/report.go): anything else is "invalid" and skips
 // injection; `ingress` injects a proxy in ingress mode, still with mTLS.
 const INJECT_VALUES = ['enabled', 'ingress'];
-
-function imageValue(value: string, context: { proxyImages: readonly string[] }): string | undefined {
-  return isImageAllowed(value, context.proxyImages)
-    ? undefined
-    : `${JSON.stringify(value)} is not an allowed proxy image (mesh.proxyImages: ${context.proxyImages.join(', ')})`;
-}
 
 const empty =
   (why: string) =>
@@ -80,7 +74,7 @@ export const LINKERD_KEYS: readonly MeshKey[] = Object.freeze([
         ? undefined
         : `${JSON.stringify(value)} admits callers without a mesh identity (use ${LINKERD_STRICT_POLICIES.join(', ')})`,
   },
-  { key: 'config.linkerd.io/proxy-image', effect: 'replaces the proxy image', judge: imageValue },
+  { key: 'config.linkerd.io/proxy-image', effect: 'replaces the proxy image', judge: judgeImageValue },
   {
     key: 'config.linkerd.io/proxy-uid',
     effect: 'moves the proxy (and the uid the redirect exempts) to another uid',

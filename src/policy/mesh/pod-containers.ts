@@ -1,5 +1,6 @@
 /** Reading the mesh's containers out of an untrusted pod spec, for the per-provider verifiers. */
 import { asRecord, type JsonRecord } from '../sidecar/read.js';
+import { isImageAllowed } from './image-pattern.js';
 
 /** A container found in the pod spec, with where it sits. */
 export interface LocatedContainer {
@@ -145,4 +146,28 @@ export function runsFirst(spec: JsonRecord, index: number, meshNames: readonly s
     if (typeof name !== 'string' || !meshNames.includes(name)) return false;
   }
   return true;
+}
+
+/** A finding on one field of a located container, its message naming the container. */
+export function findingAt(found: LocatedContainer, field: string, message: string): PodFinding {
+  return { path: `${found.path}.${field}`, message: `container "${found.container['name']}" ${message}` };
+}
+
+/** The container's image is one of `images`; `leftToTemplate` images (absent, Istio's "auto") pass. */
+export function imageFindings(
+  found: LocatedContainer,
+  images: readonly string[],
+  leftToTemplate: readonly unknown[] = [],
+): PodFinding[] {
+  const image = found.container['image'];
+  if (leftToTemplate.includes(image)) return [];
+  return isImageAllowed(image, images)
+    ? []
+    : [
+        findingAt(
+          found,
+          'image',
+          `runs image ${JSON.stringify(image)}, which is not an allowed proxy image (${images.join(', ')})`,
+        ),
+      ];
 }

@@ -13,9 +13,10 @@ import {
   ISTIO_PROXY_UID,
   ISTIOD_XDS_PORT,
 } from './istio.js';
-import { isImageAllowed } from './image-pattern.js';
 import {
   envOf,
+  findingAt,
+  imageFindings,
   isUnset,
   locate,
   parseFlags,
@@ -112,40 +113,22 @@ const PROXY_MOUNT_PATHS = [
   '/var/run/secrets/kubernetes.io/serviceaccount',
 ];
 
-function at(found: LocatedContainer, field: string, message: string): PodFinding {
-  return { path: `${found.path}.${field}`, message: `container "${found.container['name']}" ${message}` };
-}
-
-/** The image is Istio's (pending: a declared container may leave it to the template, or say "auto"). */
-function imageFindings(found: LocatedContainer, input: VerifyInput, images: readonly string[]): PodFinding[] {
-  const image = found.container['image'];
-  if (input.pending && (image === undefined || image === 'auto')) return [];
-  return isImageAllowed(image, images)
-    ? []
-    : [
-        at(
-          found,
-          'image',
-          `runs image ${JSON.stringify(image)}, which is not an allowed proxy image (${images.join(', ')})`,
-        ),
-      ];
-}
-
 /** A mesh container runs its image's entrypoint: a `command` replaces pilot-agent or istio-iptables. */
 function commandFindings(found: LocatedContainer): PodFinding[] {
   return isUnset(found.container['command'])
     ? []
-    : [at(found, 'command', 'replaces the image entrypoint (command)')];
+    : [findingAt(found, 'command', 'replaces the image entrypoint (command)')];
 }
 
 /** Env and envFrom must not steer istio-iptables; envFrom could hide any of it. */
 function envFindings(found: LocatedContainer, forbidden: readonly string[]): PodFinding[] {
   const findings: PodFinding[] = [];
   if (!isUnset(found.container['envFrom']))
-    findings.push(at(found, 'envFrom', 'loads environment variables (envFrom)'));
+    findings.push(findingAt(found, 'envFrom', 'loads environment variables (envFrom)'));
   const env = envOf(found.container);
   const set = forbidden.filter((name) => env.has(name));
-  if (set.length > 0) findings.push(at(found, 'env', `sets ${set.join(', ')}, which steer the redirect`));
+  if (set.length > 0)
+    findings.push(findingAt(found, 'env', `sets ${set.join(', ')}, which steer the redirect`));
   return findings;
 }
 
@@ -170,7 +153,7 @@ function proxyConfigFindings(found: LocatedContainer, input: VerifyInput): PodFi
     parsed = undefined;
   }
   if (parsed === undefined)
-    return [at(found, 'env', 'sets PROXY_CONFIG to something other than a JSON object')];
+    return [findingAt(found, 'env', 'sets PROXY_CONFIG to something other than a JSON object')];
   const problems: string[] = [];
   const mode = parsed['interceptionMode'];
   if (mode !== undefined && mode !== 'REDIRECT') problems.push(`interceptionMode ${JSON.stringify(mode)}`);
@@ -181,7 +164,9 @@ function proxyConfigFindings(found: LocatedContainer, input: VerifyInput): PodFi
     problems.push(
       `discoveryAddress ${JSON.stringify(parsed['discoveryAddress'])} (not istiod in ${input.controlPlaneNamespace})`,
     );
-  return problems.length === 0 ? [] : [at(found, 'env', `sets PROXY_CONFIG with ${problems.join(', ')}`)];
+  return problems.length === 0
+    ? []
+    : [findingAt(found, 'env', `sets PROXY_CONFIG with ${problems.join(', ')}`)];
 }
 
 function proxyArgFindings(found: LocatedContainer, input: VerifyInput): PodFinding[] {
@@ -189,11 +174,11 @@ function proxyArgFindings(found: LocatedContainer, input: VerifyInput): PodFindi
   if (input.pending && args === undefined) return [];
   const list: readonly unknown[] = Array.isArray(args) ? args : [];
   if (list[0] !== 'proxy' || list[1] !== 'sidecar')
-    return [at(found, 'args', 'does not run `pilot-agent proxy sidecar`')];
+    return [findingAt(found, 'args', 'does not run `pilot-agent proxy sidecar`')];
   const parsed = parseFlags(list.slice(2), AGENT_FLAGS);
   return parsed.errors.length === 0
     ? []
-    : [at(found, 'args', `has arguments Istio does not pass (${parsed.errors.join('; ')})`)];
+    : [findingAt(found, 'args', `has arguments Istio does not pass (${parsed.errors.join('; ')})`)];
 }
 
 function verifyProxy(found: LocatedContainer, input: VerifyInput, images: readonly string[]): PodFinding[] {
@@ -201,21 +186,21 @@ function verifyProxy(found: LocatedContainer, input: VerifyInput, images: readon
   const restartPolicy = found.container['restartPolicy'];
   if (found.list === 'initContainers' && restartPolicy !== 'Always')
     findings.push(
-      at(
+      findingAt(
         found,
         'restartPolicy',
         'is an init container without restartPolicy: Always, so it exits before the app starts',
       ),
     );
   findings.push(
-    ...imageFindings(found, input, images),
+    ...imageFindings(found, images, input.pending ? [undefined, 'auto'] : []),
     ...commandFindings(found),
     ...proxyArgFindings(found, input),
   );
   const runAsUser = asRecord(found.container['securityContext'])?.['runAsUser'];
   if (!(input.pending && runAsUser === undefined) && runAsUser !== ISTIO_PROXY_UID)
     findings.push(
-      at(
+      findingAt(
         found,
         'securityContext.runAsUser',
         `runs as ${JSON.stringify(runAsUser)}, not ${ISTIO_PROXY_UID} (Istio then exempts that uid from the redirect instead)`,
@@ -228,7 +213,11 @@ function verifyProxy(found: LocatedContainer, input: VerifyInput, images: readon
     const path = asRecord(item)?.['mountPath'];
     if (typeof path !== 'string' || !PROXY_MOUNT_PATHS.includes(path))
       findings.push(
-        at(found, 'volumeMounts', `mounts a volume at ${JSON.stringify(path)}, where Istio mounts none`),
+        findingAt(
+          found,
+          'volumeMounts',
+          `mounts a volume at ${JSON.stringify(path)}, where Istio mounts none`,
+        ),
       );
   }
   return findings;
@@ -290,7 +279,7 @@ function iptablesArgFindings(found: LocatedContainer, input: VerifyInput): PodFi
   const args = found.container['args'];
   if (input.pending && args === undefined) return [];
   const list: readonly unknown[] = Array.isArray(args) ? args : [];
-  if (list[0] !== 'istio-iptables') return [at(found, 'args', 'does not run istio-iptables')];
+  if (list[0] !== 'istio-iptables') return [findingAt(found, 'args', 'does not run istio-iptables')];
   const { flags, errors } = parseFlags(list.slice(1), IPTABLES_FLAGS);
   const problems = [...errors];
   for (const flag of ['-p', '-z', '-u', '-m', '-i', '-b', '-d']) {
@@ -310,7 +299,7 @@ function iptablesArgFindings(found: LocatedContainer, input: VerifyInput): PodFi
   }
   return problems.length === 0
     ? []
-    : [at(found, 'args', `does not install Istio's full redirect: ${problems.join('; ')}`)];
+    : [findingAt(found, 'args', `does not install Istio's full redirect: ${problems.join('; ')}`)];
 }
 
 function verifyRedirect(
@@ -319,10 +308,10 @@ function verifyRedirect(
   images: readonly string[],
 ): PodFinding[] {
   if (found.list !== 'initContainers')
-    return [at(found, 'name', 'is an app container: the redirect must be an init container')];
+    return [findingAt(found, 'name', 'is an app container: the redirect must be an init container')];
   const validation = found.container['name'] === VALIDATION;
   const findings = [
-    ...imageFindings(found, input, images),
+    ...imageFindings(found, images, input.pending ? [undefined, 'auto'] : []),
     ...commandFindings(found),
     ...iptablesArgFindings(found, input),
     ...envFindings(found, IPTABLES_ENV),
@@ -330,7 +319,9 @@ function verifyRedirect(
   ];
   // Init containers before the redirect would run with the network uncaptured.
   if (!validation && !runsFirst(input.spec, found.index, MESH_NAMES))
-    findings.push(at(found, 'name', 'runs after other init containers, whose traffic would skip the proxy'));
+    findings.push(
+      findingAt(found, 'name', 'runs after other init containers, whose traffic would skip the proxy'),
+    );
   return findings;
 }
 

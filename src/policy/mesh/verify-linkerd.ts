@@ -5,10 +5,11 @@
  */
 import { asRecord } from '../sidecar/read.js';
 import { listItems } from './exceptions.js';
-import { isImageAllowed } from './image-pattern.js';
 import { LINKERD_EXCLUDED_INBOUND_PORTS, LINKERD_PROXY_UID, LINKERD_STRICT_POLICIES } from './linkerd.js';
 import {
   envOf,
+  findingAt,
+  imageFindings,
   isUnset,
   locate,
   parseFlags,
@@ -66,23 +67,6 @@ const VALIDATOR_FLAGS = {
   equals: true,
 };
 
-function at(found: LocatedContainer, field: string, message: string): PodFinding {
-  return { path: `${found.path}.${field}`, message: `container "${found.container['name']}" ${message}` };
-}
-
-function imageFindings(found: LocatedContainer, input: VerifyInput): PodFinding[] {
-  const image = found.container['image'];
-  return isImageAllowed(image, input.proxyImages)
-    ? []
-    : [
-        at(
-          found,
-          'image',
-          `runs image ${JSON.stringify(image)}, which is not an allowed proxy image (${input.proxyImages.join(', ')})`,
-        ),
-      ];
-}
-
 /** The command must be Linkerd's (or, for the older proxy-init image, its entrypoint). */
 function commandFindings(found: LocatedContainer, allowed: readonly string[] | undefined): PodFinding[] {
   const command = found.container['command'];
@@ -90,26 +74,26 @@ function commandFindings(found: LocatedContainer, allowed: readonly string[] | u
   const list: readonly unknown[] = Array.isArray(command) ? command : [command];
   return allowed !== undefined && list.length === 1 && allowed.includes(String(list[0]))
     ? []
-    : [at(found, 'command', `runs ${JSON.stringify(command)} instead of Linkerd's binary`)];
+    : [findingAt(found, 'command', `runs ${JSON.stringify(command)} instead of Linkerd's binary`)];
 }
 
 function verifyProxy(found: LocatedContainer, input: VerifyInput): PodFinding[] {
   const findings: PodFinding[] = [];
   if (found.list === 'initContainers' && found.container['restartPolicy'] !== 'Always')
     findings.push(
-      at(
+      findingAt(
         found,
         'restartPolicy',
         'is an init container without restartPolicy: Always, so it exits before the app starts',
       ),
     );
-  findings.push(...imageFindings(found, input), ...commandFindings(found, undefined));
+  findings.push(...imageFindings(found, input.proxyImages), ...commandFindings(found, undefined));
   if (!isUnset(found.container['args']))
-    findings.push(at(found, 'args', 'has arguments (Linkerd passes none)'));
+    findings.push(findingAt(found, 'args', 'has arguments (Linkerd passes none)'));
   const runAsUser = asRecord(found.container['securityContext'])?.['runAsUser'];
   if (runAsUser !== LINKERD_PROXY_UID)
     findings.push(
-      at(
+      findingAt(
         found,
         'securityContext.runAsUser',
         `runs as ${JSON.stringify(runAsUser)}, not ${LINKERD_PROXY_UID}`,
@@ -117,19 +101,19 @@ function verifyProxy(found: LocatedContainer, input: VerifyInput): PodFinding[] 
     );
   findings.push(...privilegeFindings(found, []));
   if (!isUnset(found.container['envFrom']))
-    findings.push(at(found, 'envFrom', 'loads environment variables (envFrom)'));
+    findings.push(findingAt(found, 'envFrom', 'loads environment variables (envFrom)'));
   const env = envOf(found.container);
   const policy = env.get('LINKERD2_PROXY_INBOUND_DEFAULT_POLICY');
   if (!LINKERD_STRICT_POLICIES.includes(policy ?? ''))
     findings.push(
-      at(
+      findingAt(
         found,
         'env',
         `has default inbound policy ${JSON.stringify(policy)}, which admits callers without a mesh identity`,
       ),
     );
   if (env.has('LINKERD2_PROXY_IDENTITY_DISABLED'))
-    findings.push(at(found, 'env', 'disables the proxy identity'));
+    findings.push(findingAt(found, 'env', 'disables the proxy identity'));
   return findings;
 }
 
@@ -189,20 +173,24 @@ function validatorArgProblems(found: LocatedContainer): string[] {
 
 function verifyRedirect(found: LocatedContainer, input: VerifyInput): PodFinding[] {
   if (found.list !== 'initContainers')
-    return [at(found, 'name', 'is an app container: the redirect must be an init container')];
+    return [findingAt(found, 'name', 'is an app container: the redirect must be an init container')];
   const validator = found.container['name'] === VALIDATOR;
   const findings = [
-    ...imageFindings(found, input),
+    ...imageFindings(found, input.proxyImages),
     ...commandFindings(found, validator ? [VALIDATOR_COMMAND] : [INIT_COMMAND]),
     ...privilegeFindings(found, validator ? [] : ['NET_ADMIN', 'NET_RAW']),
   ];
   if (!isUnset(found.container['envFrom']))
-    findings.push(at(found, 'envFrom', 'loads environment variables (envFrom)'));
+    findings.push(findingAt(found, 'envFrom', 'loads environment variables (envFrom)'));
   const problems = validator ? validatorArgProblems(found) : initArgProblems(found, input);
   if (problems.length > 0)
-    findings.push(at(found, 'args', `does not install Linkerd's full redirect: ${problems.join('; ')}`));
+    findings.push(
+      findingAt(found, 'args', `does not install Linkerd's full redirect: ${problems.join('; ')}`),
+    );
   if (!validator && !runsFirst(input.spec, found.index, MESH_NAMES))
-    findings.push(at(found, 'name', 'runs after other init containers, whose traffic would skip the proxy'));
+    findings.push(
+      findingAt(found, 'name', 'runs after other init containers, whose traffic would skip the proxy'),
+    );
   return findings;
 }
 
@@ -218,7 +206,11 @@ export function verifyLinkerdPod(input: VerifyInput): PodFinding[] {
   const foreign = locate(input.spec, ['istio-proxy']);
   for (const found of foreign)
     findings.push(
-      at(found, 'name', "is Istio's proxy name, which makes Linkerd's injector treat the pod as injected"),
+      findingAt(
+        found,
+        'name',
+        "is Istio's proxy name, which makes Linkerd's injector treat the pod as injected",
+      ),
     );
   const declared = proxies.length > 0 || redirects.length > 0;
   if (input.pending && !declared) return findings;
