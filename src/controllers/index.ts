@@ -3,16 +3,21 @@ import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
+import { meshEnrolmentController } from './mesh-enrolment.js';
 import type { Controller } from './runtime/controller.js';
 import {
   startControllers,
   type ControllersOptions,
   type RunningControllers,
 } from './runtime/run-controllers.js';
+import { strictMtlsController } from './strict-mtls.js';
 import { trustBundleController } from './trust-bundle.js';
+import { createsStrictPeerAuthentication } from '../policy/desired/index.js';
 
 export { backgroundAuditController, type AuditStatus, type BackgroundAudit } from './background-audit.js';
 export { defaultDenyController } from './default-deny.js';
+export { meshEnrolmentController } from './mesh-enrolment.js';
+export { PEER_AUTHENTICATIONS, strictMtlsController } from './strict-mtls.js';
 export { trustBundleController } from './trust-bundle.js';
 export { registerControllerMetrics } from './metrics.js';
 export type * from './runtime/controller.js';
@@ -25,11 +30,19 @@ export {
   type RunningControllers,
 } from './runtime/run-controllers.js';
 
-/** The controllers the config turns on, in the order they reconcile a namespace. */
+/**
+ * The controllers the config turns on, in the order they reconcile a namespace: the enrolment
+ * first (the next pod is meshed), then the default deny with its companions, then STRICT mTLS.
+ */
 export function buildControllers(config: ZtgateConfig): Controller[] {
   return [
+    ...(config.mesh.provider === 'builtin' ? [] : [meshEnrolmentController(config)]),
     ...(config.defaultDeny.create ? [defaultDenyController(config)] : []),
-    ...(config.sidecar.distributeTrustBundle ? [trustBundleController(config)] : []),
+    // Only ztgate's own sidecar mounts the trust bundle; a mesh's proxies get theirs from the mesh.
+    ...(config.mesh.provider === 'builtin' && config.sidecar.distributeTrustBundle
+      ? [trustBundleController(config)]
+      : []),
+    ...(createsStrictPeerAuthentication(config) ? [strictMtlsController(config)] : []),
   ];
 }
 

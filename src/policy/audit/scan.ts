@@ -174,13 +174,17 @@ function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig):
 }
 
 function withheldResults({ namespace, enforcement, wouldCreate }: PendingNamespace): AuditResult[] {
-  return wouldCreate.map(({ rule, object }) => ({
+  return wouldCreate.map(({ rule, object, change }) => ({
     category: 'enforcement-withheld' as const,
     rule,
     result: 'warn' as const,
-    resource: resourceOf(object),
+    resource: resourceOf(object, object.kind === 'Namespace'),
     path: '',
-    message: `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it creates ${object.kind} ${object.metadata?.name ?? ''}`,
+    message:
+      `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it ` +
+      (change === undefined
+        ? `creates ${object.kind} ${object.metadata?.name ?? ''}`
+        : `sets ${change} on ${object.kind} ${object.metadata?.name ?? ''}`),
     fix: '',
   }));
 }
@@ -195,7 +199,7 @@ function reviewOf(pending: PendingNamespace, results: readonly AuditResult[]): N
     namespace: pending.namespace,
     mode: pending.enforcement.mode === 'exempt' ? 'exempt' : 'audit',
     reason: pending.enforcement.reason,
-    wouldCreate: pending.wouldCreate.map(({ object }) => resourceOf(object)),
+    wouldCreate: pending.wouldCreate.map(({ object }) => resourceOf(object, object.kind === 'Namespace')),
     wouldRefuse: [...refused.values()],
   };
 }

@@ -4,9 +4,9 @@ import { buildPolicyReports } from '../../../src/policy/audit/policy-report.js';
 import { scanClusterView, type AuditResult, type AuditScan } from '../../../src/policy/audit/scan.js';
 import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import { buildDesiredPolicies } from '../../../src/policy/desired/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
-import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 
 const ns = (name: string, labels: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -46,6 +46,7 @@ const allowList = (namespace: string, app: string): KubeObject => ({
 const AUDIT = { 'ztgate.dev/mode': 'audit' };
 // rollout: in audit mode, one compliant workload and one that lacks an identity; half: in audit
 // mode with the DNS allowance already there; lab: exempt by label; shop: enforced, no deny yet.
+// The default deny's review under the builtin injector; the meshes add theirs (below).
 const objects: KubeObject[] = [
   ns('rollout', AUDIT),
   sa('rollout', 'web'),
@@ -53,14 +54,12 @@ const objects: KubeObject[] = [
   allowList('rollout', 'web'),
   deployment('rollout', 'legacy'),
   ns('half', AUDIT),
-  buildDesiredPolicies(DEFAULT_CONFIG, 'half')[1]!,
+  buildDesiredPolicies(BUILTIN_CONFIG, 'half')[1]!,
   ns('lab', { 'ztgate.dev/exempt': 'true' }),
   ns('shop'),
   ns('kube-system'),
   deployment('kube-system', 'coredns'),
 ];
-// The builtin injector: what enforcing creates under a mesh provider (enrolment, a STRICT
-// PeerAuthentication) joins the plan with the mesh controllers.
 const scanOf = (config: ZtgateConfig = BUILTIN_CONFIG, extra: KubeObject[] = []): AuditScan =>
   scanClusterView(createClusterView([...objects, ...extra], { istioRootNamespace: 'istio-system' }), config);
 const KNOWN = new Set(['namespace-default-deny', 'dedicated-service-account', 'allow-list-policy']);
@@ -148,5 +147,77 @@ describe('scanClusterView: namespaces not enforced yet', () => {
       /^rollout\s+label ztgate.dev\/mode=audit\s+NetworkPolicy\/ztgate-default-deny, NetworkPolicy\/ztgate-allow-dns\s+Deployment\/legacy$/,
     );
     expect(lines.at(-2)).toMatch(/: \d+ findings; 3 namespaces not enforced$/);
+  });
+});
+
+describe('scanClusterView: what enforcing adds under a mesh', () => {
+  // DEFAULT_CONFIG is Istio (sidecar mode) with createStrictPeerAuthentication on.
+  const istio = scanOf(DEFAULT_CONFIG);
+  const rollout = (scan: AuditScan) => scan.notEnforced.find((review) => review.namespace === 'rollout');
+
+  it('lists the mesh companion, the STRICT PeerAuthentication and the enrolment mark', () => {
+    expect(rollout(istio)?.wouldCreate.map((r) => `${r.kind}/${r.name}`)).toEqual([
+      'NetworkPolicy/ztgate-default-deny',
+      'NetworkPolicy/ztgate-allow-dns',
+      'NetworkPolicy/ztgate-allow-mesh',
+      'PeerAuthentication/ztgate-strict-mtls',
+      'Namespace/rollout',
+    ]);
+    const mark = istio.results.find(
+      (r) => r.result === 'warn' && r.resource.kind === 'Namespace' && r.resource.name === 'rollout',
+    );
+    expect(mark).toMatchObject({ rule: 'mesh-enrolment', resource: { namespace: undefined } });
+    expect(mark?.message).toContain('sets label istio-injection=enabled on Namespace rollout');
+  });
+
+  it('judges an audit namespace as enrolled, as it will be a second after the switch', () => {
+    const enrolment = (scan: AuditScan) =>
+      scan.results
+        .filter(
+          (r) =>
+            r.rule === 'mesh-enrolment' && r.resource.name === 'web' && r.resource.namespace === 'rollout',
+        )
+        .map((r) => r.result);
+    expect(enrolment(istio)).toEqual(['pass']);
+    // The control: an enforced namespace that lacks the mark is judged as it is.
+    const shop = istio.findings.filter((r) => r.rule === 'mesh-enrolment' && r.resource.namespace === 'shop');
+    expect(shop).toEqual([]);
+    const inShop = scanOf(DEFAULT_CONFIG, [sa('shop', 'web'), deployment('shop', 'web', 'web')]);
+    expect(
+      inShop.findings
+        .filter((r) => r.rule === 'mesh-enrolment')
+        .map((r) => `${r.resource.namespace}/${r.resource.name}`),
+    ).toEqual(['shop/web']);
+  });
+
+  it('names what each mesh would write: Linkerd its annotations and control-plane egress, ambient its label', () => {
+    const linkerd = scanOf({ ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'linkerd' } });
+    expect(rollout(linkerd)?.wouldCreate.map((r) => `${r.kind}/${r.name}`)).toEqual([
+      'NetworkPolicy/ztgate-default-deny',
+      'NetworkPolicy/ztgate-allow-dns',
+      'NetworkPolicy/ztgate-allow-mesh',
+      'Namespace/rollout',
+    ]);
+    const linkerdMark = linkerd.results.find((r) => r.result === 'warn' && r.resource.kind === 'Namespace');
+    expect(linkerdMark?.message).toContain(
+      'annotation linkerd.io/inject=enabled, annotation config.linkerd.io/default-inbound-policy=all-authenticated',
+    );
+    const ambient = scanOf({
+      ...DEFAULT_CONFIG,
+      mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' },
+    });
+    const ambientMark = ambient.results.find((r) => r.result === 'warn' && r.resource.kind === 'Namespace');
+    expect(ambientMark?.message).toContain('label istio.io/dataplane-mode=ambient');
+  });
+
+  it('reports no mark for a namespace an admin opted out, and none once it is enrolled', () => {
+    const scan = scanOf(DEFAULT_CONFIG, [
+      ns('optout', { ...AUDIT, 'istio-injection': 'disabled' }),
+      ns('meshed', { ...AUDIT, 'istio-injection': 'enabled' }),
+    ]);
+    const marks = scan.notEnforced
+      .filter((review) => ['optout', 'meshed'].includes(review.namespace))
+      .map((review) => review.wouldCreate.filter((r) => r.kind === 'Namespace').length);
+    expect(marks).toEqual([0, 0]);
   });
 });
