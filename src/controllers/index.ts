@@ -4,6 +4,7 @@ import type { ZtgateConfig } from '../policy/config.js';
 import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
 import { meshEnrolmentController } from './mesh-enrolment.js';
+import { meshInjectorController } from './mesh-injector.js';
 import type { Controller } from './runtime/controller.js';
 import {
   startControllers,
@@ -17,6 +18,11 @@ import { createsStrictPeerAuthentication } from '../policy/desired/index.js';
 export { backgroundAuditController, type AuditStatus, type BackgroundAudit } from './background-audit.js';
 export { defaultDenyController } from './default-deny.js';
 export { meshEnrolmentController } from './mesh-enrolment.js';
+export {
+  INJECTOR_MISSING,
+  meshInjectorController,
+  MUTATING_WEBHOOK_CONFIGURATIONS,
+} from './mesh-injector.js';
 export { PEER_AUTHENTICATIONS, strictMtlsController } from './strict-mtls.js';
 export { trustBundleController } from './trust-bundle.js';
 export { registerControllerMetrics } from './metrics.js';
@@ -31,11 +37,14 @@ export {
 } from './runtime/run-controllers.js';
 
 /**
- * The controllers the config turns on, in the order they reconcile a namespace: the enrolment
- * first (the next pod is meshed), then the default deny with its companions, then STRICT mTLS.
+ * The controllers the config turns on, in the order they reconcile a namespace: the mesh
+ * injector check (it writes nothing), the enrolment (the next pod is meshed), then the default
+ * deny with its companions, then STRICT mTLS.
  */
 export function buildControllers(config: ZtgateConfig): Controller[] {
+  const injector = meshInjectorController(config);
   return [
+    ...(injector === undefined ? [] : [injector]),
     ...(config.mesh.provider === 'builtin' ? [] : [meshEnrolmentController(config)]),
     ...(config.defaultDeny.create ? [defaultDenyController(config)] : []),
     // Only ztgate's own sidecar mounts the trust bundle; a mesh's proxies get theirs from the mesh.

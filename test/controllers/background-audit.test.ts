@@ -455,7 +455,7 @@ describe('background audit: passes and metrics', () => {
     await waitFor(() => controller.status.lastFullPass() !== first);
     expect(controller.status.lastFullPass()?.endedAt).toBe(clock);
     const registry = new Registry();
-    registerControllerMetrics(registry, { ...controllers, audit: controller.status });
+    registerControllerMetrics(registry, { ...controllers, audit: controller.status }, config);
     const text = await registry.metrics();
     expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="dedicated-service-account"} 1');
     expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="allow-list-policy"} 1');

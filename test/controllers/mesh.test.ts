@@ -1,8 +1,15 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { registerControllerMetrics } from '../../src/controllers/index.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
 import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
 import { BUILTIN_CONFIG } from '../support/builtin-config.js';
-import { describeWrites, namespace, pause, start } from './support.js';
+import {
+  deactivatedIstioInjector,
+  istioInjectorWebhooks,
+  ztunnelDaemonSet,
+} from '../support/mesh-webhooks.js';
+import { describeWrites, namespace, pause, start, type LogLine } from './support.js';
 
 // The mesh controllers on a fake API server: the enrolment mark on each enforced Namespace, the
 // STRICT PeerAuthentication next to the default deny, and the deny's mesh companion.
@@ -10,6 +17,8 @@ import { describeWrites, namespace, pause, start } from './support.js';
 const NS = 'v1/namespaces';
 const NP = 'networking.k8s.io/v1/networkpolicies';
 const PA = 'security.istio.io/v1beta1/peerauthentications';
+const HOOKS = 'admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+const DS = 'apps/v1/daemonsets';
 const PA_PATH = (ns: string, name = '') =>
   `/apis/security.istio.io/v1beta1/namespaces/${ns}/peerauthentications${name ? `/${name}` : ''}`;
 const WITHHELD = 'namespace not enforced: ztgate withholds what enforcing would create';
@@ -26,6 +35,7 @@ const AMBIENT = mesh({ provider: 'istio-ambient' });
 function cluster(...namespaces: ReturnType<typeof namespace>[]): FakeKube {
   const kube = new FakeKube();
   kube.served.add(PA);
+  kube.served.add(HOOKS);
   for (const ns of namespaces) kube.seed(NS, ns);
   return kube;
 }
@@ -270,5 +280,85 @@ describe("the default deny's mesh companion", () => {
     await waitFor(() => policyNames(kube, 'shop').length === 2);
     await pause(30);
     expect(policyNames(kube, 'shop')).toEqual(['ztgate-allow-dns', 'ztgate-default-deny']);
+  });
+});
+
+describe('mesh-injector check', () => {
+  const gauge = async (registry: Registry): Promise<string | undefined> =>
+    (await registry.metrics()).split('\n').find((line) => line.startsWith('ztgate_mesh_injector_present{'));
+  const missing = (logs: readonly LogLine[]) =>
+    logs.filter((line) => line.fields['condition'] === 'injector-missing');
+
+  it('warns once while the injector is missing, reads 0 on leader and follower, and 1 once it is installed', async () => {
+    const kube = cluster(namespace('shop'));
+    const leader = start(kube, { config: ISTIO, identity: 'a', resyncIntervalMs: 20 });
+    await waitFor(() => leader.controllers.isLeader());
+    const follower = start(kube, { config: ISTIO, identity: 'b' });
+    const [leaderMetrics, followerMetrics] = [new Registry(), new Registry()];
+    registerControllerMetrics(leaderMetrics, leader.controllers, ISTIO);
+    registerControllerMetrics(followerMetrics, follower.controllers, ISTIO);
+    await waitFor(() => missing(leader.logs).length === 1);
+    await pause(100); // several resyncs: one warning, not one per resync
+    expect(missing(leader.logs).map((line) => [line.level, line.message, line.fields['names']])).toEqual([
+      [
+        'warn',
+        'the istio injector is not installed (no MutatingWebhookConfiguration istio-sidecar-injector or istio-revision-tag-default): new pods in enforced namespaces get no istio proxy, and ztgate refuses them; install istio or set mesh.provider to the mesh you run',
+        ['istio-sidecar-injector', 'istio-revision-tag-default'],
+      ],
+    ]);
+    expect(missing(follower.logs)).toEqual([]);
+    expect([await gauge(leaderMetrics), await gauge(followerMetrics)]).toEqual([
+      'ztgate_mesh_injector_present{provider="istio"} 0',
+      'ztgate_mesh_injector_present{provider="istio"} 0',
+    ]);
+    kube.seed(HOOKS, istioInjectorWebhooks(''));
+    await waitFor(() => leader.controllers.activeConditions().length === 0);
+    expect(missing(leader.logs).map((line) => [line.level, line.message])).toContainEqual([
+      'info',
+      'controller condition cleared',
+    ]);
+    expect([await gauge(leaderMetrics), await gauge(followerMetrics)]).toEqual([
+      'ztgate_mesh_injector_present{provider="istio"} 1',
+      'ztgate_mesh_injector_present{provider="istio"} 1',
+    ]);
+  });
+
+  it('reads every injector object by name, never the whole kind', async () => {
+    const kube = cluster(namespace('shop'));
+    kube.seed(HOOKS, deactivatedIstioInjector());
+    kube.seed(HOOKS, {
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'someone-elses' },
+      webhooks: [],
+    });
+    const { controllers } = start(kube, { config: ISTIO });
+    await waitFor(() => controllers.activeConditions().includes('mesh-injector/injector-missing'));
+    const reads = kube.calls.filter((call) => call.path.includes('mutatingwebhookconfigurations'));
+    expect(new Set(reads.map((call) => call.query?.['fieldSelector']))).toEqual(
+      new Set(['metadata.name=istio-sidecar-injector', 'metadata.name=istio-revision-tag-default']),
+    );
+    // The deactivated default injector is there, and still no injector selects enrolled pods.
+    expect(controllers.currentConditions('mesh-injector')?.[0]?.message).toContain('selects no pod');
+  });
+
+  it("finds ambient's ztunnel DaemonSet in the control-plane namespace", async () => {
+    const kube = cluster(namespace('shop'));
+    const registry = new Registry();
+    const { controllers } = start(kube, { config: AMBIENT });
+    registerControllerMetrics(registry, controllers, AMBIENT);
+    await waitFor(() => controllers.activeConditions().length === 1);
+    kube.seed(DS, ztunnelDaemonSet());
+    await waitFor(() => controllers.activeConditions().length === 0);
+    expect(await gauge(registry)).toBe('ztgate_mesh_injector_present{provider="istio-ambient"} 1');
+  });
+
+  it('has no gauge and no watch under the builtin injector', async () => {
+    const kube = cluster(namespace('shop'));
+    const registry = new Registry();
+    const { controllers } = start(kube, { config: BUILTIN_CONFIG });
+    registerControllerMetrics(registry, controllers, BUILTIN_CONFIG);
+    await waitFor(() => policyNames(kube, 'shop').length === 2);
+    expect(await gauge(registry)).toBeUndefined();
+    expect(kube.calls.filter((call) => call.path.includes('mutatingwebhookconfigurations'))).toEqual([]);
   });
 });

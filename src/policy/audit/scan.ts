@@ -1,5 +1,6 @@
 import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
+import type { InjectorStatus } from '../mesh/injector.js';
 import type { EnforcementReason } from '../desired/index.js';
 import { evaluate } from '../engine.js';
 import { buildDefaultDenyFix } from '../fix/index.js';
@@ -21,7 +22,8 @@ export type FindingCategory =
   | 'workload-refused'
   | 'pod-not-meshed'
   | 'policy-refused'
-  | 'enforcement-withheld';
+  | 'enforcement-withheld'
+  | 'mesh-injector-missing';
 
 /** The object a result is about, as a PolicyReport names it. */
 export interface AuditResource {
@@ -87,6 +89,37 @@ export interface NamespaceScan {
 
 /** Called as objects are judged, for progress on a terminal. */
 export type ScanProgress = (done: number, total: number) => void;
+
+/** What the scan knows beyond the view. */
+export interface ScanFacts {
+  /**
+   * The mesh injector check (cluster mode: the objects read by name, judged by judgeInjector);
+   * undefined when it was not made (a state folder, the builtin injector).
+   */
+  readonly injector?: InjectorStatus | undefined;
+}
+
+/** The injector check as a cluster-scoped result: without the injector no enforced pod is meshed. */
+function injectorResults(injector: InjectorStatus | undefined): AuditResult[] {
+  if (injector === undefined) return [];
+  const { expectation } = injector;
+  return [
+    {
+      category: 'mesh-injector-missing',
+      rule: 'mesh-enrolment',
+      result: injector.present ? 'pass' : 'fail',
+      resource: {
+        apiVersion: expectation.apiVersion,
+        kind: expectation.kind,
+        namespace: expectation.namespace,
+        name: injector.name,
+      },
+      path: '',
+      message: injector.message,
+      fix: '',
+    },
+  ];
+}
 
 function resourceOf(object: KubeObject, clusterScoped = false): AuditResource {
   const uid = object.metadata?.uid;
@@ -284,13 +317,15 @@ function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
 }
 
 /**
- * Audits a cluster view: every namespace as scanNamespace does, and the cluster-scoped policies.
+ * Audits a cluster view: every namespace as scanNamespace does, the cluster-scoped policies, the
+ * mesh's namespace and pod findings, and the mesh injector when the caller checked it (`facts`).
  * Results are ordered by namespace (cluster-scoped first), kind, name and rule.
  */
 export function scanClusterView(
   view: ClusterView,
   config: ZtgateConfig,
   onProgress?: ScanProgress,
+  facts: ScanFacts = {},
 ): AuditScan {
   const groups = objectsByPartition(view);
   const total = [...groups.values()].reduce((sum, group) => sum + group.length, 0);
@@ -301,7 +336,11 @@ export function scanClusterView(
     if (onProgress && count > 0 && (Math.floor(done / 100) > Math.floor(before / 100) || done === total))
       onProgress(done, total);
   };
-  const results = [...scanClusterScoped(view, config, groups.get('') ?? []), ...scanMesh(view, config)];
+  const results = [
+    ...injectorResults(facts.injector),
+    ...scanClusterScoped(view, config, groups.get('') ?? []),
+    ...scanMesh(view, config),
+  ];
   report(groups.get('')?.length ?? 0);
   const notEnforced: NamespaceReview[] = [];
   const scanned = { namespaces: view.namespaces().length, workloads: 0, policies: 0 };

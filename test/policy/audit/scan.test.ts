@@ -5,6 +5,9 @@ import { buildPolicyReports } from '../../../src/policy/audit/policy-report.js';
 import { scanClusterView, type AuditResult, type AuditScan } from '../../../src/policy/audit/scan.js';
 import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { judgeInjector } from '../../../src/policy/mesh/injector.js';
+import type { KubeObject } from '../../../src/policy/types.js';
+import { linkerdInjectorWebhooks } from '../../support/mesh-webhooks.js';
 
 const FIXTURE_STATE = 'test/policy/audit/fixtures/state';
 // Rules that exist today; rules appended to the registry later must not break these expectations.
@@ -207,5 +210,39 @@ describe('formatAuditText', () => {
       DEFAULT_CONFIG,
     );
     expect(formatAuditText(clean)).toBe('scanned 0 namespaces, 0 workloads, 0 policies: 0 findings\n');
+  });
+});
+
+describe('scanClusterView: the mesh injector', () => {
+  const empty = createClusterView([], { istioRootNamespace: 'istio-system' });
+  const linkerd = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'linkerd' as const } };
+
+  it('reports a missing injector as a cluster-scoped finding, in the text and the ClusterPolicyReport', () => {
+    const injected = scanClusterView(empty, linkerd, undefined, { injector: judgeInjector(linkerd, []) });
+    expect(injected.findings.map((r) => [r.category, r.rule, r.resource])).toEqual([
+      [
+        'mesh-injector-missing',
+        'mesh-enrolment',
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'MutatingWebhookConfiguration',
+          namespace: undefined,
+          name: 'linkerd-proxy-injector-webhook-config',
+        },
+      ],
+    ]);
+    expect(formatAuditText(injected)).toMatch(
+      /^-\s+MutatingWebhookConfiguration\/linkerd-proxy-injector-webhook-config\s+mesh-enrolment\s+-\s+the linkerd injector is not installed/m,
+    );
+    const [cluster] = buildPolicyReports(injected, 1);
+    expect(cluster).toMatchObject({ kind: 'ClusterPolicyReport', summary: { fail: 1 } });
+  });
+
+  it('reports an installed injector as a pass, and nothing when the check was not made', () => {
+    const installed = judgeInjector(linkerd, [linkerdInjectorWebhooks() as KubeObject]);
+    const passed = scanClusterView(empty, linkerd, undefined, { injector: installed });
+    expect(passed.findings).toEqual([]);
+    expect(passed.results.map((r) => [r.category, r.result])).toEqual([['mesh-injector-missing', 'pass']]);
+    expect(scanClusterView(empty, linkerd).results).toEqual([]);
   });
 });

@@ -24,6 +24,12 @@ const denyAll = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
 const defaultDeny = networkPolicy('ztgate-default-deny', denyAll);
 // ztgate's own DNS allowance, from the same builder the reconciler uses.
 const allowDns = buildDesiredPolicies(DEFAULT_CONFIG, 'shop')[1] as unknown as KubeObject;
+const allowMesh = networkPolicy('ztgate-allow-mesh', {
+  podSelector: {},
+  policyTypes: ['Egress'],
+  egress: [{ ports: [{ port: 15012 }] }],
+});
+const builtin: ZtgateConfig = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'builtin' } };
 const developer: UserInfo = { username: 'dev@example.com', groups: ['developers', 'system:authenticated'] };
 const admin: UserInfo = { username: 'root@example.com', groups: ['system:masters'] };
 
@@ -116,6 +122,20 @@ describe('default-deny-protected', () => {
     ['a developer deleting the default deny', { operation: 'DELETE', old: defaultDeny }, [deniedDelete]],
     ['a developer deleting the DNS allowance', { operation: 'DELETE', old: allowDns }, [deniedDns]],
     [
+      "a developer deleting the mesh companion (the proxies' way to istiod under the deny)",
+      { operation: 'DELETE', old: allowMesh },
+      [{ rule: 'default-deny-protected', path: 'metadata.name', value: 'ztgate-allow-mesh' }],
+    ],
+    [
+      'a developer deleting the mesh companion under ambient (the probes)',
+      {
+        operation: 'DELETE',
+        old: allowMesh,
+        config: { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' } },
+      },
+      [{ rule: 'default-deny-protected', path: 'metadata.name', value: 'ztgate-allow-mesh' }],
+    ],
+    [
       'a developer adding an allow-all ingress rule',
       { operation: 'UPDATE', old: defaultDeny, next: withIngress },
       [deniedUpdate],
@@ -198,6 +218,11 @@ describe('default-deny-protected', () => {
       { operation: 'DELETE', old: allowDns, config: dnsOff },
     ],
     ['deleting another NetworkPolicy', { operation: 'DELETE', old: networkPolicy('allow-web', denyAll) }],
+    ['an admin deleting the mesh companion', { operation: 'DELETE', old: allowMesh, user: admin }],
+    [
+      'deleting a policy of that name under the builtin injector (ztgate creates none)',
+      { operation: 'DELETE', old: allowMesh, config: builtin },
+    ],
     [
       'deleting a Calico NetworkPolicy of the same name',
       {
