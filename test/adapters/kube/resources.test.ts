@@ -107,11 +107,6 @@ describe('chooseOptionalResources', () => {
       ],
       ['security.istio.io/v1/authorizationpolicies'],
     ],
-    [
-      "Istio's PeerAuthentication before 1.22 (v1beta1 only)",
-      [crd('security.istio.io', 'peerauthentications', [{ name: 'v1beta1', served: true }], true)],
-      ['security.istio.io/v1beta1/peerauthentications'],
-    ],
     ['an unrelated CRD', [crd('example.com', 'widgets', [{ name: 'v1', served: true }], true)], []],
     [
       "Calico's CRDs (a manifest install without the Calico API server)",

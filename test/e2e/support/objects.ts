@@ -220,3 +220,27 @@ export function policyReportCrds(): Manifest[] {
     crd('ClusterPolicyReport', 'clusterpolicyreports', 'cpolr', 'Cluster'),
   ];
 }
+
+/** Istio's PeerAuthentication and DestinationRule CRDs as 1.22+ serves them (v1 stored, v1beta1 too). */
+export function istioSecurityCrds(): Manifest[] {
+  const crd = (group: string, kind: string, plural: string): Manifest => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural, singular: kind.toLowerCase(), kind },
+      versions: ['v1', 'v1beta1'].map((name) => ({
+        name,
+        served: true,
+        storage: name === 'v1',
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      })),
+    },
+  });
+  return [
+    crd('security.istio.io', 'PeerAuthentication', 'peerauthentications'),
+    crd('networking.istio.io', 'DestinationRule', 'destinationrules'),
+  ];
+}
