@@ -135,9 +135,16 @@ describe('ztgate audit against a real API server', () => {
         review.wouldRefuse.map((r) => r.name),
       ]),
     ).toEqual([
-      ['rollout', 'label ztgate.dev/mode=audit', ['ztgate-default-deny', 'ztgate-allow-dns'], ['unready']],
+      [
+        'rollout',
+        'label ztgate.dev/mode=audit',
+        // Under Istio (the default): the deny with its DNS and mesh allowances, STRICT mTLS, and
+        // the enrolment mark on the Namespace itself.
+        ['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh', 'ztgate-strict-mtls', 'rollout'],
+        ['unready'],
+      ],
     ]);
-    // Judged as if enforced: the default deny ztgate would create counts, the missing identity does not.
+    // Judged as if enforced: the default deny and enrolment ztgate would create count, the missing identity does not.
     const rules = (name: string) =>
       parsed.findings
         .filter((f) => f.resource.namespace === 'rollout' && f.resource.name === name)
