@@ -48,11 +48,20 @@ describe('ztgate audit', () => {
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: rollout, labels: {ztgate.dev/mode: audit}}\n',
     );
     const text = await run('--state', dir);
+    // Under Istio (the default): the deny with its DNS and mesh allowances, STRICT mTLS, and the
+    // enrolment mark on the Namespace itself.
+    const creates = [
+      'NetworkPolicy/ztgate-default-deny',
+      'NetworkPolicy/ztgate-allow-dns',
+      'NetworkPolicy/ztgate-allow-mesh',
+      'PeerAuthentication/ztgate-strict-mtls',
+      'Namespace/rollout',
+    ].join(', ');
     expect([text.code, text.stdout.split('\n')]).toEqual([
       0,
       [
-        'NOT ENFORCED  BECAUSE                      ENFORCING WOULD CREATE                                             AND REFUSE',
-        'rollout       label ztgate.dev/mode=audit  NetworkPolicy/ztgate-default-deny, NetworkPolicy/ztgate-allow-dns  -',
+        `NOT ENFORCED  BECAUSE                      ${'ENFORCING WOULD CREATE'.padEnd(creates.length)}  AND REFUSE`,
+        `rollout       label ztgate.dev/mode=audit  ${creates}  -`,
         '',
         'scanned 1 namespace, 0 workloads, 0 policies: 0 findings; 1 namespace not enforced',
         '',
@@ -64,12 +73,21 @@ describe('ztgate audit', () => {
         namespace: 'rollout',
         mode: 'audit',
         reason: 'label ztgate.dev/mode=audit',
-        wouldCreate: ['ztgate-default-deny', 'ztgate-allow-dns'].map((name) => ({
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          namespace: 'rollout',
-          name,
-        })),
+        wouldCreate: [
+          ...['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh'].map((name) => ({
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            namespace: 'rollout',
+            name,
+          })),
+          {
+            apiVersion: 'security.istio.io/v1beta1',
+            kind: 'PeerAuthentication',
+            namespace: 'rollout',
+            name: 'ztgate-strict-mtls',
+          },
+          { apiVersion: 'v1', kind: 'Namespace', name: 'rollout' },
+        ],
         wouldRefuse: [],
       },
     ]);
