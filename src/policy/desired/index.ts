@@ -63,8 +63,7 @@ export function buildEnforcingObjects(config: ZtgateConfig, namespace: Namespace
       objects.push({ rule: 'namespace-default-deny', object });
   }
   const strict = buildStrictPeerAuthentication(config, namespace.name);
-  // TODO(mesh-policy): the STRICT rule's name once it lands; mtls-sidecar until then.
-  if (strict !== undefined) objects.push({ rule: 'mtls-sidecar', object: strict });
+  if (strict !== undefined) objects.push({ rule: 'strict-mtls', object: strict });
   const marks = buildEnrolmentMarks(config, namespace);
   if (marks !== undefined) {
     const object = buildEnrolledNamespace(namespace, marks);
