@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
 import type { ZtgateConfig } from '../policy/config.js';
+import { createsStrictPeerAuthentication } from '../policy/desired/index.js';
 import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
 import { meshEnrolmentController } from './mesh-enrolment.js';
@@ -13,7 +14,6 @@ import {
 } from './runtime/run-controllers.js';
 import { strictMtlsController } from './strict-mtls.js';
 import { trustBundleController } from './trust-bundle.js';
-import { createsStrictPeerAuthentication } from '../policy/desired/index.js';
 
 export { backgroundAuditController, type AuditStatus, type BackgroundAudit } from './background-audit.js';
 export { defaultDenyController } from './default-deny.js';
