@@ -5,7 +5,7 @@ import { parseConfig } from '../src/adapters/config/load-config.js';
 import { LEADER_LEASE_NAME } from '../src/controllers/index.js';
 import { REPORT_NAME } from '../src/policy/audit/policy-report.js';
 import { DEFAULT_CONFIG } from '../src/policy/config.js';
-import { MESH_COMPANION_POLICY_NAME, STRICT_PEER_AUTHENTICATION_NAME } from '../src/policy/desired/index.js';
+import { MESH_COMPANION_NAME, STRICT_PEER_AUTHENTICATION_NAME } from '../src/policy/desired/index.js';
 import { expectedInjector } from '../src/policy/mesh/injector.js';
 import { readManifest, type ManifestObject } from './e2e/support/manifests.js';
 
@@ -106,7 +106,7 @@ describe('manifests/rbac.yaml against the README', () => {
       ].sort();
     expect(names('configmaps')).toEqual([config.sidecar.trustBundleConfigMap]);
     expect(names('networkpolicies')).toEqual(
-      [config.defaultDeny.dns.policyName, config.defaultDeny.policyName, MESH_COMPANION_POLICY_NAME].sort(),
+      [config.defaultDeny.dns.policyName, config.defaultDeny.policyName, MESH_COMPANION_NAME].sort(),
     );
     expect(names('leases')).toEqual([LEADER_LEASE_NAME]);
     expect(names('policyreports')).toEqual([REPORT_NAME]);
@@ -159,7 +159,7 @@ describe('manifests/rbac.yaml against the README', () => {
       [
         ['networking.k8s.io'],
         ['networkpolicies'],
-        [config.defaultDeny.policyName, config.defaultDeny.dns.policyName, MESH_COMPANION_POLICY_NAME],
+        [config.defaultDeny.policyName, config.defaultDeny.dns.policyName, MESH_COMPANION_NAME],
       ],
       [['security.istio.io'], ['peerauthentications'], [STRICT_PEER_AUTHENTICATION_NAME]],
       [['wgpolicyk8s.io'], ['policyreports', 'clusterpolicyreports'], [REPORT_NAME]],
@@ -363,7 +363,7 @@ describe('manifests/rbac.yaml against the README', () => {
       'networking.k8s.io',
       'networkpolicies',
       'update',
-      MESH_COMPANION_POLICY_NAME,
+      MESH_COMPANION_NAME,
       true,
     ],
     [

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
 import type { ZtgateConfig } from '../policy/config.js';
-import { createsStrictPeerAuthentication } from '../policy/desired/index.js';
+import { buildDesiredPeerAuthentication } from '../policy/desired/index.js';
 import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
 import { meshEnrolmentController } from './mesh-enrolment.js';
@@ -51,7 +51,10 @@ export function buildControllers(config: ZtgateConfig): Controller[] {
     ...(config.mesh.provider === 'builtin' && config.sidecar.distributeTrustBundle
       ? [trustBundleController(config)]
       : []),
-    ...(createsStrictPeerAuthentication(config) ? [strictMtlsController(config)] : []),
+    // Istio providers with mesh.createStrictPeerAuthentication: the core builds a policy to keep.
+    ...(buildDesiredPeerAuthentication(config, config.namespace) === undefined
+      ? []
+      : [strictMtlsController(config)]),
   ];
 }
 

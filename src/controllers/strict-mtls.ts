@@ -1,14 +1,15 @@
 import type { ResourceSpec } from '../adapters/kube/resources.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import {
-  buildStrictPeerAuthentication,
+  buildDesiredPeerAuthentication,
   isSamePeerAuthenticationSpec,
-  PEER_AUTHENTICATION_API_VERSION,
+  strictPeerAuthenticationManifest,
 } from '../policy/desired/index.js';
 import type { Controller } from './runtime/controller.js';
 import { ownedObject } from './runtime/intents.js';
 
-const [GROUP = '', VERSION = ''] = PEER_AUTHENTICATION_API_VERSION.split('/');
+// The version the core's manifest names (security.istio.io/v1, served from Istio 1.22 on).
+const [GROUP = '', VERSION = ''] = (strictPeerAuthenticationManifest('').apiVersion ?? '').split('/');
 
 /** Istio's PeerAuthentication resource, in the version ztgate writes. */
 export const PEER_AUTHENTICATIONS: ResourceSpec = {
@@ -33,7 +34,7 @@ export function strictMtlsController(config: ZtgateConfig): Controller {
     owns: [PEER_AUTHENTICATIONS],
     watches: [],
     desired(namespace) {
-      const object = buildStrictPeerAuthentication(config, namespace.name);
+      const object = buildDesiredPeerAuthentication(config, namespace.name);
       if (object === undefined) return [];
       return [
         ownedObject({

@@ -81,7 +81,7 @@ describe('ztgate audit', () => {
             name,
           })),
           {
-            apiVersion: 'security.istio.io/v1beta1',
+            apiVersion: 'security.istio.io/v1',
             kind: 'PeerAuthentication',
             namespace: 'rollout',
             name: 'ztgate-strict-mtls',

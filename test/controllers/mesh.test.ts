@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { registerControllerMetrics } from '../../src/controllers/index.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import { buildMeshControlPlanePolicy } from '../../src/policy/desired/index.js';
 import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
 import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import {
@@ -16,11 +17,11 @@ import { describeWrites, namespace, pause, start, type LogLine } from './support
 
 const NS = 'v1/namespaces';
 const NP = 'networking.k8s.io/v1/networkpolicies';
-const PA = 'security.istio.io/v1beta1/peerauthentications';
+const PA = 'security.istio.io/v1/peerauthentications';
 const HOOKS = 'admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
 const DS = 'apps/v1/daemonsets';
 const PA_PATH = (ns: string, name = '') =>
-  `/apis/security.istio.io/v1beta1/namespaces/${ns}/peerauthentications${name ? `/${name}` : ''}`;
+  `/apis/security.istio.io/v1/namespaces/${ns}/peerauthentications${name ? `/${name}` : ''}`;
 const WITHHELD = 'namespace not enforced: ztgate withholds what enforcing would create';
 
 const ISTIO: ZtgateConfig = DEFAULT_CONFIG;
@@ -140,7 +141,7 @@ describe('strict-mtls controller', () => {
     start(kube, { config: ISTIO });
     await waitFor(() => kube.get(PA, 'shop', 'ztgate-strict-mtls') !== undefined);
     expect(kube.get(PA, 'shop', 'ztgate-strict-mtls')).toMatchObject({
-      apiVersion: 'security.istio.io/v1beta1',
+      apiVersion: 'security.istio.io/v1',
       kind: 'PeerAuthentication',
       metadata: { labels: { 'app.kubernetes.io/managed-by': 'ztgate' } },
       spec: { mtls: { mode: 'STRICT' } },
@@ -185,73 +186,36 @@ describe('strict-mtls controller', () => {
 });
 
 describe("the default deny's mesh companion", () => {
-  it.each<[string, ZtgateConfig, Record<string, unknown>]>([
+  // The content is the core's (buildMeshControlPlanePolicy, tested with the fixes); here: that the
+  // controller writes it, in the right place, before the deny.
+  const reach = (spec: unknown): unknown => {
+    const rules =
+      (spec as { egress?: { ports: { port: number }[] }[]; ingress?: { from: unknown[] }[] }) ?? {};
+    return (
+      rules.egress?.map((rule) => rule.ports.map((port) => port.port)) ?? rules.ingress?.map((r) => r.from)
+    );
+  };
+  it.each<[string, ZtgateConfig, unknown]>([
+    ['Istio: egress to istiod on 15012', ISTIO, [[15012]]],
     [
-      'Istio: egress to istiod on 15012',
-      ISTIO,
-      {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
-                podSelector: { matchLabels: { app: 'istiod' } },
-              },
-            ],
-            ports: [{ protocol: 'TCP', port: 15012 }],
-          },
-        ],
-      },
-    ],
-    [
-      'Linkerd: identity on 8080, destination and policy on 8086 and 8090, in mesh.controlPlaneNamespace',
+      'Linkerd: identity on 8080, destination and policy on 8086 and 8090',
       mesh({ provider: 'linkerd', controlPlaneNamespace: 'l5d' }),
-      {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'l5d' } },
-                podSelector: { matchLabels: { 'linkerd.io/control-plane-component': 'identity' } },
-              },
-            ],
-            ports: [{ protocol: 'TCP', port: 8080 }],
-          },
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'l5d' } },
-                podSelector: { matchLabels: { 'linkerd.io/control-plane-component': 'destination' } },
-              },
-            ],
-            ports: [
-              { protocol: 'TCP', port: 8086 },
-              { protocol: 'TCP', port: 8090 },
-            ],
-          },
-        ],
-      },
+      [[8080], [8086, 8090]],
     ],
     [
       "ambient: the kubelet's probes, which istio-cni SNATs to 169.254.7.127",
       AMBIENT,
-      {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }],
-      },
+      [[{ ipBlock: { cidr: '169.254.7.127/32' } }]],
     ],
-  ])('%s, created before the deny', async (_name, config, spec) => {
+  ])('%s, created before the deny', async (_name, config, expected) => {
     const kube = cluster(namespace('shop'));
     const { writes } = start(kube, {
       config: { ...config, mesh: { ...config.mesh, createStrictPeerAuthentication: false } },
     });
     await waitFor(() => policyNames(kube, 'shop').length === 3);
-    expect(kube.get(NP, 'shop', 'ztgate-allow-mesh')?.['spec']).toEqual(spec);
+    const spec = kube.get(NP, 'shop', 'ztgate-allow-mesh')?.['spec'];
+    expect(spec).toEqual(buildMeshControlPlanePolicy(config, 'shop')?.spec);
+    expect(reach(spec)).toEqual(expected);
     expect(describeWrites(writes).filter((w) => w.includes('NetworkPolicy'))).toEqual([
       'create NetworkPolicy shop/ztgate-allow-dns',
       'create NetworkPolicy shop/ztgate-allow-mesh',

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CONFIG } from '../../src/policy/config.js';
+import { buildMeshControlPlanePolicy } from '../../src/policy/desired/index.js';
 import { runCli } from '../cli/run-cli.js';
 import {
   istioInjectorWebhooks,
@@ -253,21 +255,8 @@ describe('ztgate with the meshes through kube-apiserver', () => {
         '-n',
         'shop',
       ]);
-      expect(policy.spec).toEqual({
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
-                podSelector: { matchLabels: { app: 'istiod' } },
-              },
-            ],
-            ports: [{ protocol: 'TCP', port: 15012 }],
-          },
-        ],
-      });
+      // What the core builds (test/controllers/mesh.test.ts pins its content): egress to istiod on 15012.
+      expect(policy.spec).toEqual(buildMeshControlPlanePolicy(DEFAULT_CONFIG, 'shop')?.spec);
       const strict = await kubectlJson<{ spec: unknown }>(s.admin, [
         'get',
         'peerauthentications.security.istio.io',

@@ -1,6 +1,6 @@
 import { MANAGED_BY_LABEL, type ZtgateConfig } from '../config.js';
 import type { KubeObject, ObjectMeta } from '../types.js';
-import { buildMeshCompanionPolicy } from './mesh-companion.js';
+import { buildMeshControlPlanePolicy } from './mesh-control-plane.js';
 
 /** The metadata of an object ztgate creates: its name, namespace and labels (managed-by among them). */
 export interface DesiredMetadata extends ObjectMeta {
@@ -52,7 +52,7 @@ function dnsAllowance(namespace: string, config: ZtgateConfig): DesiredPolicy {
 /**
  * The policies of a namespace's default deny: the deny itself (every pod, both directions, no
  * rules) first, then its companions (the DNS allowance when enabled; what the configured mesh
- * needs under a deny, see mesh-companion.ts). The reconciler writes them, the fix of
+ * needs under a deny, see mesh-control-plane.ts). The reconciler writes them, the fix of
  * `namespace-default-deny` shows them, and `ztgate audit` lists them as what enforcing would create.
  */
 export function buildDesiredPolicies(config: ZtgateConfig, namespace: string): DesiredPolicy[] {
@@ -60,7 +60,7 @@ export function buildDesiredPolicies(config: ZtgateConfig, namespace: string): D
     podSelector: {},
     policyTypes: ['Ingress', 'Egress'],
   });
-  const mesh = buildMeshCompanionPolicy(config, namespace);
+  const mesh = buildMeshControlPlanePolicy(config, namespace);
   return [
     deny,
     ...(config.defaultDeny.dns.enabled ? [dnsAllowance(namespace, config)] : []),

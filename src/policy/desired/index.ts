@@ -4,7 +4,7 @@ import type { ClusterView, KubeObject, Labels, NamespaceInfo, RuleName } from '.
 import { buildDesiredPolicies } from './default-deny.js';
 import { buildEnrolledNamespace, buildEnrolmentMarks, describeMarks } from './enrolment.js';
 import { isSameNetworkPolicySpec } from './network-policy-spec.js';
-import { buildStrictPeerAuthentication } from './strict-mtls.js';
+import { buildDesiredPeerAuthentication } from './strict-peer-authentication.js';
 
 export { buildDesiredPolicies, type DesiredPolicy } from './default-deny.js';
 export { buildMeshControlPlanePolicy, MESH_COMPANION_NAME } from './mesh-control-plane.js';
@@ -29,15 +29,7 @@ export {
   describeMarks,
   type NamespaceMarks,
 } from './enrolment.js';
-export { buildMeshCompanionPolicy, MESH_COMPANION_POLICY_NAME } from './mesh-companion.js';
-export {
-  buildStrictPeerAuthentication,
-  createsStrictPeerAuthentication,
-  isSamePeerAuthenticationSpec,
-  PEER_AUTHENTICATION_API_VERSION,
-  STRICT_PEER_AUTHENTICATION_NAME,
-  type DesiredPeerAuthentication,
-} from './strict-mtls.js';
+export { isSamePeerAuthenticationSpec } from './peer-authentication-spec.js';
 export { buildDesiredTrustBundle, isSameConfigMapContent, type DesiredConfigMap } from './trust-bundle.js';
 
 /** An object ztgate creates (or, for a Namespace, marks) to enforce a namespace, and the rule it serves. */
@@ -62,7 +54,7 @@ export function buildEnforcingObjects(config: ZtgateConfig, namespace: Namespace
     for (const object of buildDesiredPolicies(config, namespace.name))
       objects.push({ rule: 'namespace-default-deny', object });
   }
-  const strict = buildStrictPeerAuthentication(config, namespace.name);
+  const strict = buildDesiredPeerAuthentication(config, namespace.name);
   if (strict !== undefined) objects.push({ rule: 'strict-mtls', object: strict });
   const marks = buildEnrolmentMarks(config, namespace);
   if (marks !== undefined) {

@@ -14,7 +14,7 @@ import { isRecord, readLabels } from '../objects.js';
 import { matchesLabelSelector } from '../selectors/label-selector.js';
 import type { KubeObject } from '../types.js';
 import { enrolmentMark } from './enrolment.js';
-import { controlPlaneNamespace } from './index.js';
+import { meshInjector } from './index.js';
 
 /** What installs the configured mesh's data plane, for the cluster to be asked about. */
 export interface InjectorExpectation {
@@ -36,34 +36,30 @@ export interface InjectorStatus {
   readonly message: string;
 }
 
-/** The objects to look for, or undefined under the builtin injector (ztgate's own webhook). */
+/**
+ * The objects to look for, or undefined under the builtin injector (ztgate's own webhook): the
+ * core's meshInjector, and for Istio also the revision tag that serves the same namespaces
+ * (`istio-revision-tag-default` for `istio-injection=enabled`, `istio-revision-tag-<rev>` for a
+ * tag named like mesh.revision).
+ */
 export function expectedInjector(config: ZtgateConfig): InjectorExpectation | undefined {
-  const webhooks = (names: readonly string[]): InjectorExpectation => ({
+  const injector = meshInjector(config);
+  if (injector === undefined) return undefined;
+  if (injector.kind === 'DaemonSet')
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      namespace: injector.namespace,
+      names: [injector.name],
+    };
+  const tag =
+    config.mesh.provider === 'istio' ? [`istio-revision-tag-${config.mesh.revision || 'default'}`] : [];
+  return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     namespace: undefined,
-    names,
-  });
-  const { revision } = config.mesh;
-  switch (config.mesh.provider) {
-    case 'istio':
-      return webhooks(
-        revision === ''
-          ? ['istio-sidecar-injector', 'istio-revision-tag-default']
-          : [`istio-sidecar-injector-${revision}`, `istio-revision-tag-${revision}`],
-      );
-    case 'linkerd':
-      return webhooks(['linkerd-proxy-injector-webhook-config']);
-    case 'istio-ambient':
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        namespace: controlPlaneNamespace(config),
-        names: ['ztunnel'],
-      };
-    case 'builtin':
-      return undefined;
-  }
+    names: [injector.name, ...tag],
+  };
 }
 
 /** The labels of a namespace ztgate has enrolled (a name that no selector excludes by itself). */

@@ -85,13 +85,17 @@ export function pod(namespace: string, name: string): Manifest {
   };
 }
 
-/** A namespaced CustomResourceDefinition of one served, schemaless version. */
+/**
+ * A namespaced CustomResourceDefinition of served, schemaless versions (the first one stored):
+ * one version by default, several for an API that serves an older one too.
+ */
 export function customResourceDefinition(
   group: string,
   kind: string,
   plural: string,
-  version = 'v1',
+  version: string | readonly string[] = 'v1',
 ): Manifest {
+  const versions = typeof version === 'string' ? [version] : version;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -100,14 +104,12 @@ export function customResourceDefinition(
       group,
       scope: 'Namespaced',
       names: { plural, singular: kind.toLowerCase(), kind },
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
+      versions: versions.map((name, index) => ({
+        name,
+        served: true,
+        storage: index === 0,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      })),
     },
   };
 }
@@ -223,24 +225,11 @@ export function policyReportCrds(): Manifest[] {
 
 /** Istio's PeerAuthentication and DestinationRule CRDs as 1.22+ serves them (v1 stored, v1beta1 too). */
 export function istioSecurityCrds(): Manifest[] {
-  const crd = (group: string, kind: string, plural: string): Manifest => ({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { plural, singular: kind.toLowerCase(), kind },
-      versions: ['v1', 'v1beta1'].map((name) => ({
-        name,
-        served: true,
-        storage: name === 'v1',
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      })),
-    },
-  });
   return [
-    crd('security.istio.io', 'PeerAuthentication', 'peerauthentications'),
-    crd('networking.istio.io', 'DestinationRule', 'destinationrules'),
+    customResourceDefinition('security.istio.io', 'PeerAuthentication', 'peerauthentications', [
+      'v1',
+      'v1beta1',
+    ]),
+    customResourceDefinition('networking.istio.io', 'DestinationRule', 'destinationrules', ['v1', 'v1beta1']),
   ];
 }
