@@ -117,6 +117,15 @@ export function isImageAllowed(image: unknown, patterns: readonly string[]): boo
   return false;
 }
 
+/**
+ * The `<registry>/<repository>` of an image reference as the runtime resolves it (what a
+ * `mesh.proxyImages` entry for it says); undefined when it is not a reference the runtime reads.
+ */
+export function imageRepository(image: unknown): string | undefined {
+  const reference = typeof image === 'string' ? parseImageReference(image) : undefined;
+  return reference === undefined ? undefined : `${reference.registry}/${reference.path.join('/')}`;
+}
+
 /** A MeshKey judge for image annotations: undefined when the value is an allowed image, else why not. */
 export function judgeImageValue(
   value: string,
@@ -124,5 +133,5 @@ export function judgeImageValue(
 ): string | undefined {
   return isImageAllowed(value, context.proxyImages)
     ? undefined
-    : `${JSON.stringify(value)} is not an allowed proxy image (mesh.proxyImages: ${context.proxyImages.join(', ')})`;
+    : `${JSON.stringify(value)} is not in mesh.proxyImages (${context.proxyImages.join(', ')})`;
 }

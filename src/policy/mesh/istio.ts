@@ -141,6 +141,7 @@ export const ISTIO_KEYS: readonly MeshKey[] = Object.freeze([
     key: 'sidecar.istio.io/proxyImage',
     effect: 'replaces the proxy image (Istio uses it for istio-init too)',
     judge: judgeImageValue,
+    proxyImage: true,
   },
   {
     key: 'sidecar.istio.io/userVolume',

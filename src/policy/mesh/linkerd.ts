@@ -74,7 +74,12 @@ export const LINKERD_KEYS: readonly MeshKey[] = Object.freeze([
         ? undefined
         : `${JSON.stringify(value)} admits callers without a mesh identity (use ${LINKERD_STRICT_POLICIES.join(', ')})`,
   },
-  { key: 'config.linkerd.io/proxy-image', effect: 'replaces the proxy image', judge: judgeImageValue },
+  {
+    key: 'config.linkerd.io/proxy-image',
+    effect: 'replaces the proxy image',
+    judge: judgeImageValue,
+    proxyImage: true,
+  },
   {
     key: 'config.linkerd.io/proxy-uid',
     effect: 'moves the proxy (and the uid the redirect exempts) to another uid',

@@ -19,6 +19,8 @@ export interface PodFinding {
   readonly missing?: boolean;
   /** The offending value (for a missing container: the names the list holds). */
   readonly value?: unknown;
+  /** Set when the container's image is not in `mesh.proxyImages`: that image (the fix offers its mirror). */
+  readonly refusedImage?: unknown;
 }
 
 /** Every container of these names in the init and app lists, in pod order. */
@@ -161,13 +163,7 @@ export function imageFindings(
 ): PodFinding[] {
   const image = found.container['image'];
   if (leftToTemplate.includes(image)) return [];
-  return isImageAllowed(image, images)
-    ? []
-    : [
-        findingAt(
-          found,
-          'image',
-          `runs image ${JSON.stringify(image)}, which is not an allowed proxy image (${images.join(', ')})`,
-        ),
-      ];
+  if (isImageAllowed(image, images)) return [];
+  const message = `runs image ${JSON.stringify(image)}, which is not in mesh.proxyImages (${images.join(', ')})`;
+  return [{ ...findingAt(found, 'image', message), value: image, refusedImage: image }];
 }

@@ -35,7 +35,7 @@ export interface MeshProvider {
    * redirect's capabilities: the redirect init container and the CNI's validation container.
    */
   readonly redirectInitContainerNames: readonly string[];
-  /** Default allowed proxy images (registry/repository patterns, `*` matching one path segment or more). */
+  /** Default allowed proxy images (registry/repository patterns, `*` matching the registry or exactly one path segment). */
   readonly defaultProxyImages: readonly string[];
   /** The mesh's default control-plane namespace. */
   readonly defaultControlPlaneNamespace: string | undefined;
@@ -71,6 +71,8 @@ export interface MeshKey {
    * lists (the config adapter checks its syntax). Opt-outs have none: exempt the namespace instead.
    */
   readonly exception?: 'ports' | 'cidrs' | 'interfaces';
+  /** Set when the value is a proxy image judged against `mesh.proxyImages` (the fix offers a mirror entry). */
+  readonly proxyImage?: boolean;
 }
 
 /** One control-plane service the pods' proxies call (a default deny must let them through). */

@@ -1,5 +1,7 @@
 import { resolveOwner } from '../cluster-view.js';
 import { buildOptOutFix } from '../fix/mesh.js';
+import { buildProxyImageFix } from '../fix/proxy-images.js';
+import { allowedProxyImages } from '../mesh/index.js';
 import { isEnforcedNamespace } from '../mesh/enrolment.js';
 import { approvedItems } from '../mesh/exceptions.js';
 import { findKeyProblems, type KeyProblem } from '../mesh/key-check.js';
@@ -43,14 +45,21 @@ export const meshOptOutWorkload: Rule = {
         path,
         value: problem.value,
         message: `${workload.kind} "${workload.name}": ${describe(problem)}.`,
-        fix: buildOptOutFix({
-          namespace: workload.namespace,
-          owner,
-          path,
-          key: problem.key,
-          value: problem.value,
-          approvable: problem.meshKey.exception !== undefined,
-        }),
+        fix:
+          problem.meshKey.proxyImage === true
+            ? buildProxyImageFix({
+                images: [problem.value],
+                allowed: allowedProxyImages(config),
+                lead: `Remove ${path}: the mesh's injector sets the proxy image itself.`,
+              })
+            : buildOptOutFix({
+                namespace: workload.namespace,
+                owner,
+                path,
+                key: problem.key,
+                value: problem.value,
+                approvable: problem.meshKey.exception !== undefined,
+              }),
       };
     });
     if (config.mesh.provider !== 'linkerd') return violations;

@@ -1,5 +1,7 @@
 import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace } from '../config.js';
+import { buildProxyImageFix } from '../fix/proxy-images.js';
+import { allowedProxyImages } from '../mesh/index.js';
 import { approvedItems } from '../mesh/exceptions.js';
 import { verifyMeshedPod } from '../mesh/verify.js';
 import type { Violation } from '../types.js';
@@ -42,12 +44,19 @@ export const mtlsSidecarRule: Rule = {
     const why = builtin
       ? 'ztgate could not inject it (is the mutating webhook registered for this namespace?) or something removed it'
       : `the ${config.mesh.provider} injector did not mesh it (is the namespace enrolled, is the injector installed?) or something changed it`;
+    const fix = fixFor(config.mesh.provider, builtin);
+    // One fix for every refused image of the pod: a mirror serves the proxy and its init image.
+    const refused = findings.flatMap((finding) => ('refusedImage' in finding ? [finding.refusedImage] : []));
+    const imageFix =
+      refused.length === 0
+        ? fix
+        : buildProxyImageFix({ images: refused, allowed: allowedProxyImages(config), lead: fix });
     return findings.map((finding) => ({
       rule: 'mtls-sidecar',
       path: finding.path,
       ...(finding.value === undefined ? {} : { value: finding.value }),
       message: `Pod "${workload.name}" ${finding.message}${finding.missing === true ? `; ${why}` : ''}.`,
-      fix: fixFor(config.mesh.provider, builtin),
+      fix: 'refusedImage' in finding ? imageFix : fix,
     }));
   },
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { mtlsSidecarRule } from '../../../src/policy/rules/mtls-sidecar.js';
 import type { KubeObject } from '../../../src/policy/types.js';
@@ -294,8 +295,44 @@ describe('mtls-sidecar under Istio: what is refused', () => {
       oldPolicy: undefined,
     });
     expect(violation?.message).toContain(
-      'container "istio-proxy" runs image "docker.io/attacker/proxyv2:1", which is not an allowed proxy image',
+      'container "istio-proxy" runs image "docker.io/attacker/proxyv2:1", which is not in mesh.proxyImages',
     );
+    expect(violation?.value).toBe('docker.io/attacker/proxyv2:1');
+  });
+
+  // An admin whose injector pulls from a private mirror (Istio's global.hub) fixes it in one read:
+  // the fix is the mesh.proxyImages list to paste, the defaults kept, the mirror's repository added
+  // once for the proxy and istio-init (both run proxyv2).
+  it('offers the mirror entry for mesh.proxyImages, and that config admits the pod', () => {
+    const mirror = 'my.registry:5000/mirror/istio/proxyv2:1.24.0';
+    const object = edited((p) => {
+      proxyOf(p)['image'] = mirror;
+      initOf(p)['image'] = mirror;
+    });
+    const check = (config: ZtgateConfig) =>
+      mtlsSidecarRule.check({
+        input: { operation: 'CREATE', object },
+        view: EMPTY_VIEW,
+        config,
+        workload: toWorkload(object),
+        policy: undefined,
+        oldPolicy: undefined,
+      });
+    const violations = check(DEFAULT_CONFIG);
+    expect(violations.map((v) => v.path)).toEqual([
+      'spec.containers[0].image',
+      'spec.initContainers[0].image',
+    ]);
+    const fix = violations[0]?.fix ?? '';
+    expect(violations[1]?.fix).toBe(fix);
+    expect(fix).toContain('mesh.proxyImages');
+    const pasted = parse(fix) as { mesh: { proxyImages: string[] } };
+    expect(pasted.mesh.proxyImages).toEqual([
+      'docker.io/istio/proxyv2',
+      'gcr.io/istio-release/proxyv2',
+      'my.registry:5000/mirror/istio/proxyv2',
+    ]);
+    expect(check({ ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, ...pasted.mesh } })).toEqual([]);
   });
 });
 

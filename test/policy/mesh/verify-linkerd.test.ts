@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { mtlsSidecarRule } from '../../../src/policy/rules/mtls-sidecar.js';
 import type { KubeObject } from '../../../src/policy/types.js';
@@ -165,6 +166,39 @@ describe('mtls-sidecar under Linkerd: what is refused', () => {
     ['another command', (p: Json) => (initOf(p)['command'] = ['/bin/true'])],
   ])('the CNI validator with %s', (_name, edit) => {
     expect(paths(edited(edit, { cni: true })).length).toBeGreaterThan(0);
+  });
+});
+
+// Linkerd's proxy and proxy-init are two repositories: a mirror needs both, in one fix.
+describe('mtls-sidecar under Linkerd: a private mirror', () => {
+  it('offers both repositories for mesh.proxyImages, and that config admits the pod', () => {
+    const object = edited((p) => {
+      proxyOf(p)['image'] = 'registry.corp.example/l5d/proxy:edge-24.11.8';
+      initOf(p)['image'] = 'registry.corp.example/l5d/proxy-init:v2.4.1';
+    });
+    const check = (config: ZtgateConfig) =>
+      mtlsSidecarRule.check({
+        input: { operation: 'CREATE', object },
+        view: EMPTY_VIEW,
+        config,
+        workload: toWorkload(object),
+        policy: undefined,
+        oldPolicy: undefined,
+      });
+    const violations = check(linkerd);
+    expect(violations.map((v) => [v.path, v.value])).toEqual([
+      ['spec.containers[0].image', 'registry.corp.example/l5d/proxy:edge-24.11.8'],
+      ['spec.initContainers[0].image', 'registry.corp.example/l5d/proxy-init:v2.4.1'],
+    ]);
+    const pasted = parse(violations[0]?.fix ?? '') as { mesh: { proxyImages: string[] } };
+    expect(violations[1]?.fix).toBe(violations[0]?.fix);
+    expect(pasted.mesh.proxyImages).toEqual([
+      'cr.l5d.io/linkerd/proxy',
+      'cr.l5d.io/linkerd/proxy-init',
+      'registry.corp.example/l5d/proxy',
+      'registry.corp.example/l5d/proxy-init',
+    ]);
+    expect(check({ ...linkerd, mesh: { ...linkerd.mesh, ...pasted.mesh } })).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { DEFAULT_CONFIG, type MeshException, type ZtgateConfig } from '../../../src/policy/config.js';
 import { evaluate } from '../../../src/policy/engine.js';
 import type { KubeObject, UserInfo } from '../../../src/policy/types.js';
@@ -221,6 +222,40 @@ describe('mesh-opt-out: Istio (judged by value, labels and annotations)', () => 
       'spec.jobTemplate.spec.template.metadata.annotations.traffic.sidecar.istio.io/excludeOutboundPorts',
     ]);
   });
+});
+
+describe('mesh-opt-out: a proxy image annotation off mesh.proxyImages', () => {
+  it.each([
+    [
+      'Istio',
+      'sidecar.istio.io/proxyImage',
+      'my.mirror/istio/proxyv2:1.24.0',
+      istio,
+      'my.mirror/istio/proxyv2',
+    ],
+    [
+      'Linkerd',
+      'config.linkerd.io/proxy-image',
+      'my.mirror/linkerd/proxy',
+      linkerd,
+      'my.mirror/linkerd/proxy',
+    ],
+  ])(
+    '%s: the fix names mesh.proxyImages and gives the mirror entry to paste',
+    (_name, key, image, config, entry) => {
+      const object = template(a(key, image));
+      const ns = namespace('shop');
+      const [violation] = evaluate({ operation: 'CREATE', object }, viewOf([ns]), config).violations.filter(
+        (v) => v.rule === 'mesh-opt-out',
+      );
+      expect(violation?.message).toContain('is not in mesh.proxyImages');
+      const pasted = parse(violation?.fix ?? '') as { mesh: { proxyImages: string[] } };
+      expect(pasted.mesh.proxyImages.at(-1)).toBe(entry);
+      // With that entry in the config the annotation passes.
+      const mirrored = { ...config, mesh: { ...config.mesh, proxyImages: pasted.mesh.proxyImages } };
+      expect(optOuts(object, mirrored)).toEqual([]);
+    },
+  );
 });
 
 describe('mesh-opt-out: admin exceptions in the ztgate config', () => {
