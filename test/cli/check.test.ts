@@ -109,6 +109,8 @@ describe('ztgate check --output json', () => {
     ]);
     expect(results[0]?.notes).toEqual([
       '[namespace-default-deny] namespace trial has no default deny for ingress and egress; ztgate creates ztgate-default-deny there once namespace trial is enforced (it is not: label ztgate.dev/mode=audit)',
+      "[mesh-enrolment] namespace trial is not enrolled in the istio mesh (label istio-injection=enabled): its pods would start without the mesh's proxy; ztgate sets the mark once the namespace is enforced (it is not: label ztgate.dev/mode=audit); enrol it before you enforce",
+      '[strict-mtls] mTLS is not STRICT for pods labelled {} in namespace trial: no PeerAuthentication is in force, and Istio then accepts plaintext (PERMISSIVE)',
     ]);
   });
 

@@ -281,7 +281,12 @@ spec:
   it('prints a stream it changes nothing in exactly as written', async () => {
     const path = join(dir, 'untouched.yaml');
     await writeFile(path, untouched);
-    const { code, stdout, stderr } = await runCli('inject', ['-f', path]);
+    const { code, stdout, stderr } = await runCli('inject', [
+      '-f',
+      path,
+      '--config',
+      join(dir, 'builtin.yaml'),
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe(untouched);
     expect(stderr).toBe('ztgate inject: Pod/cni: not injected, namespace "kube-system" is exempt\n');
@@ -296,7 +301,7 @@ spec:
 `;
     const path = join(dir, 'mixed.yaml');
     await writeFile(path, `${untouched}---\n${pod}`);
-    const { stdout } = await runCli('inject', ['-f', path]);
+    const { stdout } = await runCli('inject', ['-f', path, '--config', join(dir, 'builtin.yaml')]);
     expect(stdout.startsWith(`${untouched}---\n`)).toBe(true);
     // Read back as kubectl reads it (YAML 1.1): the strings stay strings.
     const injected = parseAllDocuments(stdout.slice(untouched.length), { version: '1.1' })
@@ -318,7 +323,7 @@ spec:
       path,
       'apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: shop}\nspec:\n  hostNetwork: yes\n  containers: [{name: h, image: h:1}]\n',
     );
-    const { stderr } = await runCli('inject', ['-f', path]);
+    const { stderr } = await runCli('inject', ['-f', path, '--config', join(dir, 'builtin.yaml')]);
     expect(stderr).toBe(
       'ztgate inject: Pod/h: not injected, hostNetwork pods are refused in enforced namespaces (no-host-network)\n',
     );

@@ -1,5 +1,6 @@
 /** Fix builders for mesh enrolment: the namespace mark to set. */
 import type { ZtgateConfig } from '../config.js';
+import type { Caller } from '../types.js';
 import { strictPeerAuthenticationManifest } from '../desired/strict-peer-authentication.js';
 import type { NamespaceKey } from '../mesh/enrolment.js';
 import { renderFix } from './render.js';
@@ -46,18 +47,22 @@ export function buildEnrolmentFix(namespace: string, keys: readonly NamespaceKey
 
 /**
  * Who acts on a missing mark, for messages: ztgate's controller (enforced namespaces only: audit
- * means no enforcement), or an admin for an explicit opt-out.
+ * means no enforcement), or an admin for an explicit opt-out. Only the webhook's answer says
+ * "retry" (fix/who-acts.ts): check and audit are not retried.
  */
 export function enrolmentWho(
   config: ZtgateConfig,
   optedOut: NamespaceKey | undefined,
-  enforced: boolean,
+  notEnforcedBecause: string | undefined,
+  caller: Caller | undefined,
 ): string {
   if (optedOut !== undefined)
     return `it carries ${optedOut.key}=${optedOut.value}, an opt-out only a ztgate admin may set: ask an admin to remove it, or to exempt the namespace in the ztgate config`;
-  if (!enforced)
-    return 'ztgate enrols enforced namespaces only (this one is in audit mode): enrol it before you enforce';
-  return `ztgate's controller sets the mark on every enforced namespace shortly (mesh provider ${config.mesh.provider}); retry in a few seconds`;
+  if (notEnforcedBecause !== undefined)
+    return `ztgate sets the mark once the namespace is enforced (it is not: ${notEnforcedBecause}); enrol it before you enforce`;
+  if ((caller ?? 'webhook') === 'webhook')
+    return `ztgate's controller sets the mark on every enforced namespace shortly (mesh provider ${config.mesh.provider}); retry in a few seconds`;
+  return `ztgate's controller sets the mark on every namespace it enforces (mesh provider ${config.mesh.provider})`;
 }
 
 /** What a refused key needs from its fix. */

@@ -1,4 +1,5 @@
 import { isExemptNamespace } from '../config.js';
+import { namespaceEnforcement } from '../desired/enforcement.js';
 import { buildEnrolmentFix, enrolmentWho, namespaceCommands } from '../fix/mesh.js';
 import {
   enrolmentMark,
@@ -32,15 +33,16 @@ export const meshEnrolmentWorkload: Rule = {
     "The workload's namespace carries the mesh's enrolment mark, so its pods get the mesh's proxy.",
   appliesTo: 'workload',
   operations: ['CREATE', 'UPDATE'],
-  check({ workload, view, config }): readonly Violation[] {
+  check({ workload, view, config, input }): readonly Violation[] {
     if (workload === undefined || config.mesh.provider === 'builtin') return [];
     const namespace = view.namespace(workload.namespace);
     const meta = { labels: namespace?.labels ?? {}, annotations: namespace?.annotations ?? {} };
     if (namespace !== undefined && isEnrolled(meta, config)) return [];
     const mark = enrolmentMark(config);
     const optedOut = namespace === undefined ? undefined : enrolmentOptOut(meta, config);
-    const enforced = isEnforcedNamespace(config, workload.namespace, meta.labels);
-    const who = enrolmentWho(config, optedOut, enforced);
+    const enforcement = namespaceEnforcement(config, workload.namespace, meta.labels);
+    const enforced = enforcement.mode === 'enforce';
+    const who = enrolmentWho(config, optedOut, enforced ? undefined : enforcement.reason, input.caller);
     return [
       {
         rule: RULE,
@@ -56,7 +58,12 @@ export const meshEnrolmentWorkload: Rule = {
             ? `ztgate enrols namespace ${workload.namespace} shortly; to enrol it now:`
             : `Enrol namespace ${workload.namespace} with:`,
         ),
-        missing: { kind: 'Namespace', name: workload.namespace },
+        // ztgate's /mutate and controller set the mark wherever it enforces, never over an opt-out.
+        missing: {
+          kind: 'Namespace',
+          name: workload.namespace,
+          ...(optedOut === undefined ? { providedByZtgate: true } : {}),
+        },
       },
     ];
   },

@@ -49,7 +49,16 @@ function istioViolation(workload: Workload, view: ClusterView, config: ZtgateCon
       value: workload.namespace,
       message: `mTLS is not STRICT for pods labelled ${describeLabels(workload.podLabels)} in namespace ${workload.namespace}: ${explain(effective)}`,
       fix: buildStrictMtlsFix(workload.namespace, lead),
-      missing: { kind: 'PeerAuthentication', namespace: workload.namespace },
+      // ztgate's namespace-wide STRICT is in force once it exists, unless the namespace holds a
+      // weaker PeerAuthentication of its own (the weakest at a level wins).
+      missing: {
+        kind: 'PeerAuthentication',
+        namespace: workload.namespace,
+        ...(config.mesh.createStrictPeerAuthentication &&
+        view.peerAuthentications(workload.namespace).length === 0
+          ? { providedByZtgate: true }
+          : {}),
+      },
     },
   ];
 }
@@ -69,7 +78,12 @@ function linkerdViolation(workload: Workload, view: ClusterView): Violation[] {
         `namespace ${workload.namespace} has ${LINKERD_DEFAULT_POLICY_ANNOTATION}=${JSON.stringify(value ?? '(unset: the install default, all-unauthenticated unless changed)')}: ` +
         `its proxies would admit callers without a mesh identity (needs ${LINKERD_STRICT_POLICIES.join(', ')}); ztgate's controller sets it on enrolled namespaces`,
       fix: `Annotate the namespace: ${namespaceCommands(workload.namespace, keys, true).join('; ')}`,
-      missing: { kind: 'Namespace', name: workload.namespace },
+      // The enrolment controller sets it with the mark where it is unset.
+      missing: {
+        kind: 'Namespace',
+        name: workload.namespace,
+        ...(value === undefined ? { providedByZtgate: true } : {}),
+      },
     },
   ];
 }
