@@ -126,7 +126,7 @@ describe('check refuses what still holds a fix placeholder', () => {
     // Under Istio (the default) the fix pairs the NetworkPolicy with an AuthorizationPolicy: fill both.
     const filled = fix
       .replaceAll('<caller-namespace>', 'shop')
-      .replaceAll('<caller-service-account>', 'api')
+      .replaceAll('<caller-serviceaccount>', 'api')
       .replaceAll('<caller>', 'api');
     const { code, results } = await checkJson('-f', file(web), file(filled), '--state', STATE);
     expect(code).toBe(0);

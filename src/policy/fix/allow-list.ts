@@ -108,7 +108,7 @@ export function authorizationPolicyManifest(
   const trustDomain = config.sidecar.trustDomain;
   const ports = appPorts(workload, config).map((entry) => String(entry.port));
   const rule: Record<string, unknown> = {
-    from: [{ source: { principals: [`${trustDomain}/ns/<caller-namespace>/sa/<caller-service-account>`] } }],
+    from: [{ source: { principals: [`${trustDomain}/ns/<caller-namespace>/sa/<caller-serviceaccount>`] } }],
   };
   if (ports.length > 0) rule['to'] = [{ operation: { ports } }];
   return {

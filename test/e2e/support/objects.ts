@@ -223,6 +223,14 @@ export function policyReportCrds(): Manifest[] {
   ];
 }
 
+/** Istio's AuthorizationPolicy CRD (the allow-list fix's proxy half under Istio), v1 stored, v1beta1 too. */
+export function istioAuthorizationPolicyCrd(): Manifest {
+  return customResourceDefinition('security.istio.io', 'AuthorizationPolicy', 'authorizationpolicies', [
+    'v1',
+    'v1beta1',
+  ]);
+}
+
 /** Istio's PeerAuthentication and DestinationRule CRDs as 1.22+ serves them (v1 stored, v1beta1 too). */
 export function istioSecurityCrds(): Manifest[] {
   return [

@@ -38,7 +38,7 @@ describe('allow-list fix: two enforcement points, one fix', () => {
         rules: [
           {
             from: [
-              { source: { principals: ['cluster.local/ns/<caller-namespace>/sa/<caller-service-account>'] } },
+              { source: { principals: ['cluster.local/ns/<caller-namespace>/sa/<caller-serviceaccount>'] } },
             ],
             to: [{ operation: { ports: ['8080'] } }],
           },
@@ -59,7 +59,7 @@ describe('allow-list fix: two enforcement points, one fix', () => {
 
   it('the AuthorizationPolicy, once its caller is named, is an allow-list for the workload and no allow-all', () => {
     const text = buildAllowListFix(web, 'web', [], DEFAULT_CONFIG).replace(
-      '<caller-namespace>/sa/<caller-service-account>',
+      '<caller-namespace>/sa/<caller-serviceaccount>',
       'shop/sa/api',
     );
     const authorization = normalize(documents(text)[1]!);
