@@ -1,8 +1,9 @@
 /**
- * What `ztgate audit` reports about the mesh beyond what admission judges: namespaces the mesh
- * does not enrol or where mTLS is not STRICT, and running pods that are not meshed (created before
- * their namespace was enrolled, or, under ambient, never redirected by istio-cni: the
- * `ambient.istio.io/redirection: enabled` annotation only arrives after scheduling).
+ * What the audit (`ztgate audit` and the background audit alike, one namespace at a time) reports
+ * about the mesh beyond what admission judges: namespaces the mesh does not enrol or where mTLS is
+ * not STRICT, and running pods that are not meshed (created before their namespace was enrolled,
+ * or, under ambient, never redirected by istio-cni: the `ambient.istio.io/redirection: enabled`
+ * annotation only arrives after scheduling).
  */
 import { resolveOwner } from '../cluster-view.js';
 import { EXEMPT_LABEL, isExemptNamespace, type ZtgateConfig } from '../config.js';
@@ -12,7 +13,7 @@ import { AMBIENT_REDIRECTION_ANNOTATION } from '../mesh/istio-ambient.js';
 import { LINKERD_DEFAULT_POLICY_ANNOTATION, LINKERD_STRICT_POLICIES } from '../mesh/linkerd.js';
 import { resolveLevel, type PeerAuthenticationInfo } from '../mesh/peer-authentication.js';
 import { verifyMeshedPod } from '../mesh/verify.js';
-import type { ClusterView, KubeObject, NamespaceInfo } from '../types.js';
+import type { ClusterView, KubeObject, Labels, NamespaceInfo } from '../types.js';
 import { readWorkload } from '../workload.js';
 import type { AuditResult } from './scan.js';
 
@@ -36,7 +37,18 @@ function mtlsProblem(namespace: NamespaceInfo, view: ClusterView, config: Ztgate
     : `the namespace-wide mTLS mode in force in ${namespace.name} is ${mode}`;
 }
 
-function scanNamespace(namespace: NamespaceInfo, view: ClusterView, config: ZtgateConfig): AuditResult[] {
+/**
+ * Enrolment and STRICT mTLS of one namespace ztgate enforces, under a mesh (a namespace in audit
+ * mode is reviewed by what enforcing it would do, see enforcement-review.ts). Reads the namespace
+ * and the PeerAuthentications of the namespace and of the mesh root namespace.
+ */
+export function scanNamespaceMesh(
+  namespace: NamespaceInfo,
+  view: ClusterView,
+  config: ZtgateConfig,
+): AuditResult[] {
+  if (config.mesh.provider === 'builtin') return [];
+  if (!isEnforcedNamespace(config, namespace.name, namespace.labels)) return [];
   const resource = { apiVersion: 'v1', kind: 'Namespace', namespace: undefined, name: namespace.name };
   const enrolled = isEnrolled(namespace, config);
   const results: AuditResult[] = [
@@ -84,8 +96,23 @@ function podResult(pod: KubeObject, path: string, message: string): AuditResult 
   };
 }
 
-/** Findings on one running pod (standalone pods are judged whole by the scan already, except under ambient). */
-function scanPod(pod: KubeObject, view: ClusterView, config: ZtgateConfig): AuditResult[] {
+/** Whether a namespace's running pods are checked for the mesh: every namespace ztgate judges, audit mode too. */
+export function isMeshJudged(config: ZtgateConfig, namespace: string, labels: Labels): boolean {
+  return !isExemptNamespace(config, namespace) && labels[EXEMPT_LABEL] !== 'true';
+}
+
+/**
+ * Findings on one running pod of a namespace isMeshJudged accepts (anything else: none). A
+ * top-level pod (standalone, or claiming a controller the view does not verify) is judged whole by
+ * the scan already, except under ambient, where only istio-cni's redirection says it is meshed.
+ */
+export function scanPodMesh(
+  pod: KubeObject,
+  topLevel: boolean,
+  view: ClusterView,
+  config: ZtgateConfig,
+): AuditResult[] {
+  if (pod.kind !== 'Pod' || pod.apiVersion !== 'v1') return [];
   const workload = readWorkload(pod)?.workload;
   if (workload === undefined || workload.podSpec['hostNetwork'] === true) return [];
   if (config.mesh.provider === 'istio-ambient') {
@@ -100,8 +127,7 @@ function scanPod(pod: KubeObject, view: ClusterView, config: ZtgateConfig): Audi
           ),
         ];
   }
-  const standalone = !(pod.metadata?.ownerReferences ?? []).some((owner) => owner.controller === true);
-  if (standalone) return [];
+  if (topLevel) return [];
   const owner = resolveOwner(view, workload);
   const findings = verifyMeshedPod(
     workload,
@@ -116,28 +142,4 @@ function scanPod(pod: KubeObject, view: ClusterView, config: ZtgateConfig): Audi
       `Pod "${workload.name}" ${finding.message}; restart its ${owner.kind} ${owner.name} (kubectl rollout restart) once its namespace is enrolled`,
     ),
   );
-}
-
-/**
- * The mesh findings of an audit: namespace enrolment and STRICT mTLS where ztgate enforces (a
- * namespace in audit mode is reviewed by what enforcing it would do, see enforcement-review.ts),
- * and unmeshed running pods in every namespace ztgate judges (audit-mode ones included).
- */
-export function scanMesh(view: ClusterView, config: ZtgateConfig): AuditResult[] {
-  const judged = (name: string, labels: Readonly<Record<string, string>>) =>
-    !isExemptNamespace(config, name) && labels[EXEMPT_LABEL] !== 'true';
-  const results: AuditResult[] = [];
-  if (config.mesh.provider !== 'builtin') {
-    for (const namespace of view.namespaces()) {
-      if (isEnforcedNamespace(config, namespace.name, namespace.labels))
-        results.push(...scanNamespace(namespace, view, config));
-    }
-  }
-  for (const object of view.objects()) {
-    if (object.kind !== 'Pod' || object.apiVersion !== 'v1') continue;
-    const namespace = object.metadata?.namespace ?? '';
-    if (!judged(namespace, view.namespace(namespace)?.labels ?? {})) continue;
-    results.push(...scanPod(object, view, config));
-  }
-  return results;
 }

@@ -12,7 +12,7 @@ import { isMtlsPolicyObject } from '../mesh/mtls-policies.js';
 import { partitionOf } from '../view-partitions.js';
 import { isWorkloadObject, toWorkload } from '../workload.js';
 import { planNamespace, type PendingNamespace } from './enforcement-review.js';
-import { scanMesh } from './mesh-scan.js';
+import { isMeshJudged, scanNamespaceMesh, scanPodMesh } from './mesh-scan.js';
 
 /** What kind of problem a finding reports; `enforcement-withheld` is what enforcing a namespace would create. */
 export type FindingCategory =
@@ -248,10 +248,12 @@ export function sortResults(results: readonly AuditResult[]): AuditResult[] {
 }
 
 /**
- * Audits one namespace: whether it has a default deny, its top-level workloads and standalone
- * pods that admission would refuse today (every rule, operation CREATE), and its policies that
- * admission would refuse (allow-all among them). `objects` are the namespace's objects as the view
- * holds them (workloads, and the policies that normalized). A namespace in audit mode or exempt
+ * Audits one namespace: whether it has a default deny and, under a mesh, whether it is enrolled and
+ * STRICT; its top-level workloads and standalone pods that admission would refuse today (every
+ * rule, operation CREATE), its running pods that are not meshed, and its policies that admission
+ * would refuse (allow-all among them, and the mesh's PeerAuthentications and DestinationRules).
+ * `objects` are the namespace's objects as the view holds them (workloads and pods, the policies
+ * that normalized, PeerAuthentications and DestinationRules). A namespace in audit mode or exempt
  * by label is judged as if enforced, with what the controllers would create there (warn results
  * and the review). A namespace exempt by config yields nothing.
  */
@@ -268,12 +270,16 @@ export function scanNamespace(
     ? undefined
     : planNamespace(view, config, info ?? { name: namespace, labels: {}, annotations: {} });
   const results: AuditResult[] = [];
-  if (plan !== undefined && info !== undefined) results.push(namespaceResult(namespace, plan.view, config));
+  if (plan !== undefined && info !== undefined)
+    results.push(namespaceResult(namespace, plan.view, config), ...scanNamespaceMesh(info, view, config));
   if (plan?.pending !== undefined) results.push(...withheldResults(plan.pending));
+  const meshed = plan !== undefined && isMeshJudged(config, namespace, info?.labels ?? {});
   const scanned = { workloads: 0, policies: 0 };
   for (const object of objects) {
     if (isWorkloadObject(object)) {
-      if (!isTopLevel(object, view)) continue;
+      const topLevel = isTopLevel(object, view);
+      if (meshed) results.push(...scanPodMesh(object, topLevel, view, config));
+      if (!topLevel) continue;
       scanned.workloads += 1;
       // Workloads of a pending namespace are judged as if it were enforced; policies as they are.
       if (plan !== undefined) results.push(...judge(object, 'workload-refused', plan.view, config));
@@ -287,13 +293,17 @@ export function scanNamespace(
   return { namespace, results: sorted, review, scanned };
 }
 
-/** Audits the cluster-scoped policies (Calico GlobalNetworkPolicies, Cilium CCNPs) among `objects`. */
+/**
+ * Audits the cluster-scoped policies (Calico GlobalNetworkPolicies, Cilium CCNPs) among `objects`,
+ * and the mesh injector when the caller checked it (`facts`).
+ */
 export function scanClusterScoped(
   view: ClusterView,
   config: ZtgateConfig,
   objects: Iterable<KubeObject>,
+  facts: ScanFacts = {},
 ): AuditResult[] {
-  const results: AuditResult[] = [];
+  const results: AuditResult[] = injectorResults(facts.injector);
   for (const object of objects) {
     if (isPolicyObject(object) && partitionOf(object) === '')
       results.push(...judge(object, 'policy-refused', view, config));
@@ -301,7 +311,10 @@ export function scanClusterScoped(
   return sortResults(results);
 }
 
-/** The objects each namespace's audit reads: its workloads and the policies the view normalized. */
+/**
+ * The objects each namespace's audit reads, as a watch cache's partition holds them: its workloads
+ * and pods, the policies the view normalized, and the mesh's PeerAuthentications and DestinationRules.
+ */
 function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
   const groups = new Map<string, KubeObject[]>();
   const add = (object: KubeObject): void => {
@@ -310,9 +323,9 @@ function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
     if (group === undefined) groups.set(partition, [object]);
     else group.push(object);
   };
-  for (const object of view.objects()) if (isWorkloadObject(object)) add(object);
+  for (const object of view.objects())
+    if (isWorkloadObject(object) || isMtlsPolicyObject(object)) add(object);
   for (const policy of view.allPolicies()) add(policy.source);
-  for (const object of view.objects()) if (isMtlsPolicyObject(object)) add(object);
   return groups;
 }
 
@@ -336,11 +349,7 @@ export function scanClusterView(
     if (onProgress && count > 0 && (Math.floor(done / 100) > Math.floor(before / 100) || done === total))
       onProgress(done, total);
   };
-  const results = [
-    ...injectorResults(facts.injector),
-    ...scanClusterScoped(view, config, groups.get('') ?? []),
-    ...scanMesh(view, config),
-  ];
+  const results = scanClusterScoped(view, config, groups.get('') ?? [], facts);
   report(groups.get('')?.length ?? 0);
   const notEnforced: NamespaceReview[] = [];
   const scanned = { namespaces: view.namespaces().length, workloads: 0, policies: 0 };

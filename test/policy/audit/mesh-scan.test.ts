@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scanClusterView } from '../../../src/policy/audit/scan.js';
+import { scanClusterView, scanNamespace, type AuditResult } from '../../../src/policy/audit/scan.js';
 import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import type { KubeObject } from '../../../src/policy/types.js';
@@ -46,6 +46,14 @@ describe('ztgate audit: the mesh', () => {
     ]);
   });
 
+  // The ReplicaSet the pods claim, so the view verifies the claim (uid 'u').
+  const replicaSet: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'u' },
+    spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+  };
+
   it('Istio: reports pods created before enrolment, not the injected ones', () => {
     const injected = istioInjectedPod({ name: 'injected' });
     const owned = {
@@ -54,12 +62,53 @@ describe('ztgate audit: the mesh', () => {
     };
     const result = scan([
       namespace('shop', { 'istio-injection': 'enabled' }),
+      replicaSet,
       owned,
       ownedPod('before-enrolment'),
     ]);
     expect(
       result.findings.filter((f) => f.category === 'pod-not-meshed').map((f) => f.resource.name),
     ).toEqual(['before-enrolment', 'before-enrolment']);
+  });
+
+  it('Istio: a pod whose controller the view does not verify is judged whole, once', () => {
+    // No ReplicaSet web-1: the claim is nobody's, so the pod is its own workload (as admission judged it).
+    const result = scan([namespace('shop', { 'istio-injection': 'enabled' }), ownedPod('orphan')]);
+    const mesh = result.findings.filter((f) => f.rule === 'mtls-sidecar');
+    expect(mesh.map((f) => [f.category, f.resource.name])).toEqual([
+      ['workload-refused', 'orphan'],
+      ['workload-refused', 'orphan'],
+    ]);
+  });
+
+  it('judges pods, namespaces and PeerAuthentications one namespace at a time, as the background audit does', () => {
+    const objects = [
+      namespace('shop', { 'istio-injection': 'enabled' }),
+      namespace('legacy'),
+      replicaSet,
+      ownedPod('before-enrolment'),
+      peerAuthentication('loose', 'shop', { mtls: { mode: 'PERMISSIVE' } }),
+    ];
+    const view = createClusterView(objects, { istioRootNamespace: 'istio-system' });
+    const inShop = objects.filter((object) => object.metadata?.namespace === 'shop');
+    const shop = scanNamespace(view, DEFAULT_CONFIG, 'shop', inShop);
+    const whole = scanClusterView(view, DEFAULT_CONFIG);
+    const ofShop = (list: readonly AuditResult[]) =>
+      list.filter((r) => (r.resource.namespace ?? r.resource.name) === 'shop');
+    expect(shop.results).toEqual(ofShop(whole.results));
+    expect(
+      shop.results.filter((r) => r.result === 'fail').map((r) => [r.category, r.resource.kind, r.rule]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['namespace-without-strict-mtls', 'Namespace', 'strict-mtls'],
+        ['pod-not-meshed', 'Pod', 'mtls-sidecar'],
+        ['policy-refused', 'PeerAuthentication', 'strict-mtls'],
+      ]),
+    );
+    // The view alone (no objects passed) holds no pods or PeerAuthentications to judge.
+    expect(
+      scanNamespace(view, DEFAULT_CONFIG, 'shop', []).results.filter((r) => r.resource.kind !== 'Namespace'),
+    ).toEqual([]);
   });
 
   it('judges PeerAuthentications as policies: a PERMISSIVE one is a finding', () => {

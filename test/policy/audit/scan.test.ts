@@ -238,6 +238,20 @@ describe('scanClusterView: the mesh injector', () => {
     expect(cluster).toMatchObject({ kind: 'ClusterPolicyReport', summary: { fail: 1 } });
   });
 
+  it("ambient: the missing ztunnel DaemonSet (in istio-system) goes to the ClusterPolicyReport, not istio-system's", () => {
+    const ambient = {
+      ...DEFAULT_CONFIG,
+      mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' as const },
+    };
+    const missing = scanClusterView(empty, ambient, undefined, { injector: judgeInjector(ambient, []) });
+    expect(missing.findings.map((r) => [r.resource.kind, r.resource.namespace])).toEqual([
+      ['DaemonSet', 'istio-system'],
+    ]);
+    expect(buildPolicyReports(missing, 1).map((r) => [r.kind, r['summary']])).toEqual([
+      ['ClusterPolicyReport', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }],
+    ]);
+  });
+
   it('reports an installed injector as a pass, and nothing when the check was not made', () => {
     const installed = judgeInjector(linkerd, [linkerdInjectorWebhooks() as KubeObject]);
     const passed = scanClusterView(empty, linkerd, undefined, { injector: installed });
