@@ -117,7 +117,8 @@ describe('ztgate audit against a real API server', () => {
         },
       },
     });
-    const result = await audit('--kubeconfig', cp.adminKubeconfig, '--output', 'json');
+    // The review under Istio (the default config, not the suite's builtin one).
+    const result = await runCli('audit', ['--kubeconfig', cp.adminKubeconfig, '--output', 'json']);
     const parsed = JSON.parse(result.stdout) as {
       findings: Finding[];
       notEnforced: {
@@ -179,6 +180,15 @@ describe('ztgate audit against a real API server', () => {
       },
       15_000,
       () => 'report CRDs not served',
+    );
+    // The cluster at rest first: the controller-manager has created the Deployments' pods, which the
+    // audit reports as running without the proxy (a pod created between two runs is a change).
+    const pods = async (ns: string) =>
+      (await rest.request<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/pods`)).items.length;
+    await waitFor(
+      async () => (await pods('open')) >= 1 && (await pods('rollout')) >= 2,
+      30_000,
+      () => 'the Deployments have no pods',
     );
     const first = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
     expect(first.code).toBe(1);

@@ -14,6 +14,7 @@ import {
   allowListPolicy,
   istioSecurityCrds,
   list,
+  policyReportCrds,
   serviceAccount,
   type Manifest,
 } from './support/objects.js';
@@ -102,7 +103,7 @@ describe('ztgate with the meshes through kube-apiserver', () => {
     ca = readFileSync(s.cert.caFile, 'utf8');
     // The meshes' control planes run outside ztgate's judgement (README: exempt them).
     await labelExemptNamespaces(s.cp, ['istio-system', 'linkerd']);
-    await kubectlOk(s.admin, ['apply', '-f', '-'], list(...istioSecurityCrds()));
+    await kubectlOk(s.admin, ['apply', '-f', '-'], list(...istioSecurityCrds(), ...policyReportCrds()));
     // Developers may relabel namespaces and write Istio's security objects: ztgate, not RBAC,
     // keeps the mesh's mark and STRICT mTLS.
     await kubectlOk(s.admin, ['apply', '-f', '-'], list(...developerGrants(s.cp.user.group)));
@@ -359,6 +360,54 @@ describe('ztgate with the meshes through kube-apiserver', () => {
       );
       expect(refused.get('web')).toContain('[mesh-enrolment]');
       expect((await namespace('shop')).metadata.labels?.['istio-injection']).toBe('disabled');
+    });
+
+    it('reports the namespace out of the mesh in its PolicyReport (the background audit), and clears it once it is back', async () => {
+      interface Report {
+        results?: { rule: string; result: string; resources: { kind: string; name: string }[] }[];
+      }
+      let last: string[] = [];
+      const enrolment = async (): Promise<string[]> => {
+        last = await read();
+        return last;
+      };
+      const read = async (): Promise<string[]> => {
+        const found = await kubectl(s.admin, [
+          'get',
+          'policyreport',
+          'ztgate-audit',
+          '-n',
+          'shop',
+          '-o',
+          'json',
+        ]);
+        if (found.code !== 0) return ['(no report)'];
+        return ((JSON.parse(found.stdout) as Report).results ?? [])
+          .filter((r) => r.rule === 'mesh-enrolment' || r.rule === 'strict-mtls')
+          .map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name} ${r.rule} ${r.result}`);
+      };
+      // The report CRDs arrived after ztgate started: its discovery finds them within 30 s.
+      await waitFor(
+        async () => (await enrolment()).includes('Namespace/shop mesh-enrolment fail'),
+        45_000,
+        () => `shop's report: ${JSON.stringify(last)}`,
+      );
+      // shop keeps ztgate's STRICT PeerAuthentication: only the enrolment is reported, on the
+      // Namespace and on the workloads admission would now refuse for it.
+      expect(last.filter((line) => line.startsWith('Namespace/'))).toEqual([
+        'Namespace/shop mesh-enrolment fail',
+      ]);
+      expect(last.filter((line) => !line.includes(' mesh-enrolment '))).toEqual([]);
+      await kubectlOk(s.admin, ['label', '--overwrite', 'namespace', 'shop', 'istio-injection=enabled']);
+      const since = Date.now();
+      await waitFor(
+        async () => (await enrolment()).length === 0,
+        10_000,
+        () => `shop's report after re-enrolment: ${JSON.stringify(last)}`,
+      );
+      process.stdout.write(
+        `background audit: shop's enrolment finding cleared ${Date.now() - since} ms after re-enrolment\n`,
+      );
     });
   });
 
