@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jsonpatch, { type PatchOperation } from 'jsonpatch';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseConfig } from '../src/adapters/config/load-config.js';
 import {
+  BUILTIN_DIR,
   MANIFESTS_DIR,
   readManifest,
   type ManifestObject,
@@ -177,11 +180,39 @@ describe('webhooks.yaml', () => {
     expect(w === undefined ? undefined : selects(w, labels)).toBe(judged);
   });
 
-  it('mutates only Pod CREATE on /mutate and is re-invoked if needed', () => {
+  it('mutates only Namespace CREATE on /mutate (the enrolment), never re-invoked', () => {
+    expect(mutating.webhooks.map((w) => w.name)).toEqual(['enrol.ztgate.dev']);
     const [w] = mutating.webhooks;
-    expect(mutating.webhooks).toHaveLength(1);
-    expect([w?.clientConfig.service?.path, w?.reinvocationPolicy]).toEqual(['/mutate', 'IfNeeded']);
+    expect([w?.clientConfig.service?.path, w?.reinvocationPolicy]).toEqual(['/mutate', 'Never']);
     expect(w?.rules).toEqual([
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        resources: ['namespaces'],
+        scope: 'Cluster',
+      },
+    ]);
+  });
+
+  it('adds the Pod webhook in manifests-builtin/ only: a copy of the enrolment webhook, re-invoked if needed', () => {
+    const overlay = readManifest('kustomization.yaml', BUILTIN_DIR)[0] as unknown as {
+      bases: string[];
+      patchesJson6902: { target: Record<string, string>; path: string }[];
+    };
+    expect(overlay.bases).toEqual(['../manifests']);
+    const [patch] = overlay.patchesJson6902;
+    expect(patch?.target).toEqual({
+      group: 'admissionregistration.k8s.io',
+      version: 'v1',
+      kind: 'MutatingWebhookConfiguration',
+      name: mutating.metadata.name,
+    });
+    const ops = parse(readFileSync(join(BUILTIN_DIR, patch?.path ?? ''), 'utf8')) as PatchOperation[];
+    const patched = jsonpatch.apply_patch(mutating, ops);
+    const [enrol, inject] = patched.webhooks;
+    expect(patched.webhooks.map((w) => w.name)).toEqual(['enrol.ztgate.dev', 'inject.ztgate.dev']);
+    expect(inject?.rules).toEqual([
       {
         apiGroups: [''],
         apiVersions: ['v1'],
@@ -190,6 +221,13 @@ describe('webhooks.yaml', () => {
         scope: 'Namespaced',
       },
     ]);
+    expect(inject?.reinvocationPolicy).toBe('IfNeeded');
+    // Everything else (service, caBundle, policies, selectors) is the enrolment webhook's.
+    const rest = (w: WebhookSpec | undefined) => {
+      const { name: _n, rules: _r, reinvocationPolicy: _p, ...others } = w ?? ({} as WebhookSpec);
+      return others;
+    };
+    expect(rest(inject)).toEqual(rest(enrol));
   });
 
   const validateCases: [string, string, string, boolean][] = [
@@ -216,6 +254,12 @@ describe('webhooks.yaml', () => {
     ['cilium.io', 'ciliumnetworkpolicies', 'CREATE', true],
     ['cilium.io', 'ciliumclusterwidenetworkpolicies', 'DELETE', true],
     ['security.istio.io', 'authorizationpolicies', 'UPDATE', true],
+    ['security.istio.io', 'peerauthentications', 'CREATE', true],
+    ['security.istio.io', 'peerauthentications', 'UPDATE', true],
+    ['security.istio.io', 'peerauthentications', 'DELETE', true],
+    ['networking.istio.io', 'destinationrules', 'CREATE', true],
+    ['networking.istio.io', 'destinationrules', 'UPDATE', true],
+    ['networking.istio.io', 'virtualservices', 'CREATE', false],
     ['', 'secrets', 'CREATE', false],
     ['', 'namespaces', 'CREATE', true],
     ['', 'namespaces', 'UPDATE', true],

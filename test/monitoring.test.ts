@@ -126,7 +126,7 @@ describe('GET /metrics in cluster mode', () => {
     server = await startApp(certs, {
       viewSource,
       isLeader: () => controllers.isLeader(),
-      registerMetrics: (registry) => registerControllerMetrics(registry, controllers),
+      registerMetrics: (registry) => registerControllerMetrics(registry, controllers, DEFAULT_CONFIG),
     });
     // One refused Deployment: the latency histogram and the violation counters get their series.
     const answer = await postJson(

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/adapters/config/load-config.js';
 import { LEADER_LEASE_NAME } from '../src/controllers/index.js';
 import { REPORT_NAME } from '../src/policy/audit/policy-report.js';
+import { DEFAULT_CONFIG } from '../src/policy/config.js';
+import { MESH_COMPANION_NAME, STRICT_PEER_AUTHENTICATION_NAME } from '../src/policy/desired/index.js';
+import { expectedInjector } from '../src/policy/mesh/injector.js';
 import { readManifest, type ManifestObject } from './e2e/support/manifests.js';
 
 // manifests/rbac.yaml is what ztgate may do; the README's RBAC table is what an admin is told it
@@ -103,19 +106,29 @@ describe('manifests/rbac.yaml against the README', () => {
       ].sort();
     expect(names('configmaps')).toEqual([config.sidecar.trustBundleConfigMap]);
     expect(names('networkpolicies')).toEqual(
-      [config.defaultDeny.dns.policyName, config.defaultDeny.policyName].sort(),
+      [config.defaultDeny.dns.policyName, config.defaultDeny.policyName, MESH_COMPANION_NAME].sort(),
     );
     expect(names('leases')).toEqual([LEADER_LEASE_NAME]);
     expect(names('policyreports')).toEqual([REPORT_NAME]);
+    expect(names('peerauthentications')).toEqual([STRICT_PEER_AUTHENTICATION_NAME]);
+    // The injector registrations of Istio's default revision and of Linkerd, as the check looks for them.
+    const injectors = (['istio', 'linkerd'] as const).flatMap(
+      (provider) =>
+        expectedInjector({ ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider } })?.names ?? [],
+    );
+    expect(names('mutatingwebhookconfigurations')).toEqual([...injectors].sort());
   });
 
-  it('names every object it may write or read-by-name, except where RBAC cannot (create)', () => {
+  it('names every object it may write or read-by-name, except where RBAC cannot (create, the Namespaces it marks)', () => {
     const unnamed = rules
       .filter(({ rule }) => rule.resourceNames === undefined)
       .filter(({ rule }) =>
         rule.verbs.some((verb) => verb !== 'create' && !['get', 'list', 'watch'].includes(verb)),
       );
-    expect(unnamed).toEqual([]);
+    // The mesh's enrolment mark goes on any enforced Namespace (PUT, judged by namespaces.ztgate.dev).
+    expect(unnamed.map(({ rule }) => [rule.apiGroups, rule.resources, rule.verbs])).toEqual([
+      [[''], ['namespaces'], ['update']],
+    ]);
     // Unnamed reads: never ConfigMaps, Leases or reports.
     const unnamedReads = rules
       .filter(({ rule }) => rule.resourceNames === undefined && rule.verbs.includes('get'))
@@ -135,7 +148,7 @@ describe('manifests/rbac.yaml against the README', () => {
     expect(words.filter((w) => w.includes('*'))).toEqual([]);
   });
 
-  it('deletes only its own NetworkPolicies and reports by name; never patches, escalates, binds, impersonates or reads Secrets', () => {
+  it('deletes only its own NetworkPolicies, PeerAuthentication and reports by name; never patches, escalates, binds, impersonates or reads Secrets', () => {
     const verbs = new Set(rules.flatMap(({ rule }) => rule.verbs));
     for (const verb of ['deletecollection', 'patch', 'escalate', 'bind', 'impersonate'])
       expect(verbs.has(verb)).toBe(false);
@@ -146,8 +159,9 @@ describe('manifests/rbac.yaml against the README', () => {
       [
         ['networking.k8s.io'],
         ['networkpolicies'],
-        [config.defaultDeny.policyName, config.defaultDeny.dns.policyName],
+        [config.defaultDeny.policyName, config.defaultDeny.dns.policyName, MESH_COMPANION_NAME],
       ],
+      [['security.istio.io'], ['peerauthentications'], [STRICT_PEER_AUTHENTICATION_NAME]],
       [['wgpolicyk8s.io'], ['policyreports', 'clusterpolicyreports'], [REPORT_NAME]],
     ]);
     expect(rules.filter(({ rule }) => rule.resources.includes('secrets'))).toEqual([]);
@@ -175,6 +189,24 @@ describe('manifests/rbac.yaml against the README', () => {
       'security.istio.io',
       'authorizationpolicies',
       'watch',
+      undefined,
+      true,
+    ],
+    [
+      'reads istio peer authentications',
+      'ClusterRole',
+      'security.istio.io',
+      'peerauthentications',
+      'watch',
+      undefined,
+      true,
+    ],
+    [
+      'reads istio destination rules',
+      'ClusterRole',
+      'networking.istio.io',
+      'destinationrules',
+      'list',
       undefined,
       true,
     ],
@@ -322,6 +354,81 @@ describe('manifests/rbac.yaml against the README', () => {
       false,
     ],
     ['no calico writes', 'ClusterRole', 'projectcalico.org', 'networkpolicies', 'update', undefined, false],
+    ['marks namespaces (PUT)', 'ClusterRole', '', 'namespaces', 'update', 'shop', true],
+    ['no namespace patch', 'ClusterRole', '', 'namespaces', 'patch', 'shop', false],
+    ['no namespace delete', 'ClusterRole', '', 'namespaces', 'delete', 'shop', false],
+    [
+      'restores its mesh allowance',
+      'ClusterRole',
+      'networking.k8s.io',
+      'networkpolicies',
+      'update',
+      MESH_COMPANION_NAME,
+      true,
+    ],
+    [
+      'creates peerauthentications',
+      'ClusterRole',
+      'security.istio.io',
+      'peerauthentications',
+      'create',
+      undefined,
+      true,
+    ],
+    [
+      'restores its STRICT peerauthentication',
+      'ClusterRole',
+      'security.istio.io',
+      'peerauthentications',
+      'update',
+      STRICT_PEER_AUTHENTICATION_NAME,
+      true,
+    ],
+    [
+      'no delete of another peerauthentication',
+      'ClusterRole',
+      'security.istio.io',
+      'peerauthentications',
+      'delete',
+      'permissive',
+      false,
+    ],
+    [
+      'no destinationrule writes',
+      'ClusterRole',
+      'networking.istio.io',
+      'destinationrules',
+      'update',
+      undefined,
+      false,
+    ],
+    [
+      "watches Istio's injector registration by name",
+      'ClusterRole',
+      'admissionregistration.k8s.io',
+      'mutatingwebhookconfigurations',
+      'watch',
+      'istio-sidecar-injector',
+      true,
+    ],
+    [
+      'no read of another webhook registration',
+      'ClusterRole',
+      'admissionregistration.k8s.io',
+      'mutatingwebhookconfigurations',
+      'get',
+      'some-other',
+      false,
+    ],
+    [
+      'no webhook registration writes',
+      'ClusterRole',
+      'admissionregistration.k8s.io',
+      'mutatingwebhookconfigurations',
+      'update',
+      'istio-sidecar-injector',
+      false,
+    ],
   ];
   it.each(grants)('%s', (_name, kind, group, resource, verb, name, expected) => {
     expect(allows(kind, group, resource, verb, name)).toBe(expected);

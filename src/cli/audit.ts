@@ -5,6 +5,7 @@ import {
   createKubeRest,
   listClusterObjects,
   loadKubeConfig,
+  readMeshInjector,
   type KubeRest,
 } from '../adapters/kube/index.js';
 import { InputError, loadStateDir } from '../adapters/state-dir/index.js';
@@ -13,6 +14,7 @@ import { buildPolicyReports } from '../policy/audit/policy-report.js';
 import { scanClusterView, type AuditScan } from '../policy/audit/scan.js';
 import { createClusterView } from '../policy/cluster-view.js';
 import type { ZtgateConfig } from '../policy/config.js';
+import { judgeInjector, type InjectorStatus } from '../policy/mesh/injector.js';
 import type { ClusterView } from '../policy/types.js';
 import { readConfig } from './read-config.js';
 import { UsageError } from './usage-error.js';
@@ -69,6 +71,19 @@ async function readView(
   }
 }
 
+/** The mesh injector check, in cluster mode only: a state folder does not say what is installed. */
+async function checkInjector(
+  rest: KubeRest | undefined,
+  config: ZtgateConfig,
+): Promise<InjectorStatus | undefined> {
+  if (rest === undefined) return undefined;
+  try {
+    return judgeInjector(config, await readMeshInjector(rest, config));
+  } catch (error) {
+    throw new UsageError(`cannot read the mesh injector: ${(error as Error).message}`);
+  }
+}
+
 function render(scan: AuditScan, output: AuditOptions['output'], reports: readonly object[]): string {
   if (output === 'json') {
     const { scanned, findings, notEnforced } = scan;
@@ -120,8 +135,11 @@ export function registerAuditCommand(program: Command): void {
       const config = await readConfig(options.config);
       const rest = options.state === undefined ? connect(options) : undefined;
       const view = await readView(options, config, rest);
+      const injector = await checkInjector(rest, config);
       const progress = progressWriter();
-      const scan = scanClusterView(view, config, (done, total) => progress?.(`judging ${done}/${total}`));
+      const scan = scanClusterView(view, config, (done, total) => progress?.(`judging ${done}/${total}`), {
+        injector,
+      });
       progress?.('');
       const reports = buildPolicyReports(scan, Math.floor(Date.now() / 1000));
       process.stdout.write(render(scan, options.output, reports));

@@ -1,7 +1,10 @@
+import jsonpatch from 'jsonpatch';
 import { loadObjects, loadStateDir, type LoadOptions } from '../adapters/state-dir/index.js';
 import { createClusterView, extendClusterView } from '../policy/cluster-view.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import { evaluate } from '../policy/engine.js';
+import { buildEnrolmentJsonPatch } from '../policy/mesh/enrolment-patch.js';
+import { isMtlsPolicyObject } from '../policy/mesh/mtls-policies.js';
 import { isPolicyObject } from '../policy/policies/index.js';
 import { injectPodTemplate } from '../policy/sidecar/index.js';
 import type { ClusterView, Decision, KubeObject } from '../policy/types.js';
@@ -81,8 +84,10 @@ export function withDefaultNamespace(object: KubeObject, namespace: string): Kub
 }
 
 /**
- * The object as the validating webhook will see it: a Pod being created has passed ztgate's own
- * mutating webhook first, so it carries the proxy (and `mtls-sidecar` is not reported for it).
+ * The object as the validating webhook will see it, after ztgate's own mutating webhook: a new
+ * Namespace carries the mesh's enrolment mark (as /mutate sets it on Namespace CREATE), and under
+ * `mesh.provider: builtin` a new Pod carries ztgate's proxy (so `mtls-sidecar` is not reported for
+ * it). Under a mesh provider the mesh's injector adds the proxy: the Pod is judged as pending.
  */
 function asAdmitted(
   object: KubeObject,
@@ -90,7 +95,12 @@ function asAdmitted(
   config: ZtgateConfig,
   namespace: string,
 ): KubeObject {
-  if (object.kind !== 'Pod' || operation !== 'CREATE') return object;
+  if (operation !== 'CREATE') return object;
+  if (isNamespaceObject(object)) {
+    const ops = buildEnrolmentJsonPatch(object, config);
+    return ops.length === 0 ? object : (jsonpatch.apply_patch(object, ops) as KubeObject);
+  }
+  if (object.kind !== 'Pod' || config.mesh.provider !== 'builtin') return object;
   return injectPodTemplate(object, config.sidecar, object.metadata?.namespace ?? namespace);
 }
 
@@ -162,17 +172,32 @@ export async function runCheck(request: CheckRequest): Promise<CheckReport> {
     const oldObject = existing.get(objectKey(object));
     const operation = oldObject === undefined ? 'CREATE' : 'UPDATE';
     const judged = asAdmitted(object, operation, config, namespace);
-    const input = { operation, object: judged, oldObject, namespace, user, caller: 'offline' } as const;
+    // Under a mesh provider the mesh's injector has not run on a new Pod yet (see asAdmitted).
+    const beforeMutation = judged.kind === 'Pod' && config.mesh.provider !== 'builtin';
+    const input = {
+      operation,
+      object: judged,
+      oldObject,
+      namespace,
+      user,
+      caller: 'offline',
+      beforeMutation,
+    } as const;
     return withPlaceholders(object, evaluate(input, view, config));
   };
-  // A refused Namespace is not created: its labels (mode=audit, exempt=true) never reach the view.
+  // A refused Namespace is not created: its labels (mode=audit, exempt=true) never reach the view;
+  // an admitted one joins it as the webhook leaves it (enrolled in the mesh).
   const decided = new Map<KubeObject, Decision>();
   for (const object of inputs) if (isNamespaceObject(object)) decided.set(object, judge(object, base));
+  const admitted = (object: KubeObject): KubeObject =>
+    isNamespaceObject(object) && !existing.has(objectKey(object))
+      ? asAdmitted(object, 'CREATE', config, namespace)
+      : object;
   // Nor does a manifest still holding a fix's placeholders, which kubectl apply cannot create.
   const joining = inputs.filter(
     (object) => decided.get(object)?.allowed !== false && findPlaceholderViolations(object).length === 0,
   );
-  const view = extendClusterView(base, joining);
+  const view = extendClusterView(base, joining.map(admitted));
   const created = joining
     .filter((object) => isNamespaceObject(object) && !existing.has(objectKey(object)))
     .map((object) => String(object.metadata?.name));
@@ -187,7 +212,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckReport> {
     const namespaceDecision = decided.get(object);
     if (namespaceDecision !== undefined) {
       results.push(toResult(object, namespaceDecision, defaults));
-    } else if (!isWorkloadObject(object) && !isPolicyObject(object)) {
+    } else if (!isWorkloadObject(object) && !isPolicyObject(object) && !isMtlsPolicyObject(object)) {
       notJudged.push(object.kind ?? '?');
     } else {
       const skipped = exemptByLabel(view, object.metadata?.namespace);

@@ -120,6 +120,12 @@ interface InjectOptions {
 
 async function runInject(options: InjectOptions): Promise<void> {
   const config = await readConfig(options.config);
+  if (config.mesh.provider !== 'builtin') {
+    throw new UsageError(
+      `inject adds ztgate's builtin sidecar (mesh.provider: builtin); with mesh.provider ${config.mesh.provider} ` +
+        "the mesh's own injector adds its proxy (istioctl kube-inject, linkerd inject)",
+    );
+  }
   const sources = (await Promise.all(options.filename.map(readSource))).flat();
   const { documents, notes } = injectManifests(sources, config, options.namespace);
   for (const note of notes) process.stderr.write(`ztgate inject: ${note}\n`);

@@ -50,7 +50,7 @@ export async function startViewRuntime(
   logger.info({ cluster: kubeConfig.getCurrentCluster()?.server, identity }, 'watching the cluster');
   return {
     viewSource,
-    registerMetrics: (registry) => registerControllerMetrics(registry, controllers),
+    registerMetrics: (registry) => registerControllerMetrics(registry, controllers, config),
     isLeader: () => controllers.isLeader(),
     async stop() {
       await controllers.stop();

@@ -8,6 +8,8 @@ import type { KubeObject } from '../policy/types.js';
 export interface Judged {
   /** The view's changedAt for the namespace when it was judged. */
   readonly at: number;
+  /** What was judged beside the view (the mesh injector's state for the cluster-scoped key), or ''. */
+  readonly inputs: string;
   readonly pass: number;
   /** When (seconds): the report's timestamps, so a rebuilt report is the same report. */
   readonly seconds: number;
@@ -44,13 +46,15 @@ export interface AuditStatus {
 /** The audit's memory of what it judged, and its full passes. */
 export interface AuditPasses {
   /**
-   * The judgement of `key` for this view: remembered when the view says its inputs did not change
-   * and it belongs to the current pass, else `judge` runs now and is remembered.
+   * The judgement of `key` for this view: remembered when the view says its inputs did not change,
+   * nor the `inputs` read beside the view, and it belongs to the current pass; else `judge` runs
+   * now and is remembered.
    */
   current(
     key: string,
     snapshot: ViewSnapshot,
     judge: (seconds: number) => Judging,
+    inputs?: string,
   ): { readonly entry: Judged; judgement(): Judgement };
   /** Starts a full pass over `live` when the last one started an interval ago; forgets what left. */
   startIfDue(live: ReadonlySet<string>, keep: string): void;
@@ -92,22 +96,22 @@ export function createAuditPasses(options: {
     pass = undefined;
   }
 
-  function judgementOf(at: number, seconds: number, judging: Judging): Judgement {
+  function judgementOf(at: number, inputs: string, seconds: number, judging: Judging): Judgement {
     const { namespace, results, events } = judging;
     const digest = digestOfLines(resultsContentLines(namespace, results));
     const findings = countFindings(results);
-    const judged = { at, pass: currentPass(), seconds, digest, findings, events: [...events.keys()] };
+    const judged = { at, inputs, pass: currentPass(), seconds, digest, findings, events: [...events.keys()] };
     return { ...judging, judged };
   }
 
   return {
-    current(key, snapshot, judge) {
+    current(key, snapshot, judge, inputs = '') {
       const at = snapshot.changedAt(key);
       const entry = memo.get(key);
-      if (entry !== undefined && entry.at === at && entry.pass >= currentPass()) {
+      if (entry !== undefined && entry.at === at && entry.inputs === inputs && entry.pass >= currentPass()) {
         let again: Judgement | undefined;
         const judgement = (): Judgement => {
-          again ??= judgementOf(at, entry.seconds, judge(entry.seconds));
+          again ??= judgementOf(at, inputs, entry.seconds, judge(entry.seconds));
           // Never expected (judging is deterministic), but remember what gets written, or it is rewritten every pass.
           if (again.judged.digest !== entry.digest) memo.set(key, again.judged);
           return again;
@@ -115,7 +119,7 @@ export function createAuditPasses(options: {
         return { entry, judgement };
       }
       const seconds = Math.floor(now() / 1000);
-      const fresh = judgementOf(at, seconds, judge(seconds));
+      const fresh = judgementOf(at, inputs, seconds, judge(seconds));
       memo.set(key, fresh.judged);
       return { entry: fresh.judged, judgement: () => fresh };
     },

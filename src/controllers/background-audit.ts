@@ -17,6 +17,7 @@ import type { ZtgateConfig } from '../policy/config.js';
 import { namespaceEnforcement } from '../policy/desired/index.js';
 import type { KubeObject } from '../policy/types.js';
 import { createAuditPasses, type AuditStatus, type Judging } from './audit-passes.js';
+import { injectorWatches, readInjector } from './mesh-injector.js';
 import type { Controller, ControllerContext, EnsureIntent, Intent } from './runtime/controller.js';
 import { isManagedByZtgate, ownedObject, unwanted } from './runtime/intents.js';
 
@@ -104,9 +105,10 @@ function judgeNamespace(
 
 /**
  * The background audit: what `ztgate audit` finds, kept current on the leader. Each namespace's
- * PolicyReport (its workloads, its policies, its default deny; audit-mode namespaces judged as if
- * enforced) and the ClusterPolicyReport are compared by content and rewritten only when it
- * changed; each refused workload gets one Warning Event per set of findings. A namespace is judged
+ * PolicyReport (its workloads, its policies, its default deny; under a mesh its enrolment, STRICT
+ * mTLS, unmeshed running pods, PeerAuthentications and DestinationRules; audit-mode namespaces
+ * judged as if enforced) and the ClusterPolicyReport (cluster-wide policies, the mesh injector)
+ * are compared by content and rewritten only when it changed; each refused workload gets one Warning Event per set of findings. A namespace is judged
  * again when the view says its inputs changed, and every one on a full pass every
  * `audit.intervalSeconds`; exempt namespaces get no report (ztgate removes its own).
  */
@@ -125,6 +127,8 @@ export function backgroundAuditController(
     digest: string,
     body: () => KubeObject,
   ): Intent[] => (context.serves(resource) === true ? [reportIntent(resource, key, digest, body)] : []);
+  // The mesh's injector, read through the mesh-injector check's watches (one cache for both).
+  const injector = injectorWatches(config);
 
   return {
     name: 'background-audit',
@@ -133,7 +137,7 @@ export function backgroundAuditController(
     ownedNames: { [resourceKey(POLICY_REPORTS)]: REPORT_NAME, [resourceKey(CLUSTER_REPORTS)]: REPORT_NAME },
     optionalOwns: [resourceKey(POLICY_REPORTS), resourceKey(CLUSTER_REPORTS)],
     readsView: true,
-    watches: [],
+    watches: injector?.watches ?? [],
     desired(namespace, context) {
       const { name } = namespace;
       if (namespace.enforcement.mode === 'exempt') {
@@ -162,15 +166,23 @@ export function backgroundAuditController(
       const snapshot = context.view();
       if (snapshot === undefined) return [];
       passes.startIfDue(reportedNamespaces(config, snapshot), CLUSTER);
-      const { entry, judgement } = passes.current(CLUSTER, snapshot, (seconds) => {
-        const results = scanClusterScoped(snapshot.view, config, snapshot.objectsIn(CLUSTER));
-        return {
-          namespace: undefined,
-          results,
-          report: () => buildClusterReport(results, seconds),
-          events: new Map(),
-        };
-      });
+      const status = injector === undefined ? undefined : readInjector(config, injector, context);
+      const facts = { injector: status };
+      const inputs = status === undefined ? '' : `${status.present} ${status.name} ${status.message}`;
+      const { entry, judgement } = passes.current(
+        CLUSTER,
+        snapshot,
+        (seconds) => {
+          const results = scanClusterScoped(snapshot.view, config, snapshot.objectsIn(CLUSTER), facts);
+          return {
+            namespace: undefined,
+            results,
+            report: () => buildClusterReport(results, seconds),
+            events: new Map(),
+          };
+        },
+        inputs,
+      );
       return reports(context, CLUSTER_REPORTS, CLUSTER, entry.digest, () => judgement().report());
     },
     conditions(context) {

@@ -1,18 +1,29 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
 import type { ZtgateConfig } from '../policy/config.js';
+import { buildDesiredPeerAuthentication } from '../policy/desired/index.js';
 import { backgroundAuditController, type AuditStatus } from './background-audit.js';
 import { defaultDenyController } from './default-deny.js';
+import { meshEnrolmentController } from './mesh-enrolment.js';
+import { meshInjectorController } from './mesh-injector.js';
 import type { Controller } from './runtime/controller.js';
 import {
   startControllers,
   type ControllersOptions,
   type RunningControllers,
 } from './runtime/run-controllers.js';
+import { strictMtlsController } from './strict-mtls.js';
 import { trustBundleController } from './trust-bundle.js';
 
 export { backgroundAuditController, type AuditStatus, type BackgroundAudit } from './background-audit.js';
 export { defaultDenyController } from './default-deny.js';
+export { meshEnrolmentController } from './mesh-enrolment.js';
+export {
+  INJECTOR_MISSING,
+  meshInjectorController,
+  MUTATING_WEBHOOK_CONFIGURATIONS,
+} from './mesh-injector.js';
+export { PEER_AUTHENTICATIONS, strictMtlsController } from './strict-mtls.js';
 export { trustBundleController } from './trust-bundle.js';
 export { registerControllerMetrics } from './metrics.js';
 export type * from './runtime/controller.js';
@@ -25,11 +36,25 @@ export {
   type RunningControllers,
 } from './runtime/run-controllers.js';
 
-/** The controllers the config turns on, in the order they reconcile a namespace. */
+/**
+ * The controllers the config turns on, in the order they reconcile a namespace: the mesh
+ * injector check (it writes nothing), the enrolment (the next pod is meshed), then the default
+ * deny with its companions, then STRICT mTLS.
+ */
 export function buildControllers(config: ZtgateConfig): Controller[] {
+  const injector = meshInjectorController(config);
   return [
+    ...(injector === undefined ? [] : [injector]),
+    ...(config.mesh.provider === 'builtin' ? [] : [meshEnrolmentController(config)]),
     ...(config.defaultDeny.create ? [defaultDenyController(config)] : []),
-    ...(config.sidecar.distributeTrustBundle ? [trustBundleController(config)] : []),
+    // Only ztgate's own sidecar mounts the trust bundle; a mesh's proxies get theirs from the mesh.
+    ...(config.mesh.provider === 'builtin' && config.sidecar.distributeTrustBundle
+      ? [trustBundleController(config)]
+      : []),
+    // Istio providers with mesh.createStrictPeerAuthentication: the core builds a policy to keep.
+    ...(buildDesiredPeerAuthentication(config, config.namespace) === undefined
+      ? []
+      : [strictMtlsController(config)]),
   ];
 }
 

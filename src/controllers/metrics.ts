@@ -1,5 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { AuditStatus } from './background-audit.js';
+import type { ZtgateConfig } from '../policy/config.js';
+import { INJECTOR_MISSING } from './mesh-injector.js';
 import type { RunningControllers } from './runtime/run-controllers.js';
 
 /**
@@ -9,7 +11,9 @@ import type { RunningControllers } from './runtime/run-controllers.js';
 export function registerControllerMetrics(
   registry: Registry,
   controllers: RunningControllers & { readonly audit?: AuditStatus | undefined },
+  config: ZtgateConfig,
 ): void {
+  registerMeshInjectorMetric(registry, controllers, config);
   new Gauge({
     name: 'ztgate_controller_withheld_objects',
     help: 'Enforcing objects the leader withholds from namespaces in audit mode or exempt by label, by controller.',
@@ -68,6 +72,32 @@ function registerAuditMetrics(registry: Registry, audit: AuditStatus, isLeader: 
       this.reset();
       const last = audit.lastFullPass();
       if (isLeader() && last !== undefined) this.set(last.durationSeconds);
+    },
+  });
+}
+
+/**
+ * `ztgate_mesh_injector_present{provider}`: 1 while the configured mesh's injector is installed
+ * and selects enrolled namespaces, 0 while it does not (every new pod of an enforced namespace
+ * is then refused). Judged on every replica from its own watches; no sample until they have
+ * listed, and none under the builtin injector.
+ */
+function registerMeshInjectorMetric(
+  registry: Registry,
+  controllers: RunningControllers,
+  config: ZtgateConfig,
+) {
+  new Gauge({
+    name: 'ztgate_mesh_injector_present',
+    help: "1 while the configured mesh's injector (Istio, Linkerd: its MutatingWebhookConfiguration; ambient: ztunnel) is installed and selects enrolled namespaces, else 0.",
+    labelNames: ['provider'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const conditions = controllers.currentConditions('mesh-injector');
+      if (conditions === undefined) return;
+      const missing = conditions.some((condition) => condition.key === INJECTOR_MISSING);
+      this.set({ provider: config.mesh.provider }, missing ? 0 : 1);
     },
   });
 }

@@ -1,3 +1,4 @@
+import type { PeerAuthenticationInfo } from './mesh/peer-authentication.js';
 import { refKey, sameRef } from './objects.js';
 import { canBeOwned, findClaimDefect, type ClaimDefect } from './ownership.js';
 import type {
@@ -122,6 +123,12 @@ function composeView(layers: readonly ViewLayer[], options: ClusterViewOptions):
             ? [...layer.workloadsByKey.values()]
             : layer.workloadsByNamespace.get(namespace),
         workloadShadowed,
+      ),
+    peerAuthentications: (namespace: string): readonly PeerAuthenticationInfo[] =>
+      mergeLists(
+        layers,
+        (layer) => layer.peerAuthentications.get(namespace),
+        (layer, info) => layer.objectKeys.has(objectKey(info.source)),
       ),
     objects: (): readonly KubeObject[] =>
       mergeLists(

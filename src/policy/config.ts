@@ -9,10 +9,15 @@ export interface ResourceSettings {
   readonly limits: Readonly<Record<string, string>>;
 }
 
-/** The mTLS sidecar settings (config section `sidecar:`). */
+/**
+ * ztgate's own injector (config section `sidecar:`), used with `mesh.provider: builtin` only.
+ * `trustDomain` is the mesh's trust domain for every provider (SPIFFE IDs, principals in fixes).
+ */
 export interface SidecarConfig {
+  /** The admin's proxy image; no default ("" unless set): ztgate ships no proxy. */
   readonly image: string;
   readonly containerName: string;
+  /** The admin's redirect init image; no default. */
   readonly initImage: string;
   readonly initContainerName: string;
   /** Native sidecar (Kubernetes ≥ 1.28): the proxy as an init container with restartPolicy Always. */
@@ -44,14 +49,35 @@ export interface SidecarConfig {
   readonly runAsUser: number;
 }
 
+/**
+ * An admin-approved capture exclusion (`mesh.exceptions[]`): in `namespace`, for the workload
+ * whose top-level owner is named `workload` (every workload of the namespace when empty), each
+ * listed annotation with exactly this value is not a bypass. It lives in ztgate's config, never
+ * on the workload, and only capture-exclusion keys qualify (never an opt-out).
+ */
+export interface MeshException {
+  readonly namespace: string;
+  /** The top-level owner's name (Deployment, StatefulSet, CronJob … or the bare Pod); "" for all. */
+  readonly workload: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
 /** The mesh that carries mTLS (config section `mesh:`). */
 export interface MeshConfig {
   /** istio (sidecar mode), istio-ambient, linkerd, or builtin (ztgate's injector, admin's images). */
   readonly provider: 'istio' | 'istio-ambient' | 'linkerd' | 'builtin';
   /** Istio revision (`istio.io/rev`); empty: the default revision (`istio-injection=enabled`). */
   readonly revision: string;
-  /** Allowed proxy images as registry/repository patterns; empty: the provider's defaults. */
+  /**
+   * Allowed images of the mesh's own containers (proxy, redirect init, CNI validation) as
+   * registry/repository patterns; empty: the provider's defaults (see mesh/image-pattern.ts).
+   */
   readonly proxyImages: readonly string[];
+  /** The mesh control plane's namespace (istiod, Linkerd's identity and destination); "": the provider's default. */
+  readonly controlPlaneNamespace: string;
+  /** Whether ztgate's controller creates a STRICT PeerAuthentication where it enforces (Istio providers). */
+  readonly createStrictPeerAuthentication: boolean;
+  readonly exceptions: readonly MeshException[];
 }
 
 /** One hostPath an admin allows in one namespace (`podSecurity.allowedHostPaths`). */
@@ -190,11 +216,19 @@ export const DEFAULT_CONFIG: ZtgateConfig = deepFreeze({
       ],
     },
   },
-  mesh: { provider: 'istio', revision: '', proxyImages: [] },
+  mesh: {
+    provider: 'istio',
+    revision: '',
+    proxyImages: [],
+    controlPlaneNamespace: '',
+    createStrictPeerAuthentication: true,
+    exceptions: [],
+  },
   sidecar: {
-    image: 'ghcr.io/ztgate/proxy:0.1.0',
+    // ztgate ships no proxy: `mesh.provider: builtin` needs both images set by the admin.
+    image: '',
     containerName: 'ztgate-proxy',
-    initImage: 'ghcr.io/ztgate/proxy-init:0.1.0',
+    initImage: '',
     initContainerName: 'ztgate-init',
     native: false,
     ports: { inbound: 15006, outbound: 15001, health: 15021, admin: 15000 },

@@ -1,6 +1,7 @@
 import { isExemptNamespace, MODE_LABEL, type ZtgateConfig } from './config.js';
 import { asYamlFix } from './fix/render.js';
 import { metadataTypeErrors } from './json-types.js';
+import { isMtlsPolicyObject } from './mesh/mtls-policies.js';
 import { namespaceOf } from './objects.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
 import { policySizeErrors } from './policies/size.js';
@@ -80,6 +81,12 @@ function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undef
       namespace: undefined,
       invalid: invalidObject(metadataTypeErrors(object.metadata), 'namespace'),
     };
+  }
+  if (isMtlsPolicyObject(object)) {
+    if (input.operation === 'CONNECT') return undefined;
+    // The root namespace's apply mesh-wide: judged as cluster-wide, never skipped as exempt.
+    const scope = namespace === config.istioRootNamespace ? undefined : namespace;
+    return { appliesTo: 'mesh-policy', namespace: scope, invalid: [] };
   }
   if (!isPolicyObject(object)) return undefined;
   // A policy too large to judge in one request is refused before it is read (policies/size.ts).

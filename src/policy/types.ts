@@ -1,3 +1,5 @@
+import type { PeerAuthenticationInfo } from './mesh/peer-authentication.js';
+
 /**
  * Shared data shapes of the pure policy core. Everything here is plain data: the core takes
  * a request and a frozen ClusterView and returns a Decision; adapters do all I/O.
@@ -209,7 +211,10 @@ export const RULE_NAMES = [
   'no-proxy-process-access',
   'no-proxy-ports',
   'no-net-admin',
+  'mesh-enrolment',
+  'mesh-opt-out',
   'mtls-sidecar',
+  'strict-mtls',
   'default-deny-protected',
   'protected-namespace-labels',
   'invalid-object',
@@ -220,7 +225,7 @@ export type RuleName = (typeof RULE_NAMES)[number];
 
 /** Something absent from the view that made a rule deny; adapters may confirm with a live read. */
 export interface MissingRef {
-  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload';
+  readonly kind: 'ServiceAccount' | 'Policy' | 'Namespace' | 'Workload' | 'PeerAuthentication';
   readonly namespace?: string;
   readonly name?: string;
   /**
@@ -273,6 +278,11 @@ export interface EvaluationInput {
    * audit, where no retry happens (messages come from fix/who-acts.ts).
    */
   readonly caller?: Caller | undefined;
+  /**
+   * True when the object has not been through the mutating webhooks yet (`ztgate check`): the
+   * mesh's injector will still add its proxy, so its absence is no violation yet.
+   */
+  readonly beforeMutation?: boolean | undefined;
 }
 
 /** Who evaluates: the admission webhook, or an offline judge (check, audit). */
@@ -293,6 +303,8 @@ export interface Decision {
 export interface NamespaceInfo {
   readonly name: string;
   readonly labels: Labels;
+  /** Its annotations (Linkerd enrols a namespace by annotation). */
+  readonly annotations: Labels;
 }
 
 /** A ServiceAccount as the view knows it. */
@@ -344,6 +356,11 @@ export interface ClusterView {
   allPolicies(): readonly NormalizedPolicy[];
   /** Every workload in the view, optionally of one namespace. */
   workloads(namespace?: string): readonly WorkloadRef[];
+  /**
+   * The Istio PeerAuthentications of a namespace (the root namespace's include the mesh-wide
+   * ones): `strict-mtls` resolves the mode in force from them.
+   */
+  peerAuthentications(namespace: string): readonly PeerAuthenticationInfo[];
   /** The raw objects the view was built from (audit, reconciliation). */
   objects(): readonly KubeObject[];
 }

@@ -1,3 +1,8 @@
+import {
+  isPeerAuthentication,
+  readPeerAuthentication,
+  type PeerAuthenticationInfo,
+} from './mesh/peer-authentication.js';
 import { apiGroup, nonEmptyString, readLabels, refKey } from './objects.js';
 import { findClaimDefect, isViewDefect } from './ownership.js';
 import { isPolicyObject, normalizePolicy } from './policies/index.js';
@@ -28,6 +33,8 @@ export interface ViewLayer {
   readonly workloadsByKey: ReadonlyMap<string, WorkloadRef>;
   /** `${namespace}/${serviceAccount}` → workloads running as it. */
   readonly usersByServiceAccount: ReadonlyMap<string, readonly WorkloadRef[]>;
+  /** namespace → its Istio PeerAuthentications. */
+  readonly peerAuthentications: ReadonlyMap<string, readonly PeerAuthenticationInfo[]>;
   readonly objectKeys: ReadonlySet<string>;
   readonly objects: readonly KubeObject[];
 }
@@ -71,7 +78,8 @@ function addNamespace(namespaces: Map<string, NamespaceInfo>, object: KubeObject
   if (name === undefined) return;
   // The API server always sets this label; manifests often omit it.
   const labels = { 'kubernetes.io/metadata.name': name, ...readLabels(object.metadata?.labels) };
-  namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels) }));
+  const annotations = Object.freeze(readLabels(object.metadata?.annotations));
+  namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels), annotations }));
 }
 
 function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>>, object: KubeObject): void {
@@ -148,6 +156,7 @@ export function buildLayer(
   const rawWorkloads = new Map<string, WorkloadRef>();
   // Only while the layer is built: the view keeps each verified root, not the claims.
   const claims = new Map<string, ControllerClaim>();
+  const peerAuthentications = new Map<string, PeerAuthenticationInfo[]>();
   const objectKeys = new Set<string>();
   const all: KubeObject[] = [];
   const normalizeOptions = { istioRootNamespace: options.istioRootNamespace };
@@ -163,7 +172,11 @@ export function buildLayer(
     if (keyed) objectKeys.add(objectKey(object));
     if (isCoreKind(object, 'Namespace')) addNamespace(namespaces, object);
     else if (isCoreKind(object, 'ServiceAccount')) addServiceAccount(serviceAccounts, object);
-    else if (isPolicyObject(object)) {
+    else if (isPeerAuthentication(object)) {
+      const info = readPeerAuthentication(object);
+      if (info.namespace !== '' && info.name !== '')
+        push(peerAuthentications, info.namespace, Object.freeze(info));
+    } else if (isPolicyObject(object)) {
       const policy = normalizePolicy(object, normalizeOptions);
       if (policy === undefined) continue;
       addPolicy(policies, policy);
@@ -207,6 +220,7 @@ export function buildLayer(
     workloadsByNamespace,
     workloadsByKey,
     usersByServiceAccount,
+    peerAuthentications,
     objectKeys,
     objects: all,
   };

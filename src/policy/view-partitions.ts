@@ -173,6 +173,7 @@ export function composePartitions(
       (part) => part.usersByServiceAccount,
       firstSegment,
     ),
+    peerAuthentications: new PartitionedIndex(partitions, (part) => part.peerAuthentications, wholeKey),
     objectKeys: EMPTY_SET,
     objects: [],
   };

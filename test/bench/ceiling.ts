@@ -22,7 +22,7 @@ const CANNED_PATCH = Buffer.from(
       value: [
         {
           name: 'ztgate-init',
-          image: 'ghcr.io/ztgate/proxy-init:0.1.0',
+          image: 'registry.example/ztgate-bench/proxy-init:1.0',
           args: ['--inbound', '15006', '--outbound', '15001', '--uid', '1337'],
           securityContext: {
             capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
@@ -37,7 +37,7 @@ const CANNED_PATCH = Buffer.from(
       path: '/spec/containers/-',
       value: {
         name: 'ztgate-proxy',
-        image: 'ghcr.io/ztgate/proxy:0.1.0',
+        image: 'registry.example/ztgate-bench/proxy:1.0',
         ports: [{ containerPort: 15006 }, { containerPort: 15021, name: 'ztgate-health' }],
         resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
         securityContext: {

@@ -28,6 +28,9 @@ export async function resolveServerSource(source: ServerSource): Promise<'dist' 
   return built > 0 && built >= (await newestMtime('src')) ? 'dist' : 'src';
 }
 
+/** The config ztgate serves the benchmark with (the builtin injector). */
+export const BENCH_CONFIG_FILE = 'test/bench/ztgate-config.yaml';
+
 /** Node arguments for `ztgate serve --state DIR` on `{port}` (profiled into `cpuProfDir` when set). */
 export function ztgateArgs(
   source: 'dist' | 'src',
@@ -37,7 +40,16 @@ export function ztgateArgs(
 ): string[] {
   const entry = source === 'dist' ? ['bin/ztgate.js'] : ['--import', 'tsx', 'test/bench/ztgate-src.ts'];
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
-  return [...profile, ...entry, 'serve', '--state', stateDir, ...listenArgs(tls)];
+  return [
+    ...profile,
+    ...entry,
+    'serve',
+    '--state',
+    stateDir,
+    '--config',
+    BENCH_CONFIG_FILE,
+    ...listenArgs(tls),
+  ];
 }
 
 /** The listen and TLS options both servers take, so they serve on the same terms. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadStateDir } from '../../src/adapters/state-dir/index.js';
 import { createClusterView } from '../../src/policy/cluster-view.js';
-import { DEFAULT_CONFIG } from '../../src/policy/config.js';
+import { parseConfig } from '../../src/adapters/config/load-config.js';
 import { evaluate } from '../../src/policy/engine.js';
 import { normalizePolicy } from '../../src/policy/policies/index.js';
 import { buildSidecarPatch, injectPodTemplate } from '../../src/policy/sidecar/index.js';
@@ -13,6 +13,8 @@ import { BASE_VIEW, generateCluster, type GeneratedCluster } from './generate.js
 import { POLICY_VARIANTS } from './gen-policies.js';
 import { buildPod } from './gen-pod.js';
 import { applyMutation, generateReviews, type ReviewBody } from './gen-reviews.js';
+import { BENCH_CONFIG_FILE } from './commands.js';
+import { readFileSync } from 'node:fs';
 import { createRng } from './prng.js';
 import { writeStateDir } from './state-writer.js';
 
@@ -32,6 +34,9 @@ function countKinds(cluster: GeneratedCluster): Record<string, number> {
   }
   return counts;
 }
+
+/** The config the benchmark serves ztgate with (the builtin injector). */
+const BENCH_CONFIG = parseConfig(readFileSync(BENCH_CONFIG_FILE, 'utf8'), BENCH_CONFIG_FILE);
 
 const requestOf = (body: ReviewBody) => body.review.request as { namespace: string; object: KubeObject };
 
@@ -124,12 +129,12 @@ describe('generateReviews', () => {
         const { namespace, object } = requestOf(body);
         const injected =
           body.kind === 'Pod'
-            ? requestOf(applyMutation(body, buildSidecarPatch(object, DEFAULT_CONFIG.sidecar, { namespace })))
+            ? requestOf(applyMutation(body, buildSidecarPatch(object, BENCH_CONFIG.sidecar, { namespace })))
                 .object
             : body.kind === 'Deployment'
-              ? injectPodTemplate(object, DEFAULT_CONFIG.sidecar, namespace)
+              ? injectPodTemplate(object, BENCH_CONFIG.sidecar, namespace)
               : object;
-        const decision = evaluate({ operation: 'CREATE', object: injected, namespace }, view, DEFAULT_CONFIG);
+        const decision = evaluate({ operation: 'CREATE', object: injected, namespace }, view, BENCH_CONFIG);
         return decision.allowed ? [] : [{ uid: body.uid, rules: decision.violations.map((v) => v.rule) }];
       });
       expect(denied).toEqual([]);
@@ -149,7 +154,7 @@ describe('generateReviews', () => {
     const decision = evaluate(
       { operation: 'CREATE', object: pod, namespace: uncovered.namespace },
       bareView,
-      DEFAULT_CONFIG,
+      BENCH_CONFIG,
     );
     expect(decision.violations.map((v) => v.rule)).toContain('allow-list-policy');
   });

@@ -16,8 +16,9 @@ function cleanState(): string {
   writeFileSync(
     join(dir, 'state.yaml'),
     [
-      'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet, labels: {istio-injection: enabled}}',
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: quiet}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}',
+      'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: quiet}\nspec: {mtls: {mode: STRICT}}',
     ].join('\n---\n'),
   );
   return dir;
@@ -36,7 +37,7 @@ describe('ztgate audit', () => {
     const result = await run('--state', cleanState());
     expect([result.code, result.stdout]).toEqual([
       0,
-      'scanned 1 namespace, 0 workloads, 1 policy: 0 findings\n',
+      'scanned 1 namespace, 0 workloads, 2 policies: 0 findings\n',
     ]);
   });
 
@@ -47,11 +48,20 @@ describe('ztgate audit', () => {
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: rollout, labels: {ztgate.dev/mode: audit}}\n',
     );
     const text = await run('--state', dir);
+    // Under Istio (the default): the deny with its DNS and mesh allowances, STRICT mTLS, and the
+    // enrolment mark on the Namespace itself.
+    const creates = [
+      'NetworkPolicy/ztgate-default-deny',
+      'NetworkPolicy/ztgate-allow-dns',
+      'NetworkPolicy/ztgate-allow-mesh',
+      'PeerAuthentication/ztgate-strict-mtls',
+      'Namespace/rollout',
+    ].join(', ');
     expect([text.code, text.stdout.split('\n')]).toEqual([
       0,
       [
-        'NOT ENFORCED  BECAUSE                      ENFORCING WOULD CREATE                                             AND REFUSE',
-        'rollout       label ztgate.dev/mode=audit  NetworkPolicy/ztgate-default-deny, NetworkPolicy/ztgate-allow-dns  -',
+        `NOT ENFORCED  BECAUSE                      ${'ENFORCING WOULD CREATE'.padEnd(creates.length)}  AND REFUSE`,
+        `rollout       label ztgate.dev/mode=audit  ${creates}  -`,
         '',
         'scanned 1 namespace, 0 workloads, 0 policies: 0 findings; 1 namespace not enforced',
         '',
@@ -63,12 +73,21 @@ describe('ztgate audit', () => {
         namespace: 'rollout',
         mode: 'audit',
         reason: 'label ztgate.dev/mode=audit',
-        wouldCreate: ['ztgate-default-deny', 'ztgate-allow-dns'].map((name) => ({
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          namespace: 'rollout',
-          name,
-        })),
+        wouldCreate: [
+          ...['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh'].map((name) => ({
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            namespace: 'rollout',
+            name,
+          })),
+          {
+            apiVersion: 'security.istio.io/v1',
+            kind: 'PeerAuthentication',
+            namespace: 'rollout',
+            name: 'ztgate-strict-mtls',
+          },
+          { apiVersion: 'v1', kind: 'Namespace', name: 'rollout' },
+        ],
         wouldRefuse: [],
       },
     ]);
@@ -80,7 +99,7 @@ describe('ztgate audit', () => {
       scanned: unknown;
       findings: { rule: string; resource: { name: string } }[];
     };
-    expect(parsed.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+    expect(parsed.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 4 });
     expect(parsed.findings.filter((f) => f.resource.name === 'allow-all').map((f) => f.rule)).toEqual([
       'no-allow-all-policy',
     ]);
@@ -113,7 +132,7 @@ describe('ztgate audit', () => {
     const result = await run('--state', dir, '-o', 'json');
     const parsed = JSON.parse(result.stdout) as {
       scanned: { workloads: number };
-      findings: { rule: string; resource: { kind: string; name: string } }[];
+      findings: { category: string; rule: string; resource: { kind: string; name: string } }[];
     };
     expect(result.code).toBe(1);
     expect(parsed.scanned.workloads).toBe(3);
@@ -125,7 +144,13 @@ describe('ztgate audit', () => {
       'Pod/impostor',
       'Pod/intruder',
     ]);
-    expect(parsed.findings.some((f) => f.resource.name === 'web-7c9d-real')).toBe(false);
+    // Under Istio (the default) the running pod is reported only as not meshed (it predates its
+    // namespace's enrolment), never as a workload of its own.
+    const real = parsed.findings.filter((f) => f.resource.name === 'web-7c9d-real');
+    expect(real.map((f) => `${f.category} ${f.rule}`)).toEqual([
+      'pod-not-meshed mtls-sidecar',
+      'pod-not-meshed mtls-sidecar',
+    ]);
   });
 
   it('prints PolicyReports as a YAML stream', async () => {

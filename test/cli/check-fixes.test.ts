@@ -123,13 +123,18 @@ describe('check refuses what still holds a fix placeholder', () => {
     const fix =
       first.results.find((r) => r.name === 'web')?.violations.find((v) => v.rule === 'allow-list-policy')
         ?.fix ?? '';
-    const filled = fix.replace('<caller-namespace>', 'shop').replace('<caller>', 'api');
+    // Under Istio (the default) the fix pairs the NetworkPolicy with an AuthorizationPolicy: fill both.
+    const filled = fix
+      .replaceAll('<caller-namespace>', 'shop')
+      .replaceAll('<caller-serviceaccount>', 'api')
+      .replaceAll('<caller>', 'api');
     const { code, results } = await checkJson('-f', file(web), file(filled), '--state', STATE);
     expect(code).toBe(0);
     expect(results.map((r) => [r.kind, r.allowed, r.violations.length])).toEqual([
       ['Namespace', true, 0],
       ['Deployment', true, 0],
       ['NetworkPolicy', true, 0],
+      ['AuthorizationPolicy', true, 0],
     ]);
   });
 
@@ -198,7 +203,7 @@ spec:
     );
     const allowList = results[0]?.violations.find((v) => v.rule === 'allow-list-policy');
     expect(allowList?.fix.split('\n')[0]).toBe(
-      '# Label the pod (app: catalog-7c9d8f) and create a NetworkPolicy that lists who may call it; fill in the callers:',
+      '# Label the pod (app: catalog-7c9d8f) and create a NetworkPolicy (the kernel, by pod labels) and an AuthorizationPolicy (the proxy, by mTLS identity) that list who may call it; fill in the callers:',
     );
     expect(allowList?.fix).toContain('name: catalog-7c9d8f-allow-ingress');
   });

@@ -45,7 +45,8 @@ const summary = (result: Result | undefined) => ({
   allowed: result?.allowed,
   violations: result?.violations.map((f) => f.rule) ?? [],
   unknown: result?.unknown.map((f) => f.rule) ?? [],
-  notes: result?.notes.length ?? 0,
+  // Notes read `[rule] message`: what ztgate itself provides (the default deny, the mesh's mark, STRICT).
+  notes: result?.notes.map((note) => /^\[([a-z-]+)\]/.exec(note)?.[1]) ?? [],
 });
 
 function deployment(namespace: string, sa = 'web'): string {
@@ -83,7 +84,7 @@ describe('check without --state: what -f does not show is unknown', () => {
       allowed: true,
       violations: [],
       unknown: ['dedicated-service-account', 'allow-list-policy'],
-      notes: 1,
+      notes: ['namespace-default-deny', 'mesh-enrolment', 'strict-mtls'],
     });
     expect(results[0]?.unknown[0]?.message).toBe(
       'ServiceAccount shop/web is not in -f: unknown (no --state given, so the cluster may hold it)',
@@ -114,8 +115,13 @@ describe('check without --state: what -f does not show is unknown', () => {
     );
     expect(code).toBe(0);
     expect(results.map(summary)).toEqual([
-      { allowed: true, violations: [], unknown: [], notes: 1 },
-      { allowed: true, violations: [], unknown: [], notes: 0 },
+      {
+        allowed: true,
+        violations: [],
+        unknown: [],
+        notes: ['namespace-default-deny', 'mesh-enrolment', 'strict-mtls'],
+      },
+      { allowed: true, violations: [], unknown: [], notes: [] },
     ]);
   });
 
@@ -134,7 +140,7 @@ describe('check with --state: a namespace the state holds is known whole', () =>
       allowed: false,
       violations: ['dedicated-service-account'],
       unknown: [],
-      notes: 0,
+      notes: [],
     });
     expect(results[0]?.violations[0]?.message).toBe('ServiceAccount shop/nobody does not exist');
   });
@@ -146,7 +152,7 @@ describe('check with --state: a namespace the state holds is known whole', () =>
       allowed: true,
       violations: [],
       unknown: ['dedicated-service-account', 'allow-list-policy'],
-      notes: 1,
+      notes: ['namespace-default-deny', 'mesh-enrolment', 'strict-mtls'],
     });
     expect(results[0]?.unknown[1]?.message).toBe(
       'no policy in namespace lab allow-lists ingress to pods labelled {app=web}, as far as -f and --state show: unknown (namespace lab is not in --state, so the cluster may hold it)',
@@ -162,12 +168,13 @@ describe('check with --state: a namespace the state holds is known whole', () =>
     );
     expect(code).toBe(1);
     expect(results.map(summary)).toEqual([
-      { allowed: true, violations: [], unknown: [], notes: 0 },
+      { allowed: true, violations: [], unknown: [], notes: [] },
       {
         allowed: false,
         violations: ['dedicated-service-account', 'allow-list-policy'],
         unknown: [],
-        notes: 1,
+        // The new Namespace joins the view enrolled, as /mutate leaves it.
+        notes: ['namespace-default-deny', 'strict-mtls'],
       },
     ]);
   });
@@ -184,7 +191,12 @@ describe('check with --state: a namespace the state holds is known whole', () =>
     const unknown = await check('--config', config, '-f', file(ok));
     expect([unknown.code, summary(web(unknown.results))]).toEqual([
       0,
-      { allowed: true, violations: [], unknown: ['namespace-default-deny'], notes: 0 },
+      {
+        allowed: true,
+        violations: [],
+        unknown: ['namespace-default-deny'],
+        notes: ['mesh-enrolment', 'strict-mtls'],
+      },
     ]);
   });
 

@@ -109,6 +109,8 @@ describe('ztgate check --output json', () => {
     ]);
     expect(results[0]?.notes).toEqual([
       '[namespace-default-deny] namespace trial has no default deny for ingress and egress; ztgate creates ztgate-default-deny there once namespace trial is enforced (it is not: label ztgate.dev/mode=audit)',
+      "[mesh-enrolment] namespace trial is not enrolled in the istio mesh (label istio-injection=enabled): its pods would start without the mesh's proxy; ztgate sets the mark once the namespace is enforced (it is not: label ztgate.dev/mode=audit); enrol it before you enforce",
+      '[strict-mtls] mTLS is not STRICT for pods labelled {} in namespace trial: no PeerAuthentication is in force, and Istio then accepts plaintext (PERMISSIVE)',
     ]);
   });
 
@@ -136,6 +138,29 @@ describe('ztgate check --output json', () => {
       'report',
       'open-door',
       'web',
+    ]);
+  });
+});
+
+describe('ztgate check: the mesh, offline (the injector has not run yet)', () => {
+  it('judges a new namespace as /mutate enrols it, so its first workload passes', async () => {
+    const { code, results } = await runJson('-f', join(FIXTURES, 'mesh', 'new-namespace.yaml'));
+    expect(code).toBe(0);
+    expect(results.map((r) => `${r.kind}/${r.name} ${r.allowed}`)).toContain('Deployment/ledger true');
+  });
+
+  it('still refuses an opt-out, a hand-written fake proxy and a PERMISSIVE PeerAuthentication', async () => {
+    const { code, results } = await runJson('-f', join(FIXTURES, 'mesh', 'bypasses.yaml'), '--state', STATE);
+    expect(code).toBe(1);
+    const mesh = (r: JsonResult) =>
+      r.violations
+        .filter((v) => ['mesh-opt-out', 'mtls-sidecar', 'strict-mtls'].includes(v.rule))
+        .map((v) => `${v.rule} ${v.path}`);
+    // The PERMISSIVE namespace-wide policy in the same change weakens shop for both pods too.
+    expect(results.map((r) => [r.name, mesh(r)])).toEqual([
+      ['web', ['mesh-opt-out metadata.labels.sidecar.istio.io/inject', 'strict-mtls metadata.namespace']],
+      ['web-fake-proxy', ['mtls-sidecar spec.containers[0].image', 'strict-mtls metadata.namespace']],
+      ['loose', ['strict-mtls spec.mtls.mode']],
     ]);
   });
 });

@@ -7,8 +7,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { registerInjectCommand } from '../../src/cli/inject.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { findPodTemplate, isInjected } from '../../src/policy/sidecar/index.js';
-import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import type { KubeObject } from '../../src/policy/types.js';
+import { BUILTIN_CONFIG, BUILTIN_CONFIG_YAML } from '../support/builtin-config.js';
 import { captureOutput, runCli } from './run-cli.js';
 
 const MANIFESTS = `# shop config, kept as written
@@ -76,7 +76,9 @@ let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ztgate-inject-'));
   await writeFile(join(dir, 'app.yaml'), MANIFESTS);
-  await writeFile(join(dir, 'native.yaml'), 'sidecar:\n  native: true\n');
+  await writeFile(join(dir, 'builtin.yaml'), BUILTIN_CONFIG_YAML);
+  await writeFile(join(dir, 'native.yaml'), `${BUILTIN_CONFIG_YAML}  native: true\n`);
+  await writeFile(join(dir, 'istio.yaml'), 'mesh:\n  provider: istio\n');
   await writeFile(join(dir, 'bad-config.yaml'), 'sidecar:\n  nativ: true\n');
   await writeFile(join(dir, 'broken.yaml'), 'kind: Pod\n  metadata: [\n');
   await mkdir(join(dir, 'folder'));
@@ -100,12 +102,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `ztgate inject …` on a program with only this command; returns what it printed. */
+/**
+ * Runs `ztgate inject …` on a program with only this command; returns what it printed. Without
+ * `--config` it runs with the builtin provider and the test images (inject is builtin-only).
+ */
 async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   const program = new Command('ztgate').exitOverride().configureOutput({ writeErr: () => undefined });
   registerInjectCommand(program);
+  const config = args.includes('--config') ? [] : ['--config', join(dir, 'builtin.yaml')];
   const { stdout, stderr } = await captureOutput(() =>
-    program.parseAsync(['inject', ...args], { from: 'user' }),
+    program.parseAsync(['inject', ...args, ...config], { from: 'user' }),
   );
   return { stdout, stderr };
 }
@@ -123,7 +129,7 @@ function workloadsIn(objects: readonly KubeObject[]): KubeObject[] {
 
 function injectedByName(
   objects: readonly KubeObject[],
-  config = DEFAULT_CONFIG.sidecar,
+  config = BUILTIN_CONFIG.sidecar,
 ): Record<string, boolean> {
   const result: Record<string, boolean> = {};
   for (const object of workloadsIn(objects)) {
@@ -232,6 +238,14 @@ describe('ztgate inject', () => {
     await expect(run(...resolved)).rejects.toThrow(message);
   });
 
+  it('refuses under a mesh provider, whose own injector adds the proxy', async () => {
+    const attempt = run('-f', join(dir, 'app.yaml'), '--config', join(dir, 'istio.yaml'));
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(run('-f', join(dir, 'app.yaml'), '--config', join(dir, 'istio.yaml'))).rejects.toThrow(
+      /mesh\.provider istio the mesh's own injector adds its proxy/,
+    );
+  });
+
   it.each([
     ['no -f', []],
     ['an unknown output format', ['-f', 'x.yaml', '-o', 'xml']],
@@ -267,7 +281,12 @@ spec:
   it('prints a stream it changes nothing in exactly as written', async () => {
     const path = join(dir, 'untouched.yaml');
     await writeFile(path, untouched);
-    const { code, stdout, stderr } = await runCli('inject', ['-f', path]);
+    const { code, stdout, stderr } = await runCli('inject', [
+      '-f',
+      path,
+      '--config',
+      join(dir, 'builtin.yaml'),
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe(untouched);
     expect(stderr).toBe('ztgate inject: Pod/cni: not injected, namespace "kube-system" is exempt\n');
@@ -282,7 +301,7 @@ spec:
 `;
     const path = join(dir, 'mixed.yaml');
     await writeFile(path, `${untouched}---\n${pod}`);
-    const { stdout } = await runCli('inject', ['-f', path]);
+    const { stdout } = await runCli('inject', ['-f', path, '--config', join(dir, 'builtin.yaml')]);
     expect(stdout.startsWith(`${untouched}---\n`)).toBe(true);
     // Read back as kubectl reads it (YAML 1.1): the strings stay strings.
     const injected = parseAllDocuments(stdout.slice(untouched.length), { version: '1.1' })
@@ -304,7 +323,7 @@ spec:
       path,
       'apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: shop}\nspec:\n  hostNetwork: yes\n  containers: [{name: h, image: h:1}]\n',
     );
-    const { stderr } = await runCli('inject', ['-f', path]);
+    const { stderr } = await runCli('inject', ['-f', path, '--config', join(dir, 'builtin.yaml')]);
     expect(stderr).toBe(
       'ztgate inject: Pod/h: not injected, hostNetwork pods are refused in enforced namespaces (no-host-network)\n',
     );

@@ -10,7 +10,11 @@ import { buildPolicyReports } from '../../src/policy/audit/policy-report.js';
 import { scanClusterView } from '../../src/policy/audit/scan.js';
 import { createClusterView } from '../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import { judgeInjector } from '../../src/policy/mesh/injector.js';
+import { readMeshInjector } from '../../src/adapters/kube/read-injector.js';
 import { FakeKube, waitFor, type Call } from '../adapters/kube/fake-kube.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
+import { istioInjectorWebhooks } from '../support/mesh-webhooks.js';
 import { namespace, pause, start, type StartOptions } from './support.js';
 
 const NS = 'v1/namespaces';
@@ -21,11 +25,12 @@ const EVENTS = 'v1/events';
 const PR = 'wgpolicyk8s.io/v1alpha2/policyreports';
 const CPR = 'wgpolicyk8s.io/v1alpha2/clusterpolicyreports';
 const REPORT = 'ztgate-audit';
-// The audit alone: the default deny is the admin's here, so what the audit sees stays put.
+// The audit alone: the default deny is the admin's here, so what the audit sees stays put. Under
+// the builtin injector, so only the rules these tests are about speak (the mesh has its own below).
 const CONFIG: ZtgateConfig = {
-  ...DEFAULT_CONFIG,
-  defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
-  sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+  ...BUILTIN_CONFIG,
+  defaultDeny: { ...BUILTIN_CONFIG.defaultDeny, create: false },
+  sidecar: { ...BUILTIN_CONFIG.sidecar, distributeTrustBundle: false },
 };
 
 const sources: ViewSource[] = [];
@@ -229,9 +234,17 @@ describe('background audit: reports', () => {
     )!;
     expect(brief(results(kube))).toEqual(brief(expected['results'] as Result[]));
     expect(kube.get(PR, 'shop', REPORT)?.['summary']).toEqual(expected['summary']);
-    expect(new Set(results(kube).map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name}`))).toEqual(
+    const judged = results(kube).filter((r) => r.rule !== 'mtls-sidecar');
+    expect(new Set(judged.map((r) => `${r.resources[0]?.kind}/${r.resources[0]?.name}`))).toEqual(
       new Set(['Deployment/web', 'Pod/web-5f6e7d-x2x9q']),
     );
+    // The real pod is not judged as a workload; as a running pod it is checked for the proxy, which
+    // it runs without (created before injection), as ztgate audit reports it.
+    expect(
+      results(kube)
+        .filter((r) => r.resources[0]?.name === 'web-7c9d8f-a1b2c')
+        .map((r) => r.rule),
+    ).toEqual(['mtls-sidecar', 'mtls-sidecar']);
     expect(
       events(kube)
         .map((event) => event.involvedObject.name)
@@ -299,7 +312,7 @@ describe('background audit: reports', () => {
     const kube = cluster();
     kube.seed(NS, namespace('rollout', { 'ztgate.dev/mode': 'audit' }));
     kube.seed(DEPLOY, deployment('rollout', 'web'));
-    const config = { ...CONFIG, defaultDeny: DEFAULT_CONFIG.defaultDeny };
+    const config = { ...CONFIG, defaultDeny: BUILTIN_CONFIG.defaultDeny };
     audit(kube, { config, controllers: [backgroundAuditController(config)] });
     await waitFor(() => failed(kube, 'rollout').length > 0);
     // The default deny enforcing would create counts: no namespace-default-deny finding.
@@ -455,12 +468,152 @@ describe('background audit: passes and metrics', () => {
     await waitFor(() => controller.status.lastFullPass() !== first);
     expect(controller.status.lastFullPass()?.endedAt).toBe(clock);
     const registry = new Registry();
-    registerControllerMetrics(registry, { ...controllers, audit: controller.status });
+    registerControllerMetrics(registry, { ...controllers, audit: controller.status }, config);
     const text = await registry.metrics();
     expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="dedicated-service-account"} 1');
     expect(text).toContain('ztgate_audit_findings{namespace="shop",rule="allow-list-policy"} 1');
     expect(text).toContain('ztgate_audit_findings{namespace="quiet",rule="namespace-default-deny"} 1');
     expect(text).toContain(`ztgate_audit_last_full_pass_timestamp_seconds ${clock / 1000}`);
     expect(text).toMatch(/ztgate_audit_full_pass_duration_seconds \d/);
+  });
+});
+
+describe('background audit: the mesh', () => {
+  const PA = 'security.istio.io/v1/peerauthentications';
+  const DR = 'networking.istio.io/v1/destinationrules';
+  const MWC = 'admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
+  // Istio sidecars, the shipped default; the audit alone, so nothing enrols a namespace or makes it
+  // STRICT behind the audit's back.
+  const ISTIO: ZtgateConfig = {
+    ...DEFAULT_CONFIG,
+    defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
+  };
+  const peerAuthentication = (ns: string, name: string, mode: string) => ({
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name, namespace: ns },
+    spec: { mtls: { mode } },
+  });
+  function meshCluster(): FakeKube {
+    const kube = cluster();
+    for (const resource of [PA, DR, MWC]) kube.served.add(resource);
+    return kube;
+  }
+  const meshAudit = (kube: FakeKube) =>
+    audit(kube, { config: ISTIO, controllers: [backgroundAuditController(ISTIO)] });
+
+  it('reports a namespace not enrolled and not STRICT, and clears each when fixed, the mesh-wide mode included', async () => {
+    const kube = meshCluster();
+    kube.seed(NS, namespace('shop'));
+    kube.seed(NP, denyAll('shop'));
+    meshAudit(kube);
+    await waitFor(() => failed(kube).length > 0);
+    expect(failed(kube)).toEqual(['Namespace/shop mesh-enrolment', 'Namespace/shop strict-mtls']);
+    expect(results(kube).find((r) => r.rule === 'strict-mtls')).toMatchObject({
+      message: 'the namespace-wide mTLS mode in force in shop is PERMISSIVE',
+    });
+    // Enrolled: the namespace's own change.
+    kube.seed(NS, namespace('shop', { 'istio-injection': 'enabled' }));
+    await waitFor(() => failed(kube).length === 1);
+    expect(failed(kube)).toEqual(['Namespace/shop strict-mtls']);
+    // STRICT mesh-wide: nothing in shop changed, the root namespace's PeerAuthentication did.
+    kube.seed(PA, peerAuthentication('istio-system', 'default', 'STRICT'));
+    await waitFor(() => failed(kube).length === 0);
+    // Relaxed mesh-wide: shop inherits PERMISSIVE again; its own STRICT policy fixes it for good.
+    kube.seed(PA, peerAuthentication('istio-system', 'default', 'PERMISSIVE'));
+    await waitFor(() => failed(kube).length === 1);
+    expect(failed(kube)).toEqual(['Namespace/shop strict-mtls']);
+    kube.seed(PA, peerAuthentication('shop', 'strict', 'STRICT'));
+    await waitFor(() => failed(kube).length === 0);
+    expect(
+      results(kube).filter((r) => r.result === 'fail'),
+      'passes are counted, not listed',
+    ).toEqual([]);
+  });
+
+  it('reports what ztgate audit reports for a mesh: unmeshed pods, mTLS settings, the namespace and the injector', async () => {
+    const kube = meshCluster();
+    kube.seed(NS, namespace('shop', { 'istio-injection': 'enabled' }));
+    kube.seed(NP, denyAll('shop'));
+    kube.seed(SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } });
+    kube.seed(NP, allowList('shop', 'web'));
+    const web = kube.seed(DEPLOY, deployment('shop', 'web', 'web'));
+    const template = (web['spec'] as { template: { spec: Record<string, unknown> } }).template;
+    const controlledBy = (kind: string, name: string, uid: string) => [
+      { apiVersion: 'apps/v1', kind, name, uid, controller: true },
+    ];
+    const replicaSet = kube.seed('apps/v1/replicasets', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'web-7c9d8f',
+        namespace: 'shop',
+        ownerReferences: controlledBy('Deployment', 'web', uid(web)),
+      },
+      spec: { selector: { matchLabels: { app: 'web' } }, template },
+    });
+    // Created before the namespace was enrolled: running without the proxy until restarted.
+    kube.seed('v1/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'web-7c9d8f-a1b2c',
+        namespace: 'shop',
+        labels: { app: 'web' },
+        ownerReferences: controlledBy('ReplicaSet', 'web-7c9d8f', uid(replicaSet)),
+      },
+      spec: template.spec,
+    });
+    kube.seed(PA, peerAuthentication('shop', 'loose', 'PERMISSIVE'));
+    kube.seed(DR, {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'plain', namespace: 'shop' },
+      spec: { host: 'web', trafficPolicy: { tls: { mode: 'DISABLE' } } },
+    });
+    meshAudit(kube);
+    await waitFor(
+      () =>
+        failed(kube).some((line) => line.startsWith('Pod/')) &&
+        failed(kube).some((line) => line.startsWith('DestinationRule/')) &&
+        kube.get(CPR, '', REPORT)?.['summary'] !== undefined &&
+        (kube.get(CPR, '', REPORT)?.['summary'] as { fail: number }).fail > 0,
+    );
+    // What `ztgate audit` reads and judges: the cluster listed, one view, one scan, the injector read by name.
+    const listed = createClusterView(await listClusterObjects(kube), {
+      istioRootNamespace: ISTIO.istioRootNamespace,
+      serviceAccountsComplete: true,
+    });
+    const injector = judgeInjector(ISTIO, await readMeshInjector(kube, ISTIO));
+    const expected = buildPolicyReports(scanClusterView(listed, ISTIO, undefined, { injector }), 0);
+    const brief = (list: readonly Result[]) =>
+      list.map((r) => [r.resources[0]?.kind, r.resources[0]?.name, r.rule, r.result, r.properties?.['path']]);
+    const shop = expected.find(
+      (report) => (report['metadata'] as { namespace?: string }).namespace === 'shop',
+    )!;
+    const clusterReport = expected.find((report) => report.kind === 'ClusterPolicyReport')!;
+    expect(brief(results(kube))).toEqual(brief(shop['results'] as Result[]));
+    expect(kube.get(PR, 'shop', REPORT)?.['summary']).toEqual(shop['summary']);
+    expect(brief(kube.get(CPR, '', REPORT)?.['results'] as Result[])).toEqual(
+      brief(clusterReport['results'] as Result[]),
+    );
+    // The mesh findings are there (ztgate audit's equality alone would hold with none).
+    expect(failed(kube)).toEqual([
+      'Namespace/shop strict-mtls',
+      // The Deployment itself: admission would refuse it where mTLS is not STRICT.
+      'Deployment/web strict-mtls',
+      'DestinationRule/plain strict-mtls',
+      'PeerAuthentication/loose strict-mtls',
+      'Pod/web-7c9d8f-a1b2c mtls-sidecar',
+      'Pod/web-7c9d8f-a1b2c mtls-sidecar',
+    ]);
+    expect(brief(kube.get(CPR, '', REPORT)?.['results'] as Result[])).toEqual([
+      ['MutatingWebhookConfiguration', 'istio-sidecar-injector', 'mesh-enrolment', 'fail', undefined],
+    ]);
+    // Istio installed: the cluster report clears though the view did not change (the injector is
+    // read through the mesh-injector check's watches, not the view).
+    kube.seed(MWC, istioInjectorWebhooks(''));
+    await waitFor(() => (kube.get(CPR, '', REPORT)?.['summary'] as { fail: number }).fail === 0);
+    expect(kube.get(CPR, '', REPORT)?.['summary']).toMatchObject({ pass: 1, fail: 0 });
   });
 });

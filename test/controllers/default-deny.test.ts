@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClusterView } from '../../src/policy/cluster-view.js';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import type { ZtgateConfig } from '../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import { buildDesiredPolicies } from '../../src/policy/desired/index.js';
 import { evaluate } from '../../src/policy/engine.js';
 import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
@@ -11,8 +12,8 @@ const NS = 'v1/namespaces';
 const NP_PATH = (ns: string, name = '') =>
   `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies${name ? `/${name}` : ''}`;
 const NO_BUNDLE: ZtgateConfig = {
-  ...DEFAULT_CONFIG,
-  sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+  ...BUILTIN_CONFIG,
+  sidecar: { ...BUILTIN_CONFIG.sidecar, distributeTrustBundle: false },
 };
 const AUDIT: ZtgateConfig = { ...NO_BUNDLE, mode: 'audit' };
 const policyNames = (kube: FakeKube, ns: string) =>
@@ -261,9 +262,9 @@ describe('default-deny controller: its rollback passes ztgate’s own webhook', 
   // ztgate's ServiceAccount is no ztgate admin: its DELETE of ztgate-default-deny is judged by
   // default-deny-protected like anyone's. The webhook skips label-exempt namespaces (selector) and
   // config-exempt ones (engine); in an audit namespace the deletion must be admitted.
-  const deny = buildDesiredPolicies(DEFAULT_CONFIG, 'shop')[0]!;
+  const deny = buildDesiredPolicies(BUILTIN_CONFIG, 'shop')[0]!;
   const user = { username: 'system:serviceaccount:ztgate-system:ztgate', groups: ['system:serviceaccounts'] };
-  const judge = (labels: Record<string, string>, config: ZtgateConfig = DEFAULT_CONFIG) =>
+  const judge = (labels: Record<string, string>, config: ZtgateConfig = BUILTIN_CONFIG) =>
     evaluate(
       { operation: 'DELETE', object: undefined, oldObject: deny, namespace: 'shop', user },
       createClusterView([namespace('shop', labels)], { istioRootNamespace: 'istio-system' }),
@@ -271,10 +272,10 @@ describe('default-deny controller: its rollback passes ztgate’s own webhook', 
     );
 
   it.each<[string, Record<string, string>, ZtgateConfig, boolean]>([
-    ['an audit-labelled namespace', { 'ztgate.dev/mode': 'audit' }, DEFAULT_CONFIG, true],
+    ['an audit-labelled namespace', { 'ztgate.dev/mode': 'audit' }, BUILTIN_CONFIG, true],
     ['mode: audit', {}, AUDIT, true],
-    ['a config-exempt namespace', {}, { ...DEFAULT_CONFIG, exemptNamespaces: ['shop'] }, true],
-    ['an enforced namespace (the control)', {}, DEFAULT_CONFIG, false],
+    ['a config-exempt namespace', {}, { ...BUILTIN_CONFIG, exemptNamespaces: ['shop'] }, true],
+    ['an enforced namespace (the control)', {}, BUILTIN_CONFIG, false],
   ])('%s: allowed %s', (_name, labels, config, allowed) => {
     expect(judge(labels, config).allowed).toBe(allowed);
   });

@@ -9,7 +9,8 @@ import {
   type ControllersOptions,
   type RunningControllers,
 } from '../../src/controllers/index.js';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import type { ZtgateConfig } from '../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import type { FakeKube } from '../adapters/kube/fake-kube.js';
 
 /** One log line a test captured. */
@@ -61,7 +62,7 @@ function captureLogger(logs: LogLine[]): KubeLogger {
 export function start(kube: FakeKube, options: StartOptions = {}): Started {
   const writes: ControllerWrite[] = [];
   const logs: LogLine[] = [];
-  const config = options.config ?? DEFAULT_CONFIG;
+  const config = options.config ?? BUILTIN_CONFIG;
   const common = {
     config: { ...config, audit: { ...config.audit, background: options.audit ?? false } },
     logger: captureLogger(logs),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import type { ZtgateConfig } from '../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import { FakeKube, waitFor } from '../adapters/kube/fake-kube.js';
 import { namespace, pause, start } from './support.js';
 import type { ControllerWrite } from '../../src/controllers/index.js';
@@ -45,7 +46,7 @@ describe('trust-bundle controller', () => {
     kube.seed('v1/namespaces', namespace('legacy', { 'ztgate.dev/mode': 'audit' }));
     kube.seed('v1/namespaces', namespace('lab', { 'ztgate.dev/exempt': 'true' }));
     seedSource(kube);
-    const audit: ZtgateConfig = { ...DEFAULT_CONFIG, mode: 'audit' };
+    const audit: ZtgateConfig = { ...BUILTIN_CONFIG, mode: 'audit' };
     kube.seed('v1/namespaces', namespace('shop'));
     const { writes } = start(kube, { config: audit });
     await waitFor(() => bundleWrites(writes).length === 2);
@@ -150,7 +151,7 @@ describe('trust-bundle controller', () => {
     const kube = new FakeKube();
     kube.seed('v1/namespaces', namespace('shop'));
     seedSource(kube);
-    const config = { ...DEFAULT_CONFIG, defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false } };
+    const config = { ...BUILTIN_CONFIG, defaultDeny: { ...BUILTIN_CONFIG.defaultDeny, create: false } };
     const { writes } = start(kube, { config });
     await waitFor(() => copyData(kube, 'shop') !== undefined);
     await pause(50);
@@ -172,8 +173,8 @@ describe('trust-bundle controller', () => {
     kube.seed('v1/namespaces', namespace('shop'));
     seedSource(kube);
     const config = {
-      ...DEFAULT_CONFIG,
-      sidecar: { ...DEFAULT_CONFIG.sidecar, distributeTrustBundle: false },
+      ...BUILTIN_CONFIG,
+      sidecar: { ...BUILTIN_CONFIG.sidecar, distributeTrustBundle: false },
     };
     start(kube, { config });
     await waitFor(() => kube.get(NP, 'shop', 'ztgate-allow-dns') !== undefined);

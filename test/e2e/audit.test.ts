@@ -1,17 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeRest, loadKubeConfig, type KubeRest } from '../../src/adapters/kube/index.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
+import { BUILTIN_CONFIG_YAML } from '../support/builtin-config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { policyReportCrds } from './support/objects.js';
 import { waitFor } from './support/processes.js';
 
 interface Finding {
+  readonly category: string;
   readonly rule: string;
   readonly resource: { readonly kind: string; readonly namespace?: string; readonly name: string };
 }
 
+let configFile = '';
+
+/**
+ * `ztgate audit` under the builtin injector with test images (this suite reviews default deny,
+ * identities and allow-lists; the mesh providers' audit findings are unit-tested).
+ */
 async function audit(...args: string[]): Promise<CliRun> {
-  return runCli('audit', args);
+  return runCli('audit', [...args, '--config', configFile]);
 }
 
 describe('ztgate audit against a real API server', () => {
@@ -20,6 +30,8 @@ describe('ztgate audit against a real API server', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane();
+    configFile = join(cp.dir, 'builtin.yaml');
+    writeFileSync(configFile, BUILTIN_CONFIG_YAML);
     rest = createKubeRest(loadKubeConfig({ kubeconfig: cp.adminKubeconfig }));
     for (const name of ['open', 'closed'])
       await rest.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } });
@@ -49,7 +61,7 @@ describe('ztgate audit against a real API server', () => {
     await cp?.stop();
   });
 
-  it('finds the namespace without default deny, the refused Deployment (not its pods) and the allow-all policy', async () => {
+  it('finds the namespace without default deny, the refused Deployment, its unmeshed pods and the allow-all policy', async () => {
     const result = await audit('--kubeconfig', cp.adminKubeconfig, '--output', 'json');
     expect(result.code).toBe(1);
     const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
@@ -63,7 +75,12 @@ describe('ztgate audit against a real API server', () => {
       expect.arrayContaining(['Deployment:dedicated-service-account', 'Deployment:namespace-default-deny']),
     );
     expect(about('open', 'everyone')).toEqual(['NetworkPolicy:no-allow-all-policy']);
-    expect(findings.some((f) => f.resource.kind === 'ReplicaSet' || f.resource.kind === 'Pod')).toBe(false);
+    // The Deployment's pods are judged through it, as admission judged them; what is reported
+    // about them is that they run without the proxy (no mutating webhook made them).
+    expect(findings.some((f) => f.resource.kind === 'ReplicaSet')).toBe(false);
+    const pods = findings.filter((f) => f.resource.kind === 'Pod');
+    expect(pods.length).toBeGreaterThan(0);
+    expect(pods.every((f) => f.category === 'pod-not-meshed' && f.rule === 'mtls-sidecar')).toBe(true);
   });
 
   it('reviews a namespace in audit mode as if enforced: what enforcing creates, which workloads it refuses', async () => {
@@ -100,7 +117,8 @@ describe('ztgate audit against a real API server', () => {
         },
       },
     });
-    const result = await audit('--kubeconfig', cp.adminKubeconfig, '--output', 'json');
+    // The review under Istio (the default config, not the suite's builtin one).
+    const result = await runCli('audit', ['--kubeconfig', cp.adminKubeconfig, '--output', 'json']);
     const parsed = JSON.parse(result.stdout) as {
       findings: Finding[];
       notEnforced: {
@@ -118,9 +136,16 @@ describe('ztgate audit against a real API server', () => {
         review.wouldRefuse.map((r) => r.name),
       ]),
     ).toEqual([
-      ['rollout', 'label ztgate.dev/mode=audit', ['ztgate-default-deny', 'ztgate-allow-dns'], ['unready']],
+      [
+        'rollout',
+        'label ztgate.dev/mode=audit',
+        // Under Istio (the default): the deny with its DNS and mesh allowances, STRICT mTLS, and
+        // the enrolment mark on the Namespace itself.
+        ['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh', 'ztgate-strict-mtls', 'rollout'],
+        ['unready'],
+      ],
     ]);
-    // Judged as if enforced: the default deny ztgate would create counts, the missing identity does not.
+    // Judged as if enforced: the default deny and enrolment ztgate would create count, the missing identity does not.
     const rules = (name: string) =>
       parsed.findings
         .filter((f) => f.resource.namespace === 'rollout' && f.resource.name === name)
@@ -155,6 +180,15 @@ describe('ztgate audit against a real API server', () => {
       },
       15_000,
       () => 'report CRDs not served',
+    );
+    // The cluster at rest first: the controller-manager has created the Deployments' pods, which the
+    // audit reports as running without the proxy (a pod created between two runs is a change).
+    const pods = async (ns: string) =>
+      (await rest.request<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/pods`)).items.length;
+    await waitFor(
+      async () => (await pods('open')) >= 1 && (await pods('rollout')) >= 2,
+      30_000,
+      () => 'the Deployments have no pods',
     );
     const first = await audit('--kubeconfig', cp.adminKubeconfig, '--apply', '--output', 'json');
     expect(first.code).toBe(1);

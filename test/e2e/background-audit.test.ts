@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeRest, loadKubeConfig, type KubeRest } from '../../src/adapters/kube/index.js';
 import { hasStatus } from '../../src/adapters/kube/kube-rest.js';
+import { BUILTIN_CONFIG_OVERRIDES } from '../support/builtin-config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubectlOk, type KubectlTarget } from './support/kubectl.js';
 import {
@@ -41,7 +42,8 @@ const SYSTEM = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 // The background audit in `ztgate serve`, two replicas against a real API server. No webhook is
 // registered: the workloads are what a cluster held before ztgate was installed, or while it was
-// down — the objects the webhook never judged.
+// down — the objects the webhook never judged. Under the builtin injector with test images, as the
+// other suites about default deny, identities and allow-lists run (the mesh's findings: mesh.test.ts).
 describe('background audit against a real API server', () => {
   let cp: ControlPlane;
   let admin: KubectlTarget;
@@ -96,7 +98,7 @@ describe('background audit against a real API server', () => {
   });
 
   it('reports a Deployment written while ztgate was down, and posts an Event on it, within 5 s of becoming leader', async () => {
-    const a = await startZtgate(cp, {}, cert);
+    const a = await startZtgate(cp, BUILTIN_CONFIG_OVERRIDES, cert);
     replicas.push(a);
     const uid = await uidOf('shop', 'legacy');
     let seenAt = 0;
@@ -147,7 +149,7 @@ describe('background audit against a real API server', () => {
   });
 
   it('lets a second replica write nothing', async () => {
-    const b = await startZtgate(cp, {}, cert);
+    const b = await startZtgate(cp, BUILTIN_CONFIG_OVERRIDES, cert);
     replicas.push(b);
     const before = (await report('shop'))?.metadata.resourceVersion;
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -218,14 +220,16 @@ describe('background audit against a real API server', () => {
   });
 
   it('leaves no report behind for a deleted namespace', async () => {
+    // The Deployment's two findings, and its pod's two: it runs without the proxy (no Pod webhook here).
     await waitFor(
-      async () => (await report('gone'))?.summary.fail === 2,
+      async () => (await report('gone'))?.summary.fail === 4,
       10_000,
       () => 'no report in namespace gone',
     );
+    expect(failed(await report('gone'), 'old')).toEqual(['allow-list-policy', 'dedicated-service-account']);
     const table = await kubectlOk(admin, ['get', 'policyreport', '-A']);
     process.stdout.write(`kubectl get policyreport -A\n${table}`);
-    expect(table).toMatch(/^gone\s+ztgate-audit\s+\d+\s+2\s+/m);
+    expect(table).toMatch(/^gone\s+ztgate-audit\s+\d+\s+4\s+/m);
     await kubectlOk(admin, ['delete', 'namespace', 'gone', '--wait=true', '--timeout=60s']);
     const left = await kubectlOk(admin, ['get', 'policyreport', '-A', '-o', 'name']);
     expect(left).not.toContain('gone');

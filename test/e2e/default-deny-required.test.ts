@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlOk } from './support/kubectl.js';
 import { allowListPolicy, denyAllPolicy, deployment, list, serviceAccount } from './support/objects.js';
+import { BUILTIN_CONFIG_OVERRIDES } from '../support/builtin-config.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 
 // An admin who owns default deny (defaultDeny.create: false): ztgate only requires it.
 describe('a namespace without default deny (defaultDeny.create: false)', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await startScenario({ defaultDeny: { create: false } });
+    s = await startScenario({ ...BUILTIN_CONFIG_OVERRIDES, defaultDeny: { create: false } });
     await s.createNamespace('bare', { waitForDefaultDeny: false });
   });
   afterAll(async () => {

@@ -13,6 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { KUBECTL_YAML } from '../../src/adapters/state-dir/go-yaml.js';
 import { FIX_PLACEHOLDERS, findPlaceholders } from '../../src/policy/fix/index.js';
 import { kubectl, kubectlOk } from './support/kubectl.js';
+import { istioAuthorizationPolicyCrd, list } from './support/objects.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 import { REPO_DIR, ztgateCommand } from './support/ztgate.js';
 
@@ -102,6 +103,13 @@ describe('the fixes check prints apply to kube-apiserver 1.20 (kubectl apply --d
     // An admin owns the default deny here, so its fix (two documents) is printed too.
     s = await startScenario({ defaultDeny: { create: false } });
     await s.createNamespace(NAMESPACE, { waitForDefaultDeny: false });
+    // Under Istio (the default provider) the allow-list fix pairs an AuthorizationPolicy: its CRD,
+    // and the right to write it, as a team on an Istio cluster has.
+    await kubectlOk(
+      s.admin,
+      ['apply', '-f', '-'],
+      list(istioAuthorizationPolicyCrd(), ...authorizationPolicyGrant(s.cp.user.group)),
+    );
     const state = mkdtempSync(join(s.cp.dir, 'state-'));
     const work = mkdtempSync(join(s.cp.dir, 'work-'));
     // The state as kubectl reads it back: the namespace is known whole.
@@ -197,3 +205,29 @@ describe('the fixes check prints apply to kube-apiserver 1.20 (kubectl apply --d
     expect(result.split('\n').filter((line) => line !== '' && !line.endsWith('/default'))).toEqual([]);
   });
 });
+
+/** Lets the developers' group write Istio AuthorizationPolicies (the fix's second document). */
+function authorizationPolicyGrant(group: string): Record<string, unknown>[] {
+  const name = 'developer-authorizationpolicies';
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name },
+      rules: [
+        {
+          apiGroups: ['security.istio.io'],
+          resources: ['authorizationpolicies'],
+          verbs: ['get', 'list', 'create', 'update', 'patch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+    },
+  ];
+}

@@ -5,7 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { kubectl, kubectlOk, type KubectlTarget } from './support/kubectl.js';
 import { MANIFESTS_DIR, type ManifestObject } from './support/manifests.js';
-import { list, policyReportCrds } from './support/objects.js';
+import { istioSecurityCrds, list, policyReportCrds } from './support/objects.js';
 import { writeKubeconfig } from './support/pki.js';
 import { waitFor } from './support/processes.js';
 import { createServingCert, runZtgate, startZtgate } from './support/ztgate.js';
@@ -27,6 +27,9 @@ describe('install manifests against kube-apiserver', () => {
     admin = { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig };
     // kubectl auth can-i resolves resources through discovery: serve the policy report kinds.
     await kubectlOk(admin, ['apply', '-f', '-'], list(...policyReportCrds()));
+    // Istio's PeerAuthentication and DestinationRule: the shipped config runs under Istio, creates
+    // a STRICT PeerAuthentication and watches both (can-i resolves them through discovery too).
+    await kubectlOk(admin, ['apply', '-f', '-'], list(...istioSecurityCrds()));
     const base = mkdtempSync(join(cp.dir, 'manifests-'));
     cpSync(MANIFESTS_DIR, base, { recursive: true, filter: (src) => !src.includes(`${MANIFESTS_DIR}/demo`) });
     await runZtgate(['certs', '--out', join(base, 'certs'), '--manifests', base]);
@@ -161,17 +164,72 @@ describe('install manifests against kube-apiserver', () => {
     return saKubeconfig;
   }
 
-  it('serves with only the RBAC and the config of the base: ready, and reconciling new namespaces (policies and trust bundle)', async () => {
-    const kubeconfig = await serviceAccountKubeconfig();
+  const shippedConfig = (): Record<string, unknown> => {
     const configMap = rendered.find((o) => o.kind === 'ConfigMap') as ManifestObject & {
       data: Record<string, string>;
     };
-    const config = parse(configMap.data['config.yaml'] ?? '') as Record<string, unknown>;
+    return parse(configMap.data['config.yaml'] ?? '') as Record<string, unknown>;
+  };
+  const names = async (kind: string, ns: string): Promise<string[]> =>
+    (await kubectlOk(admin, ['get', kind, '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']))
+      .split(' ')
+      .filter((name) => name !== '')
+      .sort();
+
+  it('serves with only the RBAC and the config of the base: ready, enrolling and reconciling new namespaces, rolling back', async () => {
+    const ztgate = await startZtgate(
+      cp,
+      shippedConfig(),
+      await createServingCert(mkdtempSync(join(cp.dir, 'sa-certs-'))),
+      { kubeconfig: await serviceAccountKubeconfig() },
+    );
+    try {
+      await kubectlOk(admin, ['create', 'namespace', 'installed']);
+      // Under Istio (the shipped config): the enrolment mark, the default deny with its DNS and
+      // mesh companions, and the namespace's STRICT PeerAuthentication.
+      await waitFor(
+        async () =>
+          (await names('networkpolicy', 'installed')).join() ===
+            'ztgate-allow-dns,ztgate-allow-mesh,ztgate-default-deny' &&
+          (await names('peerauthentications.security.istio.io', 'installed')).join() ===
+            'ztgate-strict-mtls' &&
+          (
+            await kubectlOk(admin, ['get', 'namespace', 'installed', '-o', 'jsonpath={.metadata.labels}'])
+          ).includes('istio-injection'),
+        15_000,
+        () => 'the controllers did not enrol the namespace and create its policies with the base RBAC',
+      );
+      // Rolling back: in audit mode ztgate removes what it created (the deletes the RBAC grants,
+      // by name); the enrolment mark stays.
+      await kubectlOk(admin, ['label', 'namespace', 'installed', 'ztgate.dev/mode=audit']);
+      await waitFor(
+        async () =>
+          (await names('networkpolicy', 'installed')).length === 0 &&
+          (await names('peerauthentications.security.istio.io', 'installed')).length === 0,
+        15_000,
+        () => 'the controllers did not remove their objects from an audit namespace with the base RBAC',
+      );
+      const lease = await kubectl(admin, ['get', 'leases', '-n', 'ztgate-system', '-o', 'name']);
+      expect(lease.stdout.trim()).not.toBe('');
+      // Every watch (the injector's registrations by name among them) and every write was allowed.
+      const forbidden = ztgate.logLines().filter((line) => JSON.stringify(line).includes('forbidden'));
+      expect(forbidden).toEqual([]);
+    } finally {
+      await ztgate.stop();
+    }
+  });
+
+  it('copies the trust bundle with the base RBAC under the builtin injector', async () => {
+    const config = {
+      ...shippedConfig(),
+      mesh: { provider: 'builtin' },
+      sidecar: { image: 'registry.example/proxy:1.0', initImage: 'registry.example/proxy-init:1.0' },
+    };
     const ztgate = await startZtgate(
       cp,
       config,
       await createServingCert(mkdtempSync(join(cp.dir, 'sa-certs-'))),
-      { kubeconfig },
+      { kubeconfig: await serviceAccountKubeconfig() },
     );
     try {
       // The admin's (or trust-manager's) trust bundle; the leader copies it into every namespace.
@@ -183,38 +241,13 @@ describe('install manifests against kube-apiserver', () => {
         'ztgate-system',
         '--from-literal=ca.crt=bundle',
       ]);
-      await kubectlOk(admin, ['create', 'namespace', 'installed']);
+      await kubectlOk(admin, ['create', 'namespace', 'builtin']);
       await waitFor(
         async () =>
-          (
-            await kubectl(admin, [
-              'get',
-              'networkpolicy',
-              'ztgate-default-deny',
-              'ztgate-allow-dns',
-              '-n',
-              'installed',
-            ])
-          ).code === 0,
-        15_000,
-        () => 'the reconciler did not create the policies with the base RBAC',
-      );
-      await waitFor(
-        async () =>
-          (await kubectl(admin, ['get', 'configmap', 'ztgate-trust-bundle', '-n', 'installed'])).code === 0,
+          (await kubectl(admin, ['get', 'configmap', 'ztgate-trust-bundle', '-n', 'builtin'])).code === 0,
         15_000,
         () => 'the reconciler did not copy the trust bundle with the base RBAC',
       );
-      // Rolling back: in audit mode ztgate removes the policies it created (the one delete the RBAC grants).
-      await kubectlOk(admin, ['label', 'namespace', 'installed', 'ztgate.dev/mode=audit']);
-      await waitFor(
-        async () =>
-          (await kubectlOk(admin, ['get', 'networkpolicy', '-n', 'installed', '-o', 'name'])).trim() === '',
-        15_000,
-        () => 'the reconciler did not remove its policies from an audit namespace with the base RBAC',
-      );
-      const lease = await kubectl(admin, ['get', 'leases', '-n', 'ztgate-system', '-o', 'name']);
-      expect(lease.stdout.trim()).not.toBe('');
       const forbidden = ztgate.logLines().filter((line) => JSON.stringify(line).includes('forbidden'));
       expect(forbidden).toEqual([]);
     } finally {
@@ -312,7 +345,60 @@ describe('install manifests against kube-apiserver', () => {
     ['list secrets everywhere', ['list', 'secrets', '--all-namespaces'], false],
     ['create pods', ['create', 'pods', '-n', 'default'], false],
     ['patch deployments', ['patch', 'deployments.apps', '-n', 'default'], false],
-    ['update namespaces', ['update', 'namespaces'], false],
+    ['enrol namespaces (update)', ['update', 'namespaces'], true],
+    ['patch namespaces', ['patch', 'namespaces'], false],
+    ['delete namespaces', ['delete', 'namespaces'], false],
+    [
+      'update its mesh allowance',
+      ['update', 'networkpolicies.networking.k8s.io/ztgate-allow-mesh', '-n', 'default'],
+      true,
+    ],
+    ['watch peerauthentications', ['watch', 'peerauthentications.security.istio.io', '-A'], true],
+    [
+      'create peerauthentications',
+      ['create', 'peerauthentications.security.istio.io', '-n', 'default'],
+      true,
+    ],
+    [
+      'update its own peerauthentication',
+      ['update', 'peerauthentications.security.istio.io/ztgate-strict-mtls', '-n', 'default'],
+      true,
+    ],
+    [
+      'delete its own peerauthentication (audit rollback)',
+      ['delete', 'peerauthentications.security.istio.io/ztgate-strict-mtls', '-n', 'default'],
+      true,
+    ],
+    [
+      "update someone else's peerauthentication",
+      ['update', 'peerauthentications.security.istio.io/permissive', '-n', 'default'],
+      false,
+    ],
+    [
+      "delete someone else's peerauthentication",
+      ['delete', 'peerauthentications.security.istio.io/permissive', '-n', 'default'],
+      false,
+    ],
+    ['watch destinationrules', ['watch', 'destinationrules.networking.istio.io', '-A'], true],
+    ['update destinationrules', ['update', 'destinationrules.networking.istio.io', '-n', 'default'], false],
+    [
+      "read Istio's injector registration",
+      ['get', 'mutatingwebhookconfigurations.admissionregistration.k8s.io/istio-sidecar-injector'],
+      true,
+    ],
+    [
+      "read Linkerd's injector registration",
+      [
+        'watch',
+        'mutatingwebhookconfigurations.admissionregistration.k8s.io/linkerd-proxy-injector-webhook-config',
+      ],
+      true,
+    ],
+    [
+      'read another webhook registration',
+      ['get', 'mutatingwebhookconfigurations.admissionregistration.k8s.io/some-other'],
+      false,
+    ],
     [
       'update webhook configurations',
       ['update', 'validatingwebhookconfigurations.admissionregistration.k8s.io'],
@@ -353,6 +439,10 @@ describe('install manifests against kube-apiserver', () => {
         'watches the source by name in ztgate-system',
         `/api/v1/namespaces/ztgate-system/configmaps?${byName}&watch=true&timeoutSeconds=1`,
       ],
+      [
+        "watches Istio's injector registration by name (the mesh injector check)",
+        '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?fieldSelector=metadata.name%3Distio-sidecar-injector&watch=true&timeoutSeconds=1',
+      ],
     ];
     it.each(allowed)('%s', async (_name, path) => {
       const result = await kubectl(asZtgate, ['get', '--raw', path]);
@@ -371,6 +461,10 @@ describe('install manifests against kube-apiserver', () => {
       ],
       ['reads kube-system/coredns', ['get', 'configmap', 'coredns', '-n', 'kube-system', '-o', 'yaml']],
       ['reads a Secret', ['get', 'secrets', '-n', 'ztgate-system']],
+      [
+        'lists every MutatingWebhookConfiguration',
+        ['get', '--raw', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations'],
+      ],
     ];
     it.each(refused)('is refused when it %s', async (_name, args) => {
       const result = await kubectl(asZtgate, args);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlJson, kubectlOk } from './support/kubectl.js';
 import { allowListPolicy, deployment, list, serviceAccount, type Manifest } from './support/objects.js';
 import { waitFor } from './support/processes.js';
+import { BUILTIN_CONFIG_OVERRIDES, BUILTIN_CONFIG_YAML } from '../support/builtin-config.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 import { REPO_DIR, ztgateCommand } from './support/ztgate.js';
 import { execFile } from 'node:child_process';
@@ -27,13 +28,16 @@ interface Items<T> {
 }
 
 /** Runs `ztgate check` and returns its exit code and JSON verdicts. */
+/** The config check runs with: the scenario's (the builtin injector with test images). */
+let checkConfig = '';
+
 function check(
   args: readonly string[],
 ): Promise<{ code: number; results: { name: string; allowed: boolean; rules: string[] }[] }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...ztgateCommand(), 'check', ...args, '-o', 'json'],
+      [...ztgateCommand(), 'check', ...args, '--config', checkConfig, '-o', 'json'],
       { cwd: REPO_DIR },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
@@ -77,9 +81,11 @@ describe('owner claims and offline verdicts against kube-apiserver', () => {
     kubectlJson<Items<Meta>>(s.admin, ['get', 'pods', '-n', NS, '-l', selector]);
 
   beforeAll(async () => {
-    s = await startScenario();
+    s = await startScenario(BUILTIN_CONFIG_OVERRIDES);
     await s.createNamespace(NS);
     dir = mkdtempSync(join(s.cp.dir, 'ownership-'));
+    checkConfig = join(dir, 'builtin.yaml');
+    writeFileSync(checkConfig, BUILTIN_CONFIG_YAML);
     const result = await apply(
       list(
         serviceAccount(NS, 'api'),

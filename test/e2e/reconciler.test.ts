@@ -6,7 +6,8 @@ import {
   type ControllerWrite,
   type RunningControllers,
 } from '../../src/controllers/index.js';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../src/policy/config.js';
+import type { ZtgateConfig } from '../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { waitFor } from './support/processes.js';
 
@@ -15,7 +16,7 @@ const NP = (ns: string, name = '') =>
 const POLICIES = ['ztgate-allow-dns', 'ztgate-default-deny'];
 const CM = (ns: string, name = '') => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}`;
 const NS = (name = '') => `/api/v1/namespaces${name ? `/${name}` : ''}`;
-const BUNDLE = DEFAULT_CONFIG.sidecar.trustBundleConfigMap;
+const BUNDLE = BUILTIN_CONFIG.sidecar.trustBundleConfigMap;
 const WITHHELD = 'namespace not enforced: ztgate withholds what enforcing would create';
 
 interface Replica {
@@ -29,7 +30,7 @@ describe('controllers against a real API server', () => {
   let rest: KubeRest;
   const replicas: Record<string, Replica> = {};
 
-  const start = (identity: string, config: ZtgateConfig = DEFAULT_CONFIG): Replica => {
+  const start = (identity: string, config: ZtgateConfig = BUILTIN_CONFIG): Replica => {
     const writes: ControllerWrite[] = [];
     const warnings: Replica['warnings'] = [];
     const logger: KubeLogger = {
@@ -129,7 +130,7 @@ describe('controllers against a real API server', () => {
 
   describe('with mode: audit', () => {
     it('creates no NetworkPolicy in any namespace, and warns once for each what enforcing would create', async () => {
-      const audit = start('audit', { ...DEFAULT_CONFIG, mode: 'audit' });
+      const audit = start('audit', { ...BUILTIN_CONFIG, mode: 'audit' });
       await waitFor(
         async () => audit.controllers.isLeader(),
         10_000,
@@ -162,7 +163,7 @@ describe('controllers against a real API server', () => {
 
   describe('with controllers.dryRun', () => {
     it('sends every write with dryRun=All: the API server accepts them and keeps nothing', async () => {
-      const dry = start('dry', { ...DEFAULT_CONFIG, controllers: { dryRun: true } });
+      const dry = start('dry', { ...BUILTIN_CONFIG, controllers: { dryRun: true } });
       await waitFor(
         async () => dry.controllers.isLeader(),
         20_000,

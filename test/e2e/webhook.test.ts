@@ -10,10 +10,12 @@ import {
   type Manifest,
 } from './support/objects.js';
 import { waitFor } from './support/processes.js';
+import { BUILTIN_CONFIG_OVERRIDES } from '../support/builtin-config.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 
 // What a developer sees when ztgate judges a real API server's requests: ztgate runs outside
-// the cluster with its default config (enforce, default deny created by the reconciler).
+// the cluster with its default config under the builtin injector with test images (enforce, default
+// deny created by the reconciler); the mesh providers' suite installs the meshes' injectors instead.
 const NS = 'shop';
 const AUDIT_NS = 'trial';
 
@@ -27,7 +29,7 @@ interface PodList {
 describe('ztgate webhooks against kube-apiserver (enforce mode)', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await startScenario();
+    s = await startScenario(BUILTIN_CONFIG_OVERRIDES);
     await s.createNamespace(NS);
     await s.createNamespace(AUDIT_NS, { labels: { 'ztgate.dev/mode': 'audit' } });
   });

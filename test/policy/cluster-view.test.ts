@@ -21,11 +21,15 @@ import {
 } from './helpers.js';
 
 describe('createClusterView', () => {
-  it('indexes namespaces with the kubernetes.io/metadata.name label the API server sets', () => {
-    const view = viewOf([namespace('shop', { team: 'a' })]);
+  it('indexes namespaces with the kubernetes.io/metadata.name label the API server sets, and their annotations', () => {
+    const annotated = namespace('shop', { team: 'a' });
+    const view = viewOf([
+      { ...annotated, metadata: { ...annotated.metadata, annotations: { 'linkerd.io/inject': 'enabled' } } },
+    ]);
     expect(view.namespace('shop')).toEqual({
       name: 'shop',
       labels: { 'kubernetes.io/metadata.name': 'shop', team: 'a' },
+      annotations: { 'linkerd.io/inject': 'enabled' },
     });
     expect(view.namespace('other')).toBeUndefined();
     expect(view.namespaces().map((ns) => ns.name)).toEqual(['shop']);

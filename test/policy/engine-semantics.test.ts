@@ -4,14 +4,23 @@ import { DEFAULT_CONFIG } from '../../src/policy/config.js';
 import { buildDesiredPolicies } from '../../src/policy/desired/index.js';
 import { evaluate } from '../../src/policy/engine.js';
 import type { EvaluationInput, KubeObject, UserInfo } from '../../src/policy/types.js';
-import { defaultDeny, deployment, namespace, serviceAccount, viewOf } from './helpers.js';
+import {
+  defaultDeny,
+  deployment,
+  meshNamespace,
+  peerAuthentication,
+  serviceAccount,
+  viewOf,
+} from './helpers.js';
 
 // The policy semantics end to end through evaluate(): what a developer gets back from /validate
 // and `ztgate check` for the attacks of issue 12 §3, §5 and §7 and issue 16 item 3.
 
 const developer: UserInfo = { username: 'dev', groups: ['developers'] };
+// The namespace is enrolled in the default mesh and STRICT, so only the allow-list rules speak.
+const ready = [meshNamespace('shop'), peerAuthentication('strict')];
 const verdict = (input: EvaluationInput, objects: readonly KubeObject[] = []) => {
-  const decision = evaluate(input, viewOf([namespace('shop'), ...objects], [defaultDeny()]), DEFAULT_CONFIG);
+  const decision = evaluate(input, viewOf([...ready, ...objects], [defaultDeny()]), DEFAULT_CONFIG);
   return decision.violations.map((v) => `${v.rule} ${v.path}`);
 };
 const create = (yaml: string): EvaluationInput => ({

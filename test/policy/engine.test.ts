@@ -3,11 +3,20 @@ import { DEFAULT_CONFIG, MODE_LABEL, type ZtgateConfig } from '../../src/policy/
 import { evaluate, formatViolation } from '../../src/policy/engine.js';
 import type { Rule } from '../../src/policy/rules/rule.js';
 import type { EvaluationInput, KubeObject } from '../../src/policy/types.js';
-import { defaultDeny, deployment, namespace, policy, serviceAccount, viewOf } from './helpers.js';
+import {
+  defaultDeny,
+  deployment,
+  meshNamespace,
+  namespace,
+  peerAuthentication,
+  policy,
+  serviceAccount,
+  viewOf,
+} from './helpers.js';
 
 const good = deployment('web', { sa: 'web' });
 const ready = viewOf(
-  [serviceAccount('web'), namespace('shop')],
+  [serviceAccount('web'), meshNamespace('shop'), peerAuthentication('strict')],
   [defaultDeny(), policy({ name: 'web-allow', matchLabels: { app: 'web' } })],
 );
 const create = (object: KubeObject, namespaceName?: string): EvaluationInput => ({
@@ -69,6 +78,8 @@ describe('evaluate: judges workloads', () => {
       'dedicated-service-account spec.template.spec.serviceAccountName',
       'allow-list-policy spec.template.metadata.labels',
       'namespace-default-deny metadata.namespace',
+      'mesh-enrolment metadata.namespace',
+      'strict-mtls metadata.namespace',
     ]);
   });
 

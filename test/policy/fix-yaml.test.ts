@@ -58,6 +58,30 @@ const builtin: ZtgateConfig = deepFreeze({
   ...structuredClone(DEFAULT_CONFIG),
   mesh: { ...DEFAULT_CONFIG.mesh, provider: 'builtin' as const },
 });
+const linkerd: ZtgateConfig = deepFreeze({
+  ...structuredClone(DEFAULT_CONFIG),
+  mesh: { ...DEFAULT_CONFIG.mesh, provider: 'linkerd' as const },
+});
+const templated = (metadata: Json): KubeObject => {
+  const object = deployment({ serviceAccountName: 'web' }) as { spec: { template: { metadata: Json } } };
+  object.spec.template.metadata = { labels: { app: 'web' }, ...metadata };
+  return object as unknown as KubeObject;
+};
+const namespaceObject = (metadata: Json): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name: 'shop', ...metadata },
+});
+const update = (oldObject: KubeObject, object: KubeObject, config?: ZtgateConfig): Case => ({
+  input: { operation: 'UPDATE', oldObject, object, namespace: 'shop' },
+  ...(config === undefined ? {} : { config }),
+});
+const istio = (kind: string, spec: Json): KubeObject => ({
+  apiVersion: kind === 'DestinationRule' ? 'networking.istio.io/v1' : 'security.istio.io/v1',
+  kind,
+  metadata: { name: 'weak', namespace: 'shop' },
+  spec,
+});
 const noCreate = deepFreeze({
   ...structuredClone(DEFAULT_CONFIG),
   defaultDeny: { ...DEFAULT_CONFIG.defaultDeny, create: false },
@@ -110,7 +134,42 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   'no-net-admin/workload': [
     create(withContainer({ securityContext: { capabilities: { add: ['NET_ADMIN'] } } })),
   ],
-  'mtls-sidecar/workload': [create(pod({}), [], builtin)],
+  'mtls-sidecar/workload': [
+    create(pod({}), [], builtin),
+    create(pod({ containers: [app, { name: 'istio-proxy', image: 'docker.io/attacker/proxyv2:1' }] })),
+    create(pod({ containers: [app, { name: 'istio-proxy', image: 'not a reference' }] })),
+  ],
+  'mesh-enrolment/workload': [create(deployment()), create(deployment(), [], linkerd)],
+  'mesh-opt-out/workload': [
+    create(templated({ labels: { app: 'web', 'sidecar.istio.io/inject': 'false' } })),
+    create(templated({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundPorts': '5432' } })),
+    create(templated({ annotations: { 'sidecar.istio.io/proxyImage': 'my.mirror/istio/proxyv2:1' } })),
+    create(templated({ annotations: { 'config.linkerd.io/skip-outbound-ports': '5432' } }), [], linkerd),
+  ],
+  'strict-mtls/workload': [create(deployment()), create(deployment(), [], linkerd)],
+  'mesh-enrolment/namespace': [
+    update(namespaceObject({ labels: { 'istio-injection': 'enabled' } }), namespaceObject({})),
+  ],
+  'mesh-opt-out/namespace': [
+    update(
+      namespaceObject({ annotations: { 'linkerd.io/inject': 'enabled' } }),
+      namespaceObject({
+        annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-outbound-ports': '5432' },
+      }),
+      linkerd,
+    ),
+  ],
+  'strict-mtls/namespace': [
+    update(
+      namespaceObject({ annotations: { 'config.linkerd.io/default-inbound-policy': 'all-authenticated' } }),
+      namespaceObject({}),
+      linkerd,
+    ),
+  ],
+  'strict-mtls/mesh-policy': [
+    create(istio('PeerAuthentication', { mtls: { mode: 'PERMISSIVE' } })),
+    create(istio('DestinationRule', { host: 'web', trafficPolicy: { tls: { mode: 'DISABLE' } } })),
+  ],
   'no-allow-all-policy/policy': [create(ALLOW_ALL)],
   'default-deny-protected/policy': [
     { input: { operation: 'DELETE', oldObject: DENY, object: undefined, namespace: 'shop' } },

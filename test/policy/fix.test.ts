@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_CONFIG } from '../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../support/builtin-config.js';
 import {
   buildAllowListFix,
   buildDefaultDenyFix,
@@ -87,15 +88,24 @@ describe('fixes are valid YAML that parses back to the manifests to create', () 
     expect(dns).toMatchObject({ metadata: { name: 'ztgate-allow-dns' }, spec: { policyTypes: ['Egress'] } });
   });
 
-  it('default deny alone when DNS is disabled', () => {
+  it('default deny alone when DNS is disabled (the builtin injector needs no mesh companion)', () => {
     const config = {
-      ...DEFAULT_CONFIG,
+      ...BUILTIN_CONFIG,
       defaultDeny: {
-        ...DEFAULT_CONFIG.defaultDeny,
-        dns: { ...DEFAULT_CONFIG.defaultDeny.dns, enabled: false },
+        ...BUILTIN_CONFIG.defaultDeny,
+        dns: { ...BUILTIN_CONFIG.defaultDeny.dns, enabled: false },
       },
     };
     expect(parse(buildDefaultDenyFix('shop', config)).length).toBe(1);
+  });
+
+  it("default deny with the mesh's companion under Istio, so the proxies still reach istiod", () => {
+    const manifests = parse(buildDefaultDenyFix('shop', DEFAULT_CONFIG)) as { metadata: { name: string } }[];
+    expect(manifests.map((manifest) => manifest.metadata.name)).toEqual([
+      'ztgate-default-deny',
+      'ztgate-allow-dns',
+      'ztgate-allow-mesh',
+    ]);
   });
 });
 

@@ -171,6 +171,25 @@ export function namespace(name: string, labels: Labels = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
+/** A v1 Namespace enrolled in the default config's mesh (Istio, default revision). */
+export function meshNamespace(name: string, labels: Labels = {}): KubeObject {
+  return namespace(name, { 'istio-injection': 'enabled', ...labels });
+}
+
+/** An Istio PeerAuthentication: namespace-wide without `selector`, mode STRICT unless given. */
+export function peerAuthentication(
+  name: string,
+  namespace = 'shop',
+  spec: Record<string, unknown> = { mtls: { mode: 'STRICT' } },
+): KubeObject {
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name, namespace },
+    spec,
+  };
+}
+
 /** A view of objects plus hand-built policies. */
 export function viewOf(
   objects: readonly KubeObject[],

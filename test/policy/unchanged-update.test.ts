@@ -7,7 +7,8 @@ import {
   cronJob,
   defaultDeny,
   deployment,
-  namespace,
+  meshNamespace,
+  peerAuthentication,
   pod,
   policy,
   serviceAccount,
@@ -43,8 +44,15 @@ function withChange(object: KubeObject, change: (copy: Doc) => void): KubeObject
   return copy as KubeObject;
 }
 
+// The namespace is ready for the default mesh (enrolled, STRICT), so only the rules at issue speak.
 const view = viewOf(
-  [namespace('shop'), serviceAccount('legacy'), deployment('legacy', { sa: 'legacy' }), oldReplicaSet()],
+  [
+    meshNamespace('shop'),
+    peerAuthentication('strict'),
+    serviceAccount('legacy'),
+    deployment('legacy', { sa: 'legacy' }),
+    oldReplicaSet(),
+  ],
   [defaultDeny(), policy({ name: 'legacy', matchLabels: { app: 'legacy' } })],
 );
 

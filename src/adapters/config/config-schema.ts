@@ -3,6 +3,8 @@ import {
   cidr,
   dnsLabel,
   dnsSubdomain,
+  imagePattern,
+  imageReference,
   integer,
   labelKey,
   labelValue,
@@ -15,6 +17,7 @@ import {
   quantity,
   record,
   trustDomain,
+  text,
   type SchemaNode,
 } from './schema-nodes.js';
 import { hostPath } from './schema-nodes.js';
@@ -42,12 +45,23 @@ export const CONFIG_SCHEMA: SchemaNode = object({
   mesh: object({
     provider: leaf(oneOf('istio', 'istio-ambient', 'linkerd', 'builtin')),
     revision: leaf((value) => (value === '' ? undefined : dnsLabel(value))),
-    proxyImages: list(leaf(nonEmptyString)),
+    proxyImages: list(leaf(imagePattern)),
+    controlPlaneNamespace: leaf((value) => (value === '' ? undefined : dnsLabel(value))),
+    createStrictPeerAuthentication: leaf(boolean),
+    // Which keys and values qualify depends on the provider: see mesh-rules.ts.
+    exceptions: list(
+      object({
+        namespace: leaf(dnsLabel),
+        workload: leaf((value) => (value === '' ? undefined : dnsSubdomain(value)), ''),
+        annotations: record(labelKey, text),
+      }),
+    ),
   }),
   sidecar: object({
-    image: leaf(nonEmptyString),
+    // "" (the default) only outside mesh.provider builtin: see mesh-rules.ts.
+    image: leaf(imageReference),
     containerName: leaf(dnsLabel),
-    initImage: leaf(nonEmptyString),
+    initImage: leaf(imageReference),
     initContainerName: leaf(dnsLabel),
     native: leaf(boolean),
     ports: object({ inbound: leaf(port), outbound: leaf(port), health: leaf(port), admin: leaf(port) }),

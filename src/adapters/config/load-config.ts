@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG, deepFreeze, type ZtgateConfig } from '../../policy/conf
 import { ConfigError } from '../errors.js';
 import { findCrossKeyIssues } from './config-rules.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
+import { findMeshIssues } from './mesh-rules.js';
 import type { SchemaNode } from './schema-nodes.js';
 
 /** One problem found in a config file: the dotted key path and what was wrong. */
@@ -37,7 +38,9 @@ function resolve(
   issues: ConfigIssue[],
 ): unknown {
   if (given === undefined) {
-    if (fallback === undefined) issues.push({ path, message: 'required' });
+    if (fallback !== undefined) return fallback;
+    if (node.kind === 'leaf' && node.fallback !== undefined) return node.fallback;
+    issues.push({ path, message: 'required' });
     return fallback;
   }
   switch (node.kind) {
@@ -118,7 +121,7 @@ export function validateConfig(value: unknown): { config: ZtgateConfig; issues: 
   const merged = resolve(CONFIG_SCHEMA, DEFAULT_CONFIG, given, '', issues);
   const config = deepFreeze(structuredClone(merged)) as ZtgateConfig;
   // Keys that span others are judged only once every key has the right shape.
-  if (issues.length === 0) issues.push(...findCrossKeyIssues(config));
+  if (issues.length === 0) issues.push(...findCrossKeyIssues(config), ...findMeshIssues(config));
   return { config, issues };
 }
 

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseImagePattern, parseImageReference } from '../../policy/mesh/image-pattern.js';
 
 /** A leaf check: undefined when the value is fine, else what was expected ("expected …"). */
 export type Check = (value: unknown) => string | undefined;
@@ -8,7 +9,7 @@ export type SchemaNode =
   | { readonly kind: 'object'; readonly fields: Readonly<Record<string, SchemaNode>> }
   | { readonly kind: 'list'; readonly item: SchemaNode }
   | { readonly kind: 'record'; readonly key: Check; readonly value: Check }
-  | { readonly kind: 'leaf'; readonly check: Check };
+  | { readonly kind: 'leaf'; readonly check: Check; readonly fallback?: unknown };
 
 /** A mapping node with exactly these keys. */
 export function object(fields: Record<string, SchemaNode>): SchemaNode {
@@ -25,9 +26,9 @@ export function record(key: Check, value: Check): SchemaNode {
   return { kind: 'record', key, value };
 }
 
-/** A leaf node. */
-export function leaf(check: Check): SchemaNode {
-  return { kind: 'leaf', check };
+/** A leaf node; `fallback` is its value when absent where no default covers it (list items). */
+export function leaf(check: Check, fallback?: unknown): SchemaNode {
+  return fallback === undefined ? { kind: 'leaf', check } : { kind: 'leaf', check, fallback };
 }
 
 /** An integer within [min, max]. */
@@ -131,3 +132,19 @@ export const quantity: Check = (value) =>
   typeof value === 'string' && QUANTITY.test(value)
     ? undefined
     : 'expected a resource quantity such as 100m or 64Mi';
+
+/** Any string, empty included (annotation values). */
+export const text: Check = (value) => (typeof value === 'string' ? undefined : 'expected a string');
+
+/** A container image reference the runtime can pull, or "" (not set). */
+export const imageReference: Check = (value) =>
+  value === '' || (typeof value === 'string' && parseImageReference(value) !== undefined)
+    ? undefined
+    : 'expected an image reference such as registry.example/proxy:1.0';
+
+/** A `mesh.proxyImages` pattern (see policy/mesh/image-pattern.ts). */
+export const imagePattern: Check = (value) => {
+  if (typeof value !== 'string') return 'expected a string';
+  const pattern = parseImagePattern(value);
+  return typeof pattern === 'string' ? pattern : undefined;
+};

@@ -36,6 +36,8 @@ export interface ConfirmOptions {
   readonly namespace: string;
   /** Every watched resource; the policy kinds among them are listed for a missing policy. */
   readonly policySpecs: readonly ResourceSpec[];
+  /** Istio's root namespace, whose PeerAuthentications apply mesh-wide. */
+  readonly istioRootNamespace: string;
   readonly logger: KubeLogger;
 }
 
@@ -131,6 +133,14 @@ export async function confirmMissing(options: ConfirmOptions): Promise<ClusterVi
     if (ref.kind === 'Policy' && !listedPolicies.has(namespace)) {
       listedPolicies.add(namespace);
       return listPolicies(reader, policySpecs, namespace);
+    }
+    // A STRICT PeerAuthentication applied a moment before the workload, here or mesh-wide.
+    if (ref.kind === 'PeerAuthentication') {
+      const specs = options.policySpecs.filter((spec) => spec.kind === 'PeerAuthentication');
+      const namespaces = [...new Set([namespace, options.istioRootNamespace])];
+      return Promise.all(namespaces.map((ns) => listPolicies(reader, specs, ns))).then((lists) =>
+        lists.flat(),
+      );
     }
     return Promise.resolve([]);
   };

@@ -122,6 +122,47 @@ export const OPTIONAL_RESOURCES: readonly (readonly ResourceSpec[])[] = [
       namespaced: true,
     },
   ],
+  // Istio's mTLS settings: strict-mtls resolves the mode in force from the PeerAuthentications;
+  // DestinationRules are listed for `ztgate audit`.
+  [
+    {
+      group: 'security.istio.io',
+      version: 'v1',
+      plural: 'peerauthentications',
+      kind: 'PeerAuthentication',
+      namespaced: true,
+    },
+    {
+      group: 'security.istio.io',
+      version: 'v1beta1',
+      plural: 'peerauthentications',
+      kind: 'PeerAuthentication',
+      namespaced: true,
+    },
+  ],
+  [
+    {
+      group: 'networking.istio.io',
+      version: 'v1',
+      plural: 'destinationrules',
+      kind: 'DestinationRule',
+      namespaced: true,
+    },
+    {
+      group: 'networking.istio.io',
+      version: 'v1beta1',
+      plural: 'destinationrules',
+      kind: 'DestinationRule',
+      namespaced: true,
+    },
+    {
+      group: 'networking.istio.io',
+      version: 'v1alpha3',
+      plural: 'destinationrules',
+      kind: 'DestinationRule',
+      namespaced: true,
+    },
+  ],
 ];
 
 /** The CustomResourceDefinition resource, watched to notice policy kinds appearing. */

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ZtgateConfig } from '../../policy/config.js';
+import { isPeerAuthentication } from '../../policy/mesh/peer-authentication.js';
 import { isPolicyObject, normalizePolicy } from '../../policy/policies/index.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from '../../policy/types.js';
 import type { ViewLayer } from '../../policy/view-layer.js';
@@ -159,12 +160,15 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
   /**
    * The namespace whose judgement a change can alter, or undefined for every namespace. A namespace
    * is judged from its own objects, its own labels and the cluster-wide policies (Calico GNPs,
-   * Cilium CCNPs, Istio policies in the mesh root namespace); a rule reading more must widen this.
+   * Cilium CCNPs, Istio policies in the mesh root namespace, and the root namespace's
+   * PeerAuthentications, which set the mTLS mode every namespace inherits: strict-mtls and the
+   * audit's STRICT finding read them); a rule reading more must widen this.
    */
   function touchedBy(object: KubeObject): string | undefined {
     const partition = partitionOf(object);
     if (partition === '') return object.kind === 'Namespace' ? object.metadata?.name : undefined;
-    if (partition === config.istioRootNamespace && isPolicyObject(object)) return undefined;
+    if (partition === config.istioRootNamespace && (isPolicyObject(object) || isPeerAuthentication(object)))
+      return undefined;
     return partition;
   }
 
@@ -305,7 +309,8 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
     confirm(missing, namespace): Promise<ClusterView> {
       if (!view) return Promise.reject(new Error('cluster view not synced yet'));
       const policySpecs = [...reflectors.values()].map((r) => r.spec);
-      return confirmMissing({ rest, view, missing, namespace, policySpecs, logger });
+      const istioRootNamespace = config.istioRootNamespace;
+      return confirmMissing({ rest, view, missing, namespace, policySpecs, logger, istioRootNamespace });
     },
   };
 }

@@ -42,8 +42,11 @@ export interface WatchDeclaration {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
-  /** A change re-reconciles the changed object's namespace (default), or every namespace. */
-  readonly requeue?: 'namespace' | 'all';
+  /**
+   * A change re-reconciles the changed object's namespace (default), every namespace, or only the
+   * cluster-wide work item (where conditions are judged): for what only a condition reads.
+   */
+  readonly requeue?: 'namespace' | 'all' | 'cluster';
 }
 
 /**

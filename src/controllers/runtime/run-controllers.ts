@@ -10,7 +10,7 @@ import {
 import { readLabels } from '../../policy/objects.js';
 import type { KubeObject } from '../../policy/types.js';
 import { createIntentWriter, type ControllerWrite } from './apply-intents.js';
-import type { Controller, Intent } from './controller.js';
+import type { Controller, ControllerCondition, Intent } from './controller.js';
 import { WriteConflict } from './ensure.js';
 import { startLeaseElector } from './lease-elector.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
@@ -59,6 +59,11 @@ export interface RunningControllers {
   withheldCounts(): ReadonlyMap<string, number>;
   /** Standing controller conditions, as `controller/key`. */
   activeConditions(): readonly string[];
+  /**
+   * Each controller's conditions judged now from this replica's watches (every replica watches,
+   * so a follower answers too); undefined for a controller whose watches have not listed yet.
+   */
+  currentConditions(controller: string): readonly ControllerCondition[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ const INERT: RunningControllers = {
   enqueue: () => undefined,
   withheldCounts: () => new Map(),
   activeConditions: () => [],
+  currentConditions: () => undefined,
   stop: async () => undefined,
 };
 
@@ -207,6 +213,11 @@ export function startControllers(options: ControllersOptions): RunningController
     enqueue: (namespace) => queue.add(namespace),
     withheldCounts: () => reports.withheldCounts(),
     activeConditions: () => reports.activeConditions(),
+    currentConditions(name) {
+      const controller = controllers.find((candidate) => candidate.name === name);
+      if (controller?.conditions === undefined || !watches.synced(controller)) return undefined;
+      return controller.conditions(watches.contextOf(controller));
+    },
     async stop(): Promise<void> {
       clearInterval(resync);
       unsubscribe?.();

@@ -27,6 +27,8 @@ export interface WatchSources {
 export interface ControllerWatches {
   readonly namespaces: Reflector;
   contextOf(controller: Controller): ControllerContext;
+  /** Whether every watch the controller declared has listed. */
+  synced(controller: Controller): boolean;
   /** The cached copy of an intent's object, and whether absence there is proof. */
   cacheFor(intent: Pick<Intent, 'resource' | 'namespace' | 'name'>): CacheLookup;
   start(): void;
@@ -51,15 +53,21 @@ export function createControllerWatches(
   sources: WatchSources,
 ): ControllerWatches {
   const reflectors = new Map<string, Reflector>();
-  const scopes = new Map<string, 'namespace' | 'all'>();
+  type Scope = NonNullable<WatchDeclaration['requeue']>;
+  const scopes = new Map<string, Scope>();
+  // Two controllers may share a watch: the wider requeue wins.
+  const width: Readonly<Record<Scope, number>> = { cluster: 0, namespace: 1, all: 2 };
   const reflect = (watch: Watch): Reflector => {
     const key = keyOf(watch);
-    if ((watch.requeue ?? 'namespace') === 'all' || !scopes.has(key))
-      scopes.set(key, watch.requeue ?? 'namespace');
+    const scope = watch.requeue ?? 'namespace';
+    const known = scopes.get(key);
+    if (known === undefined || width[scope] > width[known]) scopes.set(key, scope);
     const existing = reflectors.get(key);
     if (existing !== undefined) return existing;
     const onChange = (change: ReflectorChange): void => {
       if (change.type === 'RELISTED' || scopes.get(key) === 'all') return triggers.all();
+      // '' is the cluster-wide work item, where the runtime judges conditions.
+      if (scopes.get(key) === 'cluster') return triggers.namespace('');
       const { kind, metadata } = change.object;
       triggers.namespace((kind === 'Namespace' ? metadata?.name : metadata?.namespace) ?? '');
     };
@@ -92,8 +100,10 @@ export function createControllerWatches(
   }
   const discovery = watchWhenServed(rest, logger, optional, owned, triggers, sources.discoveryIntervalMs);
   const contexts = new Map<Controller, ControllerContext>();
+  const declaredBy = new Map<Controller, readonly Reflector[]>();
   for (const controller of controllers) {
     const declared = new Map(controller.watches.map((watch) => [watch.name, reflect(watch)]));
+    declaredBy.set(controller, [...declared.values()]);
     const watched = (name: string): Reflector => {
       const reflector = declared.get(name);
       if (reflector === undefined) throw new Error(`controller ${controller.name} declares no watch ${name}`);
@@ -114,6 +124,7 @@ export function createControllerWatches(
       if (context === undefined) throw new Error(`unknown controller ${controller.name}`);
       return context;
     },
+    synced: (controller) => (declaredBy.get(controller) ?? []).every((reflector) => reflector.synced()),
     cacheFor(intent) {
       const key = resourceKey(intent.resource);
       const cache = key === resourceKey(NAMESPACES) ? namespaces : owned.get(key);

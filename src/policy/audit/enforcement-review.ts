@@ -37,9 +37,7 @@ export interface NamespacePlan {
 export function planNamespace(view: ClusterView, config: ZtgateConfig, info: NamespaceInfo): NamespacePlan {
   const enforcement = namespaceEnforcement(config, info.name, info.labels);
   if (enforcement.mode === 'enforce' || isExemptByConfig(enforcement)) return { pending: undefined, view };
-  const wouldCreate = buildEnforcingObjects(config, info.name).filter(
-    ({ object }) => !isInView(view, object),
-  );
+  const wouldCreate = buildEnforcingObjects(config, info).filter(({ object }) => !isInView(view, object));
   const pending = { namespace: info.name, enforcement, wouldCreate };
   if (wouldCreate.length === 0) return { pending, view };
   return {

@@ -89,10 +89,12 @@ function report(
  * The PolicyReport a result belongs in: its resource's namespace, and a Namespace's own results
  * (default deny, what enforcing would create) in that namespace's report, so one object holds a
  * namespace's posture and the ClusterPolicyReport stays small however many namespaces there are.
- * Undefined for cluster-scoped policies (the ClusterPolicyReport).
+ * Undefined for cluster-scoped policies and the mesh injector check (the ClusterPolicyReport:
+ * ambient's ztunnel DaemonSet sits in istio-system, but its absence concerns every namespace).
  */
 export function reportNamespaceOf(result: AuditResult): string | undefined {
   const { resource } = result;
+  if (result.category === 'mesh-injector-missing') return undefined;
   if (resource.namespace !== undefined) return resource.namespace;
   return resource.kind === 'Namespace' && resource.apiVersion === 'v1' ? resource.name : undefined;
 }

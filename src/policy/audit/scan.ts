@@ -1,5 +1,6 @@
 import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
+import type { InjectorStatus } from '../mesh/injector.js';
 import type { EnforcementReason } from '../desired/index.js';
 import { evaluate } from '../engine.js';
 import { buildDefaultDenyFix } from '../fix/index.js';
@@ -7,13 +8,22 @@ import { isPolicyObject } from '../policies/index.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
 import { sameRef } from '../objects.js';
 import type { ClusterView, KubeObject, RuleName } from '../types.js';
+import { isMtlsPolicyObject } from '../mesh/mtls-policies.js';
 import { partitionOf } from '../view-partitions.js';
 import { isWorkloadObject, toWorkload } from '../workload.js';
 import { planNamespace, type PendingNamespace } from './enforcement-review.js';
+import { isMeshJudged, scanNamespaceMesh, scanPodMesh } from './mesh-scan.js';
 
 /** What kind of problem a finding reports; `enforcement-withheld` is what enforcing a namespace would create. */
 export type FindingCategory =
-  'namespace-without-default-deny' | 'workload-refused' | 'policy-refused' | 'enforcement-withheld';
+  | 'namespace-without-default-deny'
+  | 'namespace-not-enrolled'
+  | 'namespace-without-strict-mtls'
+  | 'workload-refused'
+  | 'pod-not-meshed'
+  | 'policy-refused'
+  | 'enforcement-withheld'
+  | 'mesh-injector-missing';
 
 /** The object a result is about, as a PolicyReport names it. */
 export interface AuditResource {
@@ -80,6 +90,37 @@ export interface NamespaceScan {
 /** Called as objects are judged, for progress on a terminal. */
 export type ScanProgress = (done: number, total: number) => void;
 
+/** What the scan knows beyond the view. */
+export interface ScanFacts {
+  /**
+   * The mesh injector check (cluster mode: the objects read by name, judged by judgeInjector);
+   * undefined when it was not made (a state folder, the builtin injector).
+   */
+  readonly injector?: InjectorStatus | undefined;
+}
+
+/** The injector check as a cluster-scoped result: without the injector no enforced pod is meshed. */
+function injectorResults(injector: InjectorStatus | undefined): AuditResult[] {
+  if (injector === undefined) return [];
+  const { expectation } = injector;
+  return [
+    {
+      category: 'mesh-injector-missing',
+      rule: 'mesh-enrolment',
+      result: injector.present ? 'pass' : 'fail',
+      resource: {
+        apiVersion: expectation.apiVersion,
+        kind: expectation.kind,
+        namespace: expectation.namespace,
+        name: injector.name,
+      },
+      path: '',
+      message: injector.message,
+      fix: '',
+    },
+  ];
+}
+
 function resourceOf(object: KubeObject, clusterScoped = false): AuditResource {
   const uid = object.metadata?.uid;
   return {
@@ -125,7 +166,10 @@ function judge(
     fix: violation.fix,
   }));
   const failed = new Set(results.map((result) => result.rule));
-  for (const rule of RAN[category === 'workload-refused' ? 'workload' : 'policy']) {
+  const ran = isMtlsPolicyObject(object)
+    ? RAN['mesh-policy']
+    : RAN[category === 'workload-refused' ? 'workload' : 'policy'];
+  for (const rule of ran) {
     if (!failed.has(rule))
       results.push({ category, rule, result: 'pass', resource, path: '', message: 'passed', fix: '' });
   }
@@ -141,7 +185,11 @@ const ranFor = (appliesTo: string): readonly RuleName[] => [
     ),
   ),
 ];
-const RAN = { workload: ranFor('workload'), policy: ranFor('policy') } as const;
+const RAN = {
+  workload: ranFor('workload'),
+  policy: ranFor('policy'),
+  'mesh-policy': ranFor('mesh-policy'),
+} as const;
 
 function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig): AuditResult {
   const ok = hasDefaultDeny(name, view);
@@ -159,13 +207,17 @@ function namespaceResult(name: string, view: ClusterView, config: ZtgateConfig):
 }
 
 function withheldResults({ namespace, enforcement, wouldCreate }: PendingNamespace): AuditResult[] {
-  return wouldCreate.map(({ rule, object }) => ({
+  return wouldCreate.map(({ rule, object, change }) => ({
     category: 'enforcement-withheld' as const,
     rule,
     result: 'warn' as const,
-    resource: resourceOf(object),
+    resource: resourceOf(object, object.kind === 'Namespace'),
     path: '',
-    message: `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it creates ${object.kind} ${object.metadata?.name ?? ''}`,
+    message:
+      `namespace ${namespace} is not enforced (${enforcement.reason}); enforcing it ` +
+      (change === undefined
+        ? `creates ${object.kind} ${object.metadata?.name ?? ''}`
+        : `sets ${change} on ${object.kind} ${object.metadata?.name ?? ''}`),
     fix: '',
   }));
 }
@@ -180,7 +232,7 @@ function reviewOf(pending: PendingNamespace, results: readonly AuditResult[]): N
     namespace: pending.namespace,
     mode: pending.enforcement.mode === 'exempt' ? 'exempt' : 'audit',
     reason: pending.enforcement.reason,
-    wouldCreate: pending.wouldCreate.map(({ object }) => resourceOf(object)),
+    wouldCreate: pending.wouldCreate.map(({ object }) => resourceOf(object, object.kind === 'Namespace')),
     wouldRefuse: [...refused.values()],
   };
 }
@@ -196,10 +248,12 @@ export function sortResults(results: readonly AuditResult[]): AuditResult[] {
 }
 
 /**
- * Audits one namespace: whether it has a default deny, its top-level workloads and standalone
- * pods that admission would refuse today (every rule, operation CREATE), and its policies that
- * admission would refuse (allow-all among them). `objects` are the namespace's objects as the view
- * holds them (workloads, and the policies that normalized). A namespace in audit mode or exempt
+ * Audits one namespace: whether it has a default deny and, under a mesh, whether it is enrolled and
+ * STRICT; its top-level workloads and standalone pods that admission would refuse today (every
+ * rule, operation CREATE), its running pods that are not meshed, and its policies that admission
+ * would refuse (allow-all among them, and the mesh's PeerAuthentications and DestinationRules).
+ * `objects` are the namespace's objects as the view holds them (workloads and pods, the policies
+ * that normalized, PeerAuthentications and DestinationRules). A namespace in audit mode or exempt
  * by label is judged as if enforced, with what the controllers would create there (warn results
  * and the review). A namespace exempt by config yields nothing.
  */
@@ -212,18 +266,24 @@ export function scanNamespace(
   // Workloads may sit in a namespace the view does not hold (a state folder without it): judged, no Namespace result.
   const info = view.namespace(namespace);
   const exempt = isExemptNamespace(config, namespace);
-  const plan = exempt ? undefined : planNamespace(view, config, info ?? { name: namespace, labels: {} });
+  const plan = exempt
+    ? undefined
+    : planNamespace(view, config, info ?? { name: namespace, labels: {}, annotations: {} });
   const results: AuditResult[] = [];
-  if (plan !== undefined && info !== undefined) results.push(namespaceResult(namespace, plan.view, config));
+  if (plan !== undefined && info !== undefined)
+    results.push(namespaceResult(namespace, plan.view, config), ...scanNamespaceMesh(info, view, config));
   if (plan?.pending !== undefined) results.push(...withheldResults(plan.pending));
+  const meshed = plan !== undefined && isMeshJudged(config, namespace, info?.labels ?? {});
   const scanned = { workloads: 0, policies: 0 };
   for (const object of objects) {
     if (isWorkloadObject(object)) {
-      if (!isTopLevel(object, view)) continue;
+      const topLevel = isTopLevel(object, view);
+      if (meshed) results.push(...scanPodMesh(object, topLevel, view, config));
+      if (!topLevel) continue;
       scanned.workloads += 1;
       // Workloads of a pending namespace are judged as if it were enforced; policies as they are.
       if (plan !== undefined) results.push(...judge(object, 'workload-refused', plan.view, config));
-    } else if (isPolicyObject(object)) {
+    } else if (isPolicyObject(object) || isMtlsPolicyObject(object)) {
       scanned.policies += 1;
       if (plan !== undefined) results.push(...judge(object, 'policy-refused', view, config));
     }
@@ -233,13 +293,17 @@ export function scanNamespace(
   return { namespace, results: sorted, review, scanned };
 }
 
-/** Audits the cluster-scoped policies (Calico GlobalNetworkPolicies, Cilium CCNPs) among `objects`. */
+/**
+ * Audits the cluster-scoped policies (Calico GlobalNetworkPolicies, Cilium CCNPs) among `objects`,
+ * and the mesh injector when the caller checked it (`facts`).
+ */
 export function scanClusterScoped(
   view: ClusterView,
   config: ZtgateConfig,
   objects: Iterable<KubeObject>,
+  facts: ScanFacts = {},
 ): AuditResult[] {
-  const results: AuditResult[] = [];
+  const results: AuditResult[] = injectorResults(facts.injector);
   for (const object of objects) {
     if (isPolicyObject(object) && partitionOf(object) === '')
       results.push(...judge(object, 'policy-refused', view, config));
@@ -247,7 +311,10 @@ export function scanClusterScoped(
   return sortResults(results);
 }
 
-/** The objects each namespace's audit reads: its workloads and the policies the view normalized. */
+/**
+ * The objects each namespace's audit reads, as a watch cache's partition holds them: its workloads
+ * and pods, the policies the view normalized, and the mesh's PeerAuthentications and DestinationRules.
+ */
 function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
   const groups = new Map<string, KubeObject[]>();
   const add = (object: KubeObject): void => {
@@ -256,19 +323,22 @@ function objectsByPartition(view: ClusterView): Map<string, KubeObject[]> {
     if (group === undefined) groups.set(partition, [object]);
     else group.push(object);
   };
-  for (const object of view.objects()) if (isWorkloadObject(object)) add(object);
+  for (const object of view.objects())
+    if (isWorkloadObject(object) || isMtlsPolicyObject(object)) add(object);
   for (const policy of view.allPolicies()) add(policy.source);
   return groups;
 }
 
 /**
- * Audits a cluster view: every namespace as scanNamespace does, and the cluster-scoped policies.
+ * Audits a cluster view: every namespace as scanNamespace does, the cluster-scoped policies, the
+ * mesh's namespace and pod findings, and the mesh injector when the caller checked it (`facts`).
  * Results are ordered by namespace (cluster-scoped first), kind, name and rule.
  */
 export function scanClusterView(
   view: ClusterView,
   config: ZtgateConfig,
   onProgress?: ScanProgress,
+  facts: ScanFacts = {},
 ): AuditScan {
   const groups = objectsByPartition(view);
   const total = [...groups.values()].reduce((sum, group) => sum + group.length, 0);
@@ -279,7 +349,7 @@ export function scanClusterView(
     if (onProgress && count > 0 && (Math.floor(done / 100) > Math.floor(before / 100) || done === total))
       onProgress(done, total);
   };
-  const results = scanClusterScoped(view, config, groups.get('') ?? []);
+  const results = scanClusterScoped(view, config, groups.get('') ?? [], facts);
   report(groups.get('')?.length ?? 0);
   const notEnforced: NamespaceReview[] = [];
   const scanned = { namespaces: view.namespaces().length, workloads: 0, policies: 0 };

@@ -1,5 +1,6 @@
 import { MANAGED_BY_LABEL, type ZtgateConfig } from '../config.js';
 import type { KubeObject, ObjectMeta } from '../types.js';
+import { buildMeshControlPlanePolicy } from './mesh-control-plane.js';
 
 /** The metadata of an object ztgate creates: its name, namespace and labels (managed-by among them). */
 export interface DesiredMetadata extends ObjectMeta {
@@ -50,14 +51,19 @@ function dnsAllowance(namespace: string, config: ZtgateConfig): DesiredPolicy {
 
 /**
  * The policies of a namespace's default deny: the deny itself (every pod, both directions, no
- * rules) first, then its companions (the DNS allowance when enabled). The reconciler writes them,
- * the fix of `namespace-default-deny` shows them, and `ztgate audit` lists them as what enforcing
- * would create.
+ * rules) first, then its companions (the DNS allowance when enabled; what the configured mesh
+ * needs under a deny, see mesh-control-plane.ts). The reconciler writes them, the fix of
+ * `namespace-default-deny` shows them, and `ztgate audit` lists them as what enforcing would create.
  */
 export function buildDesiredPolicies(config: ZtgateConfig, namespace: string): DesiredPolicy[] {
   const deny = networkPolicy(namespace, config.defaultDeny.policyName, {
     podSelector: {},
     policyTypes: ['Ingress', 'Egress'],
   });
-  return config.defaultDeny.dns.enabled ? [deny, dnsAllowance(namespace, config)] : [deny];
+  const mesh = buildMeshControlPlanePolicy(config, namespace);
+  return [
+    deny,
+    ...(config.defaultDeny.dns.enabled ? [dnsAllowance(namespace, config)] : []),
+    ...(mesh === undefined ? [] : [mesh]),
+  ];
 }

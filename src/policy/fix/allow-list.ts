@@ -1,4 +1,5 @@
 import type { ZtgateConfig } from '../config.js';
+import { HBONE_PORT } from '../mesh/istio-ambient.js';
 import { listContainers } from '../pod-spec/typed.js';
 import { podMesh } from '../rules/mesh-containers.js';
 import { field, isRecord } from '../objects.js';
@@ -50,7 +51,12 @@ export function allowListManifest(
   podLabels: Labels,
   config?: ZtgateConfig,
 ): FixManifest {
-  const ports = appPorts(workload, config);
+  const declared = appPorts(workload, config);
+  // Under ambient the CNI sees callers arrive on ztunnel's HBONE port, not the app's: 15008 goes
+  // into this policy for these pods, never into a namespace-wide rule (that would admit everyone).
+  const ambient = config?.mesh.provider === 'istio-ambient';
+  const ports =
+    ambient && declared.length > 0 ? [...declared, { protocol: 'TCP', port: HBONE_PORT }] : declared;
   const rule: Record<string, unknown> = {
     from: [
       {
@@ -69,7 +75,12 @@ export function allowListManifest(
   if (ports.length === 0) {
     comments.push({
       path: ['spec', 'ingress', 0, 'from'],
-      text: 'TODO: add `ports:` for the ports callers may use.',
+      text: `TODO: add \`ports:\` for the ports callers may use${ambient ? ` (and ${HBONE_PORT}, ambient's HBONE tunnel)` : ''}.`,
+    });
+  } else if (ambient) {
+    comments.push({
+      path: ['spec', 'ingress', 0, 'ports'],
+      text: `${HBONE_PORT}: ambient's HBONE tunnel, where ztunnel delivers these callers (what the CNI sees).`,
     });
   }
   return {
@@ -83,7 +94,45 @@ export function allowListManifest(
   };
 }
 
-/** The fix for a workload no allow-list selects: the NetworkPolicy to write (and labels to add, if none). */
+/**
+ * The Istio AuthorizationPolicy that allow-lists callers at the proxy, by mTLS identity: SPIFFE
+ * principals `<trust-domain>/ns/<namespace>/sa/<service-account>`. Unedited, its placeholder
+ * principal matches no one, so applied as is it admits nobody.
+ */
+export function authorizationPolicyManifest(
+  workload: Workload,
+  name: string,
+  podLabels: Labels,
+  config: ZtgateConfig,
+): FixManifest {
+  const trustDomain = config.sidecar.trustDomain;
+  const ports = appPorts(workload, config).map((entry) => String(entry.port));
+  const rule: Record<string, unknown> = {
+    from: [{ source: { principals: [`${trustDomain}/ns/<caller-namespace>/sa/<caller-serviceaccount>`] } }],
+  };
+  if (ports.length > 0) rule['to'] = [{ operation: { ports } }];
+  return {
+    value: {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: `${fixName(workload, name)}-allow-callers`, namespace: workload.namespace },
+      spec: { selector: { matchLabels: { ...podLabels } }, action: 'ALLOW', rules: [rule] },
+    },
+    comments: [
+      {
+        path: ['spec', 'rules', 0, 'from', 0, 'source', 'principals'],
+        text: "TODO: one principal per calling ServiceAccount (the same callers as the NetworkPolicy's).",
+      },
+    ],
+  };
+}
+
+/**
+ * The fix for a workload no allow-list selects: the NetworkPolicy to write (and labels to add, if
+ * none). Under Istio (sidecar or ambient) it pairs the NetworkPolicy (the kernel, by namespace and
+ * pod labels) with an AuthorizationPolicy (the proxy, by mTLS identity), as the Calico zero-trust
+ * how-to pairs its two enforcement points.
+ */
 export function buildAllowListFix(
   workload: Workload,
   name: string,
@@ -94,11 +143,19 @@ export function buildAllowListFix(
   const base = fixName(workload, name);
   const podLabels = hasLabels ? workload.podLabels : { app: base };
   const pods = podWord(workload);
+  const provider = config?.mesh.provider;
+  const istio = provider === 'istio' || provider === 'istio-ambient';
+  const policies = istio
+    ? 'a NetworkPolicy (the kernel, by pod labels) and an AuthorizationPolicy (the proxy, by mTLS identity) that list'
+    : 'a NetworkPolicy that lists';
   const prose =
     replacing.length > 0
       ? `Replace the allow-all rules of ${replacing.join(', ')} with the callers by name, for example:`
       : hasLabels
-        ? 'Create a NetworkPolicy that lists who may call this workload; fill in the callers:'
-        : `Label ${pods} (app: ${base}) and create a NetworkPolicy that lists who may call it; fill in the callers:`;
-  return renderFix(prose, [allowListManifest(workload, name, podLabels, config)]);
+        ? `Create ${policies} who may call this workload; fill in the callers:`
+        : `Label ${pods} (app: ${base}) and create ${policies} who may call it; fill in the callers:`;
+  const manifests = [allowListManifest(workload, name, podLabels, config)];
+  if (istio && config !== undefined)
+    manifests.push(authorizationPolicyManifest(workload, name, podLabels, config));
+  return renderFix(prose, manifests);
 }

@@ -1,5 +1,5 @@
 /** Fix builders: the exact YAML a denied change should add. */
-export { allowListManifest, buildAllowListFix } from './allow-list.js';
+export { allowListManifest, authorizationPolicyManifest, buildAllowListFix } from './allow-list.js';
 export { buildDefaultDenyFix } from './default-deny.js';
 export { asYamlFix, indentFix, renderFix, type FixManifest } from './render.js';
 export {

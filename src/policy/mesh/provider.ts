@@ -35,8 +35,51 @@ export interface MeshProvider {
    * redirect's capabilities: the redirect init container and the CNI's validation container.
    */
   readonly redirectInitContainerNames: readonly string[];
-  /** Default allowed proxy images (registry/repository patterns, `*` matching one path segment or more). */
+  /** Default allowed proxy images (registry/repository patterns, `*` matching the registry or exactly one path segment). */
   readonly defaultProxyImages: readonly string[];
   /** The mesh's default control-plane namespace. */
   readonly defaultControlPlaneNamespace: string | undefined;
+  /** Pod labels and annotations the mesh reads that could opt a pod out or narrow its capture. */
+  readonly keys: readonly MeshKey[];
+  /** Control-plane services every meshed pod calls (egress under a default deny). */
+  readonly controlPlane: readonly ControlPlaneEndpoint[];
+}
+
+/** What a key's judge knows besides the value. */
+export interface KeyContext {
+  /** Allowed images of the mesh's containers (mesh.proxyImages or the provider's defaults). */
+  readonly proxyImages: readonly string[];
+  /** Whether the key sits on a Pod (which the mesh's injector may have written) or a pod template. */
+  readonly onPod: boolean;
+}
+
+/**
+ * A pod label or annotation the mesh reads, judged by its value: the mesh's own value (or one
+ * that only widens capture) is fine, one that opts out, narrows capture or weakens the proxy is a
+ * bypass. ztgate checks each key as a label and as an annotation, whichever the mesh reads.
+ */
+export interface MeshKey {
+  readonly key: string;
+  /** True: every key starting with `key` (Istio's `sidecar.istio.io/userVolume*`). */
+  readonly prefix?: boolean;
+  /** What a bad value does, for the message ("skips the sidecar injection"). */
+  readonly effect: string;
+  /** Undefined when the value is fine; else why it is a bypass. */
+  readonly judge: (value: string, context: KeyContext) => string | undefined;
+  /**
+   * Set for capture exclusions an admin may approve in `mesh.exceptions`, naming what the value
+   * lists (the config adapter checks its syntax). Opt-outs have none: exempt the namespace instead.
+   */
+  readonly exception?: 'ports' | 'cidrs' | 'interfaces';
+  /** Set when the value is a proxy image judged against `mesh.proxyImages` (the fix offers a mirror entry). */
+  readonly proxyImage?: boolean;
+}
+
+/** One control-plane service the pods' proxies call (a default deny must let them through). */
+export interface ControlPlaneEndpoint {
+  /** What it serves, for comments and messages. */
+  readonly what: string;
+  /** Labels of the control-plane pods (matchLabels), in `mesh.controlPlaneNamespace`. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly ports: readonly number[];
 }

@@ -72,7 +72,7 @@ function restoreFix(desired: DesiredPolicy, prose: string): string {
 }
 
 /**
- * A companion (the DNS allowance): neither deleted, nor changed to let more through than ztgate's
+ * A companion (the DNS allowance, the mesh companion ztgate-allow-mesh): neither deleted, nor changed to let more through than ztgate's
  * own version — judged by effect, so narrowing it or relabelling it is anyone's to do.
  */
 function checkCompanion(context: RuleContext, desired: DesiredPolicy, namespace: string): Violation[] {
@@ -104,11 +104,11 @@ function checkCompanion(context: RuleContext, desired: DesiredPolicy, namespace:
 
 /**
  * Protects ztgate's namespace guardrails: the default-deny NetworkPolicy may be neither deleted nor
- * weakened, and its companions (the DNS allowance) neither deleted nor widened, except by an admin.
+ * weakened, and its companions (the DNS allowance, the mesh companion) neither deleted nor widened, except by an admin.
  */
 export const defaultDenyProtectedRule: Rule = {
   name: 'default-deny-protected',
-  description: `Only ztgate admins may delete or weaken the namespace's default-deny NetworkPolicy, or delete or widen its companions (the DNS allowance).`,
+  description: `Only ztgate admins may delete or weaken the namespace's default-deny NetworkPolicy, or delete or widen its companions (the DNS allowance, the mesh companion).`,
   appliesTo: 'policy',
   operations: ['CREATE', 'UPDATE', 'DELETE'],
   check(context): readonly Violation[] {

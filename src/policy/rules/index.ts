@@ -3,7 +3,11 @@ import { dedicatedServiceAccount } from './dedicated-service-account.js';
 import { namespaceDefaultDeny } from './namespace-default-deny.js';
 import { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 import { defaultDenyProtectedRule } from './default-deny-protected.js';
+import { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
+import { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 import { mtlsSidecarRule } from './mtls-sidecar.js';
+import { strictMtlsNamespace, strictMtlsWorkload } from './strict-mtls.js';
+import { strictMtlsSettings } from './strict-mtls-settings.js';
 import { noHostNetworkRule } from './no-host-network.js';
 import { noNetAdminRule } from './no-net-admin.js';
 import { noProxyIdentityRule } from './no-proxy-identity.js';
@@ -19,7 +23,11 @@ export { dedicatedServiceAccount, findSharers } from './dedicated-service-accoun
 export { hasDefaultDeny, namespaceDefaultDeny } from './namespace-default-deny.js';
 export { noAllowAllPolicy, noAllowAllWorkload } from './no-allow-all-policy.js';
 export { defaultDenyProtectedRule, isZtgateAdmin } from './default-deny-protected.js';
+export { meshEnrolmentNamespace, meshEnrolmentWorkload } from './mesh-enrolment.js';
+export { meshOptOutNamespace, meshOptOutWorkload } from './mesh-opt-out.js';
 export { mtlsSidecarRule } from './mtls-sidecar.js';
+export { strictMtlsNamespace, strictMtlsWorkload } from './strict-mtls.js';
+export { strictMtlsSettings } from './strict-mtls-settings.js';
 export { noHostNetworkRule } from './no-host-network.js';
 export { noNetAdminRule } from './no-net-admin.js';
 export { noProxyIdentityRule } from './no-proxy-identity.js';
@@ -30,7 +38,8 @@ export { protectedNamespaceLabels } from './protected-namespace-labels.js';
 
 /**
  * The ordered registry the engine runs; violations come out in this order. Rule 3 has one entry
- * for admitted policies and one for workloads (a Rule judges one kind of object).
+ * for admitted policies and one for workloads, mesh-enrolment one for workloads and one for
+ * namespaces (a Rule judges one kind of object).
  */
 export const RULES: readonly Rule[] = Object.freeze([
   dedicatedServiceAccount,
@@ -43,8 +52,15 @@ export const RULES: readonly Rule[] = Object.freeze([
   noProxyProcessAccessRule,
   noProxyPortsRule,
   noNetAdminRule,
+  meshEnrolmentWorkload,
+  meshOptOutWorkload,
   mtlsSidecarRule,
+  strictMtlsWorkload,
   noAllowAllPolicy,
   defaultDenyProtectedRule,
   protectedNamespaceLabels,
+  meshEnrolmentNamespace,
+  meshOptOutNamespace,
+  strictMtlsNamespace,
+  strictMtlsSettings,
 ]);

@@ -26,8 +26,11 @@ export interface Rule {
   readonly name: RuleName;
   /** One sentence for docs and `--help`. */
   readonly description: string;
-  /** Which objects the rule judges. */
-  readonly appliesTo: 'workload' | 'policy' | 'namespace';
+  /**
+   * Which objects the rule judges: pod-bearing workloads, network policies of every flavour,
+   * Namespaces, or the mesh's mTLS settings (Istio PeerAuthentication and DestinationRule).
+   */
+  readonly appliesTo: 'workload' | 'policy' | 'namespace' | 'mesh-policy';
   /** Operations the rule judges. */
   readonly operations: readonly EvaluationInput['operation'][];
   check(context: RuleContext): readonly Violation[];

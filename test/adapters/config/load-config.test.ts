@@ -158,7 +158,11 @@ describe('parseConfig: invalid files name the key path', () => {
       'sidecar:\n  imagePullPolicy: Always\n',
       'sidecar.imagePullPolicy: unknown key',
     ],
-    ['an empty image', 'sidecar:\n  image: ""\n', 'sidecar.image: expected a non-empty string, got ""'],
+    [
+      'an image reference the runtime refuses',
+      'sidecar:\n  image: "Registry.Example/Proxy:1"\n',
+      'sidecar.image: expected an image reference',
+    ],
     [
       'a bad CIDR',
       'sidecar:\n  exclude:\n    outboundCIDRs: [10.0.0.0/33]\n',
@@ -313,5 +317,141 @@ describe('loadConfig', () => {
     await expect(loadConfig('/nonexistent/ztgate.yaml')).rejects.toThrow(
       '/nonexistent/ztgate.yaml: cannot read',
     );
+  });
+});
+
+describe('parseConfig: the mesh section', () => {
+  const builtin = (images: string): string => `mesh:\n  provider: builtin\n${images}`;
+
+  it("defaults to Istio with no proxy images of ztgate's own", () => {
+    const config = parseConfig('', 'ztgate.yaml');
+    expect(config.mesh).toEqual({
+      provider: 'istio',
+      revision: '',
+      proxyImages: [],
+      controlPlaneNamespace: '',
+      createStrictPeerAuthentication: true,
+      exceptions: [],
+    });
+    expect([config.sidecar.image, config.sidecar.initImage]).toEqual(['', '']);
+  });
+
+  it('loads builtin with both images set by the admin', () => {
+    const config = parseConfig(
+      builtin('sidecar:\n  image: registry.example/proxy:2\n  initImage: registry.example/init:2\n'),
+      'ztgate.yaml',
+    );
+    expect([config.mesh.provider, config.sidecar.image, config.sidecar.initImage]).toEqual([
+      'builtin',
+      'registry.example/proxy:2',
+      'registry.example/init:2',
+    ]);
+  });
+
+  it('loads exceptions, a missing workload meaning every workload of the namespace', () => {
+    const config = parseConfig(
+      [
+        'mesh:',
+        '  proxyImages: [my.registry:5000/mirror/istio/proxyv2, "*/istio/proxyv2"]',
+        '  exceptions:',
+        '    - namespace: payments',
+        '      annotations: { traffic.sidecar.istio.io/excludeOutboundIPRanges: "169.254.169.254/32" }',
+        '    - namespace: mail',
+        '      workload: relay',
+        '      annotations: { traffic.sidecar.istio.io/excludeOutboundPorts: "25, 587" }',
+        '',
+      ].join('\n'),
+      'ztgate.yaml',
+    );
+    expect(config.mesh.exceptions).toEqual([
+      {
+        namespace: 'payments',
+        workload: '',
+        annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '169.254.169.254/32' },
+      },
+      {
+        namespace: 'mail',
+        workload: 'relay',
+        annotations: { 'traffic.sidecar.istio.io/excludeOutboundPorts': '25, 587' },
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'builtin without images',
+      builtin(''),
+      [
+        'sidecar.image: required with mesh.provider: builtin',
+        'sidecar.initImage: required with mesh.provider: builtin',
+      ],
+    ],
+    [
+      'builtin without the init image',
+      builtin('sidecar:\n  image: registry.example/proxy:2\n'),
+      ['sidecar.initImage: required'],
+    ],
+    [
+      'a pattern with a wildcard image name',
+      'mesh:\n  proxyImages: ["*/*"]\n',
+      ['mesh.proxyImages[0]: expected <registry>/<repository>'],
+    ],
+    ['a pattern without registry', 'mesh:\n  proxyImages: [proxyv2]\n', ['mesh.proxyImages[0]: expected']],
+    [
+      'a pattern with a tag',
+      'mesh:\n  proxyImages: [docker.io/istio/proxyv2:1.24]\n',
+      ['mesh.proxyImages[0]: expected'],
+    ],
+    [
+      'a revision under Linkerd',
+      'mesh:\n  provider: linkerd\n  revision: canary\n',
+      ['mesh.revision: only mesh.provider istio'],
+    ],
+    [
+      'an opt-out as exception',
+      'mesh:\n  exceptions: [{ namespace: a, annotations: { sidecar.istio.io/inject: "false" } }]\n',
+      [
+        'mesh.exceptions[0].annotations.sidecar.istio.io/inject: not a capture exclusion mesh.provider istio reads',
+      ],
+    ],
+    [
+      "another mesh's key",
+      'mesh:\n  exceptions: [{ namespace: a, annotations: { config.linkerd.io/skip-outbound-ports: "25" } }]\n',
+      ['not a capture exclusion mesh.provider istio reads'],
+    ],
+    [
+      'a catch-all range',
+      'mesh:\n  exceptions: [{ namespace: a, annotations: { traffic.sidecar.istio.io/excludeOutboundIPRanges: "10.0.0.0/8,0.0.0.0/0" } }]\n',
+      ['0.0.0.0/0 excludes every destination from capture'],
+    ],
+    [
+      'a malformed port list',
+      'mesh:\n  provider: linkerd\n  exceptions: [{ namespace: a, annotations: { config.linkerd.io/skip-outbound-ports: "25-30" } }]\n',
+      ['expected ports such as 25,587'],
+    ],
+    [
+      'an exception without annotations',
+      'mesh:\n  exceptions: [{ namespace: a, annotations: {} }]\n',
+      ['lists no annotation'],
+    ],
+    [
+      'an exception without namespace',
+      'mesh:\n  exceptions: [{ annotations: {} }]\n',
+      ['mesh.exceptions[0].namespace: required'],
+    ],
+    [
+      'builtin exceptions (it has sidecar.exclude)',
+      'mesh:\n  provider: builtin\n  exceptions: [{ namespace: a, annotations: { x: "1" } }]\nsidecar: { image: r.example/p:1, initImage: r.example/i:1 }\n',
+      ['exceptions may name: none'],
+    ],
+  ])('refuses %s, naming the keys', (_name, text, expected) => {
+    let message = '';
+    try {
+      parseConfig(text, 'ztgate.yaml');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    for (const part of expected) expect(message).toContain(part);
   });
 });

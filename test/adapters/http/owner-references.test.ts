@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CONTAINERS } from '../../../src/policy/pod-spec/typed.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import { makeCerts, postJson, reviewFixture, startDemoApp, type Running, type TestCerts } from './support.js';
 
 // Issue 16 (minor): /mutate threw a TypeError on an ownerReferences that was not a list or held
@@ -10,7 +11,8 @@ let server: Running;
 
 beforeAll(async () => {
   certs = await makeCerts();
-  server = await startDemoApp(certs);
+  // The builtin injector: /mutate builds ztgate's patch only under it.
+  server = await startDemoApp(certs, BUILTIN_CONFIG);
 });
 afterAll(async () => server.app.close());
 

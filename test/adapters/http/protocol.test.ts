@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildAppOptions } from '../../../src/adapters/http/app.js';
-import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import type { Decision, Violation } from '../../../src/policy/types.js';
 import {
   EMPTY_VIEW,
@@ -207,9 +207,17 @@ describe('bad input', () => {
 type Review = Awaited<ReturnType<typeof reviewFixture>>;
 
 describe('POST /mutate', () => {
-  it('patches a new pod in a judged namespace (real sidecar builder)', async () => {
+  let builtin: Running;
+  beforeAll(async () => {
+    builtin = await startApp(certs, { config: BUILTIN_CONFIG });
+  });
+  afterAll(async () => {
+    await builtin.app.close();
+  });
+
+  it('patches a new pod in a judged namespace under the builtin provider (real sidecar builder)', async () => {
     const body = await reviewFixture('catalog-pod-review.json');
-    const answer = await postJson(server.url, '/mutate', body, certs.caPem);
+    const answer = await postJson(builtin.url, '/mutate', body, certs.caPem);
     const response = answer.json().response;
     expect(response).toMatchObject({ uid: body.request.uid, allowed: true, patchType: 'JSONPatch' });
     expect(Object.keys(answer.json())).toEqual(['apiVersion', 'kind', 'response']);
@@ -220,7 +228,7 @@ describe('POST /mutate', () => {
     expect(paths).toContain('/spec/initContainers');
     expect(
       patch.some(
-        (op: { value?: { name?: string } }) => op.value?.name === DEFAULT_CONFIG.sidecar.containerName,
+        (op: { value?: { name?: string } }) => op.value?.name === BUILTIN_CONFIG.sidecar.containerName,
       ),
     ).toBe(true);
   });
@@ -242,12 +250,19 @@ describe('POST /mutate', () => {
     ['a subresource', (body: Review) => ({ ...body.request, subResource: 'ephemeralcontainers' })],
   ])('leaves %s untouched', async (_name, change) => {
     const body = await reviewFixture('catalog-pod-review.json');
-    const answer = await postJson(server.url, '/mutate', { ...body, request: change(body) }, certs.caPem);
+    const answer = await postJson(builtin.url, '/mutate', { ...body, request: change(body) }, certs.caPem);
+    expect(answer.json().response).toEqual({ uid: body.request.uid, allowed: true });
+  });
+
+  it("leaves a new pod untouched under Istio (the default): the mesh's injector adds its proxy", async () => {
+    const body = await reviewFixture('catalog-pod-review.json');
+    const answer = await postJson(server.url, '/mutate', body, certs.caPem);
     expect(answer.json().response).toEqual({ uid: body.request.uid, allowed: true });
   });
 
   it('answers an internal fault with no patch and an error status', async () => {
     const failing = await startApp(certs, {
+      config: BUILTIN_CONFIG,
       buildPatch: () => {
         throw new Error('patch exploded');
       },

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import {
   fixedSource,
   h1,
@@ -26,7 +27,9 @@ beforeAll(async () => {
   const demo = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG });
   await demo.start();
   const view = demo.current();
+  // ztgate's own injector (mesh.provider builtin): under a mesh's injector /mutate injects nothing.
   server = await startApp(certs, {
+    config: BUILTIN_CONFIG,
     viewSource: fixedSource(view, { isReady: () => false, notReadyReason: () => REASON }),
   });
 });

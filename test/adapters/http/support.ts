@@ -10,7 +10,7 @@ import { writeCertificates } from '../../../src/adapters/certs/write-certs.js';
 import { buildApp, type AdmissionServer, type BuildAppOptions } from '../../../src/adapters/http/app.js';
 import type { ViewSource } from '../../../src/adapters/view-source.js';
 import { createStateDirSource } from '../../../src/adapters/state-dir-source.js';
-import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import type { ClusterView } from '../../../src/policy/types.js';
 
 /** A certificate set in a temp folder (CA, serving cert for 127.0.0.1/localhost). */
@@ -86,10 +86,13 @@ export async function startApp(certs: TestCerts, options: Partial<BuildAppOption
 }
 
 /** The app over the real engine and the shipped demo state: what `npm start` serves. */
-export async function startDemoApp(certs: TestCerts): Promise<Running> {
-  const viewSource = createStateDirSource({ dir: 'manifests/demo', config: DEFAULT_CONFIG });
+export async function startDemoApp(
+  certs: TestCerts,
+  config: ZtgateConfig = DEFAULT_CONFIG,
+): Promise<Running> {
+  const viewSource = createStateDirSource({ dir: 'manifests/demo', config });
   await viewSource.start();
-  return startApp(certs, { viewSource });
+  return startApp(certs, { viewSource, config });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers field by field.

@@ -76,6 +76,7 @@ describe('kube REST client deadlines', () => {
       namespace: 'shop',
       policySpecs: [...CORE_RESOURCES],
       logger: silentLogger,
+      istioRootNamespace: 'istio-system',
     });
     const elapsed = Date.now() - started;
     expect(confirmed).toBe(view);

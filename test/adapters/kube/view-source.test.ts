@@ -300,6 +300,62 @@ describe('createKubeViewSource', () => {
     ).toEqual(['Deployment/web owner Deployment/web', 'ReplicaSet/web-5d4f8 owner Deployment/web']);
   });
 
+  it('watches PeerAuthentications where Istio serves them, and confirms one the watch has not delivered', async () => {
+    const kube = new FakeKube();
+    kube.served.add('security.istio.io/v1/peerauthentications');
+    kube.seed('v1/namespaces', ns('shop'));
+    const pa = (namespace: string, name: string) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name, namespace },
+      spec: { mtls: { mode: 'STRICT' } },
+    });
+    kube.seed('security.istio.io/v1/peerauthentications', pa('shop', 'watched'));
+    const source = create(kube);
+    await source.start();
+    await waitFor(() => source.isReady());
+    expect(
+      source
+        .current()
+        ?.peerAuthentications('shop')
+        .map((p) => p.name),
+    ).toEqual(['watched']);
+    kube.breakWatches();
+    kube.seed('security.istio.io/v1/peerauthentications', pa('istio-system', 'mesh'));
+    const view = await source.confirm!([{ kind: 'PeerAuthentication', namespace: 'shop' }], 'shop');
+    expect(view.peerAuthentications('istio-system').map((p) => `${p.name} ${p.mode}`)).toEqual([
+      'mesh STRICT',
+    ]);
+  });
+
+  it('a PeerAuthentication in the mesh root namespace touches every namespace; one elsewhere its own', async () => {
+    const kube = new FakeKube();
+    kube.served.add('security.istio.io/v1/peerauthentications');
+    for (const name of ['shop', 'other', 'istio-system']) kube.seed('v1/namespaces', ns(name));
+    const pa = (namespace: string, name: string, mode: string) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name, namespace },
+      spec: { mtls: { mode } },
+    });
+    const source = create(kube);
+    const seen: ViewPublication[] = [];
+    source.onPublish!((publication) => seen.push(publication));
+    await source.start();
+    await waitFor(() => source.isReady() && seen.length > 0);
+    let count = seen.length;
+    kube.seed('security.istio.io/v1/peerauthentications', pa('shop', 'local', 'STRICT'));
+    await waitFor(() => seen.length > count);
+    expect(seen.at(-1)!.touched).toEqual(new Set(['shop']));
+    // Istio's mesh-wide mode: every namespace without its own inherits it (strict-mtls reads it).
+    count = seen.length;
+    const before = seen.at(-1)!.snapshot.changedAt('other');
+    kube.seed('security.istio.io/v1/peerauthentications', pa('istio-system', 'default', 'PERMISSIVE'));
+    await waitFor(() => seen.length > count);
+    expect(seen.at(-1)!.touched).toBe('all');
+    expect(seen.at(-1)!.snapshot.changedAt('other')).toBeGreaterThan(before);
+  });
+
   it('keeps the view when a live read fails, so the denial stands', async () => {
     const kube = new FakeKube();
     const source = create(kube);

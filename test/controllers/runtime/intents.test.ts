@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDenyController, trustBundleController } from '../../../src/controllers/index.js';
 import type { ControllerContext, EnsureIntent, Intent } from '../../../src/controllers/index.js';
 import { namespaceMarks, unwanted } from '../../../src/controllers/runtime/intents.js';
-import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import { namespaceEnforcement } from '../../../src/policy/desired/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
 
@@ -13,7 +13,7 @@ const shop = {
   name: 'shop',
   labels: {},
   object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-  enforcement: namespaceEnforcement(DEFAULT_CONFIG, 'shop', {}),
+  enforcement: namespaceEnforcement(BUILTIN_CONFIG, 'shop', {}),
 };
 const source: KubeObject = {
   apiVersion: 'v1',
@@ -26,16 +26,16 @@ const source: KubeObject = {
   data: { 'ca.crt': PEM },
 };
 const context: ControllerContext = {
-  config: DEFAULT_CONFIG,
+  config: BUILTIN_CONFIG,
   watched: () => ({ synced: () => true, get: () => source, objectsIn: () => [source] }),
   view: () => undefined,
   serves: () => true,
 };
 const ensure = (intents: readonly Intent[] | undefined, index = 0): EnsureIntent =>
   intents?.[index] as EnsureIntent;
-// The deny is declared after its DNS allowance.
-const deny = ensure(defaultDenyController(DEFAULT_CONFIG).desired?.(shop, context), 1);
-const copy = ensure(trustBundleController(DEFAULT_CONFIG).desired?.(shop, context));
+// The deny is declared after its DNS allowance (the builtin provider adds no mesh companion).
+const deny = ensure(defaultDenyController(BUILTIN_CONFIG).desired?.(shop, context), 1);
+const copy = ensure(trustBundleController(BUILTIN_CONFIG).desired?.(shop, context));
 
 describe('ownedObject: a NetworkPolicy', () => {
   const existing = {

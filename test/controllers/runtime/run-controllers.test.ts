@@ -181,7 +181,7 @@ describe('startControllers: kinds beyond NetworkPolicy and ConfigMap', () => {
       resyncIntervalMs: 20,
     });
     const registry = new Registry();
-    registerControllerMetrics(registry, controllers);
+    registerControllerMetrics(registry, controllers, NO_BUILTINS);
     await waitFor(() => controllers.activeConditions().length === 1);
     await pause(100);
     expect(await registry.metrics()).toContain(

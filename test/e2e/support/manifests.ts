@@ -4,10 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import jsonpatch, { type PatchOperation } from 'jsonpatch';
+import { parse, parseAllDocuments } from 'yaml';
 
 /** The repository's manifests/ folder. */
 export const MANIFESTS_DIR = join(import.meta.dirname, '..', '..', '..', 'manifests');
+
+/** The overlay for `mesh.provider: builtin`: the base plus the Pod mutation (manifests-builtin/). */
+export const BUILTIN_DIR = join(import.meta.dirname, '..', '..', '..', 'manifests-builtin');
 
 /** A Kubernetes object as read from YAML, loosely typed for assertions. */
 export interface ManifestObject {
@@ -55,16 +59,44 @@ export interface WebhookConfiguration extends ManifestObject {
 }
 
 /**
- * webhooks.yaml pointed at `baseUrl` (https://127.0.0.1:<port>) with `caBundle` (PEM): the same
- * rules, selectors and policies the cluster install registers.
+ * The webhook configurations an admin registers: webhooks.yaml, plus the Pod webhook of
+ * manifests-builtin/ (its JSON patch applied to the MutatingWebhookConfiguration) when `builtin`.
+ */
+export function readWebhookConfigurations(options: { builtin?: boolean } = {}): WebhookConfiguration[] {
+  const configurations = readManifest('webhooks.yaml') as WebhookConfiguration[];
+  if (options.builtin !== true) return configurations;
+  const overlay = readManifest('kustomization.yaml', BUILTIN_DIR)[0] as unknown as {
+    patchesJson6902: { target: { kind: string; name: string }; path: string }[];
+  };
+  return configurations.map((configuration) =>
+    overlay.patchesJson6902
+      .filter(
+        (patch) =>
+          patch.target.kind === configuration.kind && patch.target.name === configuration.metadata.name,
+      )
+      .reduce(
+        (patched, patch) =>
+          jsonpatch.apply_patch(
+            patched,
+            parse(readFileSync(join(BUILTIN_DIR, patch.path), 'utf8')) as PatchOperation[],
+          ),
+        configuration,
+      ),
+  );
+}
+
+/**
+ * webhooks.yaml (and the builtin overlay's Pod webhook when `builtin`) pointed at `baseUrl`
+ * (https://127.0.0.1:<port>) with `caBundle` (PEM): the same rules, selectors and policies the
+ * cluster install registers.
  */
 export function renderWebhooksForUrl(
   baseUrl: string,
   caPem: string,
-  dir = MANIFESTS_DIR,
+  options: { builtin?: boolean } = {},
 ): WebhookConfiguration[] {
   const caBundle = Buffer.from(caPem, 'utf8').toString('base64');
-  return (readManifest('webhooks.yaml', dir) as WebhookConfiguration[]).map((config) => ({
+  return readWebhookConfigurations(options).map((config) => ({
     ...config,
     webhooks: config.webhooks.map((webhook) => {
       const path = webhook.clientConfig.service?.path ?? '/';

@@ -85,13 +85,17 @@ export function pod(namespace: string, name: string): Manifest {
   };
 }
 
-/** A namespaced CustomResourceDefinition of one served, schemaless version. */
+/**
+ * A namespaced CustomResourceDefinition of served, schemaless versions (the first one stored):
+ * one version by default, several for an API that serves an older one too.
+ */
 export function customResourceDefinition(
   group: string,
   kind: string,
   plural: string,
-  version = 'v1',
+  version: string | readonly string[] = 'v1',
 ): Manifest {
+  const versions = typeof version === 'string' ? [version] : version;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -100,14 +104,12 @@ export function customResourceDefinition(
       group,
       scope: 'Namespaced',
       names: { plural, singular: kind.toLowerCase(), kind },
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
+      versions: versions.map((name, index) => ({
+        name,
+        served: true,
+        storage: index === 0,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      })),
     },
   };
 }
@@ -218,5 +220,24 @@ export function policyReportCrds(): Manifest[] {
   return [
     crd('PolicyReport', 'policyreports', 'polr', 'Namespaced'),
     crd('ClusterPolicyReport', 'clusterpolicyreports', 'cpolr', 'Cluster'),
+  ];
+}
+
+/** Istio's AuthorizationPolicy CRD (the allow-list fix's proxy half under Istio), v1 stored, v1beta1 too. */
+export function istioAuthorizationPolicyCrd(): Manifest {
+  return customResourceDefinition('security.istio.io', 'AuthorizationPolicy', 'authorizationpolicies', [
+    'v1',
+    'v1beta1',
+  ]);
+}
+
+/** Istio's PeerAuthentication and DestinationRule CRDs as 1.22+ serves them (v1 stored, v1beta1 too). */
+export function istioSecurityCrds(): Manifest[] {
+  return [
+    customResourceDefinition('security.istio.io', 'PeerAuthentication', 'peerauthentications', [
+      'v1',
+      'v1beta1',
+    ]),
+    customResourceDefinition('networking.istio.io', 'DestinationRule', 'destinationrules', ['v1', 'v1beta1']),
   ];
 }

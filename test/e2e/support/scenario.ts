@@ -34,8 +34,8 @@ export interface Scenario {
   ): Promise<void>;
   /** Stops ztgate (the webhook configurations stay registered). */
   stopZtgate(): Promise<void>;
-  /** Starts ztgate again on the same port. */
-  restartZtgate(): Promise<void>;
+  /** Starts ztgate again on the same port, with another config when given. */
+  restartZtgate(config?: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +53,9 @@ export async function startScenario(config: Record<string, unknown> = {}): Promi
     const cert = await createServingCert(mkdtempSync(join(cp.dir, 'certs-')));
     const first = await startZtgate(cp, config, cert);
     const port = Number(new URL(first.url).port);
-    await registerWebhooks(cp, first.url, cert.caFile);
+    // The admin's install: manifests/, or manifests-builtin/ under ztgate's own injector.
+    const mesh = config['mesh'] as { provider?: string } | undefined;
+    await registerWebhooks(cp, first.url, cert.caFile, { builtin: mesh?.provider === 'builtin' });
     const scenario: Scenario = {
       cp,
       cert,
@@ -89,9 +91,9 @@ export async function startScenario(config: Record<string, unknown> = {}): Promi
         await scenario.ztgate?.stop();
         scenario.ztgate = undefined;
       },
-      async restartZtgate() {
+      async restartZtgate(next = config) {
         await scenario.stopZtgate();
-        scenario.ztgate = await startZtgate(cp, config, cert, { port });
+        scenario.ztgate = await startZtgate(cp, next, cert, { port });
       },
       async stop() {
         await scenario.stopZtgate();

@@ -144,9 +144,17 @@ export async function startZtgate(
   };
 }
 
-/** Registers the webhook configurations of manifests/webhooks.yaml, pointed at `url`. */
-export async function registerWebhooks(cp: ControlPlane, url: string, caFile: string): Promise<void> {
-  const rendered = renderWebhooksForUrl(url, readFileSync(caFile, 'utf8'));
+/**
+ * Registers the webhook configurations of manifests/webhooks.yaml (with manifests-builtin/'s Pod
+ * webhook when `builtin`), pointed at `url`.
+ */
+export async function registerWebhooks(
+  cp: ControlPlane,
+  url: string,
+  caFile: string,
+  options: { builtin?: boolean } = {},
+): Promise<void> {
+  const rendered = renderWebhooksForUrl(url, readFileSync(caFile, 'utf8'), options);
   const list = { apiVersion: 'v1', kind: 'List', items: rendered };
   await kubectlOk(
     { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig },

@@ -5,6 +5,9 @@ import { buildPolicyReports } from '../../../src/policy/audit/policy-report.js';
 import { scanClusterView, type AuditResult, type AuditScan } from '../../../src/policy/audit/scan.js';
 import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
+import { judgeInjector } from '../../../src/policy/mesh/injector.js';
+import type { KubeObject } from '../../../src/policy/types.js';
+import { linkerdInjectorWebhooks } from '../../support/mesh-webhooks.js';
 
 const FIXTURE_STATE = 'test/policy/audit/fixtures/state';
 // Rules that exist today; rules appended to the registry later must not break these expectations.
@@ -72,12 +75,36 @@ describe('scanClusterView', () => {
     ['a ReplicaSet a Deployment controls', 'ReplicaSet/old-5d8f'],
     ['a workload in an exempt namespace', 'Deployment/coredns'],
     ['an exempt namespace', 'Namespace/kube-system'],
-  ])('does not judge %s', (_name, resource) => {
-    expect(scan.results.filter((r) => `${r.resource.kind}/${r.resource.name}` === resource)).toEqual([]);
+  ])('does not judge %s as admission would', (_name, resource) => {
+    const judged = scan.results.filter(
+      (r) => `${r.resource.kind}/${r.resource.name}` === resource && r.category !== 'pod-not-meshed',
+    );
+    expect(judged).toEqual([]);
+  });
+
+  it("reports a running pod without the mesh's proxy, with the workload to restart", () => {
+    const pod = scan.findings.filter((r) => r.category === 'pod-not-meshed');
+    expect(pod.map((r) => [r.resource.name, r.rule, r.path])).toEqual([
+      ['old-5d8f-abcde', 'mtls-sidecar', 'spec.containers'],
+      ['old-5d8f-abcde', 'mtls-sidecar', 'spec.initContainers'],
+    ]);
+    expect(pod[0]?.message).toContain('restart its Deployment old (kubectl rollout restart)');
+  });
+
+  it('reports namespaces the mesh does not enrol or where mTLS is not STRICT', () => {
+    const namespaces = scan.results.filter(
+      (r) => r.resource.kind === 'Namespace' && r.rule !== 'namespace-default-deny',
+    );
+    expect(namespaces.map((r) => [r.resource.name, r.rule, r.result])).toEqual([
+      ['legacy', 'mesh-enrolment', 'fail'],
+      ['legacy', 'strict-mtls', 'fail'],
+      ['shop', 'mesh-enrolment', 'pass'],
+      ['shop', 'strict-mtls', 'pass'],
+    ]);
   });
 
   it('counts what it scanned', () => {
-    expect(scan.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 3 });
+    expect(scan.scanned).toEqual({ namespaces: 3, workloads: 4, policies: 4 });
   });
 
   it('reports progress up to the total', () => {
@@ -99,7 +126,8 @@ describe('buildPolicyReports', () => {
     ]);
     const legacy = reports[0]!;
     expect(legacy['scope']).toEqual({ apiVersion: 'v1', kind: 'Namespace', name: 'legacy' });
-    expect((legacy['results'] as unknown[])[0]).toEqual({
+    const results = legacy['results'] as { rule: string }[];
+    expect(results.find((r) => r.rule === 'namespace-default-deny')).toEqual({
       policy: 'ztgate',
       rule: 'namespace-default-deny',
       result: 'fail',
@@ -172,7 +200,7 @@ describe('formatAuditText', () => {
       ),
     ).toBe(true);
     expect(lines.at(-1)).toBe(
-      `scanned 3 namespaces, 4 workloads, 3 policies: ${scan.findings.length} findings`,
+      `scanned 3 namespaces, 4 workloads, 4 policies: ${scan.findings.length} findings`,
     );
   });
 
@@ -182,5 +210,53 @@ describe('formatAuditText', () => {
       DEFAULT_CONFIG,
     );
     expect(formatAuditText(clean)).toBe('scanned 0 namespaces, 0 workloads, 0 policies: 0 findings\n');
+  });
+});
+
+describe('scanClusterView: the mesh injector', () => {
+  const empty = createClusterView([], { istioRootNamespace: 'istio-system' });
+  const linkerd = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'linkerd' as const } };
+
+  it('reports a missing injector as a cluster-scoped finding, in the text and the ClusterPolicyReport', () => {
+    const injected = scanClusterView(empty, linkerd, undefined, { injector: judgeInjector(linkerd, []) });
+    expect(injected.findings.map((r) => [r.category, r.rule, r.resource])).toEqual([
+      [
+        'mesh-injector-missing',
+        'mesh-enrolment',
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'MutatingWebhookConfiguration',
+          namespace: undefined,
+          name: 'linkerd-proxy-injector-webhook-config',
+        },
+      ],
+    ]);
+    expect(formatAuditText(injected)).toMatch(
+      /^-\s+MutatingWebhookConfiguration\/linkerd-proxy-injector-webhook-config\s+mesh-enrolment\s+-\s+the linkerd injector is not installed/m,
+    );
+    const [cluster] = buildPolicyReports(injected, 1);
+    expect(cluster).toMatchObject({ kind: 'ClusterPolicyReport', summary: { fail: 1 } });
+  });
+
+  it("ambient: the missing ztunnel DaemonSet (in istio-system) goes to the ClusterPolicyReport, not istio-system's", () => {
+    const ambient = {
+      ...DEFAULT_CONFIG,
+      mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' as const },
+    };
+    const missing = scanClusterView(empty, ambient, undefined, { injector: judgeInjector(ambient, []) });
+    expect(missing.findings.map((r) => [r.resource.kind, r.resource.namespace])).toEqual([
+      ['DaemonSet', 'istio-system'],
+    ]);
+    expect(buildPolicyReports(missing, 1).map((r) => [r.kind, r['summary']])).toEqual([
+      ['ClusterPolicyReport', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }],
+    ]);
+  });
+
+  it('reports an installed injector as a pass, and nothing when the check was not made', () => {
+    const installed = judgeInjector(linkerd, [linkerdInjectorWebhooks() as KubeObject]);
+    const passed = scanClusterView(empty, linkerd, undefined, { injector: installed });
+    expect(passed.findings).toEqual([]);
+    expect(passed.results.map((r) => [r.category, r.result])).toEqual([['mesh-injector-missing', 'pass']]);
+    expect(scanClusterView(empty, linkerd).results).toEqual([]);
   });
 });

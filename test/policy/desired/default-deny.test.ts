@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type DefaultDenyConfig, type ZtgateConfig } from '../../../src/policy/config.js';
 import { buildDesiredPolicies, isSameNetworkPolicySpec } from '../../../src/policy/desired/index.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 
+// The default deny and its DNS allowance alone: the builtin injector adds no mesh companion
+// (test/controllers/mesh.test.ts covers each mesh's).
 const withDefaultDeny = (defaultDeny: DefaultDenyConfig): ZtgateConfig => ({
-  ...DEFAULT_CONFIG,
+  ...BUILTIN_CONFIG,
   defaultDeny,
 });
 
@@ -28,8 +31,8 @@ const dnsSpec = {
 };
 
 describe('buildDesiredPolicies', () => {
-  it('builds the default deny and the DNS allowance with the default config', () => {
-    expect(buildDesiredPolicies(DEFAULT_CONFIG, 'shop')).toEqual([
+  it('builds the default deny and the DNS allowance with the default settings', () => {
+    expect(buildDesiredPolicies(BUILTIN_CONFIG, 'shop')).toEqual([
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
@@ -90,6 +93,18 @@ describe('buildDesiredPolicies', () => {
         },
       ],
     });
+  });
+});
+
+describe("buildDesiredPolicies: the mesh's companion", () => {
+  it.each<[ZtgateConfig['mesh']['provider'], string[]]>([
+    ['istio', ['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh']],
+    ['istio-ambient', ['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh']],
+    ['linkerd', ['ztgate-default-deny', 'ztgate-allow-dns', 'ztgate-allow-mesh']],
+    ['builtin', ['ztgate-default-deny', 'ztgate-allow-dns']],
+  ])('%s: %j', (provider, names) => {
+    const config = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider } };
+    expect(buildDesiredPolicies(config, 'shop').map((policy) => policy.metadata.name)).toEqual(names);
   });
 });
 

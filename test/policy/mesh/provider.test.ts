@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
-import { captureExemption, meshContainerNames, meshProvider } from '../../../src/policy/mesh/index.js';
+import { buildDesiredPeerAuthentication } from '../../../src/policy/desired/index.js';
+import {
+  captureExemption,
+  meshContainerNames,
+  meshInjector,
+  meshProvider,
+} from '../../../src/policy/mesh/index.js';
 
 function withProvider(provider: ZtgateConfig['mesh']['provider'], runAsUser = 1337): ZtgateConfig {
   return {
@@ -35,5 +41,45 @@ describe('mesh providers', () => {
     ['istio-ambient', []],
   ] as const)('%s names its own containers', (provider, names) => {
     expect(meshContainerNames(withProvider(provider))).toEqual(names);
+  });
+});
+
+describe('what the cluster side builds on', () => {
+  const config = (
+    provider: ZtgateConfig['mesh']['provider'],
+    mesh: Partial<ZtgateConfig['mesh']> = {},
+  ): ZtgateConfig => ({
+    ...DEFAULT_CONFIG,
+    mesh: { ...DEFAULT_CONFIG.mesh, provider, ...mesh },
+  });
+
+  it.each([
+    ['istio', config('istio'), { kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector' }],
+    [
+      'an Istio revision',
+      config('istio', { revision: 'canary' }),
+      { kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector-canary' },
+    ],
+    [
+      'linkerd',
+      config('linkerd'),
+      { kind: 'MutatingWebhookConfiguration', name: 'linkerd-proxy-injector-webhook-config' },
+    ],
+    ['ambient', config('istio-ambient'), { kind: 'DaemonSet', namespace: 'istio-system', name: 'ztunnel' }],
+    ['builtin', config('builtin'), undefined],
+  ])('%s: the injector whose presence is checked at start-up', (_name, given, expected) => {
+    expect(meshInjector(given)).toEqual(expected);
+  });
+
+  it.each([
+    ['istio', config('istio'), true],
+    ['ambient', config('istio-ambient'), true],
+    ['switched off', config('istio', { createStrictPeerAuthentication: false }), false],
+    ['linkerd (its namespace annotation instead)', config('linkerd'), false],
+  ])('%s: the STRICT PeerAuthentication the controller keeps', (_name, given, creates) => {
+    const desired = buildDesiredPeerAuthentication(given, 'shop');
+    expect(desired === undefined ? undefined : [desired.metadata?.name, desired['spec']]).toEqual(
+      creates ? ['ztgate-strict-mtls', { mtls: { mode: 'STRICT' } }] : undefined,
+    );
   });
 });

@@ -24,6 +24,12 @@ const denyAll = { podSelector: {}, policyTypes: ['Ingress', 'Egress'] };
 const defaultDeny = networkPolicy('ztgate-default-deny', denyAll);
 // ztgate's own DNS allowance, from the same builder the reconciler uses.
 const allowDns = buildDesiredPolicies(DEFAULT_CONFIG, 'shop')[1] as unknown as KubeObject;
+const allowMesh = networkPolicy('ztgate-allow-mesh', {
+  podSelector: {},
+  policyTypes: ['Egress'],
+  egress: [{ ports: [{ port: 15012 }] }],
+});
+const builtin: ZtgateConfig = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'builtin' } };
 const developer: UserInfo = { username: 'dev@example.com', groups: ['developers', 'system:authenticated'] };
 const admin: UserInfo = { username: 'root@example.com', groups: ['system:masters'] };
 
@@ -116,6 +122,20 @@ describe('default-deny-protected', () => {
     ['a developer deleting the default deny', { operation: 'DELETE', old: defaultDeny }, [deniedDelete]],
     ['a developer deleting the DNS allowance', { operation: 'DELETE', old: allowDns }, [deniedDns]],
     [
+      "a developer deleting the mesh companion (the proxies' way to istiod under the deny)",
+      { operation: 'DELETE', old: allowMesh },
+      [{ rule: 'default-deny-protected', path: 'metadata.name', value: 'ztgate-allow-mesh' }],
+    ],
+    [
+      'a developer deleting the mesh companion under ambient (the probes)',
+      {
+        operation: 'DELETE',
+        old: allowMesh,
+        config: { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' } },
+      },
+      [{ rule: 'default-deny-protected', path: 'metadata.name', value: 'ztgate-allow-mesh' }],
+    ],
+    [
       'a developer adding an allow-all ingress rule',
       { operation: 'UPDATE', old: defaultDeny, next: withIngress },
       [deniedUpdate],
@@ -198,6 +218,11 @@ describe('default-deny-protected', () => {
       { operation: 'DELETE', old: allowDns, config: dnsOff },
     ],
     ['deleting another NetworkPolicy', { operation: 'DELETE', old: networkPolicy('allow-web', denyAll) }],
+    ['an admin deleting the mesh companion', { operation: 'DELETE', old: allowMesh, user: admin }],
+    [
+      'deleting a policy of that name under the builtin injector (ztgate creates none)',
+      { operation: 'DELETE', old: allowMesh, config: builtin },
+    ],
     [
       'deleting a Calico NetworkPolicy of the same name',
       {
@@ -481,6 +506,98 @@ describe('default-deny-protected: the DNS allowance is judged by what an edit le
         next: withSpec({ ...dnsSpec, egress: [{}] }),
         config: renamed,
       }),
+    ).toEqual([]);
+  });
+});
+
+// The mesh companion comes from the same builder as the DNS allowance, so it is judged the same
+// way: by what an edit lets through compared with ztgate's version, per provider.
+describe('default-deny-protected: the mesh companion is judged by what an edit lets through', () => {
+  const ambient: ZtgateConfig = {
+    ...DEFAULT_CONFIG,
+    mesh: { ...DEFAULT_CONFIG.mesh, provider: 'istio-ambient' },
+  };
+  const linkerd: ZtgateConfig = { ...DEFAULT_CONFIG, mesh: { ...DEFAULT_CONFIG.mesh, provider: 'linkerd' } };
+  const companion = (config: ZtgateConfig): KubeObject => {
+    const found = buildDesiredPolicies(config, 'shop').find((p) => p.metadata.name === 'ztgate-allow-mesh');
+    if (found === undefined) throw new Error('no mesh companion');
+    return found as unknown as KubeObject;
+  };
+  const specOf = (config: ZtgateConfig) => companion(config).spec as Record<string, unknown>;
+  const withSpec = (spec: Record<string, unknown>): KubeObject => networkPolicy('ztgate-allow-mesh', spec);
+  const denied = (path: string) => [{ rule: 'default-deny-protected', path, value: 'ztgate-allow-mesh' }];
+  const istiodRule = (specOf(DEFAULT_CONFIG).egress as Record<string, unknown>[])[0] as Record<
+    string,
+    unknown
+  >;
+
+  it.each<[string, ZtgateConfig, KubeObject, string]>([
+    [
+      'Istio: egress to every port of istiod (an absent ports list matches every port)',
+      DEFAULT_CONFIG,
+      withSpec({ ...specOf(DEFAULT_CONFIG), egress: [{ to: istiodRule.to }] }),
+      'spec.egress[0].to[0]',
+    ],
+    [
+      'Istio: egress: [{}] (every destination)',
+      DEFAULT_CONFIG,
+      withSpec({ ...specOf(DEFAULT_CONFIG), egress: [{}] }),
+      'spec.egress[0]',
+    ],
+    [
+      'Linkerd: a database beside the control plane (rules are ORed)',
+      linkerd,
+      withSpec({
+        ...specOf(linkerd),
+        egress: [
+          ...(specOf(linkerd).egress as unknown[]),
+          { to: [{ podSelector: {} }], ports: [{ port: 5432 }] },
+        ],
+      }),
+      'spec.egress[2].to[0]',
+    ],
+    [
+      'ambient: ingress from every address instead of the probes’ SNAT source',
+      ambient,
+      withSpec({ ...specOf(ambient), ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }),
+      'spec.ingress[0].from[0]',
+    ],
+    [
+      'ambient: HBONE 15008 from every pod (would open every pod to every caller)',
+      ambient,
+      withSpec({
+        ...specOf(ambient),
+        ingress: [
+          ...(specOf(ambient).ingress as unknown[]),
+          { from: [{ namespaceSelector: {} }], ports: [{ port: 15008 }] },
+        ],
+      }),
+      'spec.ingress[1].from[0]',
+    ],
+  ])('refuses a developer widening it: %s', (_name, config, next, path) => {
+    expect(check({ operation: 'UPDATE', old: companion(config), next, config })).toEqual(denied(path));
+  });
+
+  it.each<[string, ZtgateConfig, KubeObject]>([
+    ['Istio: ztgate’s own version', DEFAULT_CONFIG, companion(DEFAULT_CONFIG)],
+    [
+      'Istio: fewer pods selected',
+      DEFAULT_CONFIG,
+      withSpec({ ...specOf(DEFAULT_CONFIG), podSelector: { matchLabels: { app: 'web' } } }),
+    ],
+    [
+      'Linkerd: only identity kept',
+      linkerd,
+      withSpec({ ...specOf(linkerd), egress: (specOf(linkerd).egress as unknown[]).slice(0, 1) }),
+    ],
+    ['ambient: no rules at all', ambient, withSpec({ podSelector: {}, policyTypes: ['Ingress'] })],
+  ])('allows a developer narrowing it: %s', (_name, config, next) => {
+    expect(check({ operation: 'UPDATE', old: companion(config), next, config })).toEqual([]);
+  });
+
+  it('leaves a policy of that name alone under the builtin injector (ztgate creates none)', () => {
+    expect(
+      check({ operation: 'UPDATE', old: allowMesh, next: withSpec({ egress: [{}] }), config: builtin }),
     ).toEqual([]);
   });
 });

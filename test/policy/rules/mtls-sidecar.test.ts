@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
+import type { ZtgateConfig } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import { mtlsSidecarRule } from '../../../src/policy/rules/mtls-sidecar.js';
 import type { RuleContext } from '../../../src/policy/rules/rule.js';
 import { EMPTY_VIEW, workloadOf } from './context.js';
@@ -7,8 +8,8 @@ import { injectPodTemplate } from '../../../src/policy/sidecar/index.js';
 import type { KubeObject, Workload } from '../../../src/policy/types.js';
 
 const nativeConfig: ZtgateConfig = {
-  ...DEFAULT_CONFIG,
-  sidecar: { ...DEFAULT_CONFIG.sidecar, native: true },
+  ...BUILTIN_CONFIG,
+  sidecar: { ...BUILTIN_CONFIG.sidecar, native: true },
 };
 
 /** The pod spec as ztgate's own mutation leaves it. */
@@ -17,7 +18,7 @@ function injectedSpec(spec: Record<string, unknown>, config: ZtgateConfig): Reco
   return injectPodTemplate(pod, config.sidecar, 'shop')['spec'] as Record<string, unknown>;
 }
 
-function check(subject: Workload, config: ZtgateConfig = DEFAULT_CONFIG): { rule: string; path: string }[] {
+function check(subject: Workload, config: ZtgateConfig = BUILTIN_CONFIG): { rule: string; path: string }[] {
   const context: RuleContext = {
     input: { operation: 'CREATE', object: subject.object },
     view: EMPTY_VIEW,
@@ -33,18 +34,28 @@ const app = { name: 'app', image: 'i' };
 type PodSpec = { initContainers: unknown[]; containers: unknown[] };
 
 describe('mtls-sidecar', () => {
-  it('judges workloads on CREATE only', () => {
+  it('judges workloads on CREATE and UPDATE (Pods on CREATE only: an update cannot add containers)', () => {
     expect({ appliesTo: mtlsSidecarRule.appliesTo, operations: mtlsSidecarRule.operations }).toEqual({
       appliesTo: 'workload',
-      operations: ['CREATE'],
+      operations: ['CREATE', 'UPDATE'],
     });
+    const bare = workloadOf('Pod', 'shop', { containers: [app] });
+    const context: RuleContext = {
+      input: { operation: 'UPDATE', object: bare.object },
+      view: EMPTY_VIEW,
+      config: BUILTIN_CONFIG,
+      workload: bare,
+      policy: undefined,
+      oldPolicy: undefined,
+    };
+    expect(mtlsSidecarRule.check(context)).toEqual([]);
   });
 
   it.each([
     [
       'an injected pod (classic)',
-      workloadOf('Pod', 'shop', injectedSpec({ containers: [app] }, DEFAULT_CONFIG)),
-      DEFAULT_CONFIG,
+      workloadOf('Pod', 'shop', injectedSpec({ containers: [app] }, BUILTIN_CONFIG)),
+      BUILTIN_CONFIG,
     ],
     [
       'an injected pod (native)',
@@ -54,13 +65,13 @@ describe('mtls-sidecar', () => {
     [
       'a Deployment (its pods pass through /mutate)',
       workloadOf('Deployment', 'shop', { containers: [app] }),
-      DEFAULT_CONFIG,
+      BUILTIN_CONFIG,
     ],
-    ['a pod in an exempt namespace', workloadOf('Pod', 'kube-system', { containers: [app] }), DEFAULT_CONFIG],
+    ['a pod in an exempt namespace', workloadOf('Pod', 'kube-system', { containers: [app] }), BUILTIN_CONFIG],
     [
       'a hostNetwork pod (no-host-network reports it)',
       workloadOf('Pod', 'shop', { hostNetwork: true, containers: [app] }),
-      DEFAULT_CONFIG,
+      BUILTIN_CONFIG,
     ],
   ])('allows %s', (_name, subject, config) => {
     expect(check(subject, config)).toEqual([]);
@@ -70,7 +81,7 @@ describe('mtls-sidecar', () => {
     [
       'a pod without ztgate containers (classic)',
       { containers: [app] },
-      DEFAULT_CONFIG,
+      BUILTIN_CONFIG,
       [
         { rule: 'mtls-sidecar', path: 'spec.containers' },
         { rule: 'mtls-sidecar', path: 'spec.initContainers' },
@@ -90,7 +101,7 @@ describe('mtls-sidecar', () => {
   });
 
   /** An injected pod spec (classic: init first, proxy first) with one change applied. */
-  function injectedWith(change: (spec: PodSpec) => void, config: ZtgateConfig = DEFAULT_CONFIG): Workload {
+  function injectedWith(change: (spec: PodSpec) => void, config: ZtgateConfig = BUILTIN_CONFIG): Workload {
     const spec = structuredClone(
       injectedSpec({ serviceAccountName: 'web', containers: [app] }, config),
     ) as PodSpec;
@@ -240,7 +251,7 @@ describe('mtls-sidecar', () => {
     const context: RuleContext = {
       input: { operation: 'CREATE', object: undefined },
       view: EMPTY_VIEW,
-      config: DEFAULT_CONFIG,
+      config: BUILTIN_CONFIG,
       workload: workloadOf('Pod', 'shop', { containers: [app] }),
       policy: undefined,
       oldPolicy: undefined,

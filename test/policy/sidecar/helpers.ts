@@ -1,5 +1,6 @@
 /** Test helpers for the sidecar tests: config overrides and a structural check of an injected pod. */
-import { DEFAULT_CONFIG, type SidecarConfig } from '../../../src/policy/config.js';
+import type { SidecarConfig } from '../../../src/policy/config.js';
+import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 import { INJECTED_ANNOTATION, STATUS_ANNOTATION } from '../../../src/policy/sidecar/index.js';
 import type { KubeObject } from '../../../src/policy/types.js';
 
@@ -16,9 +17,9 @@ function merge(base: unknown, override: unknown): unknown {
   return result;
 }
 
-/** DEFAULT_CONFIG.sidecar with (deep) overrides, as a fixture's `sidecar:` section gives them. */
+/** BUILTIN_CONFIG.sidecar (test images) with (deep) overrides, as a fixture's `sidecar:` section gives them. */
 export function sidecarConfig(overrides: unknown = {}): SidecarConfig {
-  return merge(DEFAULT_CONFIG.sidecar, overrides) as SidecarConfig;
+  return merge(BUILTIN_CONFIG.sidecar, overrides) as SidecarConfig;
 }
 
 function list(value: unknown): Json[] {
