@@ -49,6 +49,13 @@ const NS = 'load';
 const LEASE_SECONDS = 15;
 const STALE_AFTER_SECONDS = 10;
 const CONFIG = {
+  // ztgate's own injector with test images (ztgate ships no proxy), as the other builtin suites
+  // run it: the load is pods that /mutate injects and /validate verifies, two calls each.
+  mesh: { provider: 'builtin' },
+  sidecar: {
+    image: 'registry.example/ztgate-test/proxy:1.0',
+    initImage: 'registry.example/ztgate-test/proxy-init:1.0',
+  },
   // A balancer checking every 500 ms needs about a second to stop routing; 2 s of drain covers it
   // (the default, 5 s, covers kube-proxy's propagation in a cluster).
   server: { drainDelaySeconds: 2, maxSessionAgeSeconds: 10 },
@@ -211,7 +218,7 @@ suite('faults under load: two replicas behind haproxy, a real API server', () =>
     await Promise.all([startReplica('a'), startReplica('b')]);
     balancer = await startHaproxy(dir, { a: ports.a, b: ports.b });
     await Promise.all([waitStatus('a', 'UP'), waitStatus('b', 'UP')]);
-    await registerWebhooks(cp, balancer.url, gen1.caFile);
+    await registerWebhooks(cp, balancer.url, gen1.caFile, { builtin: true });
     await kubectlOk(admin, ['create', 'namespace', NS]);
     await kubectlOk(
       admin,
