@@ -220,7 +220,8 @@ export function webhookCalls(metrics: string): Map<string, number> {
  * timeouts and failure policy, selecting only the phase's namespace.
  */
 function phaseWebhooks(phase: Phase, url: string, caPem: string): Record<string, unknown>[] {
-  const configurations = renderWebhooksForUrl(url, caPem);
+  // ztgate runs its own injector here (ZTGATE_CONFIG): the base plus manifests-builtin/'s Pod webhook.
+  const configurations = renderWebhooksForUrl(url, caPem, { builtin: true });
   const selects = (webhook: WebhookSpec): boolean =>
     webhook.rules.some((rule) => rule.resources.includes('pods') && rule.operations.includes('CREATE'));
   return configurations
