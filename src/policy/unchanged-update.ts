@@ -14,20 +14,10 @@
  * controller claim in metadata.ownerReferences — everything the workload rules read from the
  * object. A change to any of them, or an UPDATE without its old object, is judged in full.
  */
+import { field } from './objects.js';
 import { sameJson } from './sidecar/same-json.js';
 import type { KubeObject, Workload } from './types.js';
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
-}
-
-function readPath(object: unknown, path: string): unknown {
-  let current = object;
-  for (const key of path.split('.')) current = field(current, key);
-  return current;
-}
+import { readPath } from './workload.js';
 
 /** What the workload rules read from one version of the object. */
 function judgedContent(object: KubeObject, templatePath: string): unknown {

@@ -51,7 +51,8 @@ export function isWorkloadObject(object: KubeObject): boolean {
   return KIND_GROUPS[kind as WorkloadKind].includes(apiGroup(object.apiVersion));
 }
 
-function readPath(object: unknown, path: string): unknown {
+/** The value at a dotted path ("" = the object itself); undefined where a step is not an object. */
+export function readPath(object: unknown, path: string): unknown {
   if (path === '') return object;
   let current = object;
   for (const key of path.split('.')) current = field(current, key);
