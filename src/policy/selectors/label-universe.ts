@@ -46,14 +46,19 @@ export const FRESH_VALUE = '\u0000';
 /** Assignments tried at most; beyond it the answer is the cautious one. */
 const MAX_ASSIGNMENTS = 4096;
 
-/** The values worth trying for a key: those named, one fresh, all named joined (for starts/ends with together), absent. */
+/**
+ * The values worth trying for a key: those named, one fresh, each named one extended by the fresh
+ * value on either side (starts/ends with it without being it, so `not in {b} && starts with 'b'`
+ * is satisfied by `b\u0000`), all named joined (for starts/ends with together), absent.
+ */
 function candidatesFor(
   key: string,
   mentions: SelectorMentions,
   alwaysPresent: boolean,
 ): (string | undefined)[] {
   const named = mentions.values.get(key) ?? [];
-  const values = new Set<string>([...named, FRESH_VALUE, named.join('')]);
+  const extended = named.flatMap((value) => [`${value}${FRESH_VALUE}`, `${FRESH_VALUE}${value}`]);
+  const values = new Set<string>([...named, FRESH_VALUE, ...extended, named.join('')]);
   const candidates: (string | undefined)[] = [...values];
   if (!alwaysPresent) candidates.push(undefined);
   return candidates;

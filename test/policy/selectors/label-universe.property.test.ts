@@ -228,6 +228,19 @@ function calicoReferenceOpen(node: CalicoSelector): boolean {
 }
 
 describe('Calico selectors over a label universe (brute force)', () => {
+  it("matches a namespace value that starts with a named one without being it (fast-check seed 1603301847's counterexample)", () => {
+    // pcns.team not in {a, b} && pcns.team starts with 'b': an endpoint in a namespace labelled team=bx.
+    const node: CalicoSelector = {
+      type: 'and',
+      operands: [
+        { type: 'notIn', label: 'pcns.team', values: ['a', 'b'] },
+        { type: 'startsWith', label: 'pcns.team', value: 'b' },
+      ],
+    } as CalicoSelector;
+    expect(calicoReferenceOpen(node)).toBe(true);
+    expect(matchesUnlabelled(calicoSelectorMentions(node), calicoRole, calicoPredicate(node))).toBe(true);
+  });
+
   it('never misses an unlabelled endpoint the selector matches', () => {
     fc.assert(
       fc.property(calicoNode, (node) => {
