@@ -6,9 +6,9 @@ import type { ClusterView, NormalizedPolicy, RequiredLabel, Violation, Workload 
 import { selectTargetFor } from '../workload.js';
 import type { Rule } from './rule.js';
 import { showText } from '../message-text.js';
+import { lastCallMemo } from '../last-memo.js';
 
 const RULE = 'allow-list-policy';
-const memo = new WeakMap<Workload, { view: ClusterView; policies: readonly NormalizedPolicy[] }>();
 
 /**
  * The allow-list candidates of one namespace, indexed by a label a policy's pods must carry: a
@@ -101,10 +101,11 @@ function allowListCandidates(view: ClusterView, namespace: string): CandidateInd
  * pod matches only by carrying a label the author named (a namespace default deny, a blanket
  * policy or a NotIn/DoesNotExist-only selector is not an allow-list for anyone).
  */
-export function findAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
+export const findAllowListPolicies: (workload: Workload, view: ClusterView) => readonly NormalizedPolicy[] =
   // Rules 2 and 3 both ask within one decision; selector evaluation is the costly part.
-  const cached = memo.get(workload);
-  if (cached?.view === view) return cached.policies;
+  lastCallMemo(selectAllowListPolicies);
+
+function selectAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
   const target = selectTargetFor(workload, view);
   const index = allowListCandidates(view, workload.namespace);
   const policies: NormalizedPolicy[] = [];
@@ -123,7 +124,6 @@ export function findAllowListPolicies(workload: Workload, view: ClusterView): re
   if (policies.length > 1) {
     policies.sort((a, b) => (index.position.get(a) ?? 0) - (index.position.get(b) ?? 0));
   }
-  memo.set(workload, { view, policies });
   return policies;
 }
 

@@ -12,6 +12,7 @@ import { namesOf, type JsonRecord } from '../sidecar/read.js';
 import { findForgedSidecarFields } from '../sidecar/verify.js';
 import type { ContainerList } from '../pod-spec/typed.js';
 import type { Workload } from '../types.js';
+import { lastCallMemo } from '../last-memo.js';
 
 /** What a mesh container does: the proxy, or the redirect (or CNI-validation) init container. */
 export type MeshRole = 'proxy' | 'redirect';
@@ -120,17 +121,13 @@ function podMeshOf(facts: MeshFacts): PodMesh {
   };
 }
 
-const podMemo = new WeakMap<Workload, { config: ZtgateConfig; mesh: PodMesh }>();
-
-/** The mesh as it is in this workload's pods; read once per decision. */
-export function podMesh(workload: Workload, config: ZtgateConfig): PodMesh {
-  const cached = podMemo.get(workload);
-  if (cached?.config === config) return cached.mesh;
-  const facts = factsOf(config);
-  const mesh = podMeshOf(trustsBuiltin(workload, config) ? facts.combined : facts.provider);
-  podMemo.set(workload, { config, mesh });
-  return mesh;
-}
+/** The mesh as it is in this workload's pods; read once per decision (see last-memo.ts). */
+export const podMesh: (workload: Workload, config: ZtgateConfig) => PodMesh = lastCallMemo(
+  (workload: Workload, config: ZtgateConfig): PodMesh => {
+    const facts = factsOf(config);
+    return podMeshOf(trustsBuiltin(workload, config) ? facts.combined : facts.provider);
+  },
+);
 
 /**
  * Whether `name` names one of the mesh's containers, ztgate's builtin ones included: what a debug

@@ -110,6 +110,24 @@ describe('findAllowListPolicies across namespaces of one view (candidates kept p
   });
 });
 
+describe('findAllowListPolicies remembers one decision, never another view', () => {
+  // The memo keeps the last workload's answer (last-memo.ts); the same workload object judged
+  // against a newer view (the policy created since) must read that view, and back again.
+  it('answers the same workload from each view it is asked against', () => {
+    const workload = toWorkload(web);
+    if (workload === undefined) throw new Error('not a workload');
+    const before = viewOf([], [defaultDeny()]);
+    const after = viewOf([], [defaultDeny(), policy(forWeb)]);
+    const names = (view: typeof before) => findAllowListPolicies(workload, view).map((found) => found.name);
+    expect([names(before), names(after), names(after), names(before)]).toEqual([
+      [],
+      ['web-allow'],
+      ['web-allow'],
+      [],
+    ]);
+  });
+});
+
 describe('allow-list-policy: the label index', () => {
   const value = fc.constantFrom('web', 'api', 'db');
   const matchLabels = fc.dictionary(fc.constantFrom('app', 'tier', 'team'), value, { maxKeys: 2 });
