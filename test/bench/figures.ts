@@ -46,6 +46,22 @@ export interface ServerFigures {
   readonly routes: Readonly<Record<Route, readonly LoadFigures[]>>;
 }
 
+/**
+ * Server CPU ztgate adds per request over the ceiling at max load, on one route: per-pair
+ * differences of the paired bursts when the run made them, else per-round differences of the
+ * max-throughput sessions. Both servers' CPU comes from /proc in the same run.
+ */
+export interface AddedCpu {
+  readonly source: 'paired bursts' | 'sessions';
+  readonly samples: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The issue's budget: ztgate adds at most this much server CPU per request at max load (µs). */
+export const ADDED_CPU_TARGET_US = 60;
+
 /** A target of the issue and how this run did. */
 export interface TargetResult {
   readonly name: string;
@@ -139,6 +155,40 @@ export function pairedRatios(rounds: readonly RoundFigures[]): Record<Route, Pai
   return out;
 }
 
+function spread(source: AddedCpu['source'], values: readonly number[]): AddedCpu {
+  return {
+    source,
+    samples: values.length,
+    median: median(values),
+    min: values.length === 0 ? Number.NaN : Math.min(...values),
+    max: values.length === 0 ? Number.NaN : Math.max(...values),
+  };
+}
+
+/** Per route, the server CPU ztgate adds per request over the ceiling at max load (see AddedCpu). */
+export function addedCpuPerRequest(rounds: readonly RoundFigures[]): Record<Route, AddedCpu> {
+  const out = {} as Record<Route, AddedCpu>;
+  for (const route of ROUTES) {
+    const fromPairs = rounds
+      .flatMap((r) => r.paired?.routes[route] ?? [])
+      .map((pair) => (pair.ztgateCpuUs ?? Number.NaN) - (pair.ceilingCpuUs ?? Number.NaN))
+      .filter((added) => Number.isFinite(added));
+    if (fromPairs.length > 0) {
+      out[route] = spread('paired bursts', fromPairs);
+      continue;
+    }
+    const fromSessions = rounds
+      .map((r) => {
+        const z = r.ztgate?.routes[route].max;
+        const c = r.ceiling.routes[route].max;
+        return z === undefined || c === undefined ? Number.NaN : cpuPerRequest(z) - cpuPerRequest(c);
+      })
+      .filter((added) => Number.isFinite(added));
+    out[route] = spread('sessions', fromSessions);
+  }
+  return out;
+}
+
 /**
  * The issue's targets, judged on per-round comparisons; the throughput ratio on the paired
  * bursts when the run made them (steadier), else on each round's max-throughput sessions.
@@ -155,6 +205,17 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
       value: ratio,
       unit: '',
       pass: ratio >= 0.8,
+    });
+  }
+  const added = addedCpuPerRequest(rounds);
+  for (const route of ROUTES) {
+    const { median: value, source } = added[route];
+    results.push({
+      name: `added server CPU per request at max load /${route} (ztgate − ceiling, ${source})`,
+      target: `≤ ${ADDED_CPU_TARGET_US} µs`,
+      value,
+      unit: 'µs',
+      pass: value <= ADDED_CPU_TARGET_US,
     });
   }
   for (const route of ROUTES) {

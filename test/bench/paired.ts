@@ -2,7 +2,8 @@
  * The throughput ratio from paired bursts: ztgate and the ceiling run side by side and take turns
  * at max throughput, a few seconds each, the order flipped every pair, so the machine's noise
  * (another tenant's load comes and goes within a minute) hits both servers of a pair alike. The
- * target is judged on the median of the per-pair ratios.
+ * target is judged on the median of the per-pair ratios. Each burst also reads the server's CPU,
+ * so the CPU ztgate adds per request over the ceiling is a per-pair difference too.
  */
 import type { DriverClient } from './driver-client.js';
 import type { LoadResult } from './driver-protocol.js';
@@ -19,10 +20,19 @@ export interface PairPlan {
   readonly bodyFiles: Readonly<Record<Route, string>>;
 }
 
-/** One pair's max-throughput figures (req/s) for one route. */
+/** One pair's max-throughput figures (req/s) for one route, and each server's CPU per request. */
 export interface PairFigures {
   readonly ztgate: number;
   readonly ceiling: number;
+  /** Server CPU per completed request during the burst, µs (from /proc, as the sessions'). */
+  readonly ztgateCpuUs?: number;
+  readonly ceilingCpuUs?: number;
+}
+
+/** One burst: its load result and the server's CPU per completed request, µs. */
+interface BurstFigures {
+  readonly result: LoadResult;
+  readonly cpuUs: number;
 }
 
 /** Every pair of a round, per route, and a line per burst that saw a problem. */
@@ -45,8 +55,9 @@ async function burst(
   plan: PairPlan,
   route: Route,
   durationMs: number,
-): Promise<LoadResult> {
-  return driver.run({
+): Promise<BurstFigures> {
+  const cpuBefore = await server.cpuMs();
+  const result = await driver.run({
     port: server.port,
     path: `/${route}`,
     bodiesFile: plan.bodyFiles[route],
@@ -55,6 +66,8 @@ async function burst(
     durationMs,
     maxSockets: plan.connections,
   });
+  const cpuMs = (await server.cpuMs()) - cpuBefore;
+  return { result, cpuUs: result.completed === 0 ? Number.NaN : (cpuMs * 1000) / result.completed };
 }
 
 /** Starts both servers, warms them, runs the pairs on each route, stops both. */
@@ -81,16 +94,18 @@ export async function runPairs(
         for (let index = 0; index < plan.pairs; index++) {
           // Flip the order every pair so a trend in the machine's load favours neither server.
           const order = index % 2 === 0 ? [ztgate, ceiling] : [ceiling, ztgate];
-          const results = new Map<RunningServer, LoadResult>();
+          const results = new Map<RunningServer, BurstFigures>();
           for (const server of order) {
-            const result = await burst(driver, server, ztgateSpec.caFile, plan, route, plan.burstMs);
-            const problem = problemLine(labels.get(server) ?? '', route, result);
+            const figures = await burst(driver, server, ztgateSpec.caFile, plan, route, plan.burstMs);
+            const problem = problemLine(labels.get(server) ?? '', route, figures.result);
             if (problem !== undefined) problems.push(problem);
-            results.set(server, result);
+            results.set(server, figures);
           }
           pairs.push({
-            ztgate: results.get(ztgate)?.throughput ?? Number.NaN,
-            ceiling: results.get(ceiling)?.throughput ?? Number.NaN,
+            ztgate: results.get(ztgate)?.result.throughput ?? Number.NaN,
+            ceiling: results.get(ceiling)?.result.throughput ?? Number.NaN,
+            ztgateCpuUs: results.get(ztgate)?.cpuUs ?? Number.NaN,
+            ceilingCpuUs: results.get(ceiling)?.cpuUs ?? Number.NaN,
           });
         }
         routes[route] = pairs;

@@ -9,6 +9,7 @@ import { ensureBenchCerts } from './bench-certs.js';
 import { ceilingArgs, resolveServerSource, ztgateArgs } from './commands.js';
 import { startDriver } from './driver-client.js';
 import {
+  addedCpuPerRequest,
   budgetRatios,
   collectProblems,
   cpuCostRatios,
@@ -198,6 +199,7 @@ async function bench(options: BenchOptions): Promise<number> {
     big: medianFigures(rounds.flatMap((r) => (r.big === undefined ? [] : [r.big]))),
     targets: judgeTargets(rounds),
     cpuCostRatio: cpuCostRatios(rounds),
+    addedCpuUs: addedCpuPerRequest(rounds),
     paired,
     budget: budgetKept === undefined ? undefined : { workUs: options.budgetUs, ratio: budgetKept },
     problems: [...problems, ...collectProblems(rounds)],

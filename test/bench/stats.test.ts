@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from './driver-protocol.js';
 import {
+  addedCpuPerRequest,
   budgetRatios,
   collectProblems,
   cpuCostRatios,
@@ -80,6 +81,9 @@ describe('judgeTargets', () => {
     expect(results.map((t) => [t.name, Number(t.value.toFixed(3)), t.pass])).toEqual([
       ['throughput ratio /mutate (ztgate / ceiling)', 0.85, true],
       ['throughput ratio /validate (ztgate / ceiling)', 0.85, true],
+      // The helper's loads cost 1000/throughput µs of CPU per request: the median of 1000/z − 1000/c.
+      ['added server CPU per request at max load /mutate (ztgate − ceiling, sessions)', 0.176, true],
+      ['added server CPU per request at max load /validate (ztgate − ceiling, sessions)', 0.176, true],
       ['sequential p99 /mutate, ztgate − ceiling', 0.3, true],
       ['sequential p99 /validate, ztgate − ceiling', 0.3, true],
       ['sequential p50 /mutate, 10× view / 1× view', 1.15, true],
@@ -171,6 +175,7 @@ describe('the budget session', () => {
       big: undefined,
       targets: judgeTargets(rounds),
       cpuCostRatio: cpuCostRatios(rounds),
+      addedCpuUs: addedCpuPerRequest(rounds),
       budget: { workUs: 25, ratio: budgetRatios(rounds)! },
       problems: [],
     };
@@ -179,7 +184,9 @@ describe('the budget session', () => {
     expect(text).toContain(
       'the ceiling with 25 µs of busy work per request keeps /mutate 0.80, /validate 0.80',
     );
-    expect(text).toContain('ztgate adds /mutate 7, /validate 7 µs of CPU per request');
+    expect(text).toContain(
+      'added server CPU per request at max load (ztgate − ceiling, same run): /mutate 7 µs (7–7, 1 sessions), /validate 7 µs (7–7, 1 sessions); target ≤ 60 µs',
+    );
     expect(text).toContain('1 round(s) alternating ztgate / ceiling / ztgate 10× / budget;');
     expect(formatReport({ ...report, budget: undefined })).not.toContain('budget');
   });
@@ -226,6 +233,37 @@ describe('paired bursts', () => {
     ]);
     // Without pairs: the sessions' max runs, 500 / 1000.
     expect(judgeTargets([base()])[0]).toMatchObject({ value: 0.5, pass: false });
+  });
+
+  it('takes the added CPU per request from the pairs when they read it, else from the sessions', () => {
+    const cpuPairs = (...added: number[]) =>
+      added.map((a) => ({ ztgate: 500, ceiling: 1000, ztgateCpuUs: 100 + a, ceilingCpuUs: 100 }));
+    const round = (mutate: number[], validate: number[]): RoundFigures => ({
+      ...base(),
+      paired: { routes: { mutate: cpuPairs(...mutate), validate: cpuPairs(...validate) }, problems: [] },
+    });
+    expect(addedCpuPerRequest([round([40, 80], [50]), round([70], [90, 65])])).toEqual({
+      mutate: { source: 'paired bursts', samples: 3, median: 70, min: 40, max: 80 },
+      validate: { source: 'paired bursts', samples: 3, median: 65, min: 50, max: 90 },
+    });
+    const judged = judgeTargets([round([40, 80, 70], [90, 65, 50])]).slice(2, 4);
+    expect(judged.map((t) => [t.name, t.value, t.pass])).toEqual([
+      ['added server CPU per request at max load /mutate (ztgate − ceiling, paired bursts)', 70, false],
+      ['added server CPU per request at max load /validate (ztgate − ceiling, paired bursts)', 65, false],
+    ]);
+    expect(
+      judgeTargets([round([30, 60, 20], [60])])
+        .slice(2, 4)
+        .map((t) => t.pass),
+    ).toEqual([true, true]);
+    // Pairs without CPU readings (or none at all): the sessions' max runs, 2 − 1 µs per request.
+    expect(addedCpuPerRequest([withPairs([0.8], [0.8])]).mutate).toEqual({
+      source: 'sessions',
+      samples: 1,
+      median: 1,
+      min: 1,
+      max: 1,
+    });
   });
 
   it('fails the run on a burst that saw problems', () => {
