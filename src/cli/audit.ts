@@ -1,13 +1,10 @@
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import {
-  applyReports,
-  createKubeRest,
-  listClusterObjects,
-  loadKubeConfig,
-  readMeshInjector,
-  type KubeRest,
-} from '../adapters/kube/index.js';
+// Module by module, not the index: load-kube-config.js (the Kubernetes client) is loaded on use.
+import { applyReports } from '../adapters/kube/apply-reports.js';
+import { createKubeRest, type KubeRest } from '../adapters/kube/kube-rest.js';
+import { listClusterObjects } from '../adapters/kube/list-cluster.js';
+import { readMeshInjector } from '../adapters/kube/read-injector.js';
 import { InputError, loadStateDir } from '../adapters/state-dir/index.js';
 import { formatAuditText } from '../policy/audit/format-text.js';
 import { buildPolicyReports } from '../policy/audit/policy-report.js';
@@ -34,7 +31,9 @@ function progressWriter(): ((text: string) => void) | undefined {
   return (text) => process.stderr.write(`\r\u001b[K${text}`);
 }
 
-function connect(options: AuditOptions): KubeRest {
+async function connect(options: AuditOptions): Promise<KubeRest> {
+  // The Kubernetes client is loaded only when a cluster is read (it is most of the CLI's start-up).
+  const { loadKubeConfig } = await import('../adapters/kube/load-kube-config.js');
   try {
     return createKubeRest(loadKubeConfig({ kubeconfig: options.kubeconfig, inCluster: options.inCluster }));
   } catch (error) {
@@ -133,7 +132,7 @@ export function registerAuditCommand(program: Command): void {
       if (options.state !== undefined && options.apply)
         throw new UsageError('audit: --apply needs a cluster, not --state');
       const config = await readConfig(options.config);
-      const rest = options.state === undefined ? connect(options) : undefined;
+      const rest = options.state === undefined ? await connect(options) : undefined;
       const view = await readView(options, config, rest);
       const injector = await checkInjector(rest, config);
       const progress = progressWriter();

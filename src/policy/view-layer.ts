@@ -143,6 +143,24 @@ function addPolicy(
   else if (policy.namespace !== undefined) push(layer.byNs, policy.namespace, policy);
 }
 
+/**
+ * A workload with its verified root (and the claim to re-check, if any), written out field by
+ * field: a spread followed by more keys gives every such object a hidden class of its own in V8
+ * (about 400 bytes each, for each of a cluster's ReplicaSets).
+ */
+function resolvedRef(
+  workload: WorkloadRef,
+  owner: ObjectRef,
+  pendingClaim: ControllerClaim | undefined,
+): WorkloadRef {
+  const { kind, namespace, name, uid, serviceAccountName } = workload;
+  return Object.freeze(
+    pendingClaim === undefined
+      ? { kind, namespace, name, uid, owner, serviceAccountName }
+      : { kind, namespace, name, uid, owner, serviceAccountName, pendingClaim },
+  );
+}
+
 /** Builds one indexed layer in a single pass over the objects. */
 export function buildLayer(
   objects: Iterable<KubeObject>,
@@ -198,13 +216,10 @@ export function buildLayer(
   for (const [key, workload] of rawWorkloads) {
     const owner = owners.get(key) ?? workload.owner;
     const pendingClaim = pending.get(key);
-    const ref = Object.freeze(
-      pendingClaim !== undefined
-        ? { ...workload, pendingClaim }
-        : owner === workload.owner
-          ? workload
-          : { ...workload, owner },
-    );
+    const ref =
+      pendingClaim === undefined && owner === workload.owner
+        ? Object.freeze(workload)
+        : resolvedRef(workload, owner, pendingClaim);
     workloadsByKey.set(key, ref);
     push(workloadsByNamespace, ref.namespace, ref);
     // A pod without serviceAccountName runs as `default`; sharing `default` is reported by another check.

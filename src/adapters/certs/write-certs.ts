@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CertsError } from '../errors.js';
-import { createCa, createServingCert, newKeyPair, type PemPair } from './forge-certs.js';
+import type { PemPair } from './forge-certs.js';
 
 /** Options of `ztgate certs` (and `serve --demo`). */
 export interface CertsOptions {
@@ -130,6 +130,8 @@ export async function writeCertificates(options: CertsOptions): Promise<CertsRes
   const existing = await readExistingCa(options.out, purpose);
   const kept = options.forceCa === true ? undefined : existing;
   // Both keys at once: keygen runs on the thread pool.
+  // node-forge is loaded only when certificates are made: a server given its files never pays for it.
+  const { createCa, createServingCert, newKeyPair } = await import('./forge-certs.js');
   const [servingKey, caKey] = await Promise.all([newKeyPair(), kept === undefined ? newKeyPair() : undefined]);
   const caName = purpose === 'demo' ? DEMO_CA_NAME : `${options.service}-ca`;
   const ca = kept ?? createCa(caName, options.days, caKey as NonNullable<typeof caKey>);

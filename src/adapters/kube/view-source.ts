@@ -39,6 +39,8 @@ export interface KubeViewSourceOptions {
   /** How often discovery is re-run for aggregated APIs without a CRD (default 60 s). */
   readonly discoveryIntervalMs?: number;
   readonly now?: () => number;
+  /** Called after the first sync's view is published (serve frees what the lists left behind). */
+  readonly onSynced?: () => void;
 }
 
 /**
@@ -191,6 +193,7 @@ export function createKubeViewSource(options: KubeViewSourceOptions): ViewSource
       initialSynced = true;
       publish();
       logger.info({ revision, resources: [...reflectors.keys()] }, 'cluster view synced');
+      options.onSynced?.();
       return;
     }
     rebuildTimer ??= setTimeout(publish, debounceMs);

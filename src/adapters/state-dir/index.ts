@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -165,22 +166,37 @@ async function assertDirectory(dir: string): Promise<void> {
   if (!info.isDirectory()) throw new InputError({ file: dir }, 'not a directory');
 }
 
-/** The manifest files of a state folder, each with its text, in load order. */
-export async function readStateDir(dir: string): Promise<{ file: string; text: string }[]> {
+/**
+ * The manifest files of a state folder, in load order, without their texts: a server reads them
+ * one at a time (readStateFile) so no more than one file's text is alive at once.
+ */
+export async function listStateDir(dir: string): Promise<string[]> {
   await assertDirectory(dir);
   const problems: InputError[] = [];
-  const files: { file: string; text: string }[] = [];
-  for (const file of await expand(dir, problems)) {
-    try {
-      files.push({ file, text: await readText(file) });
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      problems.push(error);
-    }
-  }
+  const files = await expand(dir, problems);
   if (problems.length === 1) throw problems[0] as InputError;
   if (problems.length > 1) throw new InputErrors(problems);
   return files;
+}
+
+/**
+ * One file's text, read synchronously (for a view built from a generator); undefined when it
+ * cannot be read, with the reason pushed to `problems` so one run names every such file.
+ */
+export function readStateFile(file: string, problems: Promise<InputError>[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(failureAt(file, error));
+    return undefined;
+  }
+}
+
+/** Throws the read failures readStateFile collected, if any. */
+export async function throwReadFailures(problems: readonly Promise<InputError>[]): Promise<void> {
+  const errors = await Promise.all(problems);
+  if (errors.length === 1) throw errors[0] as InputError;
+  if (errors.length > 1) throw new InputErrors(errors);
 }
 
 /** Loads every object of a state folder (what `check --state` and `serve --state` start from). */

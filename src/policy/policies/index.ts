@@ -8,7 +8,7 @@ import { normalizeCiliumPolicy } from './cilium.js';
 import { normalizeIstioPolicy } from './istio.js';
 import { normalizeKubernetesPolicy } from './kubernetes.js';
 import { policyShapeErrors } from './shape.js';
-import type { NormalizeOptions } from './shared.js';
+import { withErrors, type NormalizeOptions } from './shared.js';
 
 export type { NormalizeOptions } from './shared.js';
 export { calicoPolicyTypes } from './calico.js';
@@ -59,7 +59,7 @@ export function normalizePolicy(object: KubeObject, options: NormalizeOptions): 
   if (policy === undefined) return undefined;
   const shapeErrors = policyShapeErrors(object);
   if (shapeErrors.length === 0) return policy;
-  return Object.freeze({ ...policy, errors: Object.freeze([...shapeErrors, ...policy.errors]) });
+  return withErrors(policy, [...shapeErrors, ...policy.errors]);
 }
 
 /** Kinds whose name alone is ambiguous get their API group: Calico's NetworkPolicy vs Kubernetes'. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,27 @@ describe('a state folder that cannot be read', () => {
       await expect(source.start()).rejects.toThrow(/b\.json/);
       expect(source.isReady()).toBe(false);
       expect(source.notReadyReason?.()).toMatch(/b\.json/);
+    },
+  );
+
+  it.each([false, undefined])(
+    'names every file it cannot read in one start, and publishes no view (retainObjects: %s)',
+    async (retainObjects) => {
+      // A server reads its files one at a time while the view is built; a file it cannot read
+      // must still stop the start, with all of them named, not yield a view missing their objects.
+      const dir = mkdtempSync(join(tmpdir(), 'ztgate-state-'));
+      writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: { name: a }\n');
+      symlinkSync(join(dir, 'gone-1.yaml'), join(dir, 'b.yaml'));
+      symlinkSync(join(dir, 'gone-2.yaml'), join(dir, 'c.yaml'));
+      const source = createStateDirSource({ dir, config: DEFAULT_CONFIG, retainObjects });
+      const error = await source.start().then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error?.message).toMatch(/b\.yaml: dangling symbolic link to .*gone-1\.yaml/);
+      expect(error?.message).toMatch(/c\.yaml: dangling symbolic link to .*gone-2\.yaml/);
+      expect(source.current()).toBeUndefined();
+      expect(source.isReady()).toBe(false);
     },
   );
 
