@@ -23,8 +23,9 @@ export interface ClusterViewOptions {
   /** Policies the caller already normalized (a watch cache keeping them between snapshots). */
   readonly policies?: readonly NormalizedPolicy[];
   /**
-   * False: the view keeps its indexes (namespaces, ServiceAccounts, normalized policies with their
-   * source, workload identities) but not the raw objects, and `objects()` is empty. For a server,
+   * False: the view keeps its indexes (namespaces, ServiceAccounts, normalized policies, workload
+   * identities) but not the raw objects: `objects()` is empty, and a policy's `source` holds only
+   * its apiVersion, kind, name and namespace. For a server,
    * whose rules never read raw objects: full Deployment specs were most of its memory.
    */
   readonly retainObjects?: boolean;

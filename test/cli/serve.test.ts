@@ -53,18 +53,23 @@ function start(args: readonly string[], env: NodeJS.ProcessEnv = process.env): S
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-async function address(started: Started): Promise<string> {
+/** The first log line with this message, waited for up to 30 s. */
+async function logLine(started: Started, message: string): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const line = started
       .stdout()
       .split('\n')
-      .find((entry) => entry.includes('"msg":"ztgate serving"'));
-    if (line !== undefined) return (JSON.parse(line) as { address: string }).address;
+      .find((entry) => entry.includes(`"msg":${JSON.stringify(message)}`));
+    if (line !== undefined) return line;
     if (started.child.exitCode !== null) throw new Error(`serve exited: ${started.stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`serve did not start: ${started.stderr()}`);
+  throw new Error(`serve logged no "${message}": ${started.stderr()}`);
+}
+
+async function address(started: Started): Promise<string> {
+  return (JSON.parse(await logLine(started, 'ztgate serving')) as { address: string }).address;
 }
 
 function kubeconfigText(server: string): string {
@@ -304,16 +309,15 @@ describe('node bin/ztgate.js serve', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ztgate-serve-kc-'));
     // Port 1 refuses at once: the server starts, logs the cluster it watches and stays unready.
     await writeFile(join(dir, 'kubeconfig'), kubeconfigText('https://127.0.0.1:1'));
+    await writeFile(join(dir, 'config.yaml'), 'server:\n  drainDelaySeconds: 0\n');
     const started = start(
-      ['serve', '--host', '127.0.0.1', '--port', '0', ...tlsArgs()],
+      ['serve', '--config', join(dir, 'config.yaml'), '--host', '127.0.0.1', '--port', '0', ...tlsArgs()],
       await makeEnv(join(dir, 'kubeconfig')),
     );
     await address(started);
-    const watching = started
-      .stdout()
-      .split('\n')
-      .find((line) => line.includes('"msg":"watching the cluster"'));
-    expect(JSON.parse(watching ?? '{}')).toMatchObject({ cluster: 'https://127.0.0.1:1' });
+    // Listening comes first; the Kubernetes client is loaded after it, then the line is logged.
+    const watching = await logLine(started, 'watching the cluster');
+    expect(JSON.parse(watching)).toMatchObject({ cluster: 'https://127.0.0.1:1' });
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
   });

@@ -124,9 +124,24 @@ describe('a view without raw objects (retainObjects: false, what serve builds)',
     ['a ServiceAccount', (view: typeof full) => view.serviceAccount('shop', 'api')],
     ['the users of a ServiceAccount', (view: typeof full) => view.serviceAccountUsers('shop', 'web')],
     ['workloads', (view: typeof full) => view.workloads('shop')],
-    ['policies in force', (view: typeof full) => view.policiesFor('shop').map((p) => [p.name, p.source])],
+    [
+      'policies in force',
+      (view: typeof full) =>
+        view.policiesFor('shop').map((p) => [p.name, p.isAllowList, p.allowAll, p.requiredPodLabels]),
+    ],
   ])('answers %s as the full view does', (_name, ask) => {
     expect(ask(slim)).toEqual(ask(full));
+  });
+
+  it("keeps only each policy's identity as its source, frozen", () => {
+    const [policy] = slim.policiesFor('shop');
+    expect(policy?.source).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web', namespace: 'shop' },
+    });
+    expect(Object.isFrozen(policy?.source) && Object.isFrozen(policy?.source.metadata)).toBe(true);
+    expect(full.policiesFor('shop')[0]?.source).toBe(objects[5]);
   });
 
   it.each(['web', 'api', 'other'])('judges Deployment %s as the full view does', (name) => {

@@ -13,6 +13,7 @@ import { withErrors, type NormalizeOptions } from './shared.js';
 export type { NormalizeOptions } from './shared.js';
 export { calicoPolicyTypes } from './calico.js';
 export { kubernetesPolicyTypes } from './kubernetes.js';
+export { withIdentityOnly } from './shared.js';
 
 type Adapter = (object: KubeObject, options: NormalizeOptions) => NormalizedPolicy;
 

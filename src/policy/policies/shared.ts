@@ -112,6 +112,20 @@ export function withErrors(policy: NormalizedPolicy, errors: readonly FieldError
   return policyRecord(policy, policy.apiVersion, policy.kind, policy.source, errors);
 }
 
+/**
+ * The same policy keeping only its source's identity (apiVersion, kind, name, namespace): for a
+ * server's view, whose rules read the normalized fields and never the policy's spec again.
+ */
+export function withIdentityOnly(policy: NormalizedPolicy): NormalizedPolicy {
+  const { apiVersion, kind, metadata } = policy.source;
+  const identity: KubeObject = Object.freeze({
+    apiVersion,
+    kind,
+    metadata: Object.freeze({ name: metadata?.name, namespace: metadata?.namespace }),
+  });
+  return policyRecord(policy, policy.apiVersion, policy.kind, identity, policy.errors);
+}
+
 function policyRecord(
   parts: Omit<NormalizedPolicy, 'apiVersion' | 'kind' | 'source' | 'errors'>,
   apiVersion: string,

@@ -21,8 +21,22 @@ describe('a state folder view for a server (retainObjects: false)', () => {
     expect(slim.objects()).toEqual([]);
     expect(slim.namespaces()).toEqual(full.namespaces());
     expect(slim.workloads()).toEqual(full.workloads());
-    const policies = (view: ClusterView) => view.allPolicies().map((policy) => [policy.name, policy.source]);
+    // The normalized policies are the same; a server's keeps only each source's identity.
+    const policies = (view: ClusterView) =>
+      view
+        .allPolicies()
+        .map(({ source: _source, selects: _selects, coversNamespace: _covers, ...policy }) => policy);
     expect(policies(slim)).toEqual(policies(full));
+    expect(slim.allPolicies().length).toBeGreaterThan(0);
+    for (const policy of slim.allPolicies()) {
+      const { apiVersion, kind, metadata } = policy.source;
+      expect(policy.source).toEqual({
+        apiVersion,
+        kind,
+        metadata: { name: metadata?.name, namespace: metadata?.namespace },
+      });
+      expect(metadata?.name).toBe(policy.name);
+    }
     // What the view keeps stays immutable.
     expect(slim.allPolicies().every((policy) => Object.isFrozen(policy.source))).toBe(true);
   });
