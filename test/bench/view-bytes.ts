@@ -67,7 +67,7 @@ function buildView(dist: Dist, json: string): ClusterView {
   return createClusterView(objects, {
     istioRootNamespace: DEFAULT_CONFIG.istioRootNamespace,
     serviceAccountsComplete: true,
-    retainObjects: false,
+    retainObjects: process.env['VIEW_BYTES_RETAIN'] === '1' ? true : false,
   });
 }
 
