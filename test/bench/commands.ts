@@ -53,7 +53,7 @@ export function ztgateArgs(
 }
 
 /** The listen and TLS options both servers take, so they serve on the same terms. */
-function listenArgs(tls: TlsArgs): string[] {
+export function listenArgs(tls: TlsArgs): string[] {
   return ['--port', '{port}', '--host', '127.0.0.1', '--tls-cert', tls.certFile, '--tls-key', tls.keyFile];
 }
 

@@ -47,7 +47,13 @@ function uuid(rng: Rng): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
-function toReview(rng: Rng, kind: ReviewBody['kind'], object: KubeObject, user: KubeObject): ReviewBody {
+/** The CREATE AdmissionReview of `object` by `user`, with a fresh uid drawn from `rng`. */
+export function toReview(
+  rng: Rng,
+  kind: ReviewBody['kind'],
+  object: KubeObject,
+  user: KubeObject,
+): ReviewBody {
   const uid = uuid(rng);
   const r = RESOURCES[kind];
   const gvk = { group: r.group, version: r.version, kind };

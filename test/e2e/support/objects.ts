@@ -86,14 +86,16 @@ export function pod(namespace: string, name: string): Manifest {
 }
 
 /**
- * A namespaced CustomResourceDefinition of served, schemaless versions (the first one stored):
- * one version by default, several for an API that serves an older one too.
+ * A CustomResourceDefinition (namespaced unless `scope` says otherwise) of served, schemaless
+ * versions (the first one stored): one version by default, several for an API that serves an older
+ * one too.
  */
 export function customResourceDefinition(
   group: string,
   kind: string,
   plural: string,
   version: string | readonly string[] = 'v1',
+  scope: 'Namespaced' | 'Cluster' = 'Namespaced',
 ): Manifest {
   const versions = typeof version === 'string' ? [version] : version;
   return {
@@ -102,7 +104,7 @@ export function customResourceDefinition(
     metadata: { name: `${plural}.${group}` },
     spec: {
       group,
-      scope: 'Namespaced',
+      scope,
       names: { plural, singular: kind.toLowerCase(), kind },
       versions: versions.map((name, index) => ({
         name,

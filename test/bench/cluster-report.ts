@@ -1,0 +1,189 @@
+/**
+ * `npm run bench:cluster`'s figures, the issue's targets next to them (issue 17, "Cluster mode
+ * too"), and the extrapolation to 1× when a smaller cluster was loaded.
+ */
+import type { ChurnFigures, RssSample } from './cluster-churn.js';
+import type { LoadFigures } from './cluster-load.js';
+import type { PublishFigures } from './cluster-publish.js';
+
+/** ztgate's figures on one cluster: start to ready, RSS then, and once its controllers settled. */
+export interface ServeFigures {
+  readonly readyS: number;
+  readonly readyMiB: number;
+  readonly settledMiB: number;
+  readonly peakMiB: number;
+  /** Seconds from ready until every enforced namespace had ztgate's DNS allowance. */
+  readonly reconcileS: number;
+}
+
+/** Everything one run measured. */
+export interface ClusterBenchFigures {
+  readonly date: string;
+  readonly scale: number;
+  readonly namespaces: number;
+  /** Objects of the generated cluster at this scale (the rest of `load.objects` are the bench's own). */
+  readonly generated: number;
+  readonly loadAverage: readonly number[];
+  readonly load: LoadFigures;
+  /** ztgate on the control plane before anything was loaded: the base the extrapolation starts from. */
+  readonly empty: ServeFigures;
+  readonly loaded: ServeFigures;
+  readonly publish: PublishFigures;
+  readonly churn: ChurnFigures;
+  readonly webhookCallsPerPod: { readonly mutate: number; readonly validate: number };
+}
+
+/** The objects of the generated 1× cluster (test/bench/generate.ts at scale 1). */
+export const OBJECTS_AT_1X = 74_040;
+
+/** RSS growth under churn: from the reading at `refS` (minute 1) to the last. */
+export interface RssGrowth {
+  readonly refAtS: number;
+  readonly refMiB: number;
+  readonly endAtS: number;
+  readonly endMiB: number;
+  readonly maxMiB: number;
+  readonly growthPct: number;
+}
+
+/**
+ * Growth from the first reading at or after minute 1 (after half the churn when it lasts under two
+ * minutes, so a short run still compares two points) to the last reading.
+ */
+export function rssGrowth(samples: readonly RssSample[], minutes: number): RssGrowth {
+  const refS = Math.min(60, (minutes * 60) / 2);
+  const ref = samples.find((s) => s.atS >= refS - 0.5) ?? samples[0];
+  const end = samples[samples.length - 1];
+  if (ref === undefined || end === undefined) throw new Error('no RSS readings during the churn');
+  return {
+    refAtS: ref.atS,
+    refMiB: ref.rssMiB,
+    endAtS: end.atS,
+    endMiB: end.rssMiB,
+    maxMiB: Math.max(...samples.map((s) => s.rssMiB)),
+    growthPct: ((end.rssMiB - ref.rssMiB) / ref.rssMiB) * 100,
+  };
+}
+
+/**
+ * A figure measured with `loaded` objects in the API server (`generated` of them the generated
+ * cluster's, the rest the bench's own) carried linearly to the 1× cluster, starting from its value
+ * on the empty cluster.
+ */
+export function extrapolate(empty: number, measured: number, loaded: number, generated: number): number {
+  const perObject = (measured - empty) / loaded;
+  return empty + perObject * (OBJECTS_AT_1X + loaded - generated);
+}
+
+/** One target: its name, the figure judged, the limit and whether it is met. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+/** The issue's targets for cluster mode, judged on the 1× figures (extrapolated below 1×). */
+export function checkTargets(figures: ClusterBenchFigures): TargetCheck[] {
+  const at1x = (pick: (serve: ServeFigures) => number): number =>
+    figures.scale >= 1
+      ? pick(figures.loaded)
+      : extrapolate(pick(figures.empty), pick(figures.loaded), figures.load.objects, figures.generated);
+  const suffix = figures.scale >= 1 ? '' : ' (extrapolated to 1×)';
+  const rss = at1x((s) => s.settledMiB);
+  const ready = at1x((s) => s.readyS);
+  const growth = rssGrowth(figures.churn.samples, churnMinutes(figures.churn));
+  return [
+    { target: 'RSS at 1× after load ≤ 200 MiB', value: `${rss.toFixed(0)} MiB${suffix}`, met: rss <= 200 },
+    { target: 'start to ready at 1× ≤ 1.5 s', value: `${ready.toFixed(1)} s${suffix}`, met: ready <= 1.5 },
+    {
+      target: 'RSS flat under churn (growth < 10 %)',
+      value: `${signed(growth.growthPct)} % (${growth.refMiB.toFixed(0)} → ${growth.endMiB.toFixed(0)} MiB)`,
+      met: growth.growthPct < 10,
+    },
+  ];
+}
+
+function churnMinutes(churn: ChurnFigures): number {
+  return (churn.samples[churn.samples.length - 1]?.atS ?? 0) / 60;
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+}
+
+function row(label: string, value: string, note = ''): string {
+  return `${label.padEnd(44)} ${value.padEnd(24)} ${note}`.trimEnd();
+}
+
+/** The run's one table: load, start-up, memory, publish, churn, then the targets. */
+export function formatReport(figures: ClusterBenchFigures): string {
+  const { load, empty, loaded, publish, churn } = figures;
+  const growth = rssGrowth(churn.samples, churnMinutes(churn));
+  const minutes = churnMinutes(churn);
+  const lines = [
+    `ztgate serve --kubeconfig on kube-apiserver 1.20 + etcd, ${figures.date}, scale ${figures.scale}× ` +
+      `(${figures.namespaces} namespaces, ${load.objects} objects loaded), load average ${figures.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
+    '',
+    row('figure', 'value', 'note'),
+    row(
+      'load: create',
+      `${load.createS.toFixed(1)} s`,
+      `${load.objectsPerS.toFixed(0)} objects/s, parallel creates`,
+    ),
+    row(
+      'load: controllers settle',
+      `${load.settleS.toFixed(1)} s`,
+      'token Secrets, Deployment/ReplicaSet status',
+    ),
+    row(
+      'empty cluster: start → ready, RSS',
+      `${empty.readyS.toFixed(2)} s, ${empty.readyMiB.toFixed(0)} MiB`,
+    ),
+    row('start → ready (/readyz 200)', `${loaded.readyS.toFixed(2)} s`),
+    row('RSS once ready', `${loaded.readyMiB.toFixed(0)} MiB`),
+    row(
+      'RSS after the controllers settled',
+      `${loaded.settledMiB.toFixed(0)} MiB`,
+      `DNS allowances in ${loaded.reconcileS.toFixed(1)} s`,
+    ),
+    row('RSS peak (VmHWM) before churn', `${loaded.peakMiB.toFixed(0)} MiB`),
+    row(
+      'publish after a one-namespace change',
+      `${publish.medianMs.toFixed(0)} ms median, ${publish.maxMs.toFixed(0)} max`,
+      `${publish.addedMs.length} adds + ${publish.removedMs.length} removes`,
+    ),
+    row(
+      'churn: pods created / deleted per s',
+      `${churn.createPerS.toFixed(1)} / ${churn.deletePerS.toFixed(1)}`,
+      `${minutes.toFixed(1)} min, ${churn.created} pods, ${churn.injected} injected`,
+    ),
+    row(
+      'churn: webhook calls per pod',
+      `mutate ${figures.webhookCallsPerPod.mutate.toFixed(2)}, validate ${figures.webhookCallsPerPod.validate.toFixed(2)}`,
+    ),
+    row('churn: errors (refused or failed)', String(churn.errors), churn.errorSamples[0] ?? ''),
+    row(
+      `churn: RSS at ${(growth.refAtS / 60).toFixed(1)} min → end`,
+      `${growth.refMiB.toFixed(0)} → ${growth.endMiB.toFixed(0)} MiB`,
+      `${signed(growth.growthPct)} %, max ${growth.maxMiB.toFixed(0)} MiB`,
+    ),
+    row(
+      'churn: RSS peak (VmHWM) at the end',
+      `${(churn.samples[churn.samples.length - 1]?.peakMiB ?? NaN).toFixed(0)} MiB`,
+    ),
+    '',
+    'targets (issue 17):',
+  ];
+  for (const check of checkTargets(figures))
+    lines.push(`  ${check.target}: ${check.value} ${check.met ? 'met' : 'NOT met'}`);
+  if (figures.scale < 1) {
+    const createAt1x = (load.createS * OBJECTS_AT_1X) / load.objects;
+    lines.push(
+      '',
+      `Below 1×: the 1× figures are extrapolated linearly from the empty cluster through this run's ` +
+        `per-object cost (RSS ${(((loaded.settledMiB - empty.readyMiB) * 1024) / load.objects).toFixed(1)} KiB/object); ` +
+        `loading 1× would take about ${createAt1x.toFixed(0)} s of creates at this rate.`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../src/policy/types.js';
+import { churnObjects, churnPod, poolSize, type ChurnOptions, type RssSample } from './cluster-churn.js';
+import { countWrites, loadable, ownedBy, planLoad } from './cluster-load.js';
+import { extrapolate, OBJECTS_AT_1X, rssGrowth } from './cluster-report.js';
+import { generateCluster } from './generate.js';
+import { objectPath, pluralOf } from './kube-api.js';
+
+const kindsOf = (objects: readonly KubeObject[]): string[] =>
+  [...new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`))].sort();
+
+describe('bench:cluster loading', () => {
+  const cluster = generateCluster({ scale: 0.01, seed: 42 });
+  const plan = planLoad(cluster.objects);
+
+  it('loads every generated object once, in stages: namespaces, then the rest, ReplicaSets last', () => {
+    const stages = [plan.namespaces, plan.objects, plan.replicaSets];
+    const generatedNamespaces = cluster.objects.filter((o) => o.kind === 'Namespace').length;
+    // istio-system holds the cluster-wide Istio policies and is created bare.
+    expect(plan.namespaces.map((n) => n.metadata?.name)).toContain('istio-system');
+    expect(stages.flat()).toHaveLength(cluster.objects.length + plan.namespaces.length - generatedNamespaces);
+    expect(kindsOf(plan.namespaces)).toEqual(['v1/Namespace']);
+    expect(kindsOf(plan.replicaSets)).toEqual(['apps/v1/ReplicaSet']);
+    expect(kindsOf(plan.objects)).not.toContain('apps/v1/ReplicaSet');
+  });
+
+  it("stores Calico's v3 policies as Calico's CRDs do and serves every custom kind with its scope", () => {
+    expect(kindsOf(plan.objects).filter((k) => k.includes('projectcalico'))).toEqual([
+      'crd.projectcalico.org/v1/GlobalNetworkPolicy',
+      'crd.projectcalico.org/v1/NetworkPolicy',
+    ]);
+    const served = plan.crds.map((crd) => {
+      const spec = crd['spec'] as { group: string; scope: string; names: { kind: string } };
+      return `${spec.group}/${spec.names.kind} ${spec.scope}`;
+    });
+    expect(served.sort()).toEqual([
+      'cilium.io/CiliumClusterwideNetworkPolicy Cluster',
+      'cilium.io/CiliumNetworkPolicy Namespaced',
+      'crd.projectcalico.org/GlobalNetworkPolicy Cluster',
+      'crd.projectcalico.org/NetworkPolicy Namespaced',
+      'security.istio.io/AuthorizationPolicy Namespaced',
+    ]);
+  });
+
+  it('runs no pod: workloads at 0 replicas, Deployments paused, no uid of its own', () => {
+    const deployment = cluster.objects.find((o) => o.kind === 'Deployment') as KubeObject;
+    const loaded = loadable(deployment);
+    expect(loaded['spec']).toMatchObject({ replicas: 0, paused: true });
+    expect(loaded.metadata?.uid).toBeUndefined();
+    expect(plan.replicaSets.every((rs) => (rs['spec'] as { replicas: number }).replicas === 0)).toBe(true);
+  });
+
+  it("points a ReplicaSet's owner reference at the Deployment the API server created, and refuses a stale one", () => {
+    const rs = plan.replicaSets[0] as KubeObject;
+    const owner = rs.metadata?.ownerReferences?.[0];
+    const key = `Deployment/${rs.metadata?.namespace}/${owner?.name}`;
+    const owned = ownedBy(rs, new Map([[key, 'real-uid']]));
+    expect(owned.metadata?.ownerReferences?.[0]).toEqual({ ...owner, uid: 'real-uid' });
+    expect(() => ownedBy(rs, new Map())).toThrow(/no Deployment/);
+  });
+
+  it('names REST paths as the API server serves them', () => {
+    expect(['Namespace', 'NetworkPolicy', 'CiliumClusterwideNetworkPolicy'].map(pluralOf)).toEqual([
+      'namespaces',
+      'networkpolicies',
+      'ciliumclusterwidenetworkpolicies',
+    ]);
+    const rs = plan.replicaSets[0] as KubeObject;
+    expect(objectPath(rs, true)).toBe(
+      `/apis/apps/v1/namespaces/${rs.metadata?.namespace}/replicasets/${rs.metadata?.name}`,
+    );
+    expect(objectPath({ apiVersion: 'v1', kind: 'Namespace' })).toBe('/api/v1/namespaces');
+  });
+
+  it("counts the API server's writes from its request counter, not its reads", () => {
+    const metrics = [
+      'apiserver_request_total{code="201",component="apiserver",resource="pods",verb="POST",version="v1"} 40',
+      'apiserver_request_total{code="200",component="apiserver",resource="pods",verb="PUT",version="v1"} 2',
+      'apiserver_request_total{code="200",component="apiserver",resource="pods",verb="PATCH",version="v1"} 3',
+      'apiserver_request_total{code="200",component="apiserver",resource="pods",verb="DELETE",version="v1"} 5',
+      'apiserver_request_total{code="200",component="apiserver",resource="pods",verb="LIST",version="v1"} 700',
+      'apiserver_request_total{code="0",component="apiserver",resource="pods",verb="WATCH",version="v1"} 9',
+      'apiserver_request_duration_seconds_count{verb="POST"} 40',
+    ].join('\n');
+    expect(countWrites(metrics)).toBe(50);
+  });
+});
+
+describe('bench:cluster churn', () => {
+  const options: ChurnOptions = { rate: 20, minutes: 1, namespaces: 4, lifetimeS: 10, sampleS: 10 };
+
+  it('reuses a ServiceAccount only after its last pod has been deleted for a few seconds', () => {
+    const lastUse = new Map<string, number>();
+    for (let n = 0; n < 2000; n++) {
+      const pod = churnPod(options, n);
+      const key = `${pod.metadata?.namespace}/${(pod['spec'] as { serviceAccountName: string }).serviceAccountName}`;
+      const previous = lastUse.get(key);
+      if (previous !== undefined)
+        expect((n - previous) / options.rate).toBeGreaterThanOrEqual(options.lifetimeS + 5);
+      lastUse.set(key, n);
+    }
+  });
+
+  it("creates each namespace's ServiceAccount pool and an allow-list covering its pods", () => {
+    const objects = churnObjects(options);
+    expect(objects.filter((o) => o.kind === 'Namespace')).toHaveLength(4);
+    expect(objects.filter((o) => o.kind === 'ServiceAccount')).toHaveLength(4 * poolSize(options));
+    const pod = churnPod(options, 7);
+    const policy = objects.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata?.namespace === pod.metadata?.namespace,
+    );
+    const selector = (policy?.['spec'] as { podSelector: { matchLabels: Record<string, string> } })
+      .podSelector;
+    expect(pod.metadata?.labels).toMatchObject(selector.matchLabels);
+  });
+});
+
+describe('bench:cluster report', () => {
+  const sample = (atS: number, rssMiB: number): RssSample => ({ atS, rssMiB, peakMiB: rssMiB });
+
+  it('compares the reading at minute 1 with the last one', () => {
+    const samples = [sample(0, 300), sample(30, 330), sample(60.2, 320), sample(300, 336), sample(600, 328)];
+    expect(rssGrowth(samples, 10)).toEqual({
+      refAtS: 60.2,
+      refMiB: 320,
+      endAtS: 600,
+      endMiB: 328,
+      maxMiB: 336,
+      growthPct: 2.5,
+    });
+  });
+
+  it('compares from half-way in a churn shorter than two minutes', () => {
+    const samples = [sample(0, 100), sample(10, 110), sample(20, 120), sample(30, 120), sample(40, 132)];
+    expect(rssGrowth(samples, 40 / 60)).toMatchObject({ refAtS: 20, refMiB: 120, growthPct: 10 });
+  });
+
+  it('extrapolates linearly from the empty cluster to 1×', () => {
+    // 1,000 objects of which 100 are the bench's: 0.1 MiB an object above the empty 50 MiB.
+    expect(extrapolate(50, 150, 1_000, 900)).toBeCloseTo(50 + 0.1 * (OBJECTS_AT_1X + 100));
+    expect(extrapolate(50, 150, OBJECTS_AT_1X, OBJECTS_AT_1X)).toBeCloseTo(150);
+  });
+});
