@@ -91,6 +91,8 @@ export function churnPod(options: ChurnOptions, n: number): KubeObject {
     metadata: { name: `churn-${n}`, namespace, labels: { [CHURN_LABEL]: 'true', app: 'churn' } },
     spec: {
       serviceAccountName: sa,
+      // The bench's control plane runs no token controller (cluster.ts): no token to mount.
+      automountServiceAccountToken: false,
       containers: [
         {
           name: 'app',
@@ -183,7 +185,8 @@ export async function runChurn(
     deleted: counts.deleted,
     injected: counts.injected,
     createPerS: counts.created / seconds,
-    deletePerS: counts.deleted / seconds,
+    // Deletions start one lifetime in.
+    deletePerS: counts.deleted / Math.max(1, seconds - options.lifetimeS),
   };
   // Drain: the pods still alive are deleted (not counted in the rates).
   while (counts.inFlight > 0) await new Promise((done) => setTimeout(done, 20));

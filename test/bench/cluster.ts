@@ -33,6 +33,13 @@ import { createKubeApi, objectPath, type KubeApi } from './kube-api.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 const WORK = '.bench';
+/**
+ * kube-controller-manager without the controllers whose catch-up on a freshly loaded cluster would
+ * outlast the load (each writes at its client's 20 requests/s: a token Secret for each of 20,000
+ * ServiceAccounts, status for 20,000 Deployments and ReplicaSets). None of it reaches ztgate's
+ * view: it strips status and watches no Secrets. The churn's pods mount no API token.
+ */
+const CONTROLLERS = '*,-serviceaccount-token,-deployment,-replicaset';
 const EXEMPT = new Set(DEFAULT_CONFIG.exemptNamespaces);
 const SIDECAR = DEFAULT_CONFIG.sidecar.containerName;
 
@@ -183,7 +190,7 @@ async function run(options: RunOptions): Promise<ClusterBenchFigures> {
     `generated ${cluster.objects.length} objects (${cluster.counts.namespaces} namespaces); starting etcd and kube-apiserver`,
   );
   const loadAverage = loadavg();
-  const cp = await startControlPlane();
+  const cp = await startControlPlane({ controllers: CONTROLLERS });
   const api = createKubeApi(cp.server, readFileSync(cp.caFile, 'utf8'), cp.adminToken);
   let server: RunningServer | undefined;
   try {
@@ -278,7 +285,7 @@ async function main(): Promise<void> {
     throw new Error(
       `${figures.churn.errors} churn requests failed: ${figures.churn.errorSamples.join('; ')}`,
     );
-  const missed = checkTargets(figures).filter((check) => !check.met);
+  const missed = checkTargets(figures).filter((check) => check.met === false);
   if (values.strict && missed.length > 0)
     throw new Error(`targets not met: ${missed.map((m) => m.target).join('; ')}`);
 }

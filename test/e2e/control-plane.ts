@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   readonly keep?: boolean;
   /** Milliseconds to wait for the API server and the controller manager; default 90 s. */
   readonly startTimeoutMs?: number;
+  /** kube-controller-manager's --controllers; default `*` (every controller). */
+  readonly controllers?: string;
 }
 
 /** A running control plane. */
@@ -116,7 +118,7 @@ function apiServerArgs(pki: ControlPlanePki, etcdUrl: string, port: number, dir:
   ];
 }
 
-function controllerManagerArgs(pki: ControlPlanePki, kubeconfig: string): string[] {
+function controllerManagerArgs(pki: ControlPlanePki, kubeconfig: string, controllers: string): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     '--bind-address=127.0.0.1',
@@ -127,7 +129,7 @@ function controllerManagerArgs(pki: ControlPlanePki, kubeconfig: string): string
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${pki.serviceAccountKeyFile}`,
     `--root-ca-file=${pki.caFile}`,
-    '--controllers=*',
+    `--controllers=${controllers}`,
     '--leader-elect=false',
   ];
 }
@@ -190,12 +192,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kcm = startProcess(
       'kube-controller-manager',
       join(KUBE_BIN_DIR, 'kube-controller-manager'),
-      controllerManagerArgs(pki, adminKubeconfig),
+      controllerManagerArgs(pki, adminKubeconfig, options.controllers ?? '*'),
       join(dir, 'kube-controller-manager.log'),
     );
     procs.push(kcm);
     // Pods in 1.20 need the namespace's default ServiceAccount and its token Secret (the
-    // ServiceAccount admission plugin refuses them until the tokens controller has run).
+    // ServiceAccount admission plugin refuses them until the tokens controller has run), unless
+    // the tokens controller is off (then only pods that mount no token are admitted).
+    const tokens = !(options.controllers ?? '*').split(',').includes('-serviceaccount-token');
     await waitFor(
       async () => {
         const res = await httpsGet(
@@ -204,7 +208,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           pki.adminToken,
         );
         const sa = res.status === 200 ? (JSON.parse(res.body) as { secrets?: unknown[] }) : {};
-        return isRunning(kcm) && (sa.secrets?.length ?? 0) > 0;
+        return isRunning(kcm) && res.status === 200 && (!tokens || (sa.secrets?.length ?? 0) > 0);
       },
       timeoutMs,
       () => `kube-controller-manager made no default ServiceAccount within ${timeoutMs} ms:\n${tailLog(kcm)}`,
