@@ -44,6 +44,7 @@ export interface ChurnFigures {
   readonly samples: readonly RssSample[];
 }
 
+/** Requests in flight at most; a churn that reaches it is held back by the API server or ztgate. */
 const MAX_IN_FLIGHT = 200;
 const CHURN_LABEL = 'bench.ztgate.dev/churn';
 /** A reused ServiceAccount's last pod has been gone this long (watch lag is milliseconds). */
@@ -187,10 +188,11 @@ export async function runChurn(
     createPerS: counts.created / seconds,
     // Deletions start one lifetime in.
     deletePerS: counts.deleted / Math.max(1, seconds - options.lifetimeS),
+    maxInFlight: counts.maxInFlight,
   };
-  // Drain: the pods still alive are deleted (not counted in the rates).
+  // Drain: the pods still alive are deleted at once (not counted in the rates or in maxInFlight).
   while (counts.inFlight > 0) await new Promise((done) => setTimeout(done, 20));
   for (const { pod } of deletions.splice(0)) track(remove(pod));
   while (counts.inFlight > 0) await new Promise((done) => setTimeout(done, 20));
-  return { ...figures, errors: counts.errors, errorSamples, maxInFlight: counts.maxInFlight, samples };
+  return { ...figures, errors: counts.errors, errorSamples, samples };
 }

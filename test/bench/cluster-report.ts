@@ -175,7 +175,7 @@ export function formatReport(figures: ClusterBenchFigures): string {
     row(
       'churn: pods created / deleted per s',
       `${churn.createPerS.toFixed(1)} / ${churn.deletePerS.toFixed(1)}`,
-      `${minutes.toFixed(1)} min, ${churn.created} pods, ${churn.injected} injected`,
+      `${minutes.toFixed(1)} min, ${churn.created} pods, ${churn.injected} injected, ≤ ${churn.maxInFlight} in flight`,
     ),
     row(
       'churn: webhook calls per pod',
