@@ -1,4 +1,5 @@
 import { Document, isNode } from 'yaml';
+import { writeBlockYaml } from './block-yaml.js';
 
 /** One manifest to render, with optional comments placed before given nodes. */
 export interface FixManifest {
@@ -16,9 +17,9 @@ function nodeComment(text: string): string {
 }
 
 /**
- * Rendered fixes by their input, most recently used last. Rendering is the costliest step of
- * judging a refused workload (the yaml package builds a document per fix); the background audit
- * judges every namespace again on each full pass, and an unchanged workload asks for the same fix.
+ * Rendered fixes by their input, most recently used last, for the manifests writeBlockYaml leaves
+ * to the yaml package (which builds a document per fix: the costliest step of judging a refused
+ * workload, and the background audit judges every namespace again on each full pass).
  */
 const rendered = new Map<string, string>();
 const RENDERED_MAX = 16_384;
@@ -26,9 +27,20 @@ const RENDERED_MAX = 16_384;
 /**
  * Renders prose plus manifests as one valid multi-document YAML text: the prose is a comment,
  * so the whole fix can be saved to a file and applied once the placeholders are filled in.
- * The same input always renders the same text, so texts are remembered (see `rendered`).
+ * Manifests of plain fields are written directly (block-yaml.ts, the yaml package's text);
+ * anything else is rendered by the yaml package, and remembered (see `rendered`).
  */
 export function renderFix(prose: string, manifests: readonly FixManifest[]): string {
+  const written: string[] = [];
+  for (const manifest of manifests) {
+    const text = writeBlockYaml(manifest.value, manifest.comments);
+    if (text === undefined) return renderRemembered(prose, manifests);
+    written.push(text);
+  }
+  return joinFix(prose, written);
+}
+
+function renderRemembered(prose: string, manifests: readonly FixManifest[]): string {
   const key = JSON.stringify([prose, manifests]);
   const known = rendered.get(key);
   if (known !== undefined) {
@@ -42,7 +54,8 @@ export function renderFix(prose: string, manifests: readonly FixManifest[]): str
   return text;
 }
 
-function renderFixText(prose: string, manifests: readonly FixManifest[]): string {
+/** The yaml package's rendering of a fix, whatever its manifests hold. */
+export function renderFixText(prose: string, manifests: readonly FixManifest[]): string {
   const documents = manifests.map((manifest) => {
     const document = new Document(manifest.value);
     for (const comment of manifest.comments ?? []) {
@@ -51,6 +64,10 @@ function renderFixText(prose: string, manifests: readonly FixManifest[]): string
     }
     return document.toString({ lineWidth: 0 });
   });
+  return joinFix(prose, documents);
+}
+
+function joinFix(prose: string, documents: readonly string[]): string {
   // Plain comment lines: a document-level comment would be followed by a blank line.
   const header = prose
     .split('\n')
