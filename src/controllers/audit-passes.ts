@@ -28,6 +28,8 @@ export interface Judged {
 export interface Judging {
   readonly namespace: string | undefined;
   readonly results: readonly AuditResult[];
+  /** Pass results counted in the report's summary but left out of `results`. */
+  readonly unlistedPasses: number;
   report(): KubeObject;
   readonly events: ReadonlyMap<string, () => KubeObject>;
 }
@@ -97,8 +99,8 @@ export function createAuditPasses(options: {
   }
 
   function judgementOf(at: number, inputs: string, seconds: number, judging: Judging): Judgement {
-    const { namespace, results, events } = judging;
-    const digest = digestOfLines(resultsContentLines(namespace, results));
+    const { namespace, results, unlistedPasses, events } = judging;
+    const digest = digestOfLines(resultsContentLines(namespace, results, unlistedPasses));
     const findings = countFindings(results);
     const judged = { at, inputs, pass: currentPass(), seconds, digest, findings, events: [...events.keys()] };
     return { ...judging, judged };

@@ -91,7 +91,10 @@ function judgeNamespace(
   audit: boolean,
   seconds: number,
 ): Judging {
-  const { results } = scanNamespace(snapshot.view, config, namespace, snapshot.objectsIn(namespace));
+  // The report counts passes and lists the rest: the scan builds no pass result.
+  const { results, passes } = scanNamespace(snapshot.view, config, namespace, snapshot.objectsIn(namespace), {
+    listPasses: false,
+  });
   const events = new Map<string, () => KubeObject>();
   for (const workload of findingsByWorkload(results, config)) {
     if (workload.resource.uid === undefined) continue;
@@ -100,7 +103,8 @@ function judgeNamespace(
     const name = `${workload.resource.name.slice(0, 200)}.ztgate.${hash}`;
     events.set(name, () => buildViolationEvent(workload, { name, seconds, audit }));
   }
-  return { namespace, results, report: () => buildNamespaceReport(namespace, results, seconds), events };
+  const report = (): KubeObject => buildNamespaceReport(namespace, results, seconds, passes);
+  return { namespace, results, unlistedPasses: passes, report, events };
 }
 
 /**
@@ -177,6 +181,7 @@ export function backgroundAuditController(
           return {
             namespace: undefined,
             results,
+            unlistedPasses: 0,
             report: () => buildClusterReport(results, seconds),
             events: new Map(),
           };

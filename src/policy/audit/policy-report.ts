@@ -18,8 +18,9 @@ export interface ReportSummary {
   readonly skip: number;
 }
 
-function summarize(results: readonly AuditResult[]): ReportSummary {
-  const count = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+/** `unlisted`: pass results counted but not in `results` (scanNamespace's `listPasses: false`). */
+function summarize(results: readonly AuditResult[], unlisted: number): ReportSummary {
+  const count = { pass: unlisted, fail: 0, warn: 0, error: 0, skip: 0 };
   for (const result of results) count[result.result] += 1;
   return count;
 }
@@ -70,6 +71,7 @@ function report(
   namespace: string | undefined,
   results: readonly AuditResult[],
   seconds: number,
+  unlisted = 0,
 ): KubeObject {
   return {
     apiVersion: REPORT_API_VERSION,
@@ -80,7 +82,7 @@ function report(
       labels: { [MANAGED_BY_LABEL]: 'ztgate' },
     },
     ...(namespace === undefined ? {} : { scope: { apiVersion: 'v1', kind: 'Namespace', name: namespace } }),
-    summary: summarize(results),
+    summary: summarize(results, unlisted),
     results: listed(results).map((result) => toReportResult(result, seconds)),
   };
 }
@@ -99,13 +101,17 @@ export function reportNamespaceOf(result: AuditResult): string | undefined {
   return resource.kind === 'Namespace' && resource.apiVersion === 'v1' ? resource.name : undefined;
 }
 
-/** A namespace's wgpolicyk8s.io/v1alpha2 PolicyReport (scope: the Namespace) of `results`, all stamped `seconds`. */
+/**
+ * A namespace's wgpolicyk8s.io/v1alpha2 PolicyReport (scope: the Namespace) of `results`, all
+ * stamped `seconds`; `unlistedPasses` pass results left out of `results` count in its summary.
+ */
 export function buildNamespaceReport(
   namespace: string,
   results: readonly AuditResult[],
   seconds: number,
+  unlistedPasses = 0,
 ): KubeObject {
-  return report('PolicyReport', namespace, results, seconds);
+  return report('PolicyReport', namespace, results, seconds, unlistedPasses);
 }
 
 /** The ClusterPolicyReport of the cluster-scoped policies' results, all stamped `seconds`. */
@@ -217,16 +223,19 @@ function resultLine(result: AuditResult): string {
 
 /**
  * The content lines of the report buildNamespaceReport (or, without a namespace,
- * buildClusterReport) would build from `results`: what a full pass compares without building
- * every report.
+ * buildClusterReport) would build from `results` and `unlistedPasses`: what a full pass compares
+ * without building every report.
  */
 export function resultsContentLines(
   namespace: string | undefined,
   results: readonly AuditResult[],
+  unlistedPasses = 0,
 ): string[] {
   const scope =
     namespace === undefined ? undefined : { apiVersion: 'v1', kind: 'Namespace', name: namespace };
-  return [contentLine(scope, summarize(results)), ...listed(results).map(resultLine)];
+  const lines = [contentLine(scope, summarize(results, unlistedPasses))];
+  for (const result of results) if (result.result !== 'pass') lines.push(resultLine(result));
+  return lines;
 }
 
 /**

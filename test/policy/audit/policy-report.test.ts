@@ -160,4 +160,22 @@ describe('resultsContentLines: the content of a report not built', () => {
       }),
     );
   });
+
+  it('counts pass results left out of the list as it counts listed ones (scanNamespace listPasses: false)', () => {
+    fc.assert(
+      fc.property(fc.array(result, { maxLength: 8 }), fc.string(), (results, namespace) => {
+        const kept = results.filter((r) => r.result !== 'pass');
+        const unlisted = results.length - kept.length;
+        const built = buildNamespaceReport(namespace, kept, 3, unlisted);
+        expect(built).toEqual(buildNamespaceReport(namespace, results, 3));
+        expect(resultsContentLines(namespace, kept, unlisted)).toEqual(
+          resultsContentLines(namespace, results),
+        );
+        // The count is in the content: a pass more or less is another report.
+        expect(resultsContentLines(namespace, kept, unlisted + 1)).not.toEqual(
+          resultsContentLines(namespace, results),
+        );
+      }),
+    );
+  });
 });

@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStateDir } from '../../../src/adapters/state-dir/index.js';
 import { formatAuditText } from '../../../src/policy/audit/format-text.js';
 import { buildPolicyReports } from '../../../src/policy/audit/policy-report.js';
-import { scanClusterView, type AuditResult, type AuditScan } from '../../../src/policy/audit/scan.js';
+import {
+  scanClusterView,
+  scanNamespace,
+  type AuditResult,
+  type AuditScan,
+} from '../../../src/policy/audit/scan.js';
 import { createClusterView } from '../../../src/policy/cluster-view.js';
 import { DEFAULT_CONFIG } from '../../../src/policy/config.js';
 import { judgeInjector } from '../../../src/policy/mesh/injector.js';
@@ -101,6 +106,24 @@ describe('scanClusterView', () => {
       ['shop', 'mesh-enrolment', 'pass'],
       ['shop', 'strict-mtls', 'pass'],
     ]);
+  });
+
+  it('leaves pass results out when asked, counting them, and keeps every other result in order', async () => {
+    const view = createClusterView(await loadStateDir(FIXTURE_STATE), { istioRootNamespace: 'istio-system' });
+    for (const namespace of ['shop', 'legacy']) {
+      const inNamespace = [...view.objects(), ...view.allPolicies().map((p) => p.source)].filter(
+        (o) => o.metadata?.namespace === namespace,
+      );
+      const listed = scanNamespace(view, DEFAULT_CONFIG, namespace, inNamespace);
+      const counted = scanNamespace(view, DEFAULT_CONFIG, namespace, inNamespace, { listPasses: false });
+      const passes = listed.results.filter((r) => r.result === 'pass');
+      expect(passes.length).toBeGreaterThan(0);
+      expect(counted.passes).toBe(passes.length);
+      expect(listed.passes).toBe(passes.length);
+      expect(counted.results).toEqual(listed.results.filter((r) => r.result !== 'pass'));
+      expect(counted.review).toEqual(listed.review);
+      expect(counted.scanned).toEqual(listed.scanned);
+    }
   });
 
   it('counts what it scanned', () => {
