@@ -73,14 +73,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Signals a value outside what this writer reproduces; the caller renders with the yaml package. */
 class Unsupported extends Error {}
 
+/** Comments by path, as a tree walked beside the value: a node with no comment below costs nothing. */
+interface CommentNode {
+  text?: string;
+  readonly below: Map<string | number, CommentNode>;
+}
+
 interface Writer {
-  readonly lines: string[];
-  /** Comment text by JSON path. */
-  readonly comments: ReadonlyMap<string, string>;
+  text: string;
   /** Objects met so far: the yaml package writes a repeated one as an anchor and alias. */
   readonly seen: Set<object>;
-  /** Comments written (by path). */
-  readonly placed: Set<string>;
+  /** Comments written. */
+  placed: number;
 }
 
 function scalarOrThrow(value: unknown, place: Place): string {
@@ -91,62 +95,71 @@ function scalarOrThrow(value: unknown, place: Place): string {
 
 /** `{}`/`[]` for an empty collection, a scalar's text, or undefined for a block collection. */
 function inlineText(writer: Writer, value: unknown, place: Place): string | undefined {
-  if (typeof value === 'object' && value !== null) {
-    // The yaml package writes an object met twice as an anchor and an alias.
-    if (writer.seen.has(value)) throw new Unsupported();
-    writer.seen.add(value);
-  }
+  if (typeof value !== 'object' || value === null) return scalarOrThrow(value, place);
+  // The yaml package writes an object met twice as an anchor and an alias.
+  if (writer.seen.has(value)) throw new Unsupported();
+  writer.seen.add(value);
   if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
-  if (isPlainObject(value)) return Object.keys(value).length === 0 ? '{}' : undefined;
-  return scalarOrThrow(value, place);
+  if (!isPlainObject(value)) throw new Unsupported();
+  for (const _ in value) return undefined;
+  return '{}';
 }
 
-/** Writes the comment before the node at `path`, if any, and counts it placed. */
-function commentLines(writer: Writer, path: string, indent: string): void {
-  const text = writer.comments.get(path);
-  if (text === undefined) return;
-  writer.placed.add(path);
-  for (const line of text.split('\n')) writer.lines.push(`${indent}# ${line}`);
+/** Writes the comment before a node, if any, at `indent`. */
+function writeComment(writer: Writer, node: CommentNode | undefined, indent: string): void {
+  if (node?.text === undefined) return;
+  writer.placed += 1;
+  for (const line of node.text.split('\n')) writer.text += `${indent}# ${line}\n`;
 }
 
-function writeMap(writer: Writer, map: Record<string, unknown>, indent: string, path: string): void {
-  for (const [key, value] of Object.entries(map)) {
+/** A mapping's lines at `indent`, its first line starting with `first` instead (a sequence's dash). */
+function writeMap(
+  writer: Writer,
+  map: Record<string, unknown>,
+  indent: string,
+  first: string,
+  comments: CommentNode | undefined,
+): void {
+  let lead = first;
+  for (const key of Object.keys(map)) {
+    const value = map[key];
     if (value === undefined) throw new Unsupported();
     const keyText = scalarOrThrow(key, indent === '' ? 'root-key' : 'key');
-    const at = `${path},${JSON.stringify(key)}`;
     const inline = inlineText(writer, value, 'value');
     // A comment before a scalar or an empty collection is not placed here: left to the yaml package.
     if (inline !== undefined) {
-      writer.lines.push(`${indent}${keyText}: ${inline}`);
-      continue;
+      writer.text += `${lead}${keyText}: ${inline}\n`;
+    } else {
+      writer.text += `${lead}${keyText}:\n`;
+      const below = comments?.below.get(key);
+      const inner = `${indent}  `;
+      writeComment(writer, below, inner);
+      if (Array.isArray(value)) writeSeq(writer, value, inner, below);
+      else writeMap(writer, value as Record<string, unknown>, inner, inner, below);
     }
-    writer.lines.push(`${indent}${keyText}:`);
-    commentLines(writer, at, `${indent}  `);
-    writeBlock(writer, value, `${indent}  `, at);
+    lead = indent;
   }
 }
 
-function writeSeq(writer: Writer, seq: readonly unknown[], indent: string, path: string): void {
-  seq.forEach((item, index) => {
-    const at = `${path},${index}`;
+function writeSeq(
+  writer: Writer,
+  seq: readonly unknown[],
+  indent: string,
+  comments: CommentNode | undefined,
+): void {
+  for (let index = 0; index < seq.length; index += 1) {
+    const item = seq[index];
     const inline = inlineText(writer, item, 'item');
     if (inline !== undefined) {
-      writer.lines.push(`${indent}- ${inline}`);
-      return;
+      writer.text += `${indent}- ${inline}\n`;
+      continue;
     }
     if (Array.isArray(item)) throw new Unsupported();
-    commentLines(writer, at, indent);
-    const first = writer.lines.length;
-    writeMap(writer, item as Record<string, unknown>, `${indent}  `, at);
+    const below = comments?.below.get(index);
+    writeComment(writer, below, indent);
     // The item's first key shares the line of its dash.
-    writer.lines[first] = `${indent}- ${(writer.lines[first] as string).slice(indent.length + 2)}`;
-  });
-}
-
-function writeBlock(writer: Writer, value: unknown, indent: string, path: string): void {
-  if (Array.isArray(value)) writeSeq(writer, value, indent, path);
-  else if (isPlainObject(value)) writeMap(writer, value, indent, path);
-  else throw new Unsupported();
+    writeMap(writer, item as Record<string, unknown>, `${indent}  `, `${indent}- `, below);
+  }
 }
 
 /**
@@ -162,22 +175,33 @@ export function writeBlockYaml(
   comments: readonly NodeComment[] = [],
 ): string | undefined {
   if (!isPlainObject(value) || Object.keys(value).length === 0) return undefined;
-  const byPath = new Map<string, string>();
+  const root: CommentNode = { below: new Map() };
   for (const comment of comments) {
     if (comment.path.length === 0) return undefined;
     // An empty or padded comment line is trimmed by the yaml package: left to it.
     if (comment.text.split('\n').some((line) => line === '' || line.trim() !== line)) return undefined;
-    byPath.set(comment.path.map((step) => `,${JSON.stringify(step)}`).join(''), comment.text);
+    let node = root;
+    for (const step of comment.path) {
+      let next = node.below.get(step);
+      if (next === undefined) node.below.set(step, (next = { below: new Map() }));
+      node = next;
+    }
+    node.text = comment.text;
   }
-  const writer: Writer = { lines: [], comments: byPath, seen: new Set([value]), placed: new Set() };
+  const writer: Writer = { text: '', seen: new Set([value]), placed: 0 };
   try {
-    writeMap(writer, value, '', '');
+    writeMap(writer, value, '', '', root);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
   // A comment this writer did not place (a path naming no node, or naming one by another
   // spelling, such as an index as a string) is left to the yaml package.
-  if (writer.placed.size !== byPath.size) return undefined;
-  return `${writer.lines.join('\n')}\n`;
+  return writer.placed === countComments(root) ? writer.text : undefined;
+}
+
+function countComments(node: CommentNode): number {
+  let count = node.text === undefined ? 0 : 1;
+  for (const below of node.below.values()) count += countComments(below);
+  return count;
 }
