@@ -18,7 +18,7 @@ import type {
   Workload,
 } from './types.js';
 import { leavesJudgedContentUnchanged } from './unchanged-update.js';
-import { readWorkload } from './workload.js';
+import { readWorkload, type WorkloadReading } from './workload.js';
 
 const SKIPPED: Decision = Object.freeze({
   allowed: true,
@@ -58,12 +58,25 @@ function normalize(object: KubeObject | undefined, config: ZtgateConfig): Normal
     : normalizePolicy(object, { istioRootNamespace: config.istioRootNamespace });
 }
 
+/**
+ * What an offline judge has already read of an object (the audit reads each workload once to find
+ * its owner): `workload` is readWorkload(object, input.namespace), used when `object` is the one judged.
+ */
+export interface KnownReading {
+  readonly object: KubeObject;
+  readonly workload: WorkloadReading | undefined;
+}
+
 /** What the request is about; undefined for kinds ztgate does not judge. */
-function classify(input: EvaluationInput, config: ZtgateConfig): Subject | undefined {
+function classify(
+  input: EvaluationInput,
+  config: ZtgateConfig,
+  known: KnownReading | undefined,
+): Subject | undefined {
   const object = input.operation === 'DELETE' ? (input.oldObject ?? input.object) : input.object;
   if (object === undefined) return undefined;
   const namespace = namespaceOf(object, input.namespace);
-  const reading = readWorkload(object, input.namespace);
+  const reading = known?.object === object ? known.workload : readWorkload(object, input.namespace);
   if (reading !== undefined) {
     if (input.operation === 'DELETE' || input.operation === 'CONNECT') return undefined;
     return {
@@ -157,14 +170,16 @@ function isUnchangedWorkloadUpdate(
 /**
  * Judges one object against the view: every applicable rule runs and every violation is
  * returned. Audit mode (config or namespace label) allows with the violations as warnings.
+ * `known`: what the caller already read of the object, not read again.
  */
 export function evaluate(
   input: EvaluationInput,
   view: ClusterView,
   config: ZtgateConfig,
   rules: readonly Rule[] = RULES,
+  known?: KnownReading,
 ): Decision {
-  const subject = classify(input, config);
+  const subject = classify(input, config, known);
   if (subject === undefined) return SKIPPED;
   if (subject.namespace !== undefined && isExemptNamespace(config, subject.namespace)) return SKIPPED;
   const applicable = rules.filter(

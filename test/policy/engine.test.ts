@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, MODE_LABEL, type ZtgateConfig } from '../../src/policy/config.js';
 import { evaluate, formatViolation } from '../../src/policy/engine.js';
 import type { Rule } from '../../src/policy/rules/rule.js';
+import { readWorkload } from '../../src/policy/workload.js';
 import type { EvaluationInput, KubeObject } from '../../src/policy/types.js';
 import {
   defaultDeny,
@@ -194,5 +195,36 @@ describe('evaluate: judges policies', () => {
     const decision = evaluate(create(object), viewOf([]), DEFAULT_CONFIG);
     expect(decision.allowed).toBe(false);
     expect(decision.violations.map((v) => v.rule)).toContain('invalid-object');
+  });
+});
+
+describe('evaluate: a reading the caller already made (the audit reads each workload once)', () => {
+  const malformed = { ...good, metadata: { ...good.metadata, labels: { 'bad key!': 'x' } } };
+  const refused = deployment('api', { sa: 'default' });
+  it.each([
+    ['a compliant workload', good],
+    ['a refused workload', refused],
+    ['a malformed workload', malformed],
+  ])('decides %s as when the engine reads it itself', (_, object) => {
+    const input = create(object, 'shop');
+    const known = { object, workload: readWorkload(object, 'shop') };
+    expect(evaluate(input, ready, DEFAULT_CONFIG, undefined, known)).toEqual(
+      evaluate(input, ready, DEFAULT_CONFIG),
+    );
+  });
+
+  it('is used for the object it was made of, and for no other', () => {
+    const reading = readWorkload(refused, 'shop');
+    const refusedRules = rules(evaluate(create(refused, 'shop'), ready, DEFAULT_CONFIG));
+    expect(refusedRules).not.toEqual([]);
+    // The reading is what the engine judges for its own object...
+    const own = { object: good, workload: reading };
+    expect(rules(evaluate(create(good, 'shop'), ready, DEFAULT_CONFIG, undefined, own))).toEqual(
+      refusedRules,
+    );
+    // ...and is ignored for any other, a copy of it included.
+    const other = { object: refused, workload: reading };
+    expect(rules(evaluate(create(good, 'shop'), ready, DEFAULT_CONFIG, undefined, other))).toEqual([]);
+    expect(rules(evaluate(create({ ...good }, 'shop'), ready, DEFAULT_CONFIG, undefined, own))).toEqual([]);
   });
 });

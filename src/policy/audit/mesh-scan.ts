@@ -14,7 +14,7 @@ import { LINKERD_DEFAULT_POLICY_ANNOTATION, LINKERD_STRICT_POLICIES } from '../m
 import { resolveLevel, type PeerAuthenticationInfo } from '../mesh/peer-authentication.js';
 import { verifyMeshedPod } from '../mesh/verify.js';
 import type { ClusterView, KubeObject, Labels, NamespaceInfo } from '../types.js';
-import { readWorkload } from '../workload.js';
+import { readWorkload, type WorkloadReading } from '../workload.js';
 import type { AuditResult } from './scan.js';
 
 const wide = (list: readonly PeerAuthenticationInfo[]) =>
@@ -105,15 +105,17 @@ export function isMeshJudged(config: ZtgateConfig, namespace: string, labels: La
  * Findings on one running pod of a namespace isMeshJudged accepts (anything else: none). A
  * top-level pod (standalone, or claiming a controller the view does not verify) is judged whole by
  * the scan already, except under ambient, where only istio-cni's redirection says it is meshed.
+ * `reading`: readWorkload(pod), when the caller has it.
  */
 export function scanPodMesh(
   pod: KubeObject,
   topLevel: boolean,
   view: ClusterView,
   config: ZtgateConfig,
+  reading: WorkloadReading | undefined = readWorkload(pod),
 ): AuditResult[] {
   if (pod.kind !== 'Pod' || pod.apiVersion !== 'v1') return [];
-  const workload = readWorkload(pod)?.workload;
+  const workload = reading?.workload;
   if (workload === undefined || workload.podSpec['hostNetwork'] === true) return [];
   if (config.mesh.provider === 'istio-ambient') {
     const redirected = workload.object.metadata?.annotations?.[AMBIENT_REDIRECTION_ANNOTATION] === 'enabled';

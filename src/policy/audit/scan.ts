@@ -2,15 +2,15 @@ import { resolveOwner } from '../cluster-view.js';
 import { isExemptNamespace, type ZtgateConfig } from '../config.js';
 import type { InjectorStatus } from '../mesh/injector.js';
 import type { EnforcementReason } from '../desired/index.js';
-import { evaluate } from '../engine.js';
+import { evaluate, type KnownReading } from '../engine.js';
 import { buildDefaultDenyFix } from '../fix/index.js';
 import { isPolicyObject } from '../policies/index.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
-import { sameRef } from '../objects.js';
+import { nonEmptyString, sameRef } from '../objects.js';
 import type { ClusterView, KubeObject, RuleName } from '../types.js';
 import { isMtlsPolicyObject } from '../mesh/mtls-policies.js';
 import { partitionOf } from '../view-partitions.js';
-import { isWorkloadObject, toWorkload } from '../workload.js';
+import { isWorkloadObject, readWorkload, type WorkloadReading } from '../workload.js';
 import { planNamespace, type PendingNamespace } from './enforcement-review.js';
 import { isMeshJudged, scanNamespaceMesh, scanPodMesh } from './mesh-scan.js';
 
@@ -138,12 +138,13 @@ function resourceOf(object: KubeObject, clusterScoped = false): AuditResource {
 }
 
 /**
- * Whether the object is judged on its own: a pod a controller really created is judged through
- * that controller, as admission judged it; one whose claim the view does not verify (a forged
- * ownerReference, a controller that does not exist) is its own workload and judged (resolveOwner).
+ * Whether the workload read is judged on its own: a pod a controller really created is judged
+ * through that controller, as admission judged it; one whose claim the view does not verify (a
+ * forged ownerReference, a controller that does not exist) is its own workload and judged
+ * (resolveOwner).
  */
-function isTopLevel(object: KubeObject, view: ClusterView): boolean {
-  const workload = toWorkload(object);
+function isTopLevel(reading: WorkloadReading | undefined, view: ClusterView): boolean {
+  const workload = reading?.workload;
   // A malformed workload is judged, and refused as invalid-object.
   return workload === undefined || sameRef(resolveOwner(view, workload), workload);
 }
@@ -165,11 +166,14 @@ function judge(
   view: ClusterView,
   config: ZtgateConfig,
   into: Collector,
+  known?: KnownReading,
 ): void {
   const decision = evaluate(
     { operation: 'CREATE', object, namespace: object.metadata?.namespace, caller: 'offline' },
     view,
     config,
+    RULES,
+    known,
   );
   if (decision.skipped) return;
   const resource = resourceOf(object, object.metadata?.namespace === undefined);
@@ -311,12 +315,17 @@ export function scanNamespace(
   const scanned = { workloads: 0, policies: 0 };
   for (const object of objects) {
     if (isWorkloadObject(object)) {
-      const topLevel = isTopLevel(object, view);
-      if (meshed) collect(into, scanPodMesh(object, topLevel, view, config));
+      const reading = readWorkload(object);
+      const topLevel = isTopLevel(reading, view);
+      if (meshed) collect(into, scanPodMesh(object, topLevel, view, config, reading));
       if (!topLevel) continue;
       scanned.workloads += 1;
+      // The engine reads the object with the request's namespace as a fallback: the same reading
+      // when the object names its namespace (a namespace's objects do).
+      const known =
+        nonEmptyString(object.metadata?.namespace) === undefined ? undefined : { object, workload: reading };
       // Workloads of a pending namespace are judged as if it were enforced; policies as they are.
-      if (plan !== undefined) judge(object, 'workload-refused', plan.view, config, into);
+      if (plan !== undefined) judge(object, 'workload-refused', plan.view, config, into, known);
     } else if (isPolicyObject(object) || isMtlsPolicyObject(object)) {
       scanned.policies += 1;
       if (plan !== undefined) judge(object, 'policy-refused', view, config, into);
