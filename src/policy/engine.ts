@@ -59,12 +59,15 @@ function normalize(object: KubeObject | undefined, config: ZtgateConfig): Normal
 }
 
 /**
- * What an offline judge has already read of an object (the audit reads each workload once to find
- * its owner): `workload` is readWorkload(object, input.namespace), used when `object` is the one judged.
+ * What an offline judge has already read of an object, used when `object` is the one judged (a
+ * CREATE): `workload` is readWorkload(object, input.namespace) (the audit reads each workload once
+ * to find its owner); `policy` is normalizePolicy(object, { istioRootNamespace }) of this config
+ * (the view normalized it).
  */
 export interface KnownReading {
   readonly object: KubeObject;
-  readonly workload: WorkloadReading | undefined;
+  readonly workload?: WorkloadReading | undefined;
+  readonly policy?: NormalizedPolicy | undefined;
 }
 
 /** What the request is about; undefined for kinds ztgate does not judge. */
@@ -76,7 +79,10 @@ function classify(
   const object = input.operation === 'DELETE' ? (input.oldObject ?? input.object) : input.object;
   if (object === undefined) return undefined;
   const namespace = namespaceOf(object, input.namespace);
-  const reading = known?.object === object ? known.workload : readWorkload(object, input.namespace);
+  const reading =
+    known?.object === object && known.workload !== undefined
+      ? known.workload
+      : readWorkload(object, input.namespace);
   if (reading !== undefined) {
     if (input.operation === 'DELETE' || input.operation === 'CONNECT') return undefined;
     return {
@@ -107,7 +113,12 @@ function classify(
     input.operation === 'DELETE' || input.object === undefined ? [] : policySizeErrors(input.object);
   if (tooLarge.length > 0)
     return { appliesTo: 'policy', namespace, invalid: invalidObject(tooLarge, 'policy') };
-  const policy = input.operation === 'DELETE' ? undefined : normalize(input.object, config);
+  const policy =
+    input.operation === 'DELETE'
+      ? undefined
+      : known?.policy !== undefined && known.object === input.object
+        ? known.policy
+        : normalize(input.object, config);
   const oldPolicy = normalize(input.oldObject, config);
   const unreadable =
     input.operation !== 'DELETE' && policy === undefined

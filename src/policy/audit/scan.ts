@@ -7,7 +7,7 @@ import { buildDefaultDenyFix } from '../fix/index.js';
 import { isPolicyObject } from '../policies/index.js';
 import { hasDefaultDeny, RULES } from '../rules/index.js';
 import { nonEmptyString, sameRef } from '../objects.js';
-import type { ClusterView, KubeObject, RuleName } from '../types.js';
+import type { ClusterView, KubeObject, NormalizedPolicy, RuleName } from '../types.js';
 import { isMtlsPolicyObject } from '../mesh/mtls-policies.js';
 import { partitionOf } from '../view-partitions.js';
 import { isWorkloadObject, readWorkload, type WorkloadReading } from '../workload.js';
@@ -273,6 +273,22 @@ function reviewOf(pending: PendingNamespace, results: readonly AuditResult[]): N
   };
 }
 
+/**
+ * The namespace's policies as the view normalized them, by object: the engine's own reading of
+ * the same object, so not read again. Only where it cannot differ from the engine's: the object
+ * names its namespace (no default namespace applies) and is not Istio's (the one flavour that
+ * reads an option, the root namespace, which the view and the config could set apart).
+ */
+function viewNormalized(view: ClusterView, namespace: string): Map<KubeObject, NormalizedPolicy> {
+  const byObject = new Map<KubeObject, NormalizedPolicy>();
+  for (const policy of view.policiesFor(namespace)) {
+    const { source } = policy;
+    if (policy.flavour === 'istio' || source.metadata?.namespace !== namespace) continue;
+    byObject.set(source, policy);
+  }
+  return byObject;
+}
+
 /** Orders results by namespace, kind, name, rule and path; each key is built once. */
 export function sortResults(results: readonly AuditResult[]): AuditResult[] {
   const keyed = results.map((r) => ({
@@ -312,6 +328,7 @@ export function scanNamespace(
     collect(into, [namespaceResult(namespace, plan.view, config), ...scanNamespaceMesh(info, view, config)]);
   if (plan?.pending !== undefined) collect(into, withheldResults(plan.pending));
   const meshed = plan !== undefined && isMeshJudged(config, namespace, info?.labels ?? {});
+  const normalized = plan === undefined ? undefined : viewNormalized(view, namespace);
   const scanned = { workloads: 0, policies: 0 };
   for (const object of objects) {
     if (isWorkloadObject(object)) {
@@ -328,7 +345,9 @@ export function scanNamespace(
       if (plan !== undefined) judge(object, 'workload-refused', plan.view, config, into, known);
     } else if (isPolicyObject(object) || isMtlsPolicyObject(object)) {
       scanned.policies += 1;
-      if (plan !== undefined) judge(object, 'policy-refused', view, config, into);
+      const policy = normalized?.get(object);
+      const known = policy === undefined ? undefined : { object, policy };
+      if (plan !== undefined) judge(object, 'policy-refused', view, config, into, known);
     }
   }
   const sorted = sortResults(into.results);

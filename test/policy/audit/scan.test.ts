@@ -283,3 +283,29 @@ describe('scanClusterView: the mesh injector', () => {
     expect(scanClusterView(empty, linkerd).results).toEqual([]);
   });
 });
+
+describe('scanNamespace: the policies the view normalized', () => {
+  const narrow: KubeObject = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'web', namespace: 'shop', uid: 'p1' },
+    spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: {} }] }] },
+  };
+  // The same policy edited to admit everyone: a new object, as the watch cache stores an update.
+  const opened: KubeObject = {
+    ...narrow,
+    spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{}] },
+  };
+  const shop: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+  const allowAll = (scan: { results: readonly AuditResult[] }) =>
+    scan.results.filter((r) => r.rule === 'no-allow-all-policy' && r.result === 'fail').map((r) => r.path);
+
+  it('judges the object it is given, not an older version the view normalized', () => {
+    const view = createClusterView([shop, narrow], { istioRootNamespace: 'istio-system' });
+    expect(allowAll(scanNamespace(view, DEFAULT_CONFIG, 'shop', [narrow]))).toEqual([]);
+    expect(allowAll(scanNamespace(view, DEFAULT_CONFIG, 'shop', [opened]))).toEqual(['spec.ingress[0]']);
+    const newer = createClusterView([shop, opened], { istioRootNamespace: 'istio-system' });
+    expect(allowAll(scanNamespace(newer, DEFAULT_CONFIG, 'shop', [opened]))).toEqual(['spec.ingress[0]']);
+    expect(allowAll(scanNamespace(newer, DEFAULT_CONFIG, 'shop', [narrow]))).toEqual([]);
+  });
+});
