@@ -1,6 +1,7 @@
 import type { KubeRest } from '../../adapters/kube/kube-rest.js';
 import type { KubeLogger } from '../../adapters/kube/logger.js';
 import type { ViewSource } from '../../adapters/view-source.js';
+import { createComeBacks } from './come-back.js';
 import type { ZtgateConfig } from '../../policy/config.js';
 import {
   clusterEnforcement,
@@ -123,15 +124,10 @@ export function startControllers(options: ControllersOptions): RunningController
     onWrite: options.onWrite,
   });
   // A namespace whose posts the rate limit held back comes back, behind fresh changes, when they may go.
-  const later = new Set<ReturnType<typeof setTimeout>>();
-  const comeBack = (key: string, count: number): void => {
-    const timer = setTimeout(() => {
-      later.delete(timer);
-      queue.addBulk([key]);
-    }, posts.reserve(count));
-    timer.unref();
-    later.add(timer);
-  };
+  const later = createComeBacks(
+    (count) => posts.reserve(count),
+    (key) => queue.addBulk([key]),
+  );
   // The view's changes name the namespaces they touched: only those are looked at again.
   const unsubscribe = controllers.some((controller) => controller.readsView)
     ? options.view?.onPublish?.(({ touched }) => {
@@ -163,7 +159,7 @@ export function startControllers(options: ControllersOptions): RunningController
         }
       }
     }
-    if (deferred > 0) comeBack(key, deferred);
+    if (deferred > 0) later.schedule(key, deferred);
     if (failure !== undefined) throw failure;
   }
 
@@ -221,7 +217,7 @@ export function startControllers(options: ControllersOptions): RunningController
     async stop(): Promise<void> {
       clearInterval(resync);
       unsubscribe?.();
-      for (const timer of later) clearTimeout(timer);
+      later.stop();
       watches.stop();
       await queue.close();
       await elector.stop();
