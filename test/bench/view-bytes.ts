@@ -5,7 +5,8 @@
  * after a full collection is compared with the step before. It measures dist/ (run `npm run
  * build` first), as the server runs: through tsx every function carries a `name` property of its
  * own (esbuild's keepNames), about 250 bytes per compiled selector.
- *   npm run build && node --import tsx test/bench/view-bytes.ts [--scale 1] [--json FILE]
+ * --raw keeps the raw objects too, as `ztgate check` and `audit` do (a server's view does not).
+ *   npm run build && node --import tsx test/bench/view-bytes.ts [--scale 1] [--raw] [--json FILE]
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -21,8 +22,10 @@ const STEPS: readonly { readonly label: string; readonly kinds: readonly string[
   { label: 'Namespace', kinds: ['Namespace'] },
   { label: 'ServiceAccount', kinds: ['ServiceAccount'] },
   { label: 'NetworkPolicy (Kubernetes)', kinds: ['NetworkPolicy'] },
-  { label: 'Calico GlobalNetworkPolicy', kinds: ['GlobalNetworkPolicy'] },
-  { label: 'Cilium CNP + CCNP', kinds: ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'] },
+  {
+    label: 'Cilium CNP + CCNP, Calico GNP',
+    kinds: ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy'],
+  },
   { label: 'Istio AuthorizationPolicy', kinds: ['AuthorizationPolicy'] },
   { label: 'Deployment', kinds: ['Deployment'] },
   { label: 'ReplicaSet', kinds: ['ReplicaSet'] },
@@ -59,7 +62,7 @@ function heapAfterCollection({ collectGarbage }: Dist): number {
 }
 
 /** The view `serve --state` would build from these objects' JSON text. */
-function buildView(dist: Dist, json: string): ClusterView {
+function buildView(dist: Dist, json: string, raw: boolean): ClusterView {
   const { createClusterView, DEFAULT_CONFIG, deepFreeze, isPolicyObject } = dist;
   const objects = (JSON.parse(json) as KubeObject[]).map((object) =>
     isPolicyObject(object) ? deepFreeze(object) : object,
@@ -67,12 +70,12 @@ function buildView(dist: Dist, json: string): ClusterView {
   return createClusterView(objects, {
     istioRootNamespace: DEFAULT_CONFIG.istioRootNamespace,
     serviceAccountsComplete: true,
-    retainObjects: process.env['VIEW_BYTES_RETAIN'] === '1' ? true : false,
+    retainObjects: raw,
   });
 }
 
 /** Measures each kind's bytes per object in a view of the generated cluster at `scale`. */
-export async function measureViewBytes(scale: number): Promise<KindBytes[]> {
+export async function measureViewBytes(scale: number, raw = false): Promise<KindBytes[]> {
   const dist = await loadDist();
   const objects = generateCluster({ scale, seed: 42 }).objects;
   const rows: KindBytes[] = [];
@@ -85,7 +88,7 @@ export async function measureViewBytes(scale: number): Promise<KindBytes[]> {
     included.push(...ofKind);
     view = undefined;
     const json = JSON.stringify(included);
-    view = buildView(dist, json);
+    view = buildView(dist, json, raw);
     const after = heapAfterCollection(dist) - json.length; // the text is not the view's
     rows.push({ kind: label, count: ofKind.length, bytesPerObject: (after - before) / ofKind.length });
     before = after;
@@ -110,9 +113,13 @@ function format(rows: readonly KindBytes[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: '1' }, json: { type: 'string' } },
+    options: {
+      scale: { type: 'string', default: '1' },
+      raw: { type: 'boolean', default: false },
+      json: { type: 'string' },
+    },
   });
-  const rows = await measureViewBytes(Number(values.scale));
+  const rows = await measureViewBytes(Number(values.scale), values.raw);
   process.stdout.write(`${format(rows)}\n`);
   if (values.json !== undefined) await writeFile(values.json, JSON.stringify(rows, null, 2));
 }
