@@ -246,14 +246,18 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
       pass: ratio <= 1.2,
     });
   }
-  const rss = medianOver(rounds, (r) => r.ztgate?.memory.rssMiB);
-  results.push({
-    name: 'ztgate RSS after load, 1× view',
-    target: '≤ 300 MiB',
-    value: rss,
-    unit: 'MiB',
-    pass: rss <= 300,
-  });
+  // Issue #17's memory and start-up targets (README "Memory and start-up").
+  const limits: readonly [string, (r: RoundFigures) => number | undefined, number, string][] = [
+    ['ztgate RSS after load, 1× view', (r) => r.ztgate?.memory.rssMiB, 200, 'MiB'],
+    ['ztgate start → ready, 1× view', (r) => r.ztgate && r.ztgate.readyMs / 1000, 1.5, 's'],
+    ['ztgate RSS peak, 10× view', (r) => r.big?.memory.peakMiB, 600, 'MiB'],
+    ['ztgate start → ready, 10× view', (r) => r.big && r.big.readyMs / 1000, 8, 's'],
+  ];
+  for (const [name, pick, limit, unit] of limits) {
+    if (rounds.every((r) => pick(r) === undefined)) continue;
+    const value = medianOver(rounds, pick);
+    results.push({ name, target: `≤ ${limit} ${unit}`, value, unit, pass: value <= limit });
+  }
   return results;
 }
 

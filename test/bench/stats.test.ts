@@ -89,7 +89,25 @@ describe('judgeTargets', () => {
       ['sequential p50 /mutate, 10× view / 1× view', 1.15, true],
       ['sequential p50 /validate, 10× view / 1× view', 1.15, true],
       ['ztgate RSS after load, 1× view', 200, true],
+      ['ztgate start → ready, 1× view', 0.1, true],
+      ['ztgate RSS peak, 10× view', 400, true],
+      ['ztgate start → ready, 10× view', 0.1, true],
     ]);
+  });
+
+  it("judges issue #17's memory targets: 1x RSS after load, 10x peak", () => {
+    const heavy = (rss: number, bigPeak: number): RoundFigures => ({
+      ztgate: session('ztgate', 900, 0.4, 0.9, rss),
+      ceiling: session('ceiling', 1000, 0.3, 0.6, 100),
+      big: session('ztgate 10×', 900, 0.44, 1, bigPeak),
+    });
+    const memory = (results: ReturnType<typeof judgeTargets>) =>
+      results.filter((t) => t.unit === 'MiB').map((t) => [t.name, t.value, t.pass]);
+    expect(memory(judgeTargets([heavy(201, 601)]))).toEqual([
+      ['ztgate RSS after load, 1× view', 201, false],
+      ['ztgate RSS peak, 10× view', 601, false],
+    ]);
+    expect(memory(judgeTargets([heavy(200, 600)])).every(([, , pass]) => pass)).toBe(true);
   });
 
   it('fails every ztgate target when ztgate never ran', () => {
