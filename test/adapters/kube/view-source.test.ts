@@ -11,7 +11,10 @@ afterEach(async () => {
   for (const source of sources.splice(0)) await source.close();
 });
 
-function create(kube: FakeKube, options: { now?: () => number; config?: ZtgateConfig } = {}): ViewSource {
+function create(
+  kube: FakeKube,
+  options: { now?: () => number; config?: ZtgateConfig; onSynced?: () => void } = {},
+): ViewSource {
   const source = createKubeViewSource({
     kubeConfig: {} as KubeConfig,
     config: options.config ?? DEFAULT_CONFIG,
@@ -21,6 +24,7 @@ function create(kube: FakeKube, options: { now?: () => number; config?: ZtgateCo
     rest: kube,
     debounceMs: 10,
     now: options.now,
+    onSynced: options.onSynced,
   });
   sources.push(source);
   return source;
@@ -68,6 +72,18 @@ describe('createKubeViewSource', () => {
     expect(view.namespace('shop')?.labels['team']).toBe('shop');
     expect(view.serviceAccount('shop', 'web')).toMatchObject({ namespace: 'shop', name: 'web' });
     expect(view.knowsServiceAccounts('shop')).toBe(true);
+  });
+
+  it('calls onSynced once, with the first view already published (serve collects the lists left behind)', async () => {
+    const kube = new FakeKube();
+    kube.seed('v1/namespaces', ns('shop'));
+    const seen: (number | undefined)[] = [];
+    const source = create(kube, { onSynced: () => seen.push(source.current()?.revision) });
+    await source.start();
+    await waitFor(() => source.isReady());
+    kube.seed('v1/serviceaccounts', sa('shop', 'web'));
+    await waitFor(() => source.current()?.serviceAccount('shop', 'web') !== undefined);
+    expect(seen).toEqual([1]);
   });
 
   it('publishes a new view (higher revision) after a change, coalescing a burst', async () => {
