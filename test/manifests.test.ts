@@ -281,6 +281,7 @@ describe('webhooks.yaml', () => {
 type Container = {
   name: string;
   args: string[];
+  env: { name: string; value?: string }[];
   ports: { name: string; containerPort: number }[];
   securityContext: Record<string, unknown>;
   readinessProbe: { httpGet: { path: string; port: string; scheme: string } };
@@ -388,7 +389,7 @@ describe('deployment.yaml, service.yaml, pdb.yaml', () => {
     const readme = readFileSync(join(MANIFESTS_DIR, '..', 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('<!-- sizing-recommendations'));
     const row = table.split('\n').find((line) => line.startsWith('|') && line.includes('(defaults)'));
-    const [, , memoryRequest, memoryLimit, cpuRequest, cpuLimit] = (row ?? '')
+    const [, , memoryRequest, memoryLimit, cpuRequest, cpuLimit, heapCap] = (row ?? '')
       .split('|')
       .slice(1, -1)
       .map((cell) => cell.trim());
@@ -396,6 +397,26 @@ describe('deployment.yaml, service.yaml, pdb.yaml', () => {
       requests: { cpu: cpuRequest, memory: memoryRequest },
       limits: { cpu: cpuLimit, memory: memoryLimit },
     });
+    const nodeOptions = container.env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    expect(nodeOptions.split(' ')).toContain(heapCap?.replaceAll('`', ''));
+  });
+
+  it('caps the Node heap at three quarters of the memory limit, in every row of the sizing table', () => {
+    // Without a cap V8 sizes the heap from the node's memory and lets garbage grow past the
+    // container's limit before collecting: the kernel kills the webhook, and pod creation stops.
+    const readme = readFileSync(join(MANIFESTS_DIR, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('<!-- sizing-recommendations'));
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('|') && /\d+(Mi|Gi) \|/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const mebibytes = (quantity: string): number =>
+      Number.parseInt(quantity, 10) * (quantity.endsWith('Gi') ? 1024 : 1);
+    expect(rows.length).toBe(4);
+    for (const row of rows) {
+      const limit = mebibytes(row[4] ?? '');
+      expect(row[7]).toBe(`--max-old-space-size=${(limit * 3) / 4}`);
+    }
   });
 
   it('sets requests and limits for cpu and memory', () => {
