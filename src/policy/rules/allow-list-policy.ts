@@ -1,4 +1,4 @@
-import { resolveOwner } from '../cluster-view.js';
+import { ownerOf } from './ownership-of.js';
 import type { ZtgateConfig } from '../config.js';
 import { buildAllowListFix } from '../fix/index.js';
 import { describeLabels, joinPath } from '../objects.js';
@@ -140,7 +140,7 @@ function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConf
       path: podLabelsPath(workload),
       message: `no policy in namespace ${showText(workload.namespace)} allow-lists ingress to pods labelled ${describeLabels(workload.podLabels)}`,
       value: workload.podLabels,
-      fix: buildAllowListFix(workload, resolveOwner(view, workload).name, [], config),
+      fix: buildAllowListFix(workload, ownerOf(workload, view).name, [], config),
       missing: { kind: 'Policy', namespace: workload.namespace },
     },
   ];

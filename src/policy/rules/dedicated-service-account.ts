@@ -1,4 +1,5 @@
-import { currentRoot, resolveOwnership, type Ownership } from '../cluster-view.js';
+import { currentRoot, type Ownership } from '../cluster-view.js';
+import { ownershipOf } from './ownership-of.js';
 import { buildServiceAccountFix, buildSharerServiceAccountsFix, podWord } from '../fix/index.js';
 import { describeRef, joinPath, refKey, sameRef } from '../objects.js';
 import { describeClaimDefect, isViewDefect } from '../ownership.js';
@@ -83,7 +84,7 @@ function confirmOwner(workload: Workload, ownership: Ownership): { missing?: Mis
 }
 
 function checkWorkload(workload: Workload, view: ClusterView): Violation[] {
-  const ownership = resolveOwnership(view, workload);
+  const ownership = ownershipOf(workload, view);
   const owner = ownership.owner;
   const field = workload.serviceAccountField ?? 'serviceAccountName';
   const path = joinPath(workload.templatePath, `spec.${field}`);

@@ -1,4 +1,4 @@
-import { resolveOwner } from '../cluster-view.js';
+import { ownerOf } from './ownership-of.js';
 import { buildOptOutFix } from '../fix/mesh.js';
 import { buildProxyImageFix } from '../fix/proxy-images.js';
 import { allowedProxyImages } from '../mesh/index.js';
@@ -34,7 +34,7 @@ export const meshOptOutWorkload: Rule = {
   operations: ['CREATE', 'UPDATE'],
   check({ workload, view, config }): readonly Violation[] {
     if (workload === undefined || config.mesh.provider === 'builtin') return [];
-    const owner = resolveOwner(view, workload).name;
+    const owner = ownerOf(workload, view).name;
     const approved = approvedItems(config, workload.namespace, owner);
     const metadata = { labels: workload.podLabels, annotations: workload.podAnnotations };
     const own = findKeyProblems(metadata, config, { onPod: workload.kind === 'Pod', approved });

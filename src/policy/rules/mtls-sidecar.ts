@@ -1,4 +1,4 @@
-import { resolveOwner } from '../cluster-view.js';
+import { ownerOf } from './ownership-of.js';
 import { isExemptNamespace } from '../config.js';
 import { buildProxyImageFix } from '../fix/proxy-images.js';
 import { allowedProxyImages } from '../mesh/index.js';
@@ -39,7 +39,7 @@ export const mtlsSidecarRule: Rule = {
     const isPod = workload.kind === 'Pod';
     // Pod updates cannot add containers, and refusing them would block label changes on old pods.
     if (isPod ? input.operation !== 'CREATE' : builtin) return [];
-    const approved = approvedItems(config, workload.namespace, resolveOwner(view, workload).name);
+    const approved = approvedItems(config, workload.namespace, ownerOf(workload, view).name);
     const pending = !isPod || input.beforeMutation === true;
     const findings = verifyMeshedPod(workload, config, approved, pending);
     const why = builtin

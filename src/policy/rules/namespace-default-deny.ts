@@ -9,8 +9,25 @@ import { showText } from '../message-text.js';
 
 const RULE = 'namespace-default-deny';
 
+/**
+ * Per frozen view, the answer for each namespace asked about: it depends on the view's policies and
+ * namespace labels only, and every /validate request of a workload asked it afresh. A view is
+ * long-lived (one per watch snapshot), so keying a WeakMap by it holds no per-request object.
+ */
+const defaultDenyByView = new WeakMap<ClusterView, Map<string, boolean>>();
+
 /** Whether a policy in force denies all ingress and egress for every pod of the namespace. */
 export function hasDefaultDeny(namespace: string, view: ClusterView): boolean {
+  // A view that is not frozen could change under the cache: it is judged afresh every time.
+  if (!Object.isFrozen(view)) return findDefaultDeny(namespace, view);
+  let byNamespace = defaultDenyByView.get(view);
+  if (byNamespace === undefined) defaultDenyByView.set(view, (byNamespace = new Map()));
+  let found = byNamespace.get(namespace);
+  if (found === undefined) byNamespace.set(namespace, (found = findDefaultDeny(namespace, view)));
+  return found;
+}
+
+function findDefaultDeny(namespace: string, view: ClusterView): boolean {
   const labels = namespaceLabelsFor(view, namespace);
   return view
     .policiesFor(namespace)

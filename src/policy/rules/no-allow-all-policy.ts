@@ -1,4 +1,4 @@
-import { resolveOwner } from '../cluster-view.js';
+import { ownerOf } from './ownership-of.js';
 import type { ZtgateConfig } from '../config.js';
 import { buildAllowAllFix } from '../fix/allow-all.js';
 import { buildAllowListFix } from '../fix/index.js';
@@ -49,12 +49,7 @@ function checkWorkload(workload: Workload, view: ClusterView, config: ZtgateConf
       path: podLabelsPath(workload),
       message: `the only policies that allow-list these pods admit every source: ${names}`,
       value: allowLists.map((policy) => policy.name),
-      fix: buildAllowListFix(
-        workload,
-        resolveOwner(view, workload).name,
-        allowLists.map(describePolicy),
-        config,
-      ),
+      fix: buildAllowListFix(workload, ownerOf(workload, view).name, allowLists.map(describePolicy), config),
     },
   ];
 }

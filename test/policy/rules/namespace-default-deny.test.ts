@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
-import { namespaceDefaultDeny } from '../../../src/policy/rules/namespace-default-deny.js';
-import type { NormalizedPolicy } from '../../../src/policy/types.js';
+import { hasDefaultDeny, namespaceDefaultDeny } from '../../../src/policy/rules/namespace-default-deny.js';
+import type { ClusterView, KubeObject, NormalizedPolicy } from '../../../src/policy/types.js';
 import { defaultDeny, deployment, policy, viewOf } from '../helpers.js';
 import { summarize, workloadContext } from './context.js';
 
@@ -100,4 +100,65 @@ describe('namespace-default-deny', () => {
       );
     },
   );
+});
+
+// hasDefaultDeny keeps one answer per frozen view and namespace: a stale answer would let a
+// workload through in a namespace whose default deny was deleted, or refuse one after it appeared.
+describe('hasDefaultDeny cache', () => {
+  const shopLabelled = (team: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'shop', labels: { team } },
+  });
+  const teamDeny: NormalizedPolicy = {
+    ...globalDeny(false),
+    coversNamespace: (_namespace, labels) => labels['team'] === 'guarded',
+  };
+
+  it('answers each view for itself, asked in turns', () => {
+    const withDeny = viewOf([], [defaultDeny()]);
+    const without = viewOf([]);
+    expect([withDeny, without, withDeny, without].map((view) => hasDefaultDeny('shop', view))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('answers each namespace of one view for itself', () => {
+    const view = viewOf([], [defaultDeny('shop')]);
+    expect(['shop', 'other', 'shop', 'other'].map((namespace) => hasDefaultDeny(namespace, view))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('reads the namespace labels of each view (a relabelled namespace is a new view)', () => {
+    const guarded = viewOf([shopLabelled('guarded')], [teamDeny]);
+    const open = viewOf([shopLabelled('open')], [teamDeny]);
+    expect(hasDefaultDeny('shop', guarded)).toBe(true);
+    expect(hasDefaultDeny('shop', open)).toBe(false);
+    expect(hasDefaultDeny('shop', guarded)).toBe(true);
+  });
+
+  it('never caches a view that is not frozen (it could change under the cache)', () => {
+    let policies: readonly NormalizedPolicy[] = [defaultDeny()];
+    const view: ClusterView = { ...viewOf([]), policiesFor: () => policies };
+    expect(hasDefaultDeny('shop', view)).toBe(true);
+    policies = [];
+    expect(hasDefaultDeny('shop', view)).toBe(false);
+  });
+
+  it('reaches the rule: the same workload is refused in the view that lost its default deny', () => {
+    const withDeny = viewOf([], [defaultDeny()]);
+    const without = viewOf([]);
+    const rules = (view: ClusterView) =>
+      namespaceDefaultDeny.check(workloadContext(web, view)).map((violation) => violation.rule);
+    expect(rules(withDeny)).toEqual([]);
+    expect(rules(without)).toEqual(['namespace-default-deny']);
+    expect(rules(withDeny)).toEqual([]);
+  });
 });

@@ -586,3 +586,46 @@ describe('every workload kind and YAML 1.1 spellings', () => {
     expect(findings(object)).toEqual([]);
   });
 });
+
+// The securityContext refusals build their fix only when a value is refused (read.ts): the fix
+// must still be the whole text, of the judged workload's own namespace, on every refused value.
+describe('securityContext fixes are built on refusal, per workload', () => {
+  const note = (namespace: string) =>
+    'If the workload really needs this (a CNI, storage or node agent), it belongs in a namespace a ztgate admin ' +
+    `lists in exemptNamespaces; nothing in the workload can exempt it (namespace "${namespace}").`;
+  const inNamespace = (object: KubeObject, namespace: string): KubeObject => ({
+    ...object,
+    metadata: { ...object.metadata, namespace },
+  });
+  const cases = [
+    {
+      field: { windowsOptions: { hostProcess: true } },
+      fix: 'Remove `hostProcess` from windowsOptions. ',
+    },
+    { field: { procMount: 'Unmasked' }, fix: 'Remove `procMount` (or set it to Default). ' },
+    {
+      field: { seLinuxOptions: { type: 'spc_t' } },
+      fix: 'Remove seLinuxOptions.type (seLinuxOptions.level stays yours to set). ',
+    },
+    {
+      field: { seLinuxOptions: { role: 'system_r' } },
+      fix: 'Remove seLinuxOptions.role (seLinuxOptions.level stays yours to set). ',
+    },
+    {
+      field: { seccompProfile: { type: 'Unconfined' } },
+      fix: 'Remove seccompProfile, or set:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n',
+    },
+  ];
+  it.each(cases)('$fix', ({ field, fix }) => {
+    const object = workload({
+      containers: [
+        { ...appWith(field), name: 'a' },
+        { ...appWith(field), name: 'b' },
+      ],
+    });
+    for (const namespace of ['shop', 'billing', 'shop']) {
+      const fixes = violations(inNamespace(object, namespace)).map((violation) => violation.fix);
+      expect(fixes).toEqual([`${fix}${note(namespace)}`, `${fix}${note(namespace)}`]);
+    }
+  });
+});

@@ -26,7 +26,7 @@ export const noHostProcessRule: Rule = {
       ({ value }) => value === false,
       {
         why: 'a HostProcess container runs directly on the Windows node, in its network.',
-        fix: `Remove \`hostProcess\` from windowsOptions. ${exemptionNote(workload.namespace)}`,
+        fix: () => `Remove \`hostProcess\` from windowsOptions. ${exemptionNote(workload.namespace)}`,
       },
     );
   },

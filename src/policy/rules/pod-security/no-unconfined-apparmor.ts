@@ -61,7 +61,7 @@ export const noUnconfinedAppArmorRule: Rule = {
       ({ value }) => ALLOWED_TYPES.has(value),
       {
         why: 'only RuntimeDefault and Localhost keep the container confined.',
-        fix: `Remove appArmorProfile, or set:\n${FIX_YAML}\n${exemptionNote(workload.namespace)}`,
+        fix: () => `Remove appArmorProfile, or set:\n${FIX_YAML}\n${exemptionNote(workload.namespace)}`,
       },
     );
     return [...fields, ...annotationViolations(workload)];

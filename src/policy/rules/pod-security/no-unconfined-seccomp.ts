@@ -53,7 +53,7 @@ export const noUnconfinedSeccompRule: Rule = {
       ({ value }) => ALLOWED_TYPES.has(value),
       {
         why: 'an unconfined container reaches every system call of the node kernel.',
-        fix:
+        fix: () =>
           'Remove seccompProfile, or set:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n' +
           exemptionNote(workload.namespace),
       },

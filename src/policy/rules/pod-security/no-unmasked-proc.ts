@@ -27,7 +27,7 @@ export const noUnmaskedProcRule: Rule = {
       ({ value, container }) => container === undefined || value === 'Default',
       {
         why: "an unmasked /proc exposes the node kernel's controls (/proc/sys, /proc/sysrq-trigger) to the container.",
-        fix: `Remove \`procMount\` (or set it to Default). ${exemptionNote(workload.namespace)}`,
+        fix: () => `Remove \`procMount\` (or set it to Default). ${exemptionNote(workload.namespace)}`,
       },
     );
   },

@@ -164,10 +164,14 @@ export function describeWhere(value: ContextValue): string {
   return value.container === undefined ? 'the pod' : `container ${quoteValue(value.container.name)}`;
 }
 
-/** Why a refused securityContext value matters (after "sets <field> <value>: ") and the fix. */
+/**
+ * Why a refused securityContext value matters (after "sets <field> <value>: ") and the fix. The
+ * fix may be given as a function: it is then built only when a value is refused, not on every
+ * allowed request (its exemption note quotes the namespace, which cost every /validate request).
+ */
 export interface ContextRefusal {
   readonly why: string;
-  readonly fix: string;
+  readonly fix: string | (() => string);
 }
 
 /**
@@ -183,8 +187,10 @@ export function refuseContextValues(
   refusal: ContextRefusal,
 ): Violation[] {
   const violations: Violation[] = [];
+  let fix: string | undefined;
   for (const found of contextValues(workload, config, field)) {
     if (isAllowed(found)) continue;
+    fix ??= typeof refusal.fix === 'string' ? refusal.fix : refusal.fix();
     violations.push({
       rule,
       path: found.path,
@@ -192,7 +198,7 @@ export function refuseContextValues(
       message:
         `${workload.kind} ${quoteValue(workload.name)}: ${describeWhere(found)} sets ${field.dotted} ` +
         `${quoteValue(found.value)}: ${refusal.why}`,
-      fix: refusal.fix,
+      fix,
     });
   }
   return violations;
