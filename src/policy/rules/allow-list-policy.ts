@@ -77,22 +77,29 @@ function selectsNoOneInParticular(policy: NormalizedPolicy): boolean {
  */
 function allowListCandidates(view: ClusterView, namespace: string): CandidateIndex {
   const inForce = view.policiesFor(namespace);
+  // Only namespaces the view holds are kept: names invented in request bodies (anyone who reaches
+  // the webhook port can write one) must not grow the cache of a view that may live for hours.
+  if (view.namespace(namespace) === undefined) return indexInForce(inForce, namespace);
   let byNamespace = candidatesByList.get(inForce);
   if (byNamespace === undefined) candidatesByList.set(inForce, (byNamespace = new Map()));
   let candidates = byNamespace.get(namespace);
   if (candidates === undefined) {
-    candidates = indexCandidates(
-      inForce.filter(
-        (policy) =>
-          (policy.clusterWide || policy.namespace === namespace) &&
-          policy.isAllowList &&
-          policy.appliesToIngress &&
-          !selectsNoOneInParticular(policy),
-      ),
-    );
+    candidates = indexInForce(inForce, namespace);
     byNamespace.set(namespace, candidates);
   }
   return candidates;
+}
+
+function indexInForce(inForce: readonly NormalizedPolicy[], namespace: string): CandidateIndex {
+  return indexCandidates(
+    inForce.filter(
+      (policy) =>
+        (policy.clusterWide || policy.namespace === namespace) &&
+        policy.isAllowList &&
+        policy.appliesToIngress &&
+        !selectsNoOneInParticular(policy),
+    ),
+  );
 }
 
 /**

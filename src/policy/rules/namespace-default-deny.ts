@@ -18,8 +18,11 @@ const defaultDenyByView = new WeakMap<ClusterView, Map<string, boolean>>();
 
 /** Whether a policy in force denies all ingress and egress for every pod of the namespace. */
 export function hasDefaultDeny(namespace: string, view: ClusterView): boolean {
-  // A view that is not frozen could change under the cache: it is judged afresh every time.
-  if (!Object.isFrozen(view)) return findDefaultDeny(namespace, view);
+  // A view that is not frozen could change under the cache: it is judged afresh every time. Only
+  // namespaces the view holds are kept, so the cache is bounded by the cluster, not by the names
+  // whoever reaches the webhook port writes into request bodies.
+  if (!Object.isFrozen(view) || view.namespace(namespace) === undefined)
+    return findDefaultDeny(namespace, view);
   let byNamespace = defaultDenyByView.get(view);
   if (byNamespace === undefined) defaultDenyByView.set(view, (byNamespace = new Map()));
   let found = byNamespace.get(namespace);

@@ -204,3 +204,34 @@ describe('allow-list-policy: the label index', () => {
     );
   });
 });
+
+// The candidates are indexed once per view and namespace the view holds; a namespace it does not
+// hold is indexed afresh on every ask (names in request bodies must not grow the cache).
+describe('allow-list candidates per view and namespace', () => {
+  const shop: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+  const found = (objects: readonly KubeObject[], policies: readonly NormalizedPolicy[]) => {
+    const view = viewOf(objects, policies);
+    return () => {
+      const workload = toWorkload(web);
+      if (workload === undefined) throw new Error('not a workload');
+      return findAllowListPolicies(workload, view).map((p) => p.name);
+    };
+  };
+
+  it.each([
+    { held: 'held by the view', objects: [shop] },
+    { held: 'unknown to the view', objects: [] },
+  ])('answers each view for itself, asked in turns (namespace $held)', ({ objects }) => {
+    const covered = found(objects, [policy(forWeb)]);
+    const bare = found(objects, [defaultDeny()]);
+    const other = found(objects, [policy({ ...forWeb, name: 'other-allow' })]);
+    expect([covered, bare, other, covered, bare, other].map((ask) => ask())).toEqual([
+      ['web-allow'],
+      [],
+      ['other-allow'],
+      ['web-allow'],
+      [],
+      ['other-allow'],
+    ]);
+  });
+});

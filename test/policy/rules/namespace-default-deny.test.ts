@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ZtgateConfig } from '../../../src/policy/config.js';
 import { hasDefaultDeny, namespaceDefaultDeny } from '../../../src/policy/rules/namespace-default-deny.js';
 import type { ClusterView, KubeObject, NormalizedPolicy } from '../../../src/policy/types.js';
-import { defaultDeny, deployment, policy, viewOf } from '../helpers.js';
+import { defaultDeny, deployment, namespace, policy, viewOf } from '../helpers.js';
 import { summarize, workloadContext } from './context.js';
 
 const web = deployment('web', { sa: 'web' });
@@ -115,9 +115,13 @@ describe('hasDefaultDeny cache', () => {
     coversNamespace: (_namespace, labels) => labels['team'] === 'guarded',
   };
 
+  // The views hold the namespaces asked about: only those are cached (see the last case).
+  const shop = namespace('shop');
+  const other = namespace('other');
+
   it('answers each view for itself, asked in turns', () => {
-    const withDeny = viewOf([], [defaultDeny()]);
-    const without = viewOf([]);
+    const withDeny = viewOf([shop], [defaultDeny()]);
+    const without = viewOf([shop]);
     expect([withDeny, without, withDeny, without].map((view) => hasDefaultDeny('shop', view))).toEqual([
       true,
       false,
@@ -127,7 +131,7 @@ describe('hasDefaultDeny cache', () => {
   });
 
   it('answers each namespace of one view for itself', () => {
-    const view = viewOf([], [defaultDeny('shop')]);
+    const view = viewOf([shop, other], [defaultDeny('shop')]);
     expect(['shop', 'other', 'shop', 'other'].map((namespace) => hasDefaultDeny(namespace, view))).toEqual([
       true,
       false,
@@ -152,9 +156,20 @@ describe('hasDefaultDeny cache', () => {
     expect(hasDefaultDeny('shop', view)).toBe(false);
   });
 
+  it('answers a namespace the view does not hold afresh each time, from that view', () => {
+    const covering = viewOf([], [globalDeny(true)]);
+    const none = viewOf([]);
+    expect([covering, none, covering, none].map((view) => hasDefaultDeny('ghost', view))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
   it('reaches the rule: the same workload is refused in the view that lost its default deny', () => {
-    const withDeny = viewOf([], [defaultDeny()]);
-    const without = viewOf([]);
+    const withDeny = viewOf([shop], [defaultDeny()]);
+    const without = viewOf([shop]);
     const rules = (view: ClusterView) =>
       namespaceDefaultDeny.check(workloadContext(web, view)).map((violation) => violation.rule);
     expect(rules(withDeny)).toEqual([]);
