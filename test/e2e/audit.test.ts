@@ -56,6 +56,14 @@ describe('ztgate audit against a real API server', () => {
         },
       },
     });
+    // The controller manager makes the pods a moment later; the audit below must find them (a CI
+    // run audited before they existed).
+    await waitFor(
+      async () =>
+        (await rest.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/open/pods')).items.length > 0,
+      60_000,
+      () => 'the controller manager made no pod for Deployment open/legacy',
+    );
   });
   afterAll(async () => {
     await cp?.stop();
