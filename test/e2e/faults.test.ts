@@ -291,24 +291,34 @@ suite('faults under load: two replicas behind haproxy, a real API server', () =>
   });
 
   it('spreads load back over both replicas: connections get a GOAWAY or Connection: close at their maximum age', async () => {
-    // One maximum age for the connections the restart left on one replica to be retired, then a
-    // window of three.
-    await sleep(CONFIG.server.maxSessionAgeSeconds * 1000);
+    // One maximum age for the connections the restart left on one replica to be retired. Then the
+    // load must come back to both. Where it lands is a coin toss per retirement: the API server
+    // (HTTP/1.1) sends nearly everything down its most recently used connection, and the one it
+    // opens when that is retired goes to whichever replica the balancer's round robin names next,
+    // so three ages in a row on one replica happened in 2 of 4 CI runs. The window grows, an age at
+    // a time, until each replica has served more than 10 % (up to 12 ages: one side winning 11
+    // tosses in a row is a 1-in-2,048 event).
+    const age = CONFIG.server.maxSessionAgeSeconds;
+    await sleep(age * 1000);
     const before = { a: decisions(replicas.a as Ztgate), b: decisions(replicas.b as Ztgate) };
-    await sleep(3 * CONFIG.server.maxSessionAgeSeconds * 1000);
-    const after = {
-      a: decisions(replicas.a as Ztgate, before.a.size),
-      b: decisions(replicas.b as Ztgate, before.b.size),
+    const spread = () => {
+      const a = decisions(replicas.a as Ztgate, before.a.size).count;
+      const b = decisions(replicas.b as Ztgate, before.b.size).count;
+      return { a, b, total: a + b };
     };
-    const total = after.a.count + after.b.count;
-    figures['loadSpread'] = {
-      a: after.a.count,
-      b: after.b.count,
-      seconds: 3 * CONFIG.server.maxSessionAgeSeconds,
-    };
-    expect(total).toBeGreaterThan(0);
-    expect(after.a.count / total).toBeGreaterThan(0.1);
-    expect(after.b.count / total).toBeGreaterThan(0.1);
+    const balanced = ({ a, b, total }: ReturnType<typeof spread>): boolean =>
+      total > 0 && a / total > 0.1 && b / total > 0.1;
+    let ages = 0;
+    let after = spread();
+    while (ages < 12 && (ages < 3 || !balanced(after))) {
+      await sleep(age * 1000);
+      ages += 1;
+      after = spread();
+    }
+    figures['loadSpread'] = { a: after.a, b: after.b, seconds: ages * age };
+    expect(after.total).toBeGreaterThan(0);
+    expect(after.a / after.total).toBeGreaterThan(0.1);
+    expect(after.b / after.total).toBeGreaterThan(0.1);
   });
 
   it('SIGKILL of the leader fails only in-flight admissions, and the balancer stops routing to it within 2 s', async () => {
