@@ -9,9 +9,14 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /**
  * A copy of `source` with `changes` written over it. Not `{ ...source, key }`: V8 gives every
  * object built by a spread followed by more keys a hidden class of its own (about 400 bytes), and
- * the watch cache keeps four such objects per stored workload; Object.assign keeps them on shared ones.
+ * the watch cache keeps four such objects per stored workload; Object.assign keeps them on shared
+ * ones. But Object.assign sets each key, and setting `__proto__` replaces the copy's prototype: a
+ * stored object whose JSON carries a `__proto__` key (a CRD that preserves unknown fields) would
+ * lend ztgate fields the API server and the mesh never see. Such a source is spread, which defines
+ * the key as a plain property, as JSON.parse did.
  */
-function copyWith(source: Json, changes: Json): Json {
+function copyWith(source: Json, changes: Json = {}): Json {
+  if (Object.hasOwn(source, '__proto__')) return { ...source, ...changes };
   return Object.assign({}, source, changes);
 }
 
@@ -29,7 +34,7 @@ function stripContainers(value: unknown): unknown {
 
 function stripPodSpec(spec: unknown): unknown {
   if (!isRecord(spec)) return spec;
-  const result: Json = Object.assign({}, spec);
+  const result: Json = copyWith(spec);
   for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
     if (key in result) result[key] = stripContainers(result[key]);
   }

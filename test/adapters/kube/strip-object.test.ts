@@ -90,6 +90,44 @@ describe('stripObject', () => {
   });
 });
 
+describe('stripObject on JSON that carries a __proto__ key', () => {
+  // JSON.parse makes "__proto__" a plain property, as the API server, Istio and Cilium read it. A
+  // copy that set it as a key would give the stored object a prototype of the author's choosing:
+  // fields ztgate reads (an AuthorizationPolicy's rules, a pod's hostNetwork) that nothing else sees.
+  const body = (inner: string) =>
+    JSON.parse(
+      `{"metadata": {"name": "p", "namespace": "shop"}, "spec": ${inner}, "__proto__": {"status": "hidden"}}`,
+    ) as Record<string, unknown>;
+
+  it.each([
+    [
+      'an Istio AuthorizationPolicy (spec kept as is)',
+      'security.istio.io/v1',
+      'AuthorizationPolicy',
+      '{"template": {}, "__proto__": {"rules": [{}]}}',
+    ],
+    [
+      'a Deployment (spec and template copied)',
+      'apps/v1',
+      'Deployment',
+      '{"template": {"spec": {"hostNetwork": false, "__proto__": {"hostPID": true}}}, "__proto__": {"paused": true}}',
+    ],
+  ])('keeps __proto__ a plain property of %s, never a prototype', (_name, apiVersion, kind, inner) => {
+    const stripped = stripObject(body(inner), apiVersion, kind) as Record<string, unknown>;
+    const objects: unknown[] = [stripped, stripped['spec']];
+    const template = (stripped['spec'] as Record<string, unknown>)['template'] as Record<string, unknown>;
+    objects.push(template, template['spec']);
+    for (const object of objects.filter((value) => value !== undefined)) {
+      expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+    }
+    expect(Object.hasOwn(stripped, '__proto__')).toBe(true);
+    expect(stripped['status']).toBeUndefined();
+    expect((stripped['spec'] as Record<string, unknown>)['rules']).toBeUndefined();
+    expect((stripped['spec'] as Record<string, unknown>)['paused']).toBeUndefined();
+    expect((template['spec'] as Record<string, unknown> | undefined)?.['hostPID']).toBeUndefined();
+  });
+});
+
 describe('stripObject on a CRD', () => {
   it('keeps group, names, served versions and conditions, and drops the schema', () => {
     const crd = {
