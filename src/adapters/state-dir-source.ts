@@ -2,6 +2,7 @@ import { createClusterView } from '../policy/cluster-view.js';
 import { collectGarbage } from './collect-garbage.js';
 import type { ZtgateConfig } from '../policy/config.js';
 import { deepFreeze } from '../policy/config.js';
+import { apiGroup } from '../policy/objects.js';
 import type { ClusterView } from '../policy/types.js';
 import type { KubeObject } from '../policy/types.js';
 import {
@@ -22,12 +23,13 @@ export interface StateDirSourceOptions {
   readonly retainObjects?: boolean;
 }
 
+/** Bytes of manifests read between two full collections while a state folder loads. */
+const COLLECT_EVERY = 64 * 2 ** 20;
+
 /**
  * The objects of the files, each file read and parsed when the consumer reaches it, so one file's
  * text is alive at a time (at 10x the texts alone are 340 MB).
  */
-const COLLECT_EVERY = 64 * 2 ** 20;
-
 function* parseLazily(
   files: readonly string[],
   problems: Promise<InputError>[],
@@ -74,7 +76,7 @@ export function createStateDirSource(options: StateDirSourceOptions): ViewSource
     if (byKind === undefined) byVersion.set(object.apiVersion, (byKind = new Map()));
     let entry = byKind.get(object.kind);
     if (entry === undefined) {
-      const group = object.apiVersion?.includes('/') ? (object.apiVersion.split('/')[0] ?? '') : '';
+      const group = apiGroup(object.apiVersion);
       const kind = object.kind ?? '';
       entry = counts.get(`${group}/${kind}`) ?? { group, kind, count: 0 };
       counts.set(`${group}/${kind}`, entry);

@@ -158,7 +158,11 @@ function policyRecord(
   });
 }
 
-/** A frozen copy of a list; every empty one is the same frozen array. */
+/**
+ * A frozen copy of a list; every empty one is the same frozen array, and a list already frozen
+ * (a policy rebuilt by withErrors or withIdentityOnly) is kept rather than copied again.
+ */
 function frozenList<T>(list: readonly T[]): readonly T[] {
-  return list.length === 0 ? NONE : Object.freeze([...list]);
+  if (list.length === 0) return NONE;
+  return Object.isFrozen(list) ? list : Object.freeze([...list]);
 }
