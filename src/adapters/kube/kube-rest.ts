@@ -103,22 +103,50 @@ async function send(
   }
   const transport = url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
-    const request = transport.request(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-      response.on('error', reject);
-    });
-    // No request may hang forever; live reads on the admission path pass a deadline well inside the
-    // webhook's timeoutSeconds so the developer still gets ztgate's answer.
-    request.setTimeout(timeoutMs, () =>
+    // No request may hang forever: timeoutMs without a byte ends it.
+    const idle = idleTimer(timeoutMs, () =>
       request.destroy(new Error(`${method} ${url.pathname}: timed out after ${timeoutMs} ms`)),
     );
-    request.on('error', reject);
+    const request = transport.request(url, options, (response) => {
+      idle.refresh();
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => {
+        idle.refresh();
+        chunks.push(chunk);
+      });
+      response.on('end', () => {
+        idle.clear();
+        resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', (error) => {
+      idle.clear();
+      reject(error);
+    });
+    request.on('close', () => idle.clear());
     request.end(payload);
   });
+}
+
+/** A timer that `refresh` restarts (a byte arrived) and `clear` stops. */
+interface IdleTimer {
+  refresh(): void;
+  clear(): void;
+}
+
+/**
+ * Fires `onIdle` once `ms` pass without a refresh, counted from now. Not the request's own
+ * setTimeout: on a socket still connecting, Node arms that at TCP connect and lets it lapse once
+ * while the TLS ClientHello is queued, so an API server that accepts TCP and never answers held
+ * a request for twice its timeout (a list for 20 s, not 10).
+ */
+export function idleTimer(ms: number, onIdle: () => void): IdleTimer {
+  const timer = setTimeout(onIdle, ms);
+  return {
+    refresh: () => void timer.refresh(),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 /** Splits a stream of newline-delimited JSON into lines, without re-scanning what it has seen. */
@@ -153,8 +181,10 @@ function openWatch(
     let connected = false;
     let finished = false;
     let request: http.ClientRequest | undefined;
+    let idle: IdleTimer | undefined;
     const finish = (error: unknown): void => {
       clearTimeout(connectTimer);
+      idle?.clear();
       if (finished) return;
       finished = true;
       if (connected) onDone(error);
@@ -195,7 +225,15 @@ function openWatch(
           }
           onEvent(event);
         });
-        response.on('data', split);
+        // Silence past the idle limit ends the stream; every chunk restarts the count.
+        const silent = idleTimer(idleMs, () =>
+          request?.destroy(new Error(`watch ${url.pathname}: no data for ${idleMs} ms`)),
+        );
+        idle = silent;
+        response.on('data', (chunk: string) => {
+          silent.refresh();
+          split(chunk);
+        });
         response.on('end', () => finish(null));
         connected = true;
         resolve({
@@ -206,9 +244,6 @@ function openWatch(
           },
         });
       });
-      request.setTimeout(idleMs, () =>
-        request?.destroy(new Error(`watch ${url.pathname}: no data for ${idleMs} ms`)),
-      );
       request.on('error', finish);
       request.on('close', () => finish(new Error(`watch ${url.pathname}: connection closed`)));
       request.end();

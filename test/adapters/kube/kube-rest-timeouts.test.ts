@@ -75,13 +75,48 @@ async function watchServer(
 const noEvent = (): void => undefined;
 
 describe('kube REST client timeouts', () => {
-  it('gives up on a request to an API server that accepts TCP and never answers', async () => {
-    const rest = createKubeRest(kubeConfigFor(await muteServer()), { requestMs: 300 });
+  it('gives up on a request to an API server that accepts TCP and never answers, after its timeout and not twice that', async () => {
+    // Node's own request.setTimeout, armed at TCP connect, lets its first expiry pass while the
+    // TLS ClientHello sits in the write queue: this request ended after 3,000 ms, a list after 20 s.
+    const rest = createKubeRest(kubeConfigFor(await muteServer()), { requestMs: 1500 });
     const started = performance.now();
     await expect(rest.request('GET', '/api/v1/namespaces')).rejects.toThrow(
-      'GET /api/v1/namespaces: timed out after 300 ms',
+      'GET /api/v1/namespaces: timed out after 1500 ms',
     );
-    expect(performance.now() - started).toBeLessThan(2000);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(1450);
+    expect(elapsed).toBeLessThan(2600);
+  });
+
+  it('keeps a request whose answer trickles in, each byte within the timeout, until it ends', async () => {
+    const certs = await makeCerts();
+    const { readFile } = await import('node:fs/promises');
+    const server = createHttpsServer(
+      { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') },
+      (request, response) => {
+        sockets.push(request.socket);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        const parts = ['{"kind":', '"NamespaceList",', '"items":', '[]}'];
+        const next = (): void => {
+          const part = parts.shift();
+          if (part === undefined) response.end();
+          else {
+            response.write(part);
+            setTimeout(next, 150);
+          }
+        };
+        next();
+      },
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // 600 ms in all, 150 ms between bytes: an idle limit of 400 ms is never reached.
+    const rest = createKubeRest(kubeConfigFor(url, certs.caPem), { requestMs: 400 });
+    await expect(rest.request('GET', '/api/v1/namespaces')).resolves.toEqual({
+      kind: 'NamespaceList',
+      items: [],
+    });
   });
 
   it('counts a watch that gets no answer as failed, after the connect timeout', async () => {
