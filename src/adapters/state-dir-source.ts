@@ -36,6 +36,16 @@ function* parseLazily(
   counted: (object: KubeObject) => void,
 ): Generator<KubeObject> {
   let readSinceCollection = 0;
+  // JSON.parse gives every object its own copy of its namespace's name, which the view keeps in
+  // each ServiceAccount, policy and workload it reads from the object: one string per name
+  // instead (about 30 bytes an object; 22 MB at the benchmark's 10x).
+  const names = new Map<string, string>();
+  const intern = (value: string): string => {
+    const known = names.get(value);
+    if (known !== undefined) return known;
+    names.set(value, value);
+    return value;
+  };
   for (const file of files) {
     const text = readStateFile(file, problems);
     if (text === undefined) continue;
@@ -50,6 +60,12 @@ function* parseLazily(
     // Not frozen: a server's view keeps no raw object (a policy keeps a frozen copy of its
     // identity), so these become garbage as soon as the view has read them.
     for (const object of parseManifests(text, file).objects) {
+      // Freshly parsed and not frozen (see below): the one place these objects are written to.
+      const meta = object.metadata as { namespace?: unknown; name?: unknown } | null | undefined;
+      if (meta !== undefined && meta !== null && typeof meta === 'object') {
+        if (typeof meta.namespace === 'string') meta.namespace = intern(meta.namespace);
+        else if (object.kind === 'Namespace' && typeof meta.name === 'string') meta.name = intern(meta.name);
+      }
       counted(object);
       yield object;
     }

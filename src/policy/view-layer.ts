@@ -73,12 +73,21 @@ function isCoreKind(object: KubeObject, kind: string): boolean {
   return object.kind === kind && apiGroup(object.apiVersion) === '';
 }
 
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Labels (or annotations) frozen; none at all share one empty object (most ServiceAccounts). */
+function frozenLabels(value: unknown): Readonly<Record<string, string>> {
+  const labels = readLabels(value);
+  for (const _key in labels) return Object.freeze(labels);
+  return NO_LABELS;
+}
+
 function addNamespace(namespaces: Map<string, NamespaceInfo>, object: KubeObject): void {
   const name = nonEmptyString(object.metadata?.name);
   if (name === undefined) return;
   // The API server always sets this label; manifests often omit it.
   const labels = { 'kubernetes.io/metadata.name': name, ...readLabels(object.metadata?.labels) };
-  const annotations = Object.freeze(readLabels(object.metadata?.annotations));
+  const annotations = frozenLabels(object.metadata?.annotations);
   namespaces.set(name, Object.freeze({ name, labels: Object.freeze(labels), annotations }));
 }
 
@@ -88,10 +97,7 @@ function addServiceAccount(accounts: Map<string, Map<string, ServiceAccountInfo>
   if (name === undefined || namespace === undefined) return;
   let inNamespace = accounts.get(namespace);
   if (inNamespace === undefined) accounts.set(namespace, (inNamespace = new Map()));
-  inNamespace.set(
-    name,
-    Object.freeze({ namespace, name, labels: Object.freeze(readLabels(object.metadata?.labels)) }),
-  );
+  inNamespace.set(name, Object.freeze({ namespace, name, labels: frozenLabels(object.metadata?.labels) }));
 }
 
 /** Each workload's root, and the claims that did not count for a reason a later layer may change. */
@@ -114,12 +120,15 @@ function resolveOwners(
   const owners = new Map<string, ObjectRef>();
   const pending = new Map<string, ControllerClaim>();
   const resolve = (key: string, workload: WorkloadRef, depth: number): ObjectRef => {
+    const claim = claims.get(key);
+    // Without a claim a workload is its own root: nothing to remember (most of a cluster's
+    // workloads; an entry each was most of what building a big view added at its peak).
+    if (claim === undefined) return workload.owner;
     const known = owners.get(key);
     if (known !== undefined) return known;
     let owner = workload.owner;
-    const claim = claims.get(key);
     // Depth bounds chains; the kinds that may own one another admit no cycle anyway.
-    if (claim !== undefined && depth < 8) {
+    if (depth < 8) {
       const claimed = { kind: claim.kind, namespace: workload.namespace, name: claim.name };
       const local = workloads.get(refKey(claimed));
       const parent = local ?? lookupBelow(claimed);
@@ -159,6 +168,25 @@ function resolvedRef(
       ? { kind, namespace, name, uid, owner, serviceAccountName }
       : { kind, namespace, name, uid, owner, serviceAccountName, pendingClaim },
   );
+}
+
+/**
+ * `${namespace}/${serviceAccount}` → the workloads running as it, built a namespace at a time so
+ * each key is made once per ServiceAccount, not once per workload. A pod without
+ * serviceAccountName runs as `default`; sharing `default` is reported by another check.
+ */
+function usersByServiceAccountOf(
+  workloadsByNamespace: ReadonlyMap<string, readonly WorkloadRef[]>,
+): Map<string, WorkloadRef[]> {
+  const users = new Map<string, WorkloadRef[]>();
+  const byName = new Map<string, WorkloadRef[]>();
+  for (const [namespace, workloads] of workloadsByNamespace) {
+    for (const ref of workloads)
+      if (ref.serviceAccountName !== undefined) push(byName, ref.serviceAccountName, ref);
+    for (const [name, list] of byName) users.set(`${namespace}/${name}`, list);
+    byName.clear();
+  }
+  return users;
 }
 
 /** Builds one indexed layer in a single pass over the objects. */
@@ -213,21 +241,20 @@ export function buildLayer(
   }
   if (keyed) for (const policy of options.policies ?? []) objectKeys.add(objectKey(policy.source));
   const { owners, pending } = resolveOwners(rawWorkloads, claims, lookupBelow);
+  claims.clear();
   const workloadsByNamespace = new Map<string, WorkloadRef[]>();
-  const workloadsByKey = new Map<string, WorkloadRef>();
-  const usersByServiceAccount = new Map<string, WorkloadRef[]>();
+  // The map of raw references becomes the index by key: a resolved reference replaces its raw
+  // one in place, so a big view is not indexed twice at its peak.
+  const workloadsByKey = rawWorkloads;
   for (const [key, workload] of rawWorkloads) {
     const owner = owners.get(key) ?? workload.owner;
     const pendingClaim = pending.get(key);
-    const ref =
-      pendingClaim === undefined && owner === workload.owner
-        ? Object.freeze(workload)
-        : resolvedRef(workload, owner, pendingClaim);
-    workloadsByKey.set(key, ref);
+    let ref = Object.freeze(workload);
+    if (pendingClaim !== undefined || owner !== workload.owner) {
+      ref = resolvedRef(workload, owner, pendingClaim);
+      workloadsByKey.set(key, ref);
+    }
     push(workloadsByNamespace, ref.namespace, ref);
-    // A pod without serviceAccountName runs as `default`; sharing `default` is reported by another check.
-    if (ref.serviceAccountName !== undefined)
-      push(usersByServiceAccount, `${ref.namespace}/${ref.serviceAccountName}`, ref);
   }
   return {
     namespaces,
@@ -237,7 +264,7 @@ export function buildLayer(
     policyKeys,
     workloadsByNamespace,
     workloadsByKey,
-    usersByServiceAccount,
+    usersByServiceAccount: usersByServiceAccountOf(workloadsByNamespace),
     peerAuthentications,
     objectKeys,
     objects: all,

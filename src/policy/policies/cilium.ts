@@ -87,8 +87,8 @@ interface RuleSummary {
   /** Whether it selects a pod nobody labelled (in some namespace): written for no one in particular. */
   readonly unlabelled: boolean;
   readonly coversNamespace: (namespace: string, labels: Labels) => boolean;
-  readonly ingress: readonly unknown[];
-  readonly egress: readonly unknown[];
+  /** Whether it has ingress allow rules (each lists sources). */
+  readonly listsSources: boolean;
   readonly appliesToIngress: boolean;
   readonly appliesToEgress: boolean;
   readonly ruleCount: { readonly ingress: number; readonly egress: number };
@@ -150,8 +150,7 @@ function summarizeRule(
       valid &&
       scoped(candidate) &&
       matchesNamespace({ namespace: candidate, namespaceLabels: labels }, namespaceLevelLabel),
-    ingress: ingress,
-    egress: egress,
+    listsSources: ingress.length > 0,
     appliesToIngress,
     appliesToEgress,
     ruleCount: { ingress: ingress.length + ingressDeny.length, egress: egress.length + egressDeny.length },
@@ -173,6 +172,19 @@ function rulesOf(object: KubeObject): { rule: Readonly<Record<string, unknown>>;
     if (isRecord(rule)) rules.push({ rule, base: fieldPath('specs', index) });
   });
   return rules;
+}
+
+/**
+ * The policy's predicates, made here and not inside normalizeCiliumPolicy: a closure made there
+ * would share its context with every variable any of its closures use (`peers`, the rules), and
+ * keep them for the policy's life.
+ */
+function anyRuleSelects(selectors: readonly ((target: SelectTarget) => boolean)[]) {
+  return (target: SelectTarget): boolean => selectors.some((selects) => selects(target));
+}
+
+function anyRuleCovers(coverers: readonly ((namespace: string, labels: Labels) => boolean)[]) {
+  return (namespace: string, labels: Labels): boolean => coverers.some((covers) => covers(namespace, labels));
 }
 
 function sum(values: readonly number[]): number {
@@ -203,13 +215,16 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     ...coverageFinding(peers[direction].terms, 'CIDR', direction),
   ];
   const denyRules = rules.filter((rule) => rule.isDefaultDeny);
+  // The policy's predicates keep only the rules' own predicates, not the rule summaries.
+  const selectors = selecting.map((rule) => rule.selects);
+  const coverers = (denyRules.length > 0 ? denyRules : rules).map((rule) => rule.coversNamespace);
   return buildPolicy({
     flavour: clusterWide ? 'cilium-clusterwide' : 'cilium',
     object,
     name: meta.name,
     namespace,
     clusterWide,
-    selects: (target) => selecting.some((rule) => rule.selects(target)),
+    selects: anyRuleSelects(selectors),
     selectsEveryPod,
     selectsUnlabelledPods,
     // One selecting rule: its label; several select a union, which no single label bounds.
@@ -219,10 +234,9 @@ export function normalizeCiliumPolicy(object: KubeObject, options: NormalizeOpti
     ingressRuleCount: sum(rules.map((rule) => rule.ruleCount.ingress)),
     egressRuleCount: sum(rules.map((rule) => rule.ruleCount.egress)),
     // Only ingress *allow* rules list sources; ingressDeny alone is a block-list.
-    isAllowList: selecting.some((rule) => rule.ingress.length > 0),
+    isAllowList: selecting.some((rule) => rule.listsSources),
     isDefaultDeny: denyRules.length > 0,
-    coversNamespace: (candidate, labels) =>
-      (denyRules.length > 0 ? denyRules : rules).some((rule) => rule.coversNamespace(candidate, labels)),
+    coversNamespace: anyRuleCovers(coverers),
     allowAll: findingsOf('ingress'),
     // Egress rules count whatever the selector: any pod they open cancels the egress default deny.
     allowAllEgress: findingsOf('egress'),

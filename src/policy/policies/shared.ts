@@ -143,7 +143,8 @@ function policyRecord(
     selects: parts.selects,
     selectsEveryPod: parts.selectsEveryPod,
     selectsUnlabelledPods: parts.selectsUnlabelledPods,
-    requiredPodLabels: parts.requiredPodLabels,
+    requiredPodLabels:
+      parts.requiredPodLabels === undefined ? undefined : frozenList(parts.requiredPodLabels),
     appliesToIngress: parts.appliesToIngress,
     appliesToEgress: parts.appliesToEgress,
     ingressRuleCount: parts.ingressRuleCount,
@@ -159,7 +160,8 @@ function policyRecord(
 }
 
 /**
- * A frozen copy of a list; every empty one is the same frozen array, and a list already frozen
+ * A frozen copy of a list, no longer than it is (a list built by push keeps room for 17: 152
+ * bytes for one label); every empty one is the same frozen array, and a list already frozen
  * (a policy rebuilt by withErrors or withIdentityOnly) is kept rather than copied again.
  */
 function frozenList<T>(list: readonly T[]): readonly T[] {

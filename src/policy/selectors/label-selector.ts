@@ -148,6 +148,8 @@ export function matchesLabelSelector(selector: unknown, labels: Labels): boolean
 }
 
 const NOTHING = (): boolean => false;
+/** A valid selector without requirements (`{}`) selects everything. */
+const EVERYTHING = (): boolean => true;
 
 /**
  * The selector validated and reduced to its requirements once, as a predicate with the semantics
@@ -161,7 +163,10 @@ export function compileLabelSelector(selector: unknown): (labels: Labels) => boo
 /** compileLabelSelector over labels read through a lookup. */
 export function compileLabelSelectorOn(selector: unknown, stripKey: KeyRename = SAME): LabelPredicate {
   if (!isRecord(selector) || validateLabelSelector(selector, '', stripKey).length > 0) return NOTHING;
-  const requirements = requirementsOf(selector);
+  const built = requirementsOf(selector);
+  if (built.length === 0) return EVERYTHING;
+  // A copy no longer than it is: push left room for 17 (a policy keeps this for its life).
+  const requirements = built.slice();
   return (source, lookup) => {
     for (const requirement of requirements) {
       if (!matchesRequirement(requirement, lookup(source, requirement.key))) return false;
