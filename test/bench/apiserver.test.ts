@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { judgeApiserverTargets, type PhaseFigures } from './apiserver-report.js';
 import { benchPod, webhookCalls } from './apiserver.js';
 
 describe('bench:apiserver helpers', () => {
@@ -23,5 +24,42 @@ describe('bench:apiserver helpers', () => {
     expect(size).toBeGreaterThanOrEqual(5_000);
     expect(size).toBeLessThan(5_200);
     expect(benchPod('api-1', 5_000)).toEqual(pod);
+  });
+
+  const phase = (name: PhaseFigures['phase'], p50: number, p99: number, mutateCalls = 1): PhaseFigures => ({
+    phase: name,
+    p50,
+    p99,
+    rounds: [],
+    calls: name === 'none' ? {} : { 'inject.ztgate.dev': mutateCalls, 'workloads.ztgate.dev': 1 },
+  });
+
+  it("judges the issue's targets on the phases: differences to the bare webhook and to none", () => {
+    const rows = judgeApiserverTargets([
+      phase('none', 2, 5),
+      phase('bare', 3, 9),
+      phase('bare-small', 2.5, 8),
+      phase('ztgate', 3.4, 13.5, 2),
+    ]);
+    expect(rows.map((r) => [r.name, Number(r.value.toFixed(2)), r.target, r.pass])).toEqual([
+      ['ztgate over the bare webhook with the same patch, p50', 0.4, '≤ 0.5 ms', true],
+      ['webhook overhead over no webhook, p50', 1.4, '≤ 3 ms', true],
+      ['webhook overhead over no webhook, p99', 8.5, '≤ 8 ms', false],
+      // Reinvoked /mutate: two calls per pod.
+      ["calls per webhook per pod (ztgate's most called)", 2, '≤ 1', false],
+      ["a one-operation patch instead of ztgate's, p50 (bare webhook)", -0.5, '', undefined],
+    ]);
+    expect(rows[0]?.compared).toEqual({ figure: 3.4, baseline: 3, against: 'bare webhook', unit: 'ms' });
+  });
+
+  it('judges nothing on a phase that was not measured', () => {
+    const rows = judgeApiserverTargets([phase('none', 2, 5), phase('bare', 3, 9)]);
+    expect(rows.map((r) => [r.pass, r.note])).toEqual([
+      [undefined, 'a phase was not measured'],
+      [undefined, 'a phase was not measured'],
+      [undefined, 'a phase was not measured'],
+      [undefined, 'no webhook call was counted'],
+      [undefined, 'a phase was not measured'],
+    ]);
   });
 });

@@ -39,10 +39,15 @@ import {
   type Ztgate,
 } from '../e2e/support/ztgate.js';
 import { SERVER_NODE_OPTIONS } from './server-process.js';
-import { summarize, median, type LatencySummary } from './stats.js';
-
-const PHASES = ['none', 'bare', 'bare-small', 'ztgate'] as const;
-type Phase = (typeof PHASES)[number];
+import {
+  formatApiserverReport,
+  judgeApiserverTargets,
+  PHASES,
+  type ApiserverReport,
+  type Phase,
+  type PhaseFigures,
+} from './apiserver-report.js';
+import { summarize, median } from './stats.js';
 
 /** The label that puts a namespace under one phase's webhooks. */
 const PHASE_LABEL = 'bench.ztgate.dev/phase';
@@ -303,57 +308,6 @@ async function prepareNamespace(cp: ControlPlane, phase: Phase): Promise<void> {
   await kubectlOk(admin, ['apply', '-f', '-'], JSON.stringify(objects));
 }
 
-interface PhaseFigures {
-  readonly phase: Phase;
-  readonly p50: number;
-  readonly p99: number;
-  readonly rounds: LatencySummary[];
-  readonly calls: Record<string, number>;
-}
-
-function format(figures: readonly PhaseFigures[], requests: number, rounds: number): string {
-  const none = figures.find((f) => f.phase === 'none');
-  const bare = figures.find((f) => f.phase === 'bare');
-  const lines = [
-    `pod creations through kube-apiserver 1.20 (dryRun=All, 5 KB pod, sequential, one keep-alive connection), ${rounds} round(s) × ${requests} per phase, phases alternated; medians of the rounds' figures (ms)`,
-    '',
-    'phase       p50     p99     +p50 vs none  +p99 vs none  +p50 vs bare  webhook calls per pod',
-  ];
-  const pad = (text: string, width: number): string => text.padEnd(width);
-  const num = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(2));
-  const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
-  for (const f of figures) {
-    const calls = Object.entries(f.calls)
-      .map(([name, value]) => `${name} ${value.toFixed(2)}`)
-      .join(', ');
-    lines.push(
-      [
-        pad(f.phase, 11),
-        pad(num(f.p50), 7),
-        pad(num(f.p99), 7),
-        pad(none === undefined ? '-' : signed(f.p50 - none.p50), 13),
-        pad(none === undefined ? '-' : signed(f.p99 - none.p99), 13),
-        pad(bare === undefined || f.phase === 'none' ? '-' : signed(f.p50 - bare.p50), 13),
-        calls === '' ? '-' : calls,
-      ].join(' '),
-    );
-  }
-  const ztgate = figures.find((f) => f.phase === 'ztgate');
-  if (none !== undefined && bare !== undefined && ztgate !== undefined) {
-    lines.push('', 'targets (issue 17):');
-    const target = (label: string, value: number, limit: number): string =>
-      `  ${label}: ${value.toFixed(2)} ms (target ≤ ${limit} ms) ${value <= limit ? 'met' : 'NOT met'}`;
-    lines.push(target('ztgate over the bare webhook, p50', ztgate.p50 - bare.p50, 0.5));
-    lines.push(target('ztgate over no webhook, p50', ztgate.p50 - none.p50, 3));
-    lines.push(target('ztgate over no webhook, p99', ztgate.p99 - none.p99, 8));
-    const most = Math.max(0, ...Object.values(ztgate.calls));
-    lines.push(
-      `  calls per webhook per pod: at most ${most.toFixed(2)} (target 1) ${most <= 1.001 ? 'met' : 'NOT met'}`,
-    );
-  }
-  return lines.join('\n');
-}
-
 /** ztgate's own time per call, from its decision log (durationMs by webhook route). */
 function handlerTimes(lines: readonly Record<string, unknown>[]): string {
   const byRoute = new Map<string, number[]>();
@@ -518,9 +472,16 @@ async function main(): Promise<void> {
         calls,
       };
     });
-    process.stdout.write(`${format(figures, requests, rounds)}\n`);
+    const report: ApiserverReport = {
+      date: new Date().toISOString(),
+      rounds,
+      requests,
+      phases: figures,
+      targets: judgeApiserverTargets(figures),
+    };
+    process.stdout.write(`${formatApiserverReport(report)}\n`);
     process.stdout.write(`${handlerTimes(ztgate.logLines().slice(logStart))}\n`);
-    if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(figures, null, 2));
+    if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
   } finally {
     agent.destroy();
     await bare?.close();

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/policy/types.js';
 import { churnObjects, churnPod, poolSize, type ChurnOptions, type RssSample } from './cluster-churn.js';
 import { countWrites, loadable, ownedBy, planLoad } from './cluster-load.js';
-import { extrapolate, OBJECTS_AT_1X, rssGrowth } from './cluster-report.js';
+import {
+  checkTargets,
+  extrapolate,
+  OBJECTS_AT_1X,
+  rssGrowth,
+  type ClusterBenchFigures,
+} from './cluster-report.js';
 import { generateCluster } from './generate.js';
 import { objectPath, pluralOf } from './kube-api.js';
 
@@ -139,5 +145,63 @@ describe('bench:cluster report', () => {
     // 1,000 objects of which 100 are the bench's: 0.1 MiB an object above the empty 50 MiB.
     expect(extrapolate(50, 150, 1_000, 900)).toBeCloseTo(50 + 0.1 * (OBJECTS_AT_1X + 100));
     expect(extrapolate(50, 150, OBJECTS_AT_1X, OBJECTS_AT_1X)).toBeCloseTo(150);
+  });
+
+  const figures = (scale: number, minutes: number, endMiB: number): ClusterBenchFigures => ({
+    date: 'd',
+    scale,
+    namespaces: 2000 * scale,
+    generated: OBJECTS_AT_1X * scale,
+    loadAverage: [1, 1, 1],
+    load: { objects: OBJECTS_AT_1X * scale + 316, createS: 1, settleS: 1, objectsPerS: 1 },
+    empty: { readyS: 1, readyMiB: 100, settledMiB: 100, peakMiB: 100, reconcileS: 1 },
+    loaded: {
+      readyS: 1 + 10 * scale,
+      readyMiB: 300,
+      settledMiB: 100 + 600 * scale,
+      peakMiB: 700,
+      reconcileS: 1,
+    },
+    publish: { addedMs: [60], removedMs: [70], medianMs: 65, maxMs: 70 },
+    churn: {
+      created: 100,
+      deleted: 100,
+      injected: 100,
+      createPerS: 20,
+      deletePerS: 20,
+      errors: 0,
+      errorSamples: [],
+      maxInFlight: 10,
+      samples: [sample(0, 500), sample(60, 500), sample(minutes * 60, endMiB)],
+    },
+    webhookCallsPerPod: { mutate: 1, validate: 1 },
+  });
+
+  it('judges the cluster-mode targets at 1× and RSS under at least 5 minutes of churn', () => {
+    const rows = checkTargets(figures(1, 10, 560));
+    expect(rows.map((r) => [r.name, r.value, r.pass, r.note])).toEqual([
+      ['cluster mode: RSS at 1× after load, controllers settled', 700, false, undefined],
+      ['cluster mode: start → ready at 1×', 11, false, undefined],
+      ['cluster mode: RSS growth under churn, 1.0 min → end', 12, false, '10.0 min of churn'],
+      ['cluster mode: webhook calls per pod under churn (most called route)', 1, true, undefined],
+      [
+        'cluster mode: publish after a one-namespace change, median',
+        65,
+        undefined,
+        'max 70 ms over 2 changes',
+      ],
+    ]);
+    expect(rows[2]?.compared).toEqual({ figure: 560, baseline: 500, against: 'at 1.0 min', unit: 'MiB' });
+  });
+
+  it('carries a 0.1× or larger run to 1× and says so; judges neither a smaller run nor a short churn', () => {
+    const [rss, ready] = checkTargets(figures(0.5, 10, 500));
+    expect(rss?.note).toBe('extrapolated to 1× from 0.5×');
+    expect(rss?.value).toBeCloseTo(extrapolate(100, 400, OBJECTS_AT_1X * 0.5 + 316, OBJECTS_AT_1X * 0.5));
+    expect(ready?.pass).toBe(false);
+    const small = checkTargets(figures(0.02, 1, 520));
+    expect(small.slice(0, 3).map((r) => r.pass)).toEqual([undefined, undefined, undefined]);
+    expect(small[0]?.value).toBeNaN();
+    expect(small[2]?.note).toBe('1.0 min of churn, under the 5 min that show a trend');
   });
 });

@@ -280,14 +280,15 @@ async function main(): Promise<void> {
   };
   const figures = await run(options);
   process.stdout.write(`${formatReport(figures)}\n`);
-  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(figures, null, 2));
+  const targets = checkTargets(figures);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ ...figures, targets }, null, 2));
   if (figures.churn.errors > 0)
     throw new Error(
       `${figures.churn.errors} churn requests failed: ${figures.churn.errorSamples.join('; ')}`,
     );
-  const missed = checkTargets(figures).filter((check) => check.met === false);
+  const missed = targets.filter((row) => row.pass === false);
   if (values.strict && missed.length > 0)
-    throw new Error(`targets not met: ${missed.map((m) => m.target).join('; ')}`);
+    throw new Error(`targets not met: ${missed.map((m) => m.name).join('; ')}`);
 }
 
 main().catch((error: unknown) => {

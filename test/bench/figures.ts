@@ -7,6 +7,7 @@ import type { LoadResult } from './driver-protocol.js';
 import type { PairedRound } from './paired.js';
 import { ROUTES, type Route, type SessionFigures } from './session.js';
 import { median, medianSummary, type LatencySummary } from './stats.js';
+import type { Comparison, TargetRow } from './target-row.js';
 
 /**
  * One round: ztgate at 1× (absent when it could not start), the ceiling, ztgate on the large
@@ -62,12 +63,8 @@ export interface AddedCpu {
 /** The issue's budget: ztgate adds at most this much server CPU per request at max load (µs). */
 export const ADDED_CPU_TARGET_US = 60;
 
-/** A target of the issue and how this run did. */
-export interface TargetResult {
-  readonly name: string;
-  readonly target: string;
-  readonly value: number;
-  readonly unit: string;
+/** A target of the issue and how this run did: a TargetRow that is always judged. */
+export interface TargetResult extends TargetRow {
   readonly pass: boolean;
 }
 
@@ -165,28 +162,78 @@ function spread(source: AddedCpu['source'], values: readonly number[]): AddedCpu
   };
 }
 
+/**
+ * Server CPU per request of ztgate and the ceiling side by side on one route: the paired bursts'
+ * readings when the run made them, else each round's max-throughput sessions (see AddedCpu).
+ */
+function cpuSides(
+  rounds: readonly RoundFigures[],
+  route: Route,
+): { source: AddedCpu['source']; sides: [number, number][] } {
+  const finite = ([z, c]: [number, number]): boolean => Number.isFinite(z - c);
+  const fromPairs = rounds
+    .flatMap((r) => r.paired?.routes[route] ?? [])
+    .map((pair): [number, number] => [pair.ztgateCpuUs ?? Number.NaN, pair.ceilingCpuUs ?? Number.NaN])
+    .filter(finite);
+  if (fromPairs.length > 0) return { source: 'paired bursts', sides: fromPairs };
+  const fromSessions = rounds
+    .map((r): [number, number] => {
+      const z = r.ztgate?.routes[route].max;
+      const c = r.ceiling.routes[route].max;
+      return z === undefined || c === undefined
+        ? [Number.NaN, Number.NaN]
+        : [cpuPerRequest(z), cpuPerRequest(c)];
+    })
+    .filter(finite);
+  return { source: 'sessions', sides: fromSessions };
+}
+
 /** Per route, the server CPU ztgate adds per request over the ceiling at max load (see AddedCpu). */
 export function addedCpuPerRequest(rounds: readonly RoundFigures[]): Record<Route, AddedCpu> {
   const out = {} as Record<Route, AddedCpu>;
   for (const route of ROUTES) {
-    const fromPairs = rounds
-      .flatMap((r) => r.paired?.routes[route] ?? [])
-      .map((pair) => (pair.ztgateCpuUs ?? Number.NaN) - (pair.ceilingCpuUs ?? Number.NaN))
-      .filter((added) => Number.isFinite(added));
-    if (fromPairs.length > 0) {
-      out[route] = spread('paired bursts', fromPairs);
-      continue;
-    }
-    const fromSessions = rounds
-      .map((r) => {
-        const z = r.ztgate?.routes[route].max;
-        const c = r.ceiling.routes[route].max;
-        return z === undefined || c === undefined ? Number.NaN : cpuPerRequest(z) - cpuPerRequest(c);
-      })
-      .filter((added) => Number.isFinite(added));
-    out[route] = spread('sessions', fromSessions);
+    const { source, sides } = cpuSides(rounds, route);
+    out[route] = spread(
+      source,
+      sides.map(([z, c]) => z - c),
+    );
   }
   return out;
+}
+
+/** ztgate's and the ceiling's medians of the same figure, for a target's baseline column. */
+function againstCeiling(ztgate: readonly number[], ceiling: readonly number[], unit: string): Comparison {
+  return { figure: median(ztgate), baseline: median(ceiling), against: 'ceiling', unit };
+}
+
+/** The throughput figures the ratio target compares: the pairs' when it is judged on them, else the sessions'. */
+function throughputSides(rounds: readonly RoundFigures[], route: Route, fromPairs: boolean): Comparison {
+  if (fromPairs) {
+    const pairs = rounds.flatMap((r) => r.paired?.routes[route] ?? []);
+    return againstCeiling(
+      pairs.map((p) => p.ztgate),
+      pairs.map((p) => p.ceiling),
+      'req/s',
+    );
+  }
+  const ran = rounds.filter((r) => r.ztgate?.routes[route].max !== undefined);
+  return againstCeiling(
+    ran.map((r) => r.ztgate?.routes[route].max?.throughput ?? Number.NaN),
+    ran.map((r) => r.ceiling.routes[route].max?.throughput ?? Number.NaN),
+    'req/s',
+  );
+}
+
+/** Median sequential latency (p50 or p99) of `pick`'s session over the rounds where ztgate ran. */
+function sequentialLatency(
+  rounds: readonly RoundFigures[],
+  route: Route,
+  quantile: 'p50' | 'p99',
+  pick: (round: RoundFigures) => SessionFigures | undefined,
+): number {
+  return medianOver(rounds, (r) =>
+    r.ztgate === undefined ? undefined : pick(r)?.routes[route].sequential.latency[quantile],
+  );
 }
 
 /**
@@ -205,17 +252,24 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
       value: ratio,
       unit: '',
       pass: ratio >= 0.8,
+      compared: throughputSides(rounds, route, fromPairs !== undefined),
     });
   }
   const added = addedCpuPerRequest(rounds);
   for (const route of ROUTES) {
     const { median: value, source } = added[route];
+    const { sides } = cpuSides(rounds, route);
     results.push({
       name: `added server CPU per request at max load /${route} (ztgate − ceiling, ${source})`,
       target: `≤ ${ADDED_CPU_TARGET_US} µs`,
       value,
       unit: 'µs',
       pass: value <= ADDED_CPU_TARGET_US,
+      compared: againstCeiling(
+        sides.map(([z]) => z),
+        sides.map(([, c]) => c),
+        'µs',
+      ),
     });
   }
   for (const route of ROUTES) {
@@ -230,6 +284,12 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
       value: delta,
       unit: 'ms',
       pass: delta <= 0.5,
+      compared: {
+        figure: sequentialLatency(rounds, route, 'p99', (r) => r.ztgate),
+        baseline: sequentialLatency(rounds, route, 'p99', (r) => r.ceiling),
+        against: 'ceiling',
+        unit: 'ms',
+      },
     });
   }
   for (const route of ROUTES) {
@@ -244,6 +304,12 @@ export function judgeTargets(rounds: readonly RoundFigures[]): TargetResult[] {
       value: ratio,
       unit: '',
       pass: ratio <= 1.2,
+      compared: {
+        figure: sequentialLatency(rounds, route, 'p50', (r) => r.big),
+        baseline: sequentialLatency(rounds, route, 'p50', (r) => r.ztgate),
+        against: '1× view',
+        unit: 'ms',
+      },
     });
   }
   // Issue #17's memory and start-up targets (README "Memory and start-up").

@@ -129,3 +129,22 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     burstMs: positiveNumber('burst', values.burst, quick ? 600 : 2500),
   };
 }
+
+/**
+ * A bench's options from argv, or undefined when there is nothing to run: `--help` prints the
+ * usage; bad input prints the error and the usage and sets exit status 2.
+ */
+export function optionsOrUsage<T>(
+  parse: (argv: readonly string[]) => T | 'help',
+  usage: string,
+): T | undefined {
+  try {
+    const options = parse(process.argv.slice(2));
+    if (options !== 'help') return options;
+    process.stdout.write(`${usage}\n`);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
+    process.exitCode = 2;
+  }
+  return undefined;
+}

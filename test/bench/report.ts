@@ -8,6 +8,7 @@ import {
 } from './figures.js';
 import type { ClusterCounts } from './generate.js';
 import { ROUTES } from './session.js';
+import { formatTargetLine } from './target-row.js';
 
 /** Everything a run reports; `--json FILE` writes exactly this. */
 export interface BenchReport {
@@ -142,10 +143,7 @@ export function formatReport(report: BenchReport): string {
     ...budgetLines(report),
     '',
     'targets (missed targets do not fail the run unless --strict):',
-    ...report.targets.map(
-      (t) =>
-        `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${num(t.value)}${t.unit === '' ? '' : ` ${t.unit}`} (target ${t.target})`,
-    ),
+    ...report.targets.map(formatTargetLine),
   ];
   if (report.problems.length > 0)
     lines.push('', 'problems (these fail the run):', ...report.problems.map((p) => `  ${p}`));

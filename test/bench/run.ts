@@ -19,7 +19,7 @@ import {
   type RoundFigures,
 } from './figures.js';
 import { generateReviews } from './gen-reviews.js';
-import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { optionsOrUsage, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { runPairs, type PairedRound } from './paired.js';
 import { mutateThroughZtgate, writeBodyFile, writePatchFile } from './prepare.js';
 import { formatReport, type BenchReport } from './report.js';
@@ -212,19 +212,8 @@ async function bench(options: BenchOptions): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  let options: BenchOptions | 'help';
-  try {
-    options = parseBenchOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  process.exitCode = await bench(options);
+  const options = optionsOrUsage(parseBenchOptions, USAGE);
+  if (options !== undefined) process.exitCode = await bench(options);
 }
 
 await main();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadResult } from './driver-protocol.js';
 import {
   addedCpuPerRequest,
   budgetRatios,
@@ -13,6 +12,7 @@ import {
 import { parseBenchOptions } from './options.js';
 import { formatReport, type BenchReport } from './report.js';
 import type { SessionFigures } from './session.js';
+import { load, session } from './session-fixtures.js';
 import { median, quantile, summarize } from './stats.js';
 
 describe('quantile and median', () => {
@@ -41,34 +41,6 @@ describe('quantile and median', () => {
   });
 });
 
-function load(throughput: number, p50: number, p99: number, extra: Partial<LoadResult> = {}): LoadResult {
-  return {
-    id: 1,
-    sent: 1000,
-    completed: 1000,
-    elapsedMs: 1000,
-    throughput,
-    latency: { count: 1000, p50, p90: p99, p99, max: p99, mean: p50 },
-    problems: { errors: 0, non200: 0, wrong: 0, denied: 0 },
-    serverCpuMs: (1000 * (1000 / throughput)) / 1000,
-    ...extra,
-  };
-}
-
-function session(label: string, tput: number, p50: number, p99: number, rssMiB: number): SessionFigures {
-  const route = {
-    sequential: load(tput / 4, p50, p99),
-    rates: { 500: load(500, p50, p99) },
-    max: load(tput, p50, p99),
-  };
-  return {
-    label,
-    readyMs: 100,
-    memory: { rssMiB, peakMiB: rssMiB },
-    routes: { mutate: route, validate: route },
-  };
-}
-
 describe('judgeTargets', () => {
   const round = (z: number, c: number, big: number): RoundFigures => ({
     ztgate: session('ztgate', z, 0.4, 0.9, 200),
@@ -92,6 +64,35 @@ describe('judgeTargets', () => {
       ['ztgate start → ready, 1× view', 0.1, true],
       ['ztgate RSS peak, 10× view', 400, true],
       ['ztgate start → ready, 10× view', 0.1, true],
+    ]);
+  });
+
+  it('gives each comparison the medians of ztgate and of its same-run baseline', () => {
+    const results = judgeTargets([round(900, 1000, 0.44), round(700, 1000, 0.6), round(850, 1000, 0.46)]);
+    const compared = results
+      .filter((t) => t.name.includes('/mutate'))
+      .map(
+        (t) =>
+          t.compared && [
+            t.compared.against,
+            Number(t.compared.figure.toFixed(3)),
+            t.compared.baseline,
+            t.compared.unit,
+          ],
+      );
+    expect(compared).toEqual([
+      ['ceiling', 850, 1000, 'req/s'],
+      // 1000/throughput µs per request: median of 1000/900, 1000/700, 1000/850 against 1000/1000.
+      ['ceiling', 1.176, 1, 'µs'],
+      ['ceiling', 0.9, 0.6, 'ms'],
+      ['1× view', 0.46, 0.4, 'ms'],
+    ]);
+    // The memory and start-up targets compare with no baseline.
+    expect(results.filter((t) => t.compared === undefined).map((t) => t.unit)).toEqual([
+      'MiB',
+      's',
+      'MiB',
+      's',
     ]);
   });
 
