@@ -132,10 +132,25 @@ export function benchCells(outcome: BenchOutcome): string[][] {
   return rows;
 }
 
+/** The summary's order: targets judged, then what was not. */
+const STATUS_ORDER = [
+  'met',
+  'NOT met',
+  'not judged',
+  'measured',
+  'not measured',
+  'not run',
+  'skipped',
+  'FAILED',
+];
+
 function countStatuses(cells: readonly string[][]): string {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, number>(STATUS_ORDER.map((status) => [status, 0]));
   for (const row of cells) counts.set(row[6] ?? '', (counts.get(row[6] ?? '') ?? 0) + 1);
-  return [...counts].map(([status, n]) => `${status} ${n}`).join(', ');
+  return [...counts]
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${status} ${n}`)
+    .join(', ');
 }
 
 /** The one table of every target of issue #17 in this run, with a heading and a summary line. */

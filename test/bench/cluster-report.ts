@@ -128,7 +128,7 @@ export function checkTargets(figures: ClusterBenchFigures): TargetRow[] {
       compared: {
         figure: growth.endMiB,
         baseline: growth.refMiB,
-        against: `at ${(growth.refAtS / 60).toFixed(1)} min`,
+        against: `RSS at ${(growth.refAtS / 60).toFixed(1)} min`,
         unit: 'MiB',
       },
       note: long

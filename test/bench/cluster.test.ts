@@ -191,7 +191,7 @@ describe('bench:cluster report', () => {
         'max 70 ms over 2 changes',
       ],
     ]);
-    expect(rows[2]?.compared).toEqual({ figure: 560, baseline: 500, against: 'at 1.0 min', unit: 'MiB' });
+    expect(rows[2]?.compared).toEqual({ figure: 560, baseline: 500, against: 'RSS at 1.0 min', unit: 'MiB' });
   });
 
   it('carries a 0.1× or larger run to 1× and says so; judges neither a smaller run nor a short churn', () => {
