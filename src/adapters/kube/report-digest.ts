@@ -15,9 +15,8 @@ export function digestOf(text: string): string {
 
 /** The digest of content lines (reportContentLines, resultsContentLines): the digest of the lines joined by newlines. */
 export function digestOfLines(lines: readonly string[]): string {
-  const hash = createHash('sha256');
-  lines.forEach((line, index) => hash.update(index === 0 ? line : `\n${line}`));
-  return hash.digest('hex');
+  // One text, hashed at once: a call into the hash per line costs more than the join.
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
 /** The digest of a report's content (see reportContentLines), read from a cached copy or computed. */

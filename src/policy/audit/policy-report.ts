@@ -29,12 +29,15 @@ const SEVERITY = { fail: 'high', warn: 'medium', pass: 'info' } as const;
 
 function toReportResult(result: AuditResult, seconds: number): Record<string, unknown> {
   const { resource } = result;
-  // v1alpha2 has no field for a fix; `properties` (string to string) is where extra facts go.
-  const properties = {
-    ...(result.path === '' ? {} : { path: result.path }),
-    ...(result.fix === '' ? {} : { fix: result.fix }),
+  // Keys in the order reports have always been written; absent ones never set (not even undefined).
+  const reference: Record<string, unknown> = {
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    name: resource.name,
   };
-  return {
+  if (resource.namespace !== undefined) reference['namespace'] = resource.namespace;
+  if (resource.uid !== undefined) reference['uid'] = resource.uid;
+  const built: Record<string, unknown> = {
     policy: 'ztgate',
     rule: result.rule,
     result: result.result,
@@ -44,17 +47,16 @@ function toReportResult(result: AuditResult, seconds: number): Record<string, un
     severity: SEVERITY[result.result],
     scored: true,
     timestamp: { seconds, nanos: 0 },
-    resources: [
-      {
-        apiVersion: resource.apiVersion,
-        kind: resource.kind,
-        name: resource.name,
-        ...(resource.namespace === undefined ? {} : { namespace: resource.namespace }),
-        ...(resource.uid === undefined ? {} : { uid: resource.uid }),
-      },
-    ],
-    ...(Object.keys(properties).length === 0 ? {} : { properties }),
+    resources: [reference],
   };
+  // v1alpha2 has no field for a fix; `properties` (string to string) is where extra facts go.
+  if (result.path !== '' || result.fix !== '') {
+    const properties: Record<string, string> = {};
+    if (result.path !== '') properties['path'] = result.path;
+    if (result.fix !== '') properties['fix'] = result.fix;
+    built['properties'] = properties;
+  }
+  return built;
 }
 
 /**
@@ -62,8 +64,10 @@ function toReportResult(result: AuditResult, seconds: number): Record<string, un
  * not listed: with every rule passing on every workload they would be nearly all of a report (the
  * benchmark's 1× view: 436,370 passes beside 9,710 findings, 162 MB of reports against 12.8 MB).
  */
-function listed(results: readonly AuditResult[]): AuditResult[] {
-  return results.filter((result) => result.result !== 'pass');
+function listed(results: readonly AuditResult[], seconds: number): Record<string, unknown>[] {
+  const list: Record<string, unknown>[] = [];
+  for (const result of results) if (result.result !== 'pass') list.push(toReportResult(result, seconds));
+  return list;
 }
 
 function report(
@@ -83,7 +87,7 @@ function report(
     },
     ...(namespace === undefined ? {} : { scope: { apiVersion: 'v1', kind: 'Namespace', name: namespace } }),
     summary: summarize(results, unlisted),
-    results: listed(results).map((result) => toReportResult(result, seconds)),
+    results: listed(results, seconds),
   };
 }
 
@@ -147,16 +151,22 @@ export function buildPolicyReports(scan: AuditScan, timestampSeconds: number): K
   ];
 }
 
-/** JSON with every object's keys sorted: the API server re-encodes custom resources in its own key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/**
+ * A copy of `value` with every object's keys sorted and undefined members left out: the API
+ * server re-encodes custom resources in its own key order. Its JSON is the same for the same
+ * content in any key order; it is placed in a content line as a value, so its strings are escaped
+ * once, not again as the text of a nested JSON.
+ */
+export function canonicalValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalValue);
   if (isRecord(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+    const entries: [string, unknown][] = [];
+    for (const key of Object.keys(value).sort())
+      if (value[key] !== undefined) entries.push([key, canonicalValue(value[key])]);
+    // fromEntries defines each key as data: a `__proto__` key stays a key, never a prototype.
+    return Object.fromEntries(entries);
   }
-  return JSON.stringify(value) ?? 'null';
+  return value;
 }
 
 // The fields of wgpolicyk8s.io/v1alpha2 (a structural schema prunes any other): a report's content
@@ -174,8 +184,9 @@ function projectResult(result: unknown): unknown {
   const resources = Array.isArray(result['resources'])
     ? (result['resources'] as unknown[]).map((reference) => project(reference, REFERENCE_FIELDS))
     : null;
-  const properties = isRecord(result['properties']) ? canonical(result['properties']) : null;
-  const selector = result['resourceSelector'] === undefined ? null : canonical(result['resourceSelector']);
+  const properties = isRecord(result['properties']) ? canonicalValue(result['properties']) : null;
+  const selector =
+    result['resourceSelector'] === undefined ? null : canonicalValue(result['resourceSelector']);
   // No timestamp: it says when a result was found, not what was found.
   return [project(result, RESULT_FIELDS), resources, properties, selector];
 }
@@ -206,14 +217,13 @@ export function reportContent(report: KubeObject): string {
 /** projectResult(toReportResult(result)) as JSON, without building the report result first. */
 function resultLine(result: AuditResult): string {
   const { resource } = result;
-  // Keys in sorted order: canonical() of the properties toReportResult sets.
-  const properties =
-    result.fix === '' && result.path === ''
-      ? null
-      : JSON.stringify({
-          ...(result.fix === '' ? {} : { fix: result.fix }),
-          ...(result.path === '' ? {} : { path: result.path }),
-        });
+  // Keys in sorted order: canonicalValue() of the properties toReportResult sets.
+  let properties: Record<string, string> | null = null;
+  if (result.fix !== '' || result.path !== '') {
+    properties = {};
+    if (result.fix !== '') properties['fix'] = result.fix;
+    if (result.path !== '') properties['path'] = result.path;
+  }
   const reference = [resource.apiVersion, null, resource.kind, resource.name];
   reference.push(resource.namespace ?? null, null, resource.uid ?? null);
   const fields = ['zero-trust', result.message, 'ztgate', result.result, result.rule, true];

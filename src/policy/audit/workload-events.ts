@@ -67,10 +67,20 @@ export interface ViolationEventOptions {
   readonly audit: boolean;
 }
 
+/** The last Event time written: every Event of a pass carries the same seconds. */
+let lastTime: { readonly seconds: number; readonly text: string } | undefined;
+
+/** `seconds` as an Event timestamp (RFC 3339, whole seconds, UTC). */
+export function eventTime(seconds: number): string {
+  if (lastTime?.seconds !== seconds)
+    lastTime = { seconds, text: new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return lastTime.text;
+}
+
 /** The core/v1 Warning Event (reason ZtgateViolation) on a workload ztgate would refuse; `kubectl describe` shows it. */
 export function buildViolationEvent(workload: WorkloadFindings, options: ViolationEventOptions): KubeObject {
   const { resource } = workload;
-  const time = new Date(options.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const time = eventTime(options.seconds);
   return {
     apiVersion: 'v1',
     kind: 'Event',

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   buildClusterReport,
   buildNamespaceReport,
+  canonicalValue,
   carryTimestamps,
   reportContent,
   resultsContentLines,
@@ -177,5 +179,56 @@ describe('resultsContentLines: the content of a report not built', () => {
         );
       }),
     );
+  });
+});
+
+describe('canonicalValue: content independent of key order', () => {
+  /** The same value with every object's keys in another order (reversed, then shuffled by `seed`). */
+  const reorder = (value: unknown, seed: number): unknown => {
+    if (Array.isArray(value)) return value.map((item) => reorder(item, seed));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value).reverse();
+    if (keys.length > 1) keys.push(...keys.splice(0, seed % keys.length));
+    return Object.fromEntries(
+      keys.map((key) => [key, reorder((value as Record<string, unknown>)[key], seed)]),
+    );
+  };
+  const json = (value: unknown) => JSON.stringify(canonicalValue(value));
+
+  it('gives the same JSON for the same content in any key order, and keeps the content', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), (value, seed) => {
+        expect(json(reorder(value, seed))).toBe(json(value));
+        // Nothing lost or changed: the sorted copy holds what the value held.
+        expect(JSON.parse(json(value))).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('gives the same JSON exactly when the content is the same (key order aside)', () => {
+    // As parsed from the API server's JSON (-0 is 0 there).
+    const stored = fc.jsonValue().map((value) => JSON.parse(JSON.stringify(value)) as unknown);
+    fc.assert(
+      fc.property(stored, stored, fc.nat(), (a, b, seed) => {
+        expect(json(a) === json(b)).toBe(isDeepStrictEqual(a, b));
+        const reordered = reorder(a, seed);
+        expect(json(reordered) === json(a)).toBe(true);
+      }),
+    );
+  });
+
+  it('leaves out undefined members, and keeps a __proto__ key a key', () => {
+    const parsed = JSON.parse('{"b":"2","__proto__":{"polluted":"yes"},"a":"1"}') as Record<string, unknown>;
+    const sorted = canonicalValue({ ...parsed, gone: undefined }) as Record<string, unknown>;
+    expect(Object.keys(sorted)).toEqual(['__proto__', 'a', 'b']);
+    expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
+    expect(JSON.stringify(sorted)).toBe('{"__proto__":{"polluted":"yes"},"a":"1","b":"2"}');
+  });
+
+  it('tells a fix apart in a stored report by its text, escaped once in the content', () => {
+    const fix = 'apiVersion: v1\nkind: "ServiceAccount"';
+    const content = reportContent(buildNamespaceReport('shop', [{ ...fail(web), fix }], 1));
+    expect(content).toContain(JSON.stringify(fix).slice(1, -1));
+    expect(content).not.toContain(JSON.stringify(JSON.stringify(fix)).slice(1, -1));
   });
 });
