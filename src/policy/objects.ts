@@ -80,3 +80,24 @@ export function describeLabels(labels: Labels): string {
   if (keys.length > LABELS_SHOWN_MAX) pairs.push(`… ${keys.length - LABELS_SHOWN_MAX} more`);
   return `{${pairs.join(', ')}}`;
 }
+
+/** Dotted paths split into steps: the few paths workloads are read at, each split once. */
+const pathSteps = new Map<string, readonly string[]>();
+const PATH_STEPS_MAX = 64;
+
+/** The steps of a dotted path; remembered for the first PATH_STEPS_MAX paths asked. */
+function stepsOf(path: string): readonly string[] {
+  const known = pathSteps.get(path);
+  if (known !== undefined) return known;
+  const steps = Object.freeze(path.split('.'));
+  if (pathSteps.size < PATH_STEPS_MAX) pathSteps.set(path, steps);
+  return steps;
+}
+
+/** The value at a dotted path ("" = the object itself); undefined where a step is not an object. */
+export function readPath(object: unknown, path: string): unknown {
+  if (path === '') return object;
+  let current = object;
+  for (const key of stepsOf(path)) current = field(current, key);
+  return current;
+}

@@ -3,16 +3,10 @@
  * the object (ValidateObjectMeta, ValidatePodTemplateSpec, the controllers' label selectors): a
  * workload it would refuse is `invalid-object` in `ztgate check` too, never judged as if stored.
  */
-import { field, joinPath } from './objects.js';
+import { joinPath, readPath } from './objects.js';
 import { labelMapErrors } from './selectors/label-syntax.js';
 import { validateLabelSelector } from './selectors/label-selector.js';
 import type { FieldError, KubeObject } from './types.js';
-
-function read(object: unknown, path: string): unknown {
-  let current = object;
-  for (const key of path.split('.')) current = field(current, key);
-  return current;
-}
 
 /**
  * Errors in the object's labels, its pod template's labels and its selector (a label map for a
@@ -22,9 +16,11 @@ export function workloadLabelErrors(object: KubeObject, templatePath: string): F
   const errors = labelMapErrors(object.metadata?.labels, 'metadata.labels');
   if (templatePath === '') return errors;
   const templateLabels = joinPath(templatePath, 'metadata.labels');
-  errors.push(...labelMapErrors(read(object, templateLabels), templateLabels));
-  const selectorPath = templatePath.replace(/template$/, 'selector');
-  const selector = read(object, selectorPath);
+  errors.push(...labelMapErrors(readPath(object, templateLabels), templateLabels));
+  const selectorPath = templatePath.endsWith('template')
+    ? `${templatePath.slice(0, -'template'.length)}selector`
+    : templatePath;
+  const selector = readPath(object, selectorPath);
   if (object.kind === 'ReplicationController') errors.push(...labelMapErrors(selector, selectorPath));
   else errors.push(...validateLabelSelector(selector, selectorPath));
   return errors;

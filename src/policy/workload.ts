@@ -1,4 +1,15 @@
-import { apiGroup, field, isRecord, joinPath, namespaceOf, nonEmptyString, readLabels } from './objects.js';
+import {
+  apiGroup,
+  field,
+  isRecord,
+  joinPath,
+  namespaceOf,
+  nonEmptyString,
+  readLabels,
+  readPath,
+} from './objects.js';
+
+export { readPath } from './objects.js';
 import { metadataTypeErrors } from './json-types.js';
 import { readOwnerReferences } from './ownership.js';
 import { podSpecTypeErrors } from './pod-spec/typed.js';
@@ -49,14 +60,6 @@ export function isWorkloadObject(object: KubeObject): boolean {
   const kind = object.kind;
   if (!(WORKLOAD_KINDS as readonly string[]).includes(kind ?? '')) return false;
   return KIND_GROUPS[kind as WorkloadKind].includes(apiGroup(object.apiVersion));
-}
-
-/** The value at a dotted path ("" = the object itself); undefined where a step is not an object. */
-export function readPath(object: unknown, path: string): unknown {
-  if (path === '') return object;
-  let current = object;
-  for (const key of path.split('.')) current = field(current, key);
-  return current;
 }
 
 function readServiceAccount(

@@ -23,8 +23,39 @@ export interface KeyCheckOptions {
   readonly skip?: readonly string[];
 }
 
-function matches(meshKey: MeshKey, key: string): boolean {
-  return meshKey.prefix === true ? key.startsWith(meshKey.key) : key === meshKey.key;
+/** A list of mesh keys indexed: exact keys by name (first in the list wins), prefix keys in order. */
+interface KeyIndex {
+  readonly exact: ReadonlyMap<string, { readonly meshKey: MeshKey; readonly position: number }>;
+  readonly prefixes: readonly { readonly meshKey: MeshKey; readonly position: number }[];
+}
+
+const indexes = new WeakMap<readonly MeshKey[], KeyIndex>();
+
+function indexKeys(keys: readonly MeshKey[]): KeyIndex {
+  const exact = new Map<string, { meshKey: MeshKey; position: number }>();
+  const prefixes: { meshKey: MeshKey; position: number }[] = [];
+  keys.forEach((meshKey, position) => {
+    if (meshKey.prefix === true) prefixes.push({ meshKey, position });
+    else if (!exact.has(meshKey.key)) exact.set(meshKey.key, { meshKey, position });
+  });
+  return { exact, prefixes };
+}
+
+/**
+ * The first of `keys` (in list order) that `key` matches (equal to an exact key, starting with a
+ * prefix key), as `keys.find` answers, without trying
+ * each: every label and annotation of every pod is looked up, and most match none.
+ */
+export function findMeshKey(keys: readonly MeshKey[], key: string): MeshKey | undefined {
+  let index = indexes.get(keys);
+  if (index === undefined) indexes.set(keys, (index = indexKeys(keys)));
+  const exact = index.exact.get(key);
+  for (const prefix of index.prefixes) {
+    // A prefix key later in the list than the exact match is never the first match.
+    if (exact !== undefined && prefix.position > exact.position) break;
+    if (key.startsWith(prefix.meshKey.key)) return prefix.meshKey;
+  }
+  return exact?.meshKey;
 }
 
 /** Every bypass among `labels` and `annotations` for the configured mesh, in key order. */
@@ -38,7 +69,7 @@ export function findKeyProblems(
   for (const where of ['labels', 'annotations'] as const) {
     for (const [key, value] of Object.entries(metadata[where])) {
       if (options.skip?.includes(key)) continue;
-      const meshKey = meshProvider(config).keys.find((candidate) => matches(candidate, key));
+      const meshKey = findMeshKey(meshProvider(config).keys, key);
       if (meshKey === undefined) continue;
       const reason = meshKey.judge(value, context);
       if (reason === undefined) continue;

@@ -31,11 +31,13 @@ function isDnsSubdomain(text: string): boolean {
 
 /** Why a label key is not a qualified name, or undefined when it is one. */
 export function labelKeyError(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return `label key ${quoteForMessage(key)} has more than one "/"`;
-  const name = parts[parts.length - 1] as string;
-  if (parts.length === 2) {
-    const prefix = parts[0] as string;
+  // Every label of every workload is checked: the slash is found without splitting the key.
+  const slash = key.indexOf('/');
+  if (slash >= 0 && key.includes('/', slash + 1))
+    return `label key ${quoteForMessage(key)} has more than one "/"`;
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (slash >= 0) {
+    const prefix = key.slice(0, slash);
     if (!isDnsSubdomain(prefix))
       return `label key ${quoteForMessage(key)}: the prefix before "/" must be a DNS subdomain (lowercase letters, digits, '-' and '.', at most ${PREFIX_MAX} characters)`;
   }
@@ -71,15 +73,14 @@ export function labelMapErrors(
   if (!isRecord(labels)) return [{ path, message: 'labels must be a map of keys to string values' }];
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(labels)) {
-    const at = keyPath(path, key);
     const keyError = labelKeyError(stripKey(key));
-    if (keyError !== undefined) errors.push({ path: at, message: keyError });
     // YAML turns `version: 1` into a number; the API server refuses it.
-    if (typeof value !== 'string') errors.push({ path: at, message: 'label value must be a string' });
-    else {
-      const valueError = labelValueError(value);
-      if (valueError !== undefined) errors.push({ path: at, message: valueError });
-    }
+    const valueError = typeof value !== 'string' ? 'label value must be a string' : labelValueError(value);
+    // The path is written only for an error: nearly every label has none.
+    if (keyError === undefined && valueError === undefined) continue;
+    const at = keyPath(path, key);
+    if (keyError !== undefined) errors.push({ path: at, message: keyError });
+    if (valueError !== undefined) errors.push({ path: at, message: valueError });
   }
   return errors;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   labelKeyError,
@@ -38,6 +39,29 @@ describe('label keys', () => {
   });
 });
 
+describe('label keys against apimachinery’s IsQualifiedName', () => {
+  // The reference: an optional DNS-1123 subdomain prefix (at most 253) and '/', then a name of 1-63.
+  const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+  const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+  const qualified = (key: string): boolean => {
+    const at = key.lastIndexOf('/');
+    const prefix = key.slice(0, Math.max(at, 0));
+    const name = key.slice(at + 1);
+    if (at >= 0 && (prefix.length > 253 || !SUBDOMAIN.test(prefix))) return false;
+    return name.length <= 63 && NAME.test(name);
+  };
+
+  it('accepts exactly the qualified names, however the slashes and dots fall', () => {
+    const unit = fc.constantFrom('a', 'Z', '0', '-', '_', '.', '/', ' ', ':');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 12 }), (key) => {
+        expect(labelKeyError(key) === undefined).toBe(qualified(key));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('label values', () => {
   it.each(['', 'web', 'v1.2_3-x', 'a'.repeat(63)])('accepts %j', (value) => {
     expect(labelValueError(value)).toBeUndefined();
@@ -68,6 +92,13 @@ describe('labelMapErrors', () => {
         (e) => e.path,
       ),
     ).toEqual(['metadata.labels.bad key', 'metadata.labels.app', 'metadata.labels.version']);
+  });
+
+  it('reports a bad key and a bad value of one label both, key first, at one path', () => {
+    expect(labelMapErrors({ 'a/b/c': 'x y' }, 'm')).toEqual([
+      { path: 'm.a/b/c', message: expect.stringContaining('more than one "/"') },
+      { path: 'm.a/b/c', message: expect.stringContaining('label value "x y"') },
+    ]);
   });
 
   it('strips a consumer’s key prefix before checking (Cilium k8s:)', () => {
