@@ -203,6 +203,97 @@ describe('allow-list-policy: the label index', () => {
       { numRuns: 1500 },
     );
   });
+
+  it('finds them in each namespace of one view, the cluster-wide candidates filed once for all', () => {
+    const inNamespace = (object: KubeObject, namespace: string): KubeObject =>
+      object.metadata?.namespace === undefined
+        ? object
+        : { ...object, metadata: { ...object.metadata, namespace } };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(policyObject, fc.constantFrom('shop', 'pay')), { maxLength: 12 }),
+        fc.array(fc.tuple(matchLabels, fc.constantFrom('shop', 'pay', 'bare')), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (objects, asked) => {
+          const policies = objects.flatMap(([object, namespace], index) => {
+            const named = inNamespace(
+              { ...object, metadata: { ...object.metadata, name: `p${index}` } },
+              namespace,
+            );
+            return normalizePolicy(named, { istioRootNamespace: 'istio-system' }) ?? [];
+          });
+          const namespaces = ['shop', 'pay', 'bare'].map((name) => ({
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name, labels: { team: 'web' } },
+          }));
+          const view = viewOf(namespaces, policies);
+          // Asked twice: the second round reads the candidates the first one filed.
+          for (const [labels, namespace] of [...asked, ...asked]) {
+            const workload = toWorkload(deployment('w', { sa: 'w', labels, namespace }));
+            if (workload === undefined) throw new Error('not a workload');
+            const target = selectTargetFor(workload, view);
+            const scanned = view
+              .policiesFor(namespace)
+              .filter(
+                (p) =>
+                  (p.clusterWide || p.namespace === namespace) &&
+                  p.isAllowList &&
+                  p.appliesToIngress &&
+                  !p.selectsEveryPod &&
+                  p.selectsUnlabelledPods !== true &&
+                  p.selects(target),
+              )
+              .map((p) => p.name);
+            expect(findAllowListPolicies(workload, view).map((p) => p.name)).toEqual(scanned);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('cluster-wide candidates shared by the namespaces of a view', () => {
+  // Layers can shadow a cluster-wide policy for some namespaces: each sees its own list, never
+  // the candidates filed for another namespace's list.
+  it('answers each namespace from the cluster-wide policies it sees', () => {
+    const global = (name: string) =>
+      policy({
+        name,
+        namespace: undefined,
+        clusterWide: true,
+        flavour: 'calico-global',
+        matchLabels: { app: 'web' },
+      });
+    const [first, second] = [global('global-a'), global('global-b')];
+    const namespaces = ['shop', 'pay'].map((name) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    }));
+    const real = viewOf(namespaces, [first, second]);
+    const view = {
+      ...real,
+      policiesFor: (namespace: string) =>
+        namespace === 'pay'
+          ? real.policiesFor(namespace).filter((p) => p !== first)
+          : real.policiesFor(namespace),
+    };
+    const names = (namespace: string) => {
+      const workload = toWorkload(deployment(`web-${namespace}`, { namespace, labels: { app: 'web' } }));
+      if (workload === undefined) throw new Error('not a workload');
+      return findAllowListPolicies(workload, view).map((found) => found.name);
+    };
+    expect([names('shop'), names('pay'), names('shop'), names('pay')]).toEqual([
+      ['global-a', 'global-b'],
+      ['global-b'],
+      ['global-a', 'global-b'],
+      ['global-b'],
+    ]);
+  });
 });
 
 // The candidates are indexed once per view and namespace the view holds; a namespace it does not
