@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { reportContentLines } from '../../policy/audit/policy-report.js';
 import type { KubeObject } from '../../policy/types.js';
 
@@ -8,15 +8,20 @@ import type { KubeObject } from '../../policy/types.js';
  */
 export const REPORT_DIGEST_FIELD = 'ztgate.dev/content-digest';
 
-/** A SHA-256 digest, hex. */
+/** Node's one-shot digest (20.12 and later): half the cost of a Hash object for short texts. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/** A SHA-256 digest, hex (of the text's UTF-8). */
 export function digestOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot === undefined
+    ? crypto.createHash('sha256').update(text).digest('hex')
+    : oneShot('sha256', text, 'hex');
 }
 
 /** The digest of content lines (reportContentLines, resultsContentLines): the digest of the lines joined by newlines. */
 export function digestOfLines(lines: readonly string[]): string {
   // One text, hashed at once: a call into the hash per line costs more than the join.
-  return createHash('sha256').update(lines.join('\n')).digest('hex');
+  return digestOf(lines.join('\n'));
 }
 
 /** The digest of a report's content (see reportContentLines), read from a cached copy or computed. */
