@@ -181,6 +181,34 @@ function isUnchangedWorkloadUpdate(
   );
 }
 
+/** Per frozen list of rules, the rules for each kind of subject and operation. */
+const applicableByRules = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>();
+const APPLICABLE_KEPT = 32;
+
+/**
+ * The rules of `rules` that judge this kind of subject on this operation, in order. A frozen
+ * list (RULES) is filtered once per kind and operation, not once per decision; any other list
+ * every time, since it may change.
+ */
+export function applicableRules(
+  rules: readonly Rule[],
+  appliesTo: Rule['appliesTo'],
+  operation: EvaluationInput['operation'],
+): readonly Rule[] {
+  const filter = () =>
+    rules.filter((rule) => rule.appliesTo === appliesTo && rule.operations.includes(operation));
+  if (!Object.isFrozen(rules)) return filter();
+  let byKind = applicableByRules.get(rules);
+  if (byKind === undefined) applicableByRules.set(rules, (byKind = new Map()));
+  const key = `${appliesTo}\u0000${operation}`;
+  const known = byKind.get(key);
+  if (known !== undefined) return known;
+  const applicable = Object.freeze(filter());
+  // Kinds and operations are a handful; a request's unexpected spelling must not grow the map.
+  if (byKind.size < APPLICABLE_KEPT) byKind.set(key, applicable);
+  return applicable;
+}
+
 /**
  * Judges one object against the view: every applicable rule runs and every violation is
  * returned. Audit mode (config or namespace label) allows with the violations as warnings.
@@ -196,9 +224,7 @@ export function evaluate(
   const subject = classify(input, config, known);
   if (subject === undefined) return SKIPPED;
   if (subject.namespace !== undefined && isExemptNamespace(config, subject.namespace)) return SKIPPED;
-  const applicable = rules.filter(
-    (rule) => rule.appliesTo === subject.appliesTo && rule.operations.includes(input.operation),
-  );
+  const applicable = applicableRules(rules, subject.appliesTo, input.operation);
   if (applicable.length === 0 && subject.invalid.length === 0) return SKIPPED;
   const violations: Violation[] = [...subject.invalid];
   // A malformed workload cannot be judged further; its invalid-object violations deny it.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, MODE_LABEL, type ZtgateConfig } from '../../src/policy/config.js';
-import { evaluate, formatViolation } from '../../src/policy/engine.js';
+import { applicableRules, evaluate, formatViolation } from '../../src/policy/engine.js';
+import { RULES } from '../../src/policy/rules/index.js';
 import type { Rule } from '../../src/policy/rules/rule.js';
 import { readWorkload } from '../../src/policy/workload.js';
 import type { EvaluationInput, KubeObject } from '../../src/policy/types.js';
@@ -226,5 +227,35 @@ describe('evaluate: a reading the caller already made (the audit reads each work
     const other = { object: refused, workload: reading };
     expect(rules(evaluate(create(good, 'shop'), ready, DEFAULT_CONFIG, undefined, other))).toEqual([]);
     expect(rules(evaluate(create({ ...good }, 'shop'), ready, DEFAULT_CONFIG, undefined, own))).toEqual([]);
+  });
+});
+
+describe('applicableRules: the rules that judge a kind of subject on an operation', () => {
+  const kinds = [...new Set(RULES.map((rule) => rule.appliesTo))];
+  const operations = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
+  const scan = (rules: readonly Rule[], kind: Rule['appliesTo'], operation: EvaluationInput['operation']) =>
+    rules.filter((rule) => rule.appliesTo === kind && rule.operations.includes(operation));
+
+  it('gives the rules in force in order, for every kind and operation, asked again and again', () => {
+    for (let round = 0; round < 2; round += 1)
+      for (const kind of kinds)
+        for (const operation of operations)
+          expect(applicableRules(RULES, kind, operation)).toEqual(scan(RULES, kind, operation));
+    expect(applicableRules(RULES, 'workload', 'CREATE').length).toBeGreaterThan(5);
+  });
+
+  it('reads a list that is not frozen afresh, so a change to it counts', () => {
+    const rules: Rule[] = RULES.filter((rule) => rule.appliesTo === 'workload');
+    const before = applicableRules(rules, 'workload', 'CREATE').length;
+    rules.pop();
+    expect(applicableRules(rules, 'workload', 'CREATE').length).toBe(before - 1);
+  });
+
+  it('answers operations of any spelling (no rule judges them), and the known ones after', () => {
+    for (let index = 0; index < 100; index += 1) {
+      const operation = `OP${index}` as EvaluationInput['operation'];
+      expect(applicableRules(RULES, 'workload', operation)).toEqual([]);
+    }
+    expect(applicableRules(RULES, 'workload', 'CREATE')).toEqual(scan(RULES, 'workload', 'CREATE'));
   });
 });
