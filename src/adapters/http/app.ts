@@ -14,6 +14,7 @@ import type { AdmissionDeps } from './handler-common.js';
 import { BODY_LIMIT_BYTES, registerBodyHandling } from './body-handling.js';
 import { guardConnections, serverLimits, type ConnectionGuard, type ServerLimits } from './connections.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { lazyChildLogger } from './lazy-child-logger.js';
 import { createMetrics } from './metrics.js';
 import { REVIEW_RESPONSE_SCHEMA } from './review-schema.js';
 import { patchedReviewText, REVIEW_CONTENT_TYPE } from './review-text.js';
@@ -95,6 +96,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AdmissionServe
     loggerInstance: options.logger as FastifyBaseLogger,
     // The decision log is the request log; one line per admission, not three.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made when a request first logs: an answered request logs nothing through it.
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     http2SessionTimeout: limits.idleTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs + SOCKET_IDLE_GRACE_MS,
