@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +91,62 @@ describe('the buffered decision log', () => {
     expect(await decisionUids(file)).toEqual([]);
     await app.close();
     expect(await decisionUids(file)).toEqual(['buffered-1']);
+  });
+});
+
+describe('the buffered destination', () => {
+  it('writes every line as its UTF-8 bytes, decision lines and others in the order they were logged', async () => {
+    const file = await logFile();
+    const logger = createLogger({ file });
+    loggers.push(logger);
+    const names = ['web', 'wéb', '日本語', 'emoji-😀', 'quote-"-\\', 'a'.repeat(200)];
+    for (const [index, name] of names.entries()) {
+      // Lines longer than a batch, too.
+      logger.info({ index, note: `${name}-`.repeat(index * 400) }, `before ${name}`);
+      logDecision(
+        logger,
+        buildDecisionRecord({
+          request: { ...request, uid: `uid-${index}`, name },
+          outcome: 'allow',
+          mode: 'enforce',
+          violations: [],
+          durationMs: 0.1,
+          webhook: 'validate',
+        }),
+      );
+    }
+    await closeLogger(logger);
+    const lines = (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line['msg'])).toEqual(
+      names.flatMap((name) => [`before ${name}`, 'admission decision']),
+    );
+    expect(lines.filter((line) => line['msg'] === 'admission decision').map((line) => line['name'])).toEqual(
+      names,
+    );
+  });
+
+  it('loses no line when the process exits without closing the logger', async () => {
+    const file = await logFile();
+    const script = [
+      "import { createLogger, flushLogger, logDecision } from './src/adapters/audit/logger.ts';",
+      "import { buildDecisionRecord } from './src/admission/decision-record.ts';",
+      `const logger = createLogger({ file: ${JSON.stringify(file)} });`,
+      `const request = ${JSON.stringify(request)};`,
+      // Once the file is open: before that no destination can write (as before buffer mode).
+      "logger.info('started');",
+      'await flushLogger(logger);',
+      'for (let index = 0; index < 50; index++) {',
+      "  logDecision(logger, buildDecisionRecord({ request: { ...request, uid: 'exit-' + index }, outcome: 'allow', mode: 'enforce', violations: [], durationMs: 0.1, webhook: 'validate' }));",
+      '}',
+      'process.exit(0);',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(await decisionUids(file)).toEqual(Array.from({ length: 50 }, (_, index) => `exit-${index}`));
   });
 });
