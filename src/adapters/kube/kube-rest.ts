@@ -141,7 +141,7 @@ interface IdleTimer {
  * while the TLS ClientHello is queued, so an API server that accepts TCP and never answers held
  * a request for twice its timeout (a list for 20 s, not 10).
  */
-export function idleTimer(ms: number, onIdle: () => void): IdleTimer {
+function idleTimer(ms: number, onIdle: () => void): IdleTimer {
   const timer = setTimeout(onIdle, ms);
   return {
     refresh: () => void timer.refresh(),

@@ -5,6 +5,7 @@
  * are the same code with other numbers.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import type { RequestListener } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,28 +49,35 @@ async function muteServer(): Promise<string> {
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** An HTTPS server whose watch answers are written by `respond`. */
-async function watchServer(
-  respond: (write: (text: string) => void, status: (code: number, body?: string) => void) => void,
-): Promise<{ url: string; ca: string }> {
+/** An HTTPS server on loopback whose every request `handle` answers. */
+async function httpsServer(handle: RequestListener): Promise<{ url: string; ca: string }> {
   const certs = await makeCerts();
   const { readFile } = await import('node:fs/promises');
   const server = createHttpsServer(
     { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') },
     (request, response) => {
       sockets.push(request.socket);
-      respond(
-        (text) => {
-          if (!response.headersSent) response.writeHead(200, { 'content-type': 'application/json' });
-          response.write(text);
-        },
-        (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(body ?? ''),
-      );
+      handle(request, response);
     },
   );
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: certs.caPem };
+}
+
+/** An HTTPS server whose watch answers are written by `respond`. */
+function watchServer(
+  respond: (write: (text: string) => void, status: (code: number, body?: string) => void) => void,
+): Promise<{ url: string; ca: string }> {
+  return httpsServer((_request, response) =>
+    respond(
+      (text) => {
+        if (!response.headersSent) response.writeHead(200, { 'content-type': 'application/json' });
+        response.write(text);
+      },
+      (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(body ?? ''),
+    ),
+  );
 }
 
 const noEvent = (): void => undefined;
@@ -89,30 +97,21 @@ describe('kube REST client timeouts', () => {
   });
 
   it('keeps a request whose answer trickles in, each byte within the timeout, until it ends', async () => {
-    const certs = await makeCerts();
-    const { readFile } = await import('node:fs/promises');
-    const server = createHttpsServer(
-      { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') },
-      (request, response) => {
-        sockets.push(request.socket);
-        response.writeHead(200, { 'content-type': 'application/json' });
-        const parts = ['{"kind":', '"NamespaceList",', '"items":', '[]}'];
-        const next = (): void => {
-          const part = parts.shift();
-          if (part === undefined) response.end();
-          else {
-            response.write(part);
-            setTimeout(next, 150);
-          }
-        };
-        next();
-      },
-    );
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await httpsServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const parts = ['{"kind":', '"NamespaceList",', '"items":', '[]}'];
+      const next = (): void => {
+        const part = parts.shift();
+        if (part === undefined) response.end();
+        else {
+          response.write(part);
+          setTimeout(next, 150);
+        }
+      };
+      next();
+    });
     // 600 ms in all, 150 ms between bytes: an idle limit of 400 ms is never reached.
-    const rest = createKubeRest(kubeConfigFor(url, certs.caPem), { requestMs: 400 });
+    const rest = createKubeRest(kubeConfigFor(server.url, server.ca), { requestMs: 400 });
     await expect(rest.request('GET', '/api/v1/namespaces')).resolves.toEqual({
       kind: 'NamespaceList',
       items: [],
