@@ -49,7 +49,7 @@ ports:
   istio: {
     ingress: `- from:
     - source:
-        principals: [cluster.local/ns/<caller-namespace>/sa/<caller-serviceaccount>]
+        principals: [{trustDomain}/ns/<caller-namespace>/sa/<caller-serviceaccount>]
   to:
     - operation: {ports: ['<port>']}`,
     egress: '',
@@ -76,6 +76,11 @@ export function buildAllowAllFix(
     direction === 'ingress'
       ? 'Replace it with the callers by name (their namespace and pod labels, or ServiceAccount) and the ports they use, for example:'
       : `Replace it with the destinations by name (namespace and pod labels, addresses, DNS names) and ports${dns.enabled ? `; DNS to ${dns.namespace} is already allowed by ${dns.policyName}` : ''}. For example:`;
-  const fragment = FRAGMENTS[familyOf(flavour)][direction];
+  // An Istio principal names the mesh's trust domain: `cluster.local/...` in a mesh whose domain is
+  // another would name nobody, and the pasted fix would refuse every caller.
+  const fragment = FRAGMENTS[familyOf(flavour)][direction].replace(
+    '{trustDomain}',
+    config.sidecar.trustDomain,
+  );
   return `# ${prose}\n${fragment}`;
 }

@@ -93,4 +93,18 @@ describe('no-allow-all-policy on egress', () => {
     const admitted = policy({ name: 'p', flavour, allowAll: [openRule] });
     expect(noAllowAllPolicy.check(policyContext(admitted, viewOf([])))[0]?.fix).toContain(fragment);
   });
+
+  it("names the Istio principals in the mesh's configured trust domain, not Istio's default", () => {
+    // Istio matches a principal against the peer certificate's SPIFFE ID, spiffe://<trust-domain>/ns/…/sa/…:
+    // in a mesh whose trust domain is prod.example.org, a `cluster.local/...` principal names no caller.
+    const admitted = policy({ name: 'p', flavour: 'istio', allowAll: [openRule] });
+    const context = policyContext(admitted, viewOf([]));
+    const config = {
+      ...context.config,
+      sidecar: { ...context.config.sidecar, trustDomain: 'prod.example.org' },
+    };
+    const fix = noAllowAllPolicy.check({ ...context, config })[0]?.fix ?? '';
+    expect(fix).toContain('principals: [prod.example.org/ns/<caller-namespace>/sa/<caller-serviceaccount>]');
+    expect(fix).not.toContain('cluster.local');
+  });
 });
