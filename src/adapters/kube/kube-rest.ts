@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createRequestAgent, isStaleSocketError, usePooledAgent } from './request-agent.js';
 
 /** An API server answer other than 2xx, with the Status reason when the server sent one. */
 export class KubeApiError extends Error {
@@ -86,8 +87,41 @@ function toError(statusCode: number, text: string): KubeApiError {
   }
 }
 
+/** What one request needs besides its URL: the kubeconfig for credentials, the pooled agent. */
+interface Sender {
+  readonly kubeConfig: KubeConfig;
+  readonly agent: https.Agent;
+}
+
+/**
+ * Sends one request. A GET that fails because the kept-alive socket it went out on had just been
+ * closed by the server is sent once more on a new connection; a write is not (it may have landed).
+ */
 async function send(
-  kubeConfig: KubeConfig,
+  sender: Sender,
+  method: string,
+  url: URL,
+  body: unknown,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<{ statusCode: number; text: string }> {
+  try {
+    return await sendOnce(sender, method, url, body, timeoutMs, signal);
+  } catch (error) {
+    if (method !== 'GET' || !(error instanceof StaleSocketError)) throw error;
+    return sendOnce(sender, method, url, body, timeoutMs, signal);
+  }
+}
+
+/** A request lost with the kept-alive socket it was sent on: nothing of it reached the server. */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+async function sendOnce(
+  sender: Sender,
   method: string,
   url: URL,
   body: unknown,
@@ -96,7 +130,8 @@ async function send(
 ): Promise<{ statusCode: number; text: string }> {
   signal?.throwIfAborted();
   const options: https.RequestOptions = { method, headers: { accept: 'application/json' }, signal };
-  await kubeConfig.applyToHTTPSOptions(options);
+  await sender.kubeConfig.applyToHTTPSOptions(options);
+  usePooledAgent(options, sender.agent);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (payload !== undefined) {
     options.headers = { ...options.headers, 'content-type': 'application/json' };
@@ -107,7 +142,9 @@ async function send(
     const idle = idleTimer(timeoutMs, () =>
       request.destroy(new Error(`${method} ${url.pathname}: timed out after ${timeoutMs} ms`)),
     );
+    let answered = false;
     const request = transport.request(url, options, (response) => {
+      answered = true;
       idle.refresh();
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => {
@@ -122,7 +159,9 @@ async function send(
     });
     request.on('error', (error) => {
       idle.clear();
-      reject(error);
+      // No byte of an answer came back on a socket an earlier request left open: the server closed it.
+      const stale = request.reusedSocket && !answered && isStaleSocketError(error);
+      reject(stale ? new StaleSocketError(error) : error);
     });
     request.on('close', () => idle.clear());
     request.end(payload);
@@ -271,11 +310,12 @@ export function createKubeRest(kubeConfig: KubeConfig, overrides: Partial<KubeRe
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     return cluster.server;
   };
+  const sender: Sender = { kubeConfig, agent: createRequestAgent() };
   return {
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = withQuery(server(), path, options.query);
       const timeout = options.timeoutMs ?? timeouts.requestMs;
-      const { statusCode, text } = await send(kubeConfig, method, url, options.body, timeout, options.signal);
+      const { statusCode, text } = await send(sender, method, url, options.body, timeout, options.signal);
       if (statusCode < 200 || statusCode >= 300) throw toError(statusCode, text);
       return JSON.parse(text) as T;
     },

@@ -4,81 +4,11 @@
  * falls silent, and one that streams events in odd pieces. Timeouts are shortened; the defaults
  * are the same code with other numbers.
  */
-import { KubeConfig } from '@kubernetes/client-node';
-import type { RequestListener } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeRest, KubeApiError, type WatchEvent } from '../../../src/adapters/kube/kube-rest.js';
-import { makeCerts } from '../http/support.js';
+import { closeServers, httpsServer, kubeConfigFor, muteServer, watchServer } from './rest-servers.js';
 
-const servers: (Server | HttpsServer)[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
-});
-
-function kubeConfigFor(server: string, caPem?: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server,
-        ...(caPem === undefined
-          ? { skipTLSVerify: true }
-          : { caData: Buffer.from(caPem).toString('base64') }),
-      },
-    ],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kubeConfig;
-}
-
-/** A TCP server that accepts connections and never writes a byte. */
-async function muteServer(): Promise<string> {
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** An HTTPS server on loopback whose every request `handle` answers. */
-async function httpsServer(handle: RequestListener): Promise<{ url: string; ca: string }> {
-  const certs = await makeCerts();
-  const { readFile } = await import('node:fs/promises');
-  const server = createHttpsServer(
-    { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') },
-    (request, response) => {
-      sockets.push(request.socket);
-      handle(request, response);
-    },
-  );
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: certs.caPem };
-}
-
-/** An HTTPS server whose watch answers are written by `respond`. */
-function watchServer(
-  respond: (write: (text: string) => void, status: (code: number, body?: string) => void) => void,
-): Promise<{ url: string; ca: string }> {
-  return httpsServer((_request, response) =>
-    respond(
-      (text) => {
-        if (!response.headersSent) response.writeHead(200, { 'content-type': 'application/json' });
-        response.write(text);
-      },
-      (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(body ?? ''),
-    ),
-  );
-}
+afterEach(closeServers);
 
 const noEvent = (): void => undefined;
 
