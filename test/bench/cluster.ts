@@ -3,13 +3,16 @@
  * generated size, against a real kube-apiserver 1.20 + etcd (the e2e control plane):
  * 1. ztgate on the empty control plane (the base for extrapolating);
  * 2. the generated cluster loaded (cluster-load.ts), timed;
- * 3. ztgate started on it: start → /readyz, RSS once ready and once its controllers settled;
+ * 3. the API server's lists alone, as ztgate makes them (cluster-lists.ts): start-up's baseline;
+ *    then ztgate started on it: start → /readyz, RSS once ready, once its controllers settled and
+ *    after a quiet minute;
  * 4. ztgate's Pod webhooks registered (builtin injector, as test/bench/ztgate-config.yaml), then
  *    publish time after a one-namespace change (cluster-publish.ts);
  * 5. pod churn through the webhooks with RSS read every 10 s (cluster-churn.ts);
  * 6. one table with the issue's targets (cluster-report.ts), `--json FILE`.
  * Flags: --scale N (1), --churn-minutes N (10), --rate N (20 pods/s), --publish-changes N (10),
- * --quick (scale 0.02, 1 minute, 5 changes: CI's smoke run), --strict (fail on missed targets
+ * --quiet-seconds N (60: RSS is read again this long after the controllers settled),
+ * --quick (scale 0.02, 1 minute, 5 changes, 5 s of quiet: CI's smoke run), --strict (fail on missed targets
  * too; otherwise only errors fail), --json FILE.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { waitFor } from '../e2e/support/processes.js';
 import { ztgateCommand } from '../e2e/support/ztgate.js';
 import { ensureBenchCerts, type BenchCerts } from './bench-certs.js';
 import { churnObjects, churnPod, runChurn, type ChurnOptions } from './cluster-churn.js';
+import { timeLists } from './cluster-lists.js';
 import { loadCluster, planLoad } from './cluster-load.js';
 import { measurePublish, probeObjects } from './cluster-publish.js';
 import { checkTargets, formatReport, type ClusterBenchFigures, type ServeFigures } from './cluster-report.js';
@@ -68,6 +72,7 @@ async function startZtgate(
   api: KubeApi,
   certs: BenchCerts,
   label: string,
+  quietS: number,
 ): Promise<{ server: RunningServer; figures: ServeFigures }> {
   const server = await startServer({
     label: `ztgate (${label})`,
@@ -98,8 +103,12 @@ async function startZtgate(
   });
   const settled = await server.memory();
   const reconcileS = (performance.now() - started) / 1000;
+  // The settled reading comes right after the controllers' last write, before V8's memory reducer
+  // has had an idle moment to collect what the writes left: read again once the server was quiet.
+  await new Promise((resolve) => setTimeout(resolve, quietS * 1000));
+  const quiet = await server.memory();
   log(
-    `${label}: ready in ${(server.readyMs / 1000).toFixed(2)} s, RSS ${ready.rssMiB.toFixed(0)} → ${settled.rssMiB.toFixed(0)} MiB`,
+    `${label}: ready in ${(server.readyMs / 1000).toFixed(2)} s, RSS ${ready.rssMiB.toFixed(0)} → ${settled.rssMiB.toFixed(0)} MiB, ${quiet.rssMiB.toFixed(0)} MiB ${quietS} s later`,
   );
   return {
     server,
@@ -109,6 +118,8 @@ async function startZtgate(
       settledMiB: settled.rssMiB,
       peakMiB: settled.peakMiB,
       reconcileS,
+      quietMiB: quiet.rssMiB,
+      quietS,
     },
   };
 }
@@ -177,6 +188,8 @@ async function ztgateCalls(port: number, ca: string): Promise<{ mutate: number; 
 
 interface RunOptions {
   readonly scale: number;
+  /** Seconds of quiet after the controllers settled before RSS is read again. */
+  readonly quietS: number;
   readonly churn: ChurnOptions;
   readonly publishChanges: number;
 }
@@ -195,11 +208,15 @@ async function run(options: RunOptions): Promise<ClusterBenchFigures> {
   let server: RunningServer | undefined;
   try {
     await prepareSystemNamespaces(api);
-    const empty = await startZtgate(cp, api, certs, 'empty');
+    const empty = await startZtgate(cp, api, certs, 'empty', 0);
     await empty.server.stop();
     const plan = planLoad(cluster.objects, [...probeObjects(probeNamespace), ...churnObjects(options.churn)]);
     const load = await loadCluster(api, plan, log);
-    const loaded = await startZtgate(cp, api, certs, `scale-${options.scale}`);
+    const lists = await timeLists(cp.adminKubeconfig);
+    log(
+      `the API server's lists alone: ${lists.runsS.map((s) => s.toFixed(2)).join(', ')} s (${lists.objects} objects)`,
+    );
+    const loaded = await startZtgate(cp, api, certs, `scale-${options.scale}`, options.quietS);
     server = loaded.server;
     await registerWebhooks(api, server.port, certs, options.churn);
     log(
@@ -233,6 +250,7 @@ async function run(options: RunOptions): Promise<ClusterBenchFigures> {
       generated: cluster.objects.length,
       loadAverage,
       load,
+      lists,
       empty: empty.figures,
       loaded: loaded.figures,
       publish,
@@ -260,6 +278,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '20' },
       'publish-changes': { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'quiet-seconds': { type: 'string' },
       strict: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
@@ -269,6 +288,7 @@ async function main(): Promise<void> {
   const quick = values.quick;
   const options: RunOptions = {
     scale: number(values.scale ?? (quick ? '0.02' : '1'), 'scale', 0.0005),
+    quietS: number(values['quiet-seconds'] ?? (quick ? '5' : '60'), 'quiet-seconds', 0),
     publishChanges: number(values['publish-changes'] ?? (quick ? '5' : '10'), 'publish-changes', 1),
     churn: {
       rate: number(values.rate, 'rate', 0.1),
