@@ -97,20 +97,22 @@ interface Sender {
  * Sends one request. A GET that fails because the kept-alive socket it went out on had just been
  * closed by the server is sent once more on a new connection; a write is not (it may have landed).
  */
-async function send(
-  sender: Sender,
-  method: string,
-  url: URL,
-  body: unknown,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<{ statusCode: number; text: string }> {
+async function send(sender: Sender, call: Call): Promise<{ statusCode: number; text: string }> {
   try {
-    return await sendOnce(sender, method, url, body, timeoutMs, signal);
+    return await sendOnce(sender, call);
   } catch (error) {
-    if (method !== 'GET' || !(error instanceof StaleSocketError)) throw error;
-    return sendOnce(sender, method, url, body, timeoutMs, signal);
+    if (call.method !== 'GET' || !(error instanceof StaleSocketError)) throw error;
+    return sendOnce(sender, call);
   }
+}
+
+/** One request: method, URL, JSON body, idle limit and the caller's abort signal. */
+interface Call {
+  readonly method: string;
+  readonly url: URL;
+  readonly body: unknown;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** A request lost with the kept-alive socket it was sent on: nothing of it reached the server. */
@@ -120,14 +122,8 @@ class StaleSocketError extends Error {
   }
 }
 
-async function sendOnce(
-  sender: Sender,
-  method: string,
-  url: URL,
-  body: unknown,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<{ statusCode: number; text: string }> {
+async function sendOnce(sender: Sender, call: Call): Promise<{ statusCode: number; text: string }> {
+  const { method, url, body, timeoutMs, signal } = call;
   signal?.throwIfAborted();
   const options: https.RequestOptions = { method, headers: { accept: 'application/json' }, signal };
   await sender.kubeConfig.applyToHTTPSOptions(options);
@@ -315,7 +311,13 @@ export function createKubeRest(kubeConfig: KubeConfig, overrides: Partial<KubeRe
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = withQuery(server(), path, options.query);
       const timeout = options.timeoutMs ?? timeouts.requestMs;
-      const { statusCode, text } = await send(sender, method, url, options.body, timeout, options.signal);
+      const { statusCode, text } = await send(sender, {
+        method,
+        url,
+        body: options.body,
+        timeoutMs: timeout,
+        signal: options.signal,
+      });
       if (statusCode < 200 || statusCode >= 300) throw toError(statusCode, text);
       return JSON.parse(text) as T;
     },
