@@ -69,10 +69,18 @@ function sameSource(volume: JsonRecord, expected: JsonRecord): boolean {
   return count === Object.keys(expected).length;
 }
 
-/** ztgate's volume by the proxy's mount path: as the patch writes it, and with the API server's defaults. */
-interface ExpectedSource {
+/**
+ * ztgate's volume by the proxy's mount path: as the patch writes it (its name left aside, as
+ * sameSource leaves the pod's aside), and with the API server's defaults.
+ */
+export interface ExpectedSource {
   readonly written: JsonRecord;
   readonly defaulted: JsonRecord;
+}
+
+function withoutName(volume: JsonRecord): JsonRecord {
+  const { name: _name, ...source } = volume;
+  return source;
 }
 
 /** The sources ztgate's volumes have, by the proxy's mount path; built once per frozen config. */
@@ -80,21 +88,33 @@ const expectedSourcesOf = memoByConfig((config: SidecarConfig) => {
   const paths = [MOUNT_PATHS.token, MOUNT_PATHS.trustBundle, MOUNT_PATHS.workdir];
   const expected = new Map<string, ExpectedSource>();
   buildVolumes(config, VOLUME_BASE_NAMES).forEach((volume, index) => {
-    expected.set(paths[index] ?? '', { written: volume, defaulted: withDefaults(volume) });
+    expected.set(paths[index] ?? '', { written: withoutName(volume), defaulted: withDefaults(volume) });
   });
   return expected;
 });
 
 /**
- * Whether a volume has ztgate's source: as the patch wrote it (`ztgate check`, the pod /mutate
- * returned), as the API server stores it (an admitted pod), or equal to it once defaulted.
+ * Whether a volume has ztgate's source: equal to it once both are defaulted. The first two
+ * comparisons answer the usual cases without building the defaulted copy: as the patch wrote it
+ * (`ztgate check`, the pod /mutate returned) and as the API server stores it (an admitted pod);
+ * each implies the third (withDefaults of either is `defaulted`).
  */
-function isExpectedSource(volume: JsonRecord, expected: ExpectedSource): boolean {
+export function isExpectedSource(volume: JsonRecord, expected: ExpectedSource): boolean {
   return (
     sameSource(volume, expected.written) ||
     sameSource(volume, expected.defaulted) ||
-    sameSource(withDefaults(volume), expected.defaulted)
+    isDefaultedSource(volume, expected)
   );
+}
+
+/** The definition isExpectedSource answers: the volume, defaulted, is ztgate's defaulted volume. */
+export function isDefaultedSource(volume: JsonRecord, expected: ExpectedSource): boolean {
+  return sameSource(withDefaults(volume), expected.defaulted);
+}
+
+/** ztgate's volume sources for a config, by the proxy's mount path (for tests). */
+export function expectedSources(config: SidecarConfig): ReadonlyMap<string, ExpectedSource> {
+  return expectedSourcesOf(config);
 }
 
 /** Mount fields that change what a mount shows (a sub-directory, propagation): ztgate sets none. */

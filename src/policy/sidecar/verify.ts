@@ -79,11 +79,11 @@ function mountShape(container: JsonRecord): string[] {
 }
 
 /** What a container bearing one of ztgate's names must look like; built once per frozen config. */
-interface Expected {
+export interface Expected {
   readonly container: JsonRecord;
   /** Env entries that must appear exactly (the proxy's own, not derived per pod). */
   readonly env: readonly JsonRecord[];
-  readonly envNames: readonly unknown[];
+  readonly envNames: ReadonlySet<unknown>;
   readonly mounts: readonly string[];
 }
 
@@ -91,7 +91,12 @@ function expectationOf(container: JsonRecord): Expected {
   const env = Array.isArray(container['env'])
     ? (container['env'] as readonly JsonRecord[]).filter((entry) => !PER_POD_ENV.has(String(entry['name'])))
     : [];
-  return { container, env, envNames: env.map((entry) => entry['name']), mounts: mountShape(container) };
+  return {
+    container,
+    env,
+    envNames: new Set(env.map((entry) => entry['name'])),
+    mounts: mountShape(container),
+  };
 }
 
 /** The init and proxy containers ztgate injects for a config (the proxy's identity left aside). */
@@ -120,7 +125,7 @@ function envMatches(found: JsonRecord, expected: Expected, spiffeId: string): bo
     if (name === 'ZTGATE_SPIFFE_ID') {
       identities++;
       if (entry['value'] !== spiffeId) return false;
-    } else if (!PER_POD_ENV.has(String(name)) && !expected.envNames.includes(name)) return false;
+    } else if (!PER_POD_ENV.has(String(name)) && !expected.envNames.has(name)) return false;
   }
   if (identities !== 1) return false;
   // Every own entry must be present; the search resumes after the last match, so a list in
@@ -141,8 +146,32 @@ function envMatches(found: JsonRecord, expected: Expected, spiffeId: string): bo
   return true;
 }
 
-/** Read-only mounts of the token and trust bundle at ztgate's paths (names may carry a clash suffix). */
-function mountsMatch(found: JsonRecord, expected: Expected): boolean {
+/**
+ * Read-only mounts of the token and trust bundle at ztgate's paths (names may carry a clash
+ * suffix): the same `path:readOnly` entries as ztgate's, as many times each, in any order
+ * (mountShape sorted; this pairs each entry with an unused equal one instead of sorting).
+ */
+export function mountsMatch(found: JsonRecord, expected: Expected): boolean {
+  const mounts = found['volumeMounts'];
+  const wanted = expected.mounts;
+  if (!Array.isArray(mounts)) return wanted.length === 0;
+  const used: boolean[] = [];
+  let matched = 0;
+  for (const item of mounts as readonly unknown[]) {
+    const mount = asRecord(item) ?? {};
+    const entry = `${String(mount['mountPath'])}:${mount['readOnly'] === true}`;
+    if (entry === API_TOKEN_MOUNT) continue;
+    let index = 0;
+    while (index < wanted.length && (used[index] === true || wanted[index] !== entry)) index++;
+    if (index === wanted.length) return false;
+    used[index] = true;
+    matched++;
+  }
+  return matched === wanted.length;
+}
+
+/** The comparison mountsMatch answers, as written before (for tests). */
+export function mountsMatchBySorting(found: JsonRecord, expected: Expected): boolean {
   const shape = mountShape(found);
   if (shape.length !== expected.mounts.length) return false;
   return shape.every((entry, index) => entry === expected.mounts[index]);
@@ -201,4 +230,12 @@ export function findForgedSidecarFields(
   }
   forged.push(...findPlacementFindings(spec, config));
   return forged;
+}
+
+/** What ztgate's init and proxy containers must look like for a config (for tests). */
+export function expectedContainers(config: SidecarConfig): {
+  readonly init: Expected;
+  readonly proxy: Expected;
+} {
+  return expectedOf(config);
 }
