@@ -2,7 +2,16 @@ import { asRecord, asRecordArray, type JsonRecord } from '../sidecar/read.js';
 import type { Violation, Workload } from '../types.js';
 import { meshProvider } from '../mesh/index.js';
 import { podMesh } from './mesh-containers.js';
-import { containersOf, isEnforced, readInteger, valueAt, type ContainerEntry } from './pod-security/read.js';
+import { isRecord } from '../objects.js';
+import {
+  containersOf,
+  handlerPath,
+  handlerRoots,
+  isEnforced,
+  readInteger,
+  valueAt,
+  type ContainerEntry,
+} from './pod-security/read.js';
 import type { Rule } from './rule.js';
 import { quoteValue } from '../message-text.js';
 
@@ -24,7 +33,7 @@ const HANDLERS = [
   ['lifecycle', 'preStop', 'httpGet'],
   ['lifecycle', 'preStop', 'tcpSocket'],
 ].map((keys) => ({
-  keys,
+  at: handlerPath(keys),
   dotted: keys.join('.'),
   isProbe: keys[0] !== 'lifecycle',
   isHttp: keys.at(-1) === 'httpGet',
@@ -71,8 +80,12 @@ function declaredPorts(entry: ContainerEntry, reserved: ReadonlySet<number>): Fi
  */
 function handlerPorts(entry: ContainerEntry, reserved: ReadonlySet<number>): Finding[] {
   const found: Finding[] = [];
+  const roots = handlerRoots(entry.container);
   for (const handler of HANDLERS) {
-    const action = asRecord(valueAt(entry.container, handler.keys));
+    const root = roots[handler.at.root];
+    // No probe or hook there: no action either (valueAt would find none).
+    if (!isRecord(root)) continue;
+    const action = asRecord(valueAt(root, handler.at.rest));
     if (action === undefined || (typeof action['host'] === 'string' && action['host'] !== '')) continue;
     const port = readInteger(action['port']);
     if (port === undefined || !reserved.has(port) || isRewrittenProbe(handler, action)) continue;

@@ -1,6 +1,7 @@
 import type { Violation } from '../../types.js';
 import type { Rule } from '../rule.js';
-import { containersOf, isEnforced, valueAt } from './read.js';
+import { isRecord } from '../../objects.js';
+import { containersOf, handlerPath, handlerRoots, isEnforced, valueAt } from './read.js';
 import { quoteValue } from '../../message-text.js';
 
 const RULE = 'no-host-probes';
@@ -17,7 +18,11 @@ const HANDLERS = [
   ['lifecycle', 'preStop', 'tcpSocket'],
   ['lifecycle', 'postStart', 'httpGet'],
   ['lifecycle', 'preStop', 'httpGet'],
-].map((keys) => ({ host: [...keys, 'host'], field: [...keys, 'host'].join('.'), handler: keys.join('.') }));
+].map((keys) => ({
+  host: handlerPath([...keys, 'host']),
+  field: [...keys, 'host'].join('.'),
+  handler: keys.join('.'),
+}));
 
 /**
  * Pod Security Standards baseline, "Host Probes / Lifecycle Hooks" (v1.34+): the `host` of every
@@ -35,8 +40,12 @@ export const noHostProbesRule: Rule = {
     if (!isEnforced(workload, config)) return [];
     const violations: Violation[] = [];
     for (const entry of containersOf(workload, config)) {
+      const roots = handlerRoots(entry.container);
       for (const { host: hostPath, field, handler } of HANDLERS) {
-        const host = valueAt(entry.container, hostPath);
+        const root = roots[hostPath.root];
+        // No probe or hook there: no host either (valueAt would find none).
+        if (!isRecord(root)) continue;
+        const host = valueAt(root, hostPath.rest);
         if (host === undefined || host === null || host === '') continue;
         violations.push({
           rule: RULE,

@@ -93,13 +93,42 @@ export function readString(value: unknown): string | undefined {
 }
 
 /** The value at a path of keys (`['seLinuxOptions', 'type']`); the path arrays are constants. */
-export function valueAt(record: JsonRecord | undefined, path: readonly string[]): unknown {
+export function valueAt(record: unknown, path: readonly string[]): unknown {
   let node: unknown = record;
   for (const key of path) {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
     node = (node as JsonRecord)[key];
   }
   return node;
+}
+
+/** The container fields probe and lifecycle handlers hang from, in the order handlerRoots reads them. */
+const HANDLER_ROOTS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
+
+/** A handler's key path split at its root: `valueAt(handlerRoots(c)[root], rest)` is `valueAt(c, keys)`. */
+export interface HandlerPath {
+  readonly root: number;
+  readonly rest: readonly string[];
+}
+
+/** Splits a handler's key path (`['lifecycle', 'postStart', 'httpGet']` and the like) at its root. */
+export function handlerPath(keys: readonly string[]): HandlerPath {
+  const root = HANDLER_ROOTS.indexOf(keys[0] as (typeof HANDLER_ROOTS)[number]);
+  if (root === -1) throw new TypeError(`not a probe or lifecycle handler: ${keys.join('.')}`);
+  return { root, rest: keys.slice(1) };
+}
+
+/**
+ * A container's probe and lifecycle fields, each read once for the handlers below them (the rules
+ * that read every handler read each root ten times).
+ */
+export function handlerRoots(container: JsonRecord): readonly unknown[] {
+  return [
+    container['livenessProbe'],
+    container['readinessProbe'],
+    container['startupProbe'],
+    container['lifecycle'],
+  ];
 }
 
 /**
