@@ -170,7 +170,41 @@ export const findAllowListPolicies: (workload: Workload, view: ClusterView) => r
   // Rules 2 and 3 both ask within one decision; selector evaluation is the costly part.
   lastCallMemo(selectAllowListPolicies);
 
+/**
+ * Per frozen view, the allow-lists found for a namespace, ServiceAccount name and pod labels: all
+ * a selection reads of the workload (selectTargetFor; the namespace's and the ServiceAccount's
+ * labels come from the view). The pods of one ReplicaSet, Job or StatefulSet share all three, so
+ * each replica after the first is answered without matching selectors. Bounded: the oldest entry
+ * goes first, so keys invented in request bodies cannot grow it.
+ */
+const selectionsByView = new WeakMap<ClusterView, Map<string, readonly NormalizedPolicy[]>>();
+export const SELECTIONS_KEPT = 2048;
+
+/**
+ * The selection's key: JSON of the namespace, the ServiceAccount name (null when unset, which is
+ * not `default`: an unset name has no ServiceAccount labels) and the pod labels (readLabels: own
+ * string values only, so equal text is equal labels).
+ */
+function selectionKey(workload: Workload): string {
+  return JSON.stringify([workload.namespace, workload.serviceAccountName ?? null, workload.podLabels]);
+}
+
 function selectAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
+  // A view that is not frozen may change under the memo: selected afresh every time.
+  if (!Object.isFrozen(view)) return selectAfresh(workload, view);
+  let selections = selectionsByView.get(view);
+  if (selections === undefined) selectionsByView.set(view, (selections = new Map()));
+  const key = selectionKey(workload);
+  const known = selections.get(key);
+  if (known !== undefined) return known;
+  const selected = Object.freeze(selectAfresh(workload, view));
+  if (selections.size >= SELECTIONS_KEPT) selections.delete(selections.keys().next().value as string);
+  selections.set(key, selected);
+  return selected;
+}
+
+/** The allow-lists of the workload's namespace that select its pods, in the order in force. */
+export function selectAfresh(workload: Workload, view: ClusterView): NormalizedPolicy[] {
   const target = selectTargetFor(workload, view);
   const index = allowListCandidates(view, workload.namespace);
   const policies: NormalizedPolicy[] = [];
