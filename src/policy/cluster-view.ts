@@ -13,6 +13,7 @@ import type {
   WorkloadRef,
 } from './types.js';
 import { buildLayer, objectKey, policyKey, type ViewLayer } from './view-layer.js';
+import { viewMemo } from './view-memo.js';
 
 /** How a view is built. */
 export interface ClusterViewOptions {
@@ -250,12 +251,48 @@ export function resolveOwnership(view: ClusterView, workload: Workload): Ownersh
   const self: ObjectRef = { kind: workload.kind, namespace: workload.namespace, name: workload.name };
   const claim = workload.controller;
   if (claim === undefined) return { owner: self };
-  const claimed = findWorkload(view, { kind: claim.kind, namespace: workload.namespace, name: claim.name });
-  const defect = findClaimDefect(workload, claim, claimed);
+  const { claimed, defect, root } = claimVerdicts(view, claimKey(workload, claim), () =>
+    judgeClaim(view, workload, claim),
+  );
   return defect === undefined
-    ? { owner: currentRoot(view, (claimed as WorkloadRef).owner), claim, claimed }
+    ? { owner: root as ObjectRef, claim, claimed }
     : { owner: self, claim, defect, claimed };
 }
+
+/** How the view answers a controller claim, whoever makes it: what a claim's verdict reads of the claimant. */
+interface ClaimVerdict {
+  readonly claimed: WorkloadRef | undefined;
+  readonly defect: ClaimDefect | undefined;
+  /** The claimed controller's top-level owner, when the claim counts. */
+  readonly root: ObjectRef | undefined;
+}
+
+function judgeClaim(view: ClusterView, workload: Workload, claim: ControllerClaim): ClaimVerdict {
+  const claimed = findWorkload(view, { kind: claim.kind, namespace: workload.namespace, name: claim.name });
+  const defect = findClaimDefect(workload, claim, claimed);
+  const root = defect === undefined ? currentRoot(view, (claimed as WorkloadRef).owner) : undefined;
+  return { claimed, defect, root };
+}
+
+/**
+ * Everything judgeClaim reads: the claimant's kind, namespace and ServiceAccount (findClaimDefect)
+ * and the claim's apiVersion, kind, name and uid. Not the claimant's name: a ReplicaSet's pods
+ * share one verdict.
+ */
+function claimKey(workload: Workload, claim: ControllerClaim): string {
+  return JSON.stringify([
+    workload.kind,
+    workload.namespace,
+    workload.serviceAccountName ?? null,
+    claim.apiVersion,
+    claim.kind,
+    claim.name,
+    claim.uid,
+  ]);
+}
+
+/** Per frozen view, the verdicts on the controller claims of the last 2,048 distinct claimants. */
+const claimVerdicts = viewMemo<ClaimVerdict>(2048);
 
 /**
  * The top-level owner of a workload: its verified controller chain followed through the view

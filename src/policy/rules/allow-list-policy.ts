@@ -14,6 +14,7 @@ import { selectTargetFor } from '../workload.js';
 import type { Rule } from './rule.js';
 import { showText } from '../message-text.js';
 import { lastCallMemo } from '../last-memo.js';
+import { viewMemo } from '../view-memo.js';
 
 const RULE = 'allow-list-policy';
 
@@ -173,12 +174,10 @@ export const findAllowListPolicies: (workload: Workload, view: ClusterView) => r
 /**
  * Per frozen view, the allow-lists found for a namespace, ServiceAccount name and pod labels: all
  * a selection reads of the workload (selectTargetFor; the namespace's and the ServiceAccount's
- * labels come from the view). The pods of one ReplicaSet, Job or StatefulSet share all three, so
- * each replica after the first is answered without matching selectors. Bounded: the oldest entry
- * goes first, so keys invented in request bodies cannot grow it.
+ * labels come from the view). Each replica of a ReplicaSet after the first skips the selectors.
  */
-const selectionsByView = new WeakMap<ClusterView, Map<string, readonly NormalizedPolicy[]>>();
 export const SELECTIONS_KEPT = 2048;
+const selections = viewMemo<readonly NormalizedPolicy[]>(SELECTIONS_KEPT);
 
 /**
  * The selection's key: JSON of the namespace, the ServiceAccount name (null when unset, which is
@@ -190,17 +189,7 @@ function selectionKey(workload: Workload): string {
 }
 
 function selectAllowListPolicies(workload: Workload, view: ClusterView): readonly NormalizedPolicy[] {
-  // A view that is not frozen may change under the memo: selected afresh every time.
-  if (!Object.isFrozen(view)) return selectAfresh(workload, view);
-  let selections = selectionsByView.get(view);
-  if (selections === undefined) selectionsByView.set(view, (selections = new Map()));
-  const key = selectionKey(workload);
-  const known = selections.get(key);
-  if (known !== undefined) return known;
-  const selected = Object.freeze(selectAfresh(workload, view));
-  if (selections.size >= SELECTIONS_KEPT) selections.delete(selections.keys().next().value as string);
-  selections.set(key, selected);
-  return selected;
+  return selections(view, selectionKey(workload), () => selectAfresh(workload, view));
 }
 
 /** The allow-lists of the workload's namespace that select its pods, in the order in force. */

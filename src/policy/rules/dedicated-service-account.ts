@@ -6,6 +6,7 @@ import { describeClaimDefect, isViewDefect } from '../ownership.js';
 import type { ClusterView, MissingRef, ObjectRef, Violation, Workload, WorkloadRef } from '../types.js';
 import type { Rule } from './rule.js';
 import { showText } from '../message-text.js';
+import { viewMemo } from '../view-memo.js';
 
 const RULE = 'dedicated-service-account';
 /** How many sharers a message names before summarizing. */
@@ -14,17 +15,38 @@ const NAMED_SHARERS = 5;
 /** Other workloads in the view running as the same ServiceAccount under a different top-level owner. */
 export function findSharers(workload: Workload, owner: ObjectRef, view: ClusterView): WorkloadRef[] {
   if (workload.serviceAccountName === undefined) return [];
-  const users = view.serviceAccountUsers(workload.namespace, workload.serviceAccountName);
-  // The judged object itself (an UPDATE) and what its verified controller chain owns are not
-  // sharers; a root indexed before its own controller was in the view is followed (currentRoot).
-  return users.filter(
-    (user) =>
-      !sameRef(user, workload) &&
-      !sameRef(user, owner) &&
-      !sameRef(user.owner, owner) &&
-      !sameRef(currentRoot(view, user.owner), owner),
+  // The judged object itself (an UPDATE) is not a sharer either.
+  return othersOf(view, workload.namespace, workload.serviceAccountName, owner).filter(
+    (user) => !sameRef(user, workload),
   );
 }
+
+/**
+ * The ServiceAccount's users in the view under another top-level owner than `owner`: what its
+ * verified controller chain owns is not a sharer, and a root indexed before its own controller was
+ * in the view is followed (currentRoot). Kept per frozen view for the last 2,048 ServiceAccounts
+ * and owners asked about (the key holds all it reads), so a ReplicaSet's later pods skip the walk.
+ */
+function othersOf(
+  view: ClusterView,
+  namespace: string,
+  serviceAccountName: string,
+  owner: ObjectRef,
+): readonly WorkloadRef[] {
+  const key = JSON.stringify([namespace, serviceAccountName, owner.kind, owner.namespace, owner.name]);
+  return otherUsers(view, key, () =>
+    view
+      .serviceAccountUsers(namespace, serviceAccountName)
+      .filter(
+        (user) =>
+          !sameRef(user, owner) &&
+          !sameRef(user.owner, owner) &&
+          !sameRef(currentRoot(view, user.owner), owner),
+      ),
+  );
+}
+
+const otherUsers = viewMemo<readonly WorkloadRef[]>(2048);
 
 /** A ServiceAccount name for the workload alone: its top-level owner's name (never `default`). */
 function suggestName(owner: ObjectRef): string {
