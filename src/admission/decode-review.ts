@@ -60,9 +60,17 @@ function checkMetadata(object: Json, key: string): void {
   for (const field of ['labels', 'annotations']) {
     const value = metadata[field];
     if (value === undefined || value === null) continue;
-    if (!isObject(value) || Object.values(value).some((entry) => typeof entry !== 'string'))
+    if (!isObject(value) || !hasOnlyStrings(value))
       fail(`request.${key}.metadata.${field} must be a map of strings`);
   }
+}
+
+/** Whether every own enumerable value is a string (Object.values without the array). */
+function hasOnlyStrings(map: Json): boolean {
+  for (const key in map) {
+    if (Object.hasOwn(map, key) && typeof map[key] !== 'string') return false;
+  }
+  return true;
 }
 
 function triple<K extends string>(request: Json, key: string, names: readonly K[]): Record<K, string> {

@@ -122,13 +122,17 @@ export function readWorkload(object: KubeObject, fallbackNamespace?: string): Wo
   const template = readPath(object, templatePath) as Readonly<Record<string, unknown>>;
   const podSpec = template['spec'] as Readonly<Record<string, unknown>>;
   const name = nonEmptyString(object.metadata?.name) ?? (object.metadata?.generateName as string);
+  // A Pod is its own template: its labels are read once for both.
+  const labelSource = object.metadata?.labels;
+  const podLabelSource = field(template['metadata'], 'labels');
+  const labels = readLabels(labelSource);
   const workload: Workload = {
     kind,
     apiVersion: object.apiVersion ?? '',
     namespace,
     name,
-    labels: readLabels(object.metadata?.labels),
-    podLabels: readLabels(field(template['metadata'], 'labels')),
+    labels,
+    podLabels: podLabelSource === labelSource ? labels : readLabels(podLabelSource),
     podAnnotations: readLabels(field(template['metadata'], 'annotations')),
     podSpec,
     templatePath,

@@ -178,8 +178,13 @@ function describeExpected(mountPath: string, config: SidecarConfig): string {
   return 'a memory-backed emptyDir';
 }
 
+/** The index of the first object of `list` named `name` (-1 when none, or no list). Allocates nothing. */
 function indexOfName(list: unknown, name: string): number {
-  return (asRecordArray(list) ?? []).findIndex((item) => nameOf(item) === name);
+  if (!Array.isArray(list)) return -1;
+  for (let index = 0; index < list.length; index += 1) {
+    if (asRecord(list[index])?.['name'] === name) return index;
+  }
+  return -1;
 }
 
 /**
