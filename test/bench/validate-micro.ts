@@ -65,6 +65,22 @@ async function loadBuild(root: string, label: string): Promise<Build> {
   await source.start();
   const view = source.current();
   const logger = loggerMod.createLogger({ level: 'silent' });
+  // The decision record the server builds for a /validate answer.
+  const recordOf = (
+    request: { uid: string },
+    started: number,
+    response: unknown,
+    decision: { mode: unknown; violations: unknown },
+  ): unknown =>
+    recordMod.buildDecisionRecord({
+      request,
+      durationMs: performance.now() - started,
+      webhook: 'validate',
+      response,
+      outcome: responseMod.outcomeOf(decision),
+      mode: decision.mode,
+      violations: decision.violations,
+    });
   const handle = (parsed: readonly unknown[]): number => {
     let allowed = 0;
     for (const body of parsed) {
@@ -72,15 +88,7 @@ async function loadBuild(root: string, label: string): Promise<Build> {
       const request = decodeMod.decodeReview(body);
       const decision = engineMod.evaluate(decodeMod.toEvaluationInput(request), view, config);
       const response = responseMod.decisionResponse(request.uid, decision);
-      const record = recordMod.buildDecisionRecord({
-        request,
-        durationMs: performance.now() - started,
-        webhook: 'validate',
-        response,
-        outcome: responseMod.outcomeOf(decision),
-        mode: decision.mode,
-        violations: decision.violations,
-      });
+      const record = recordOf(request, started, response, decision);
       const line: string = loggerMod.decisionLine(logger, 'info', record, Date.now());
       const review = responseMod.toReview(response);
       if (review.response.allowed === true && line.length > 0) allowed += 1;
@@ -124,15 +132,7 @@ async function loadBuild(root: string, label: string): Promise<Build> {
       step('evaluate (all)');
       const response = responseMod.decisionResponse(request.uid, decision);
       step('response');
-      const record = recordMod.buildDecisionRecord({
-        request,
-        durationMs: performance.now() - started,
-        webhook: 'validate',
-        response,
-        outcome: responseMod.outcomeOf(decision),
-        mode: decision.mode,
-        violations: decision.violations,
-      });
+      const record = recordOf(request, started, response, decision);
       step('decision record');
       loggerMod.decisionLine(logger, 'info', record, Date.now());
       step('decision line');
