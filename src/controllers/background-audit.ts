@@ -83,6 +83,9 @@ function reportedNamespaces(config: ZtgateConfig, snapshot: ViewSnapshot): Set<s
   return names;
 }
 
+/** How long a namespace's inputs must hold before its Events are posted (see desired()). */
+export const EVENT_SETTLE_MS = 1000;
+
 /** One namespace judged: its report, and an Event named after each refused workload's findings. */
 function judgeNamespace(
   config: ZtgateConfig,
@@ -155,11 +158,18 @@ export function backgroundAuditController(
         judgeNamespace(config, snapshot, name, audit, seconds),
       );
       passes.done(name);
+      // An Event is history nobody takes back: it waits until the namespace's inputs have held
+      // for EVENT_SETTLE_MS. One `kubectl apply` of a ServiceAccount, a policy and the Deployment
+      // that uses them reaches ztgate on three watches, each in its own time; a view published
+      // between them judges a Deployment whose policy has not arrived yet. The report is current
+      // state and is rewritten at once.
+      const notBefore = entry.sinceMs + EVENT_SETTLE_MS;
       const events = entry.events.map((eventName): Intent => ({
         action: 'post',
         resource: EVENTS,
         namespace: name,
         name: eventName,
+        notBefore,
         get body() {
           return judgement().events.get(eventName)?.();
         },

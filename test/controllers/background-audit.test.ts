@@ -5,6 +5,7 @@ import { listClusterObjects } from '../../src/adapters/kube/list-cluster.js';
 import { silentLogger } from '../../src/adapters/kube/logger.js';
 import { createKubeViewSource } from '../../src/adapters/kube/view-source.js';
 import type { ViewSource } from '../../src/adapters/view-source.js';
+import { EVENT_SETTLE_MS } from '../../src/controllers/background-audit.js';
 import { backgroundAuditController, registerControllerMetrics } from '../../src/controllers/index.js';
 import { buildPolicyReports } from '../../src/policy/audit/policy-report.js';
 import { scanClusterView } from '../../src/policy/audit/scan.js';
@@ -374,6 +375,36 @@ describe('background audit: events', () => {
     expect(eventPosts(kube)).toHaveLength(2);
   });
 
+  it('holds an Event back until the namespace has held still for a second: a state between two watches is never posted', async () => {
+    // `kubectl apply` of a ServiceAccount, a policy and the Deployment using them is one request
+    // per object, and ztgate watches each resource on a stream of its own: the view can be
+    // published with the Deployment's change and not yet the policy's. Here the fix arrives in two
+    // steps 300 ms apart; between them the Deployment lacks only its allow-list, a finding set of
+    // its own that an Event (history, never taken back) would keep.
+    const kube = cluster();
+    seedShop(kube);
+    audit(kube);
+    await waitFor(() => eventPosts(kube).length === 1, 4000);
+    kube.seed(SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } });
+    kube.seed(DEPLOY, deployment('shop', 'web', 'web'));
+    await waitFor(() => failed(kube).join() === 'Deployment/web allow-list-policy');
+    await pause(300);
+    kube.seed(NP, allowList('shop', 'web'));
+    await waitFor(() => failed(kube).length === 0);
+    await pause(EVENT_SETTLE_MS + 300);
+    expect(eventPosts(kube)).toHaveLength(1);
+
+    // Findings that hold are posted once the namespace has been still that long, not before.
+    kube.seed(DEPLOY, deployment('shop', 'web')); // back to `default`
+    const changed = Date.now();
+    await waitFor(() => failed(kube).join() === 'Deployment/web dedicated-service-account');
+    await pause(Math.max(0, EVENT_SETTLE_MS / 2 - (Date.now() - changed)));
+    expect(eventPosts(kube)).toHaveLength(1);
+    await waitFor(() => eventPosts(kube).length === 2, 4000);
+    expect(Date.now() - changed).toBeGreaterThanOrEqual(EVENT_SETTLE_MS - 50);
+    expect((eventPosts(kube)[1]!.body as { message: string }).message).toContain('dedicated-service-account');
+  });
+
   it('paces Events: a burst, then the rest at the rate, none lost and none twice', async () => {
     const kube = cluster();
     kube.seed(NS, namespace('shop'));
@@ -414,6 +445,9 @@ describe('background audit: replicas and CRDs', () => {
     const writes = kube.writes().filter((call) => !call.path.includes('/leases/')).length;
     await a.controllers.stop();
     await waitFor(() => b.controllers.isLeader());
+    const others = (): number => kube.writes().filter((call) => !call.path.includes('/leases/')).length;
+    // Its Event waits until the namespace has held still for EVENT_SETTLE_MS (counted from its first look).
+    await waitFor(() => others() > writes, EVENT_SETTLE_MS + 2000);
     await pause(300);
     // The new leader judged everything: same reports, and its Event POSTs met the ones there (409).
     expect(b.writes).toEqual([]);

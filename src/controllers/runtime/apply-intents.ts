@@ -29,12 +29,16 @@ export interface IntentWriterOptions {
   /** Paces posts (Events): a post without a token waits for a later reconcile. */
   readonly posts: RateLimiter;
   readonly onWrite?: (write: ControllerWrite) => void;
+  /** The clock posts' `notBefore` is read against (default Date.now). */
+  readonly now?: () => number;
 }
 
 /** What applying one controller's intents left for later. */
 export interface ApplyOutcome {
   /** Posts the rate limit held back; the work item should come back when they may go. */
   readonly deferred: number;
+  /** The earliest `notBefore` of the posts held back for it: the work item should come back then. */
+  readonly notBefore?: number | undefined;
 }
 
 /** Applies one controller's intents for one work item (a namespace, or '' for cluster-wide). */
@@ -65,6 +69,7 @@ const rollbackOf = ({ resource, namespace, name }: EnsureIntent): RemoveIntent =
  */
 export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
   const { rest, logger, reports, dryRun } = options;
+  const now = options.now ?? Date.now;
   // A dry run persists nothing, so nothing converges: a write is sent again only when what it saw changed.
   const dryRunSeen = new Map<string, Map<string, string>>();
   // What this term posted, by work item: posted once, never again while this replica leads.
@@ -99,10 +104,12 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
     key: string,
     controller: string,
     intent: PostIntent,
-  ): Promise<WriteAction | 'deferred' | undefined> {
+  ): Promise<WriteAction | 'deferred' | 'not-yet' | undefined> {
     const id = `${controller}|${describeObject(intent)}`;
     const done = posted.get(key) ?? new Set<string>();
     if (done.has(id)) return undefined;
+    // Before the rate limit: a post that waits for its time takes no token.
+    if (intent.notBefore !== undefined && intent.notBefore > now()) return 'not-yet';
     if (!options.posts.take()) return 'deferred';
     const body = intent.body;
     let action: WriteAction | undefined;
@@ -150,6 +157,7 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
         .map(rollbackOf);
       const active = intents.filter((intent) => !(withheld as readonly Intent[]).includes(intent));
       let deferred = 0;
+      let notBefore: number | undefined;
       // In order, and a conflict stops the rest: each step relies on the ones before it.
       for (const intent of [...rollback, ...active]) {
         const action =
@@ -157,9 +165,12 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
             ? await post(key, controller, intent)
             : await write(key, controller, intent);
         if (action === 'deferred') deferred += 1;
-        else if (action !== undefined) record(controller, intent, action, enforcement);
+        else if (action === 'not-yet' && intent.action === 'post')
+          notBefore = Math.min(notBefore ?? Infinity, intent.notBefore ?? 0);
+        else if (action !== undefined && action !== 'not-yet')
+          record(controller, intent, action, enforcement);
       }
-      return { deferred };
+      return { deferred, notBefore };
     },
     forget(key) {
       dryRunSeen.delete(key);

@@ -2,6 +2,8 @@
 export interface ComeBacks {
   /** Schedules `key` again after the time `count` more posts need; a key already waiting is left as it is. */
   schedule(key: string, count: number): void;
+  /** Schedules `key` again in `ms` (a post held back until a time); a key already waiting is left as it is. */
+  scheduleIn(key: string, ms: number): void;
   /** How many keys are waiting. */
   pending(): number;
   stop(): void;
@@ -18,16 +20,21 @@ export function createComeBacks(
   requeue: (key: string) => void,
 ): ComeBacks {
   const waiting = new Map<string, ReturnType<typeof setTimeout>>();
-  return {
-    schedule(key, count) {
-      if (waiting.has(key)) return;
-      const timer = setTimeout(() => {
+  const start = (key: string, ms: () => number): void => {
+    if (waiting.has(key)) return;
+    const timer = setTimeout(
+      () => {
         waiting.delete(key);
         requeue(key);
-      }, reserve(count));
-      timer.unref();
-      waiting.set(key, timer);
-    },
+      },
+      Math.max(0, ms()),
+    );
+    timer.unref();
+    waiting.set(key, timer);
+  };
+  return {
+    schedule: (key, count) => start(key, () => reserve(count)),
+    scheduleIn: (key, ms) => start(key, () => ms),
     pending: () => waiting.size,
     stop() {
       for (const timer of waiting.values()) clearTimeout(timer);

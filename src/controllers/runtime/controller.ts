@@ -97,6 +97,11 @@ export interface PostIntent {
   readonly name: string;
   /** Read only when it is sent; undefined: nothing to send after all. */
   readonly body: KubeObject | undefined;
+  /**
+   * Not before this time (ms since the epoch): the post is held back, and the work item comes back
+   * then and declares again what it still wants posted.
+   */
+  readonly notBefore?: number;
 }
 
 /** One thing a controller declares about one object. */

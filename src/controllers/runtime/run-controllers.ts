@@ -143,12 +143,16 @@ export function startControllers(options: ControllersOptions): RunningController
   ): Promise<void> {
     let failure: unknown;
     let deferred = 0;
+    let notBefore: number | undefined;
     // One controller failing holds back no other: the default deny never waits for a ConfigMap copy.
     for (const controller of controllers) {
       try {
         const intents = intentsOf(controller);
-        if (intents !== undefined)
-          deferred += (await writer.apply(key, controller.name, enforcement, intents)).deferred;
+        if (intents !== undefined) {
+          const outcome = await writer.apply(key, controller.name, enforcement, intents);
+          deferred += outcome.deferred;
+          if (outcome.notBefore !== undefined) notBefore = Math.min(notBefore ?? Infinity, outcome.notBefore);
+        }
       } catch (error) {
         failure ??= error;
         if (!(error instanceof WriteConflict)) {
@@ -160,6 +164,8 @@ export function startControllers(options: ControllersOptions): RunningController
       }
     }
     if (deferred > 0) later.schedule(key, deferred);
+    // Posts waiting for their time: back then (behind a come-back for the rate limit, if one waits).
+    if (notBefore !== undefined) later.scheduleIn(key, notBefore - Date.now());
     if (failure !== undefined) throw failure;
   }
 

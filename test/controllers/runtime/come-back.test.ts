@@ -33,4 +33,27 @@ describe('come-backs for posts the rate limit held back', () => {
     comeBacks.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('brings a namespace back at a time (a post held until then), once, beside the rate-limit ones', () => {
+    vi.useFakeTimers();
+    const requeued: string[] = [];
+    const comeBacks = createComeBacks(
+      () => 10_000,
+      (key) => requeued.push(key),
+    );
+    comeBacks.scheduleIn('shop', 1000);
+    comeBacks.scheduleIn('shop', 200); // already waiting: left as it is
+    comeBacks.scheduleIn('late', -5); // a time already past: at once
+    comeBacks.schedule('cart', 1); // the rate limit's own delay
+    expect(comeBacks.pending()).toBe(3);
+    vi.advanceTimersByTime(0);
+    expect(requeued).toEqual(['late']);
+    vi.advanceTimersByTime(999);
+    expect(requeued).toEqual(['late']);
+    vi.advanceTimersByTime(1);
+    expect(requeued).toEqual(['late', 'shop']);
+    vi.advanceTimersByTime(10_000);
+    expect(requeued).toEqual(['late', 'shop', 'cart']);
+    expect(comeBacks.pending()).toBe(0);
+  });
 });
