@@ -19,11 +19,6 @@ export interface Judged {
   readonly findings: ReadonlyMap<string, number>;
   /** The names of the Events its refused workloads get. */
   readonly events: readonly string[];
-  /**
-   * Since when (ms since the epoch, this memory's clock) the inputs have been as judged: kept when a
-   * full pass judges them again unchanged, so the Events' wait (background-audit) counts from the change.
-   */
-  readonly sinceMs: number;
 }
 
 /**
@@ -103,26 +98,11 @@ export function createAuditPasses(options: {
     pass = undefined;
   }
 
-  function judgementOf(
-    at: number,
-    inputs: string,
-    seconds: number,
-    sinceMs: number,
-    judging: Judging,
-  ): Judgement {
+  function judgementOf(at: number, inputs: string, seconds: number, judging: Judging): Judgement {
     const { namespace, results, unlistedPasses, events } = judging;
     const digest = digestOfLines(resultsContentLines(namespace, results, unlistedPasses));
     const findings = countFindings(results);
-    const judged = {
-      at,
-      inputs,
-      pass: currentPass(),
-      seconds,
-      digest,
-      findings,
-      events: [...events.keys()],
-      sinceMs,
-    };
+    const judged = { at, inputs, pass: currentPass(), seconds, digest, findings, events: [...events.keys()] };
     return { ...judging, judged };
   }
 
@@ -130,11 +110,10 @@ export function createAuditPasses(options: {
     current(key, snapshot, judge, inputs = '') {
       const at = snapshot.changedAt(key);
       const entry = memo.get(key);
-      const unchanged = entry !== undefined && entry.at === at && entry.inputs === inputs;
-      if (unchanged && entry.pass >= currentPass()) {
+      if (entry !== undefined && entry.at === at && entry.inputs === inputs && entry.pass >= currentPass()) {
         let again: Judgement | undefined;
         const judgement = (): Judgement => {
-          again ??= judgementOf(at, inputs, entry.seconds, entry.sinceMs, judge(entry.seconds));
+          again ??= judgementOf(at, inputs, entry.seconds, judge(entry.seconds));
           // Never expected (judging is deterministic), but remember what gets written, or it is rewritten every pass.
           if (again.judged.digest !== entry.digest) memo.set(key, again.judged);
           return again;
@@ -142,8 +121,7 @@ export function createAuditPasses(options: {
         return { entry, judgement };
       }
       const seconds = Math.floor(now() / 1000);
-      const sinceMs = unchanged ? entry.sinceMs : now();
-      const fresh = judgementOf(at, inputs, seconds, sinceMs, judge(seconds));
+      const fresh = judgementOf(at, inputs, seconds, judge(seconds));
       memo.set(key, fresh.judged);
       return { entry: fresh.judged, judgement: () => fresh };
     },

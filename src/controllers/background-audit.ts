@@ -123,10 +123,10 @@ export function backgroundAuditController(
   config: ZtgateConfig,
   options: { readonly now?: () => number } = {},
 ): BackgroundAudit {
-  const passes = createAuditPasses({
-    now: options.now ?? Date.now,
-    intervalMs: config.audit.intervalSeconds * 1000,
-  });
+  const now = options.now ?? Date.now;
+  const passes = createAuditPasses({ now, intervalMs: config.audit.intervalSeconds * 1000 });
+  // Per namespace, when each Event's findings were first seen (ms): only the Events it wants now.
+  const firstSeen = new Map<string, Map<string, number>>();
   const reports = (
     context: ControllerContext,
     resource: ResourceSpec,
@@ -149,6 +149,7 @@ export function backgroundAuditController(
       const { name } = namespace;
       if (namespace.enforcement.mode === 'exempt') {
         passes.forget(name);
+        firstSeen.delete(name);
         return context.serves(POLICY_REPORTS) === true ? [unwanted(POLICY_REPORTS, name, REPORT_NAME)] : [];
       }
       const snapshot = context.view();
@@ -158,18 +159,23 @@ export function backgroundAuditController(
         judgeNamespace(config, snapshot, name, audit, seconds),
       );
       passes.done(name);
-      // An Event is history nobody takes back: it waits until the namespace's inputs have held
-      // for EVENT_SETTLE_MS. One `kubectl apply` of a ServiceAccount, a policy and the Deployment
-      // that uses them reaches ztgate on three watches, each in its own time; a view published
-      // between them judges a Deployment whose policy has not arrived yet. The report is current
-      // state and is rewritten at once.
-      const notBefore = entry.sinceMs + EVENT_SETTLE_MS;
+      // An Event is history nobody takes back: it waits until its findings have held for
+      // EVENT_SETTLE_MS. One `kubectl apply` of a ServiceAccount, a policy and the Deployment that
+      // uses them reaches ztgate on three watches, each in its own time; a view published between
+      // them judges a Deployment whose policy has not arrived yet, a finding set (an Event name)
+      // that is gone a moment later. Counted per Event, not per namespace: other changes in the
+      // namespace (pods coming and going all day) must not hold a standing finding's Event back
+      // for ever. The report is current state and is rewritten at once.
+      const seen = firstSeen.get(name);
+      const wanted = new Map(entry.events.map((eventName) => [eventName, seen?.get(eventName) ?? now()]));
+      if (wanted.size === 0) firstSeen.delete(name);
+      else firstSeen.set(name, wanted);
       const events = entry.events.map((eventName): Intent => ({
         action: 'post',
         resource: EVENTS,
         namespace: name,
         name: eventName,
-        notBefore,
+        notBefore: (wanted.get(eventName) ?? 0) + EVENT_SETTLE_MS,
         get body() {
           return judgement().events.get(eventName)?.();
         },
@@ -179,7 +185,9 @@ export function backgroundAuditController(
     desiredCluster(context) {
       const snapshot = context.view();
       if (snapshot === undefined) return [];
-      passes.startIfDue(reportedNamespaces(config, snapshot), CLUSTER);
+      const live = reportedNamespaces(config, snapshot);
+      passes.startIfDue(live, CLUSTER);
+      for (const key of firstSeen.keys()) if (!live.has(key)) firstSeen.delete(key);
       const status = injector === undefined ? undefined : readInjector(config, injector, context);
       const facts = { injector: status };
       const inputs = status === undefined ? '' : `${status.present} ${status.name} ${status.message}`;

@@ -405,6 +405,29 @@ describe('background audit: events', () => {
     expect((eventPosts(kube)[1]!.body as { message: string }).message).toContain('dedicated-service-account');
   });
 
+  it('posts a standing finding while the rest of the namespace keeps changing (pods come and go all day)', async () => {
+    // The wait is counted per Event (per set of findings), not per namespace: a namespace where
+    // something changes more often than once a second (a Job's pods, a scaling ReplicaSet, an
+    // author touching a policy on purpose) would otherwise never get an Event for its refused
+    // Deployment.
+    const kube = cluster();
+    seedShop(kube);
+    audit(kube);
+    let changes = 0;
+    const churn = setInterval(() => {
+      changes += 1;
+      kube.seed(NP, allowList('shop', `other-${changes}`));
+    }, 150);
+    try {
+      await waitFor(() => eventPosts(kube).length === 1, EVENT_SETTLE_MS + 3000);
+    } finally {
+      clearInterval(churn);
+    }
+    // The namespace changed several times inside the wait, and the Event went out all the same.
+    expect(changes).toBeGreaterThanOrEqual(4);
+    expect((eventPosts(kube)[0]!.body as { message: string }).message).toContain('dedicated-service-account');
+  });
+
   it('paces Events: a burst, then the rest at the rate, none lost and none twice', async () => {
     const kube = cluster();
     kube.seed(NS, namespace('shop'));
