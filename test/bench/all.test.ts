@@ -29,6 +29,9 @@ const phase = (name: PhaseFigures['phase'], p50: number, p99: number, calls: num
   p99,
   rounds: [],
   calls: name === 'none' ? {} : { 'inject.ztgate.dev': calls, 'workloads.ztgate.dev': 1 },
+  // CPU per pod: the API server's, and the webhook server's (none has none).
+  apiserverCpuMs: p50 / 3,
+  webhookCpuMs: name === 'none' ? undefined : p50 / 10,
 });
 // The README's run of 2026-12-02 03:36 UTC.
 const phases = [
@@ -91,7 +94,7 @@ describe('bench:all table', () => {
     const cells = fullRun().flatMap(benchCells);
     expect(cells.map((row) => row[0])).toEqual([
       ...Array<string>(12).fill('bench'),
-      ...Array<string>(5).fill('apiserver'),
+      ...Array<string>(7).fill('apiserver'),
       ...Array<string>(7).fill('cluster'),
     ]);
     const byName = (name: string): string[] | undefined => cells.find((row) => row[1] === name);
@@ -157,7 +160,7 @@ describe('bench:all table', () => {
     for (const title of ['figure', 'same-run baseline', 'ratio / Δ', 'target', 'status'])
       expect(row?.[header?.indexOf(title) ?? -1]).not.toBe(' ');
     expect(row?.slice(header?.indexOf('status'))).toMatch(/^NOT met/);
-    expect(lines.at(-1)).toMatch(/^met 14, NOT met 3, not judged 3, measured 4; exit 0 \(/);
+    expect(lines.at(-1)).toMatch(/^met 14, NOT met 3, not judged 3, measured 6; exit 0 \(/);
     expect(formatAllReport(report(fullRun(), true))).toContain('QUICK RUN');
     expect(text).not.toContain('QUICK RUN');
   });

@@ -17,6 +17,12 @@ export interface PhaseFigures {
   readonly p99: number;
   readonly rounds: LatencySummary[];
   readonly calls: Record<string, number>;
+  /**
+   * CPU time per pod (ms, user + system from /proc, medians of the rounds) of the API server and
+   * of the phase's webhook server (none has none). Optional: runs before 2026-12-02 lack them.
+   */
+  readonly apiserverCpuMs?: number;
+  readonly webhookCpuMs?: number;
 }
 
 /** Everything one run reports; `--json FILE` writes exactly this. */
@@ -93,7 +99,30 @@ export function judgeApiserverTargets(figures: readonly PhaseFigures[]): TargetR
       'p50',
       undefined,
     ),
+    cpuOver("ztgate's server CPU per pod over the bare webhook's", ztgate, bare, 'webhookCpuMs'),
+    cpuOver("the API server's CPU per pod, ztgate against the bare webhook", ztgate, bare, 'apiserverCpuMs'),
   ];
+}
+
+/** A measured CPU difference per pod (no target): where ztgate's extra latency is spent. */
+function cpuOver(
+  name: string,
+  ztgate: PhaseFigures | undefined,
+  base: PhaseFigures | undefined,
+  field: 'webhookCpuMs' | 'apiserverCpuMs',
+): TargetRow {
+  const figure = ztgate?.[field] ?? Number.NaN;
+  const baseline = base?.[field] ?? Number.NaN;
+  const value = figure - baseline;
+  return {
+    name,
+    value,
+    unit: 'ms',
+    target: '',
+    pass: undefined,
+    compared: { figure, baseline, against: BASELINE_NAMES.bare, unit: 'ms' },
+    note: Number.isFinite(value) ? undefined : 'CPU was not read',
+  };
 }
 
 /** The phases' table and the targets, as `npm run bench:apiserver` prints them. */
@@ -104,11 +133,13 @@ export function formatApiserverReport(report: ApiserverReport): string {
   const lines = [
     `pod creations through kube-apiserver 1.20 (dryRun=All, 5 KB pod, sequential, one keep-alive connection), ${rounds} round(s) × ${requests} per phase, phases alternated; medians of the rounds' figures (ms)`,
     '',
-    'phase       p50     p99     +p50 vs none  +p99 vs none  +p50 vs bare  webhook calls per pod',
+    'phase       p50     p99     +p50 vs none  +p99 vs none  +p50 vs bare  CPU/pod: apiserver  webhook  webhook calls per pod',
   ];
   const pad = (text: string, width: number): string => text.padEnd(width);
   const num = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(2));
   const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
+  const cpu = (value: number | undefined): string =>
+    value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(2);
   for (const f of figures) {
     const calls = Object.entries(f.calls)
       .map(([name, value]) => `${name} ${value.toFixed(2)}`)
@@ -121,6 +152,8 @@ export function formatApiserverReport(report: ApiserverReport): string {
         pad(none === undefined ? '-' : signed(f.p50 - none.p50), 13),
         pad(none === undefined ? '-' : signed(f.p99 - none.p99), 13),
         pad(bare === undefined || f.phase === 'none' ? '-' : signed(f.p50 - bare.p50), 13),
+        pad(cpu(f.apiserverCpuMs), 18),
+        pad(cpu(f.webhookCpuMs), 8),
         calls === '' ? '-' : calls,
       ].join(' '),
     );

@@ -26,20 +26,27 @@ describe('bench:apiserver helpers', () => {
     expect(benchPod('api-1', 5_000)).toEqual(pod);
   });
 
-  const phase = (name: PhaseFigures['phase'], p50: number, p99: number, mutateCalls = 1): PhaseFigures => ({
+  const phase = (
+    name: PhaseFigures['phase'],
+    p50: number,
+    p99: number,
+    mutateCalls = 1,
+    cpu?: { apiserver: number; webhook?: number },
+  ): PhaseFigures => ({
     phase: name,
     p50,
     p99,
     rounds: [],
     calls: name === 'none' ? {} : { 'inject.ztgate.dev': mutateCalls, 'workloads.ztgate.dev': 1 },
+    ...(cpu === undefined ? {} : { apiserverCpuMs: cpu.apiserver, webhookCpuMs: cpu.webhook }),
   });
 
   it("judges the issue's targets on the phases: differences to the bare webhook and to none", () => {
     const rows = judgeApiserverTargets([
-      phase('none', 2, 5),
-      phase('bare', 3, 9),
-      phase('bare-small', 2.5, 8),
-      phase('ztgate', 3.4, 13.5, 2),
+      phase('none', 2, 5, 1, { apiserver: 1.1 }),
+      phase('bare', 3, 9, 1, { apiserver: 1.9, webhook: 0.4 }),
+      phase('bare-small', 2.5, 8, 1, { apiserver: 1.5, webhook: 0.3 }),
+      phase('ztgate', 3.4, 13.5, 2, { apiserver: 2.6, webhook: 1.3 }),
     ]);
     expect(rows.map((r) => [r.name, Number(r.value.toFixed(2)), r.target, r.pass])).toEqual([
       ['ztgate over the bare webhook with the same patch, p50', 0.4, '≤ 0.5 ms', true],
@@ -48,6 +55,9 @@ describe('bench:apiserver helpers', () => {
       // Reinvoked /mutate: two calls per pod.
       ["calls per webhook per pod (ztgate's most called)", 2, '≤ 1', false],
       ["a one-operation patch instead of ztgate's, p50 (bare webhook)", -0.5, '', undefined],
+      // Where the latency goes: the webhook's own CPU, and the API server's for the second call.
+      ["ztgate's server CPU per pod over the bare webhook's", 0.9, '', undefined],
+      ["the API server's CPU per pod, ztgate against the bare webhook", 0.7, '', undefined],
     ]);
     expect(rows[0]?.compared).toEqual({ figure: 3.4, baseline: 3, against: 'bare webhook', unit: 'ms' });
   });
@@ -60,6 +70,8 @@ describe('bench:apiserver helpers', () => {
       [undefined, 'a phase was not measured'],
       [undefined, 'no webhook call was counted'],
       [undefined, 'a phase was not measured'],
+      [undefined, 'CPU was not read'],
+      [undefined, 'CPU was not read'],
     ]);
   });
 });

@@ -38,7 +38,7 @@ import {
   type ServingCert,
   type Ztgate,
 } from '../e2e/support/ztgate.js';
-import { SERVER_NODE_OPTIONS } from './server-process.js';
+import { readCpuMs, SERVER_NODE_OPTIONS } from './server-process.js';
 import {
   formatApiserverReport,
   judgeApiserverTargets,
@@ -251,6 +251,20 @@ function phaseWebhooks(phase: Phase, url: string, caPem: string): Record<string,
 interface PhaseRound {
   readonly samples: number[];
   readonly calls: Map<string, number>;
+  /** CPU per pod (ms) of the API server and of the phase's webhook server (undefined for none). */
+  readonly apiserverCpuMs: number;
+  readonly webhookCpuMs: number | undefined;
+}
+
+/** The processes whose CPU a phase reads: the API server's, and the webhook server's if any. */
+interface PhasePids {
+  readonly apiserver: number | undefined;
+  readonly webhook: number | undefined;
+}
+
+/** CPU time (ms) of a process, or NaN when it is not known. */
+async function cpuOf(pid: number | undefined): Promise<number> {
+  return pid === undefined ? Number.NaN : readCpuMs(pid);
 }
 
 async function runPhase(
@@ -259,9 +273,11 @@ async function runPhase(
   phase: Phase,
   count: number,
   pod: Record<string, unknown>,
+  pids: PhasePids,
 ): Promise<PhaseRound> {
   const metricsUrl = `${cp.server}/metrics`;
   const before = webhookCalls(await getText(metricsUrl, agent, cp.adminToken));
+  const cpuBefore = [await cpuOf(pids.apiserver), await cpuOf(pids.webhook)];
   const url = `${cp.server}/api/v1/namespaces/bench-${phase}/pods?dryRun=All`;
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -271,13 +287,20 @@ async function runPhase(
     if (created.metadata?.name !== pod['metadata'] && created.metadata?.name === undefined)
       throw new Error(`${phase}: the API server answered no pod`);
   }
+  const cpuAfter = [await cpuOf(pids.apiserver), await cpuOf(pids.webhook)];
+  const perPod = (i: number): number => ((cpuAfter[i] ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN)) / count;
   const after = webhookCalls(await getText(metricsUrl, agent, cp.adminToken));
   const calls = new Map<string, number>();
   for (const [name, value] of after) {
     if (!name.startsWith(`${phase}.`)) continue;
     calls.set(name.slice(phase.length + 1), (value - (before.get(name) ?? 0)) / count);
   }
-  return { samples, calls };
+  return {
+    samples,
+    calls,
+    apiserverCpuMs: perPod(0),
+    webhookCpuMs: pids.webhook === undefined ? undefined : perPod(1),
+  };
 }
 
 async function prepareNamespace(cp: ControlPlane, phase: Phase): Promise<void> {
@@ -331,7 +354,7 @@ function handlerTimes(lines: readonly Record<string, unknown>[]): string {
 async function spawnBareWebhook(
   cert: ServingCert,
   ztgateUrl: string,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const child = spawn(
     process.execPath,
     [
@@ -361,6 +384,7 @@ async function spawnBareWebhook(
   });
   return {
     url,
+    pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -409,14 +433,20 @@ async function main(): Promise<void> {
   log('starting etcd and kube-apiserver');
   const cp = await startControlPlane();
   let ztgate: Ztgate | undefined;
-  let bare: { url: string; close(): Promise<void> } | undefined;
+  let bare: { url: string; pid: number | undefined; close(): Promise<void> } | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(cp.caFile) });
   try {
     // ztgate-system as manifests/namespace.yaml makes it: the leader's Lease lives there.
     await labelExemptNamespaces(cp, ['ztgate-system']);
     const cert = await createServingCert(`${cp.dir}/bench-certs`);
-    ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert);
+    // The same Node options for both servers (the Deployment's semi-space setting).
+    ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert, { env: { NODE_OPTIONS: SERVER_NODE_OPTIONS } });
     bare = await spawnBareWebhook(cert, ztgate.url);
+    const servers = { bare: bare.pid, ztgate: ztgate.process.child.pid };
+    const pidsOf = (phase: Phase): PhasePids => ({
+      apiserver: cp.apiServerPid(),
+      webhook: phase === 'none' ? undefined : phase === 'ztgate' ? servers.ztgate : servers.bare,
+    });
     for (const phase of PHASES) await prepareNamespace(cp, phase);
     const caPem = readFileSync(cert.caFile, 'utf8');
     const registrations = [
@@ -437,7 +467,7 @@ async function main(): Promise<void> {
     await waitFor(
       async () => {
         try {
-          for (const phase of PHASES) await runPhase(cp, agent, phase, 1, pod);
+          for (const phase of PHASES) await runPhase(cp, agent, phase, 1, pod, pidsOf(phase));
           return true;
         } catch (error) {
           refusal = error instanceof Error ? error.message : String(error);
@@ -448,14 +478,15 @@ async function main(): Promise<void> {
       () => `the pod was not admitted in every phase within 60 s: ${refusal}`,
     );
     // Warm-up: connections, JIT, the bare webhook's record of ztgate's patch.
-    for (const phase of PHASES) await runPhase(cp, agent, phase, Math.min(50, requests), pod);
+    for (const phase of PHASES) await runPhase(cp, agent, phase, Math.min(50, requests), pod, pidsOf(phase));
 
     const logStart = ztgate.logLines().length;
     const perPhase = new Map<Phase, PhaseRound[]>(PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       // Alternate the order round by round so no phase always follows another.
       const order = round % 2 === 0 ? PHASES : [...PHASES].reverse();
-      for (const phase of order) perPhase.get(phase)?.push(await runPhase(cp, agent, phase, requests, pod));
+      for (const phase of order)
+        perPhase.get(phase)?.push(await runPhase(cp, agent, phase, requests, pod, pidsOf(phase)));
       log(`round ${round + 1}/${rounds} done`);
     }
     const figures: PhaseFigures[] = PHASES.map((phase) => {
@@ -470,6 +501,8 @@ async function main(): Promise<void> {
         p99: median(summaries.map((s) => s.p99)),
         rounds: summaries,
         calls,
+        apiserverCpuMs: median(results.map((r) => r.apiserverCpuMs)),
+        webhookCpuMs: phase === 'none' ? undefined : median(results.map((r) => r.webhookCpuMs ?? Number.NaN)),
       };
     });
     const report: ApiserverReport = {

@@ -98,7 +98,8 @@ async function waitReady(
 /** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream build. */
 const TICKS_PER_SECOND = 100;
 
-async function readCpuMs(pid: number): Promise<number> {
+/** A process's CPU time so far (user + system), from /proc/<pid>/stat, in ms (10 ms resolution). */
+export async function readCpuMs(pid: number): Promise<number> {
   // Fields after the parenthesized command name; utime and stime are the 12th and 13th of them.
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;

@@ -47,6 +47,8 @@ export interface ControlPlane {
   readonly kubectl: string;
   /** Temp dir holding certs, kubeconfigs, etcd data and the process logs. */
   readonly dir: string;
+  /** The running kube-apiserver's process id (benches read its CPU time). */
+  apiServerPid(): number | undefined;
   /** Kills kube-apiserver alone (etcd and the controller manager keep running): an outage. */
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port and resolves once it is ready. */
@@ -225,6 +227,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       user: E2E_USER,
       kubectl: existsSync(kubectlBin) ? kubectlBin : 'kubectl',
       dir,
+      apiServerPid: () => (apiserver !== undefined && isRunning(apiserver) ? apiserver.child.pid : undefined),
       stopApiServer: async () => {
         // SIGKILL: an outage, not a graceful shutdown (that lets watches drain for seconds).
         if (apiserver === undefined || !isRunning(apiserver)) return;

@@ -94,7 +94,7 @@ export async function startZtgate(
   cp: ControlPlane,
   config: Record<string, unknown>,
   cert: ServingCert,
-  options: { port?: number; kubeconfig?: string } = {},
+  options: { port?: number; kubeconfig?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<Ztgate> {
   const dir = mkdtempSync(join(cp.dir, 'ztgate-'));
   const configFile = join(dir, 'config.yaml');
@@ -119,6 +119,7 @@ export async function startZtgate(
   ];
   const proc = startProcess('ztgate', process.execPath, args, join(dir, 'ztgate.log'), {
     ...process.env,
+    ...options.env,
     POD_NAME: `ztgate-e2e-${listen}`,
   });
   const ca = readFileSync(cert.caFile, 'utf8');
