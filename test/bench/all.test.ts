@@ -95,7 +95,7 @@ describe('bench:all table', () => {
     expect(cells.map((row) => row[0])).toEqual([
       ...Array<string>(12).fill('bench'),
       ...Array<string>(7).fill('apiserver'),
-      ...Array<string>(7).fill('cluster'),
+      ...Array<string>(8).fill('cluster'),
     ]);
     const byName = (name: string): string[] | undefined => cells.find((row) => row[1] === name);
     expect(byName('throughput ratio /mutate (ztgate / ceiling)')).toEqual([
@@ -160,7 +160,7 @@ describe('bench:all table', () => {
     for (const title of ['figure', 'same-run baseline', 'ratio / Δ', 'target', 'status'])
       expect(row?.[header?.indexOf(title) ?? -1]).not.toBe(' ');
     expect(row?.slice(header?.indexOf('status'))).toMatch(/^NOT met/);
-    expect(lines.at(-1)).toMatch(/^met 14, NOT met 3, not judged 3, measured 6; exit 0 \(/);
+    expect(lines.at(-1)).toMatch(/^met 14, NOT met 3, not judged 3, measured 7; exit 0 \(/);
     expect(formatAllReport(report(fullRun(), true))).toContain('QUICK RUN');
     expect(text).not.toContain('QUICK RUN');
   });
