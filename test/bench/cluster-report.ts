@@ -84,8 +84,8 @@ export interface RssFloorGrowth {
 /**
  * Whether the floor rose: the lowest reading of the first third of the churn (from minute 1, or
  * half-way in a churn under two minutes) against the lowest of the last third. V8 frees old-space
- * garbage in waves — in cluster mode the background audit's full pass every 5 minutes leaves
- * about 300 MiB of it at 1×, collected in one go — so one reading can land anywhere on a wave,
+ * garbage in waves — under churn at 1× the old generation grew by about 340 MiB over 90 s and was
+ * freed by one collection (2026-12-02 15:00 run) — so one reading can land anywhere on a wave,
  * while memory that is kept (a leak) raises every reading after it, the lowest included.
  */
 export function rssFloorGrowth(samples: readonly RssSample[], minutes: number): RssFloorGrowth {

@@ -138,8 +138,8 @@ describe('bench:cluster report', () => {
   });
 
   it('compares the lowest readings of the first and last thirds: a garbage wave is not growth, a leak is', () => {
-    // V8 collects old-space garbage in waves (the background audit's full pass every 5 minutes at
-    // 1× promotes about 300 MiB, freed at once): the last reading may sit on a wave's crest.
+    // V8 collects old-space garbage in waves (under churn at 1× the old generation grew by about
+    // 340 MiB over 90 s, freed by one collection): the last reading may sit on a wave's crest.
     const wave = [0, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600].map((atS) =>
       sample(atS, atS === 600 ? 498 : atS === 360 ? 725 : atS === 0 ? 527 : 385 + atS / 100),
     );
