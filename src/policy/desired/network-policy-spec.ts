@@ -55,9 +55,53 @@ function shape(spec: Json): string {
 }
 
 /**
+ * The shapes of the specs of stored policies, by object. The controllers compare every policy
+ * ztgate owns with its desired spec at each resync (every namespace, every minute): 5 µs for the
+ * deny and 37 µs for the DNS allowance, most of it canonicalising the stored side again. A stored
+ * object is replaced by a new one on every watch event and never changed in place, so a spec's
+ * shape is its object's for as long as the object lives (a WeakMap lets it go with the object).
+ */
+const storedShapes = new WeakMap<object, string>();
+
+function storedShape(spec: Json): string {
+  let known = storedShapes.get(spec);
+  if (known === undefined) {
+    known = shape(spec);
+    storedShapes.set(spec, known);
+  }
+  return known;
+}
+
+/**
+ * The shapes of desired specs, by their JSON text: they are built afresh for every namespace at
+ * every resync, and a config yields a handful of distinct ones (the deny, the DNS and mesh
+ * allowances). Equal texts are equal specs, so the key decides the answer. Bounded: a config
+ * change starts over.
+ */
+const desiredShapes = new Map<string, string>();
+const DESIRED_SHAPES_KEPT = 64;
+
+function desiredShape(spec: Json): string {
+  const text = JSON.stringify(spec);
+  let known = desiredShapes.get(text);
+  if (known === undefined) {
+    if (desiredShapes.size >= DESIRED_SHAPES_KEPT) desiredShapes.clear();
+    known = shape(spec);
+    desiredShapes.set(text, known);
+  }
+  return known;
+}
+
+/**
  * Whether two NetworkPolicy specs mean the same thing: list order, defaulted protocols and empty
- * versus absent fields do not count as differences.
+ * versus absent fields do not count as differences. `actual` is a stored object (never changed in
+ * place: its shape is remembered by object), `desired` one the caller builds (remembered by text).
  */
 export function isSameNetworkPolicySpec(actual: unknown, desired: unknown): boolean {
+  return storedShape(isRecord(actual) ? actual : {}) === desiredShape(isRecord(desired) ? desired : {});
+}
+
+/** The comparison without either memo (tests hold the memoised one to it). */
+export function isSameNetworkPolicySpecUncached(actual: unknown, desired: unknown): boolean {
   return shape(isRecord(actual) ? actual : {}) === shape(isRecord(desired) ? desired : {});
 }

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type DefaultDenyConfig, type ZtgateConfig } from '../../../src/policy/config.js';
 import { buildDesiredPolicies, isSameNetworkPolicySpec } from '../../../src/policy/desired/index.js';
+import { isSameNetworkPolicySpecUncached } from '../../../src/policy/desired/network-policy-spec.js';
 import { BUILTIN_CONFIG } from '../../support/builtin-config.js';
 
 // The default deny and its DNS allowance alone: the builtin injector adds no mesh companion
@@ -148,5 +150,61 @@ describe('isSameNetworkPolicySpec', () => {
     ['a missing spec', undefined, denySpec],
   ])('treats %s as different', (_name, actual, desired) => {
     expect(isSameNetworkPolicySpec(actual, desired)).toBe(false);
+  });
+});
+
+describe('isSameNetworkPolicySpec remembered shapes', () => {
+  // Specs from a small vocabulary, so that equal and unequal pairs both come up often.
+  const labels = fc.constantFrom({}, { app: 'a' }, { app: 'b' });
+  const peer = fc.oneof(
+    fc.record({ podSelector: fc.record({ matchLabels: labels }) }),
+    fc.record({ namespaceSelector: fc.record({ matchLabels: labels }) }),
+  );
+  const port = fc.record(
+    { port: fc.constantFrom(53, '53', 80), protocol: fc.constantFrom('TCP', 'UDP') },
+    { requiredKeys: ['port'] },
+  );
+  const rule = (key: 'from' | 'to') =>
+    fc.record(
+      { [key]: fc.array(peer, { maxLength: 2 }), ports: fc.array(port, { maxLength: 2 }) },
+      {
+        requiredKeys: [],
+      },
+    );
+  const spec = fc.record(
+    {
+      podSelector: fc.record({ matchLabels: labels }),
+      policyTypes: fc.shuffledSubarray(['Ingress', 'Egress']),
+      ingress: fc.array(rule('from'), { maxLength: 2 }),
+      egress: fc.array(rule('to'), { maxLength: 2 }),
+    },
+    { requiredKeys: ['policyTypes'] },
+  );
+  const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+  it('answers as the comparison without memos, for the same objects asked again and for fresh copies', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 2, maxLength: 6 }), fc.nat(), fc.nat(), (specs, i, j) => {
+        const actual = specs[i % specs.length];
+        const desired = specs[j % specs.length];
+        const expected = isSameNetworkPolicySpecUncached(actual, desired);
+        // Warm both memos with every pair first: a remembered shape must never answer for another spec.
+        for (const a of specs) for (const d of specs) isSameNetworkPolicySpec(a, d);
+        expect(isSameNetworkPolicySpec(actual, desired)).toBe(expected);
+        expect(isSameNetworkPolicySpec(clone(actual), clone(desired))).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('judges a replaced stored object anew: an edit arrives as a new object from the watch', () => {
+    const stored = clone(dnsSpec);
+    expect(isSameNetworkPolicySpec(stored, dnsSpec)).toBe(true);
+    // Someone opens the allowance to all egress: the watch delivers a new object.
+    const edited = { ...clone(dnsSpec), egress: [{}] };
+    expect(isSameNetworkPolicySpec(edited, dnsSpec)).toBe(false);
+    expect(isSameNetworkPolicySpec(stored, dnsSpec)).toBe(true);
+    // A desired spec with another text is another spec.
+    expect(isSameNetworkPolicySpec(stored, { ...dnsSpec, policyTypes: ['Egress', 'Ingress'] })).toBe(false);
   });
 });
