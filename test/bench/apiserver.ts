@@ -16,7 +16,9 @@
  * The workload: `POST /api/v1/namespaces/<ns>/pods?dryRun=All` of one 5 KB pod, sequential on one
  * keep-alive connection; the phases alternate round by round so noise hits them all. Webhook
  * calls per pod come from the API server's own metric
- * (apiserver_admission_webhook_admission_duration_seconds_count, by webhook name).
+ * (apiserver_admission_webhook_admission_duration_seconds_count, by webhook name); CPU per pod of
+ * the API server and of the phase's webhook server from /proc/<pid>/stat around each phase's
+ * requests (the metric reads outside it), so a latency difference can be put on one of them.
  *
  * Flags: --rounds N (3), --requests N per phase and round (300), --quick (1 round × 40), --json FILE.
  */
