@@ -39,6 +39,8 @@ const phases = [
   phase('bare', 8.44, 16.59, 1),
   phase('bare-small', 6.87, 14, 1),
   phase('ztgate', 8.09, 24.44, 1),
+  phase('mesh-bare', 5.1, 12, 1),
+  phase('mesh-ztgate', 5.4, 13, 1),
 ];
 
 const cluster: ClusterBenchFigures = {
@@ -94,7 +96,7 @@ describe('bench:all table', () => {
     const cells = fullRun().flatMap(benchCells);
     expect(cells.map((row) => row[0])).toEqual([
       ...Array<string>(12).fill('bench'),
-      ...Array<string>(7).fill('apiserver'),
+      ...Array<string>(8).fill('apiserver'),
       ...Array<string>(8).fill('cluster'),
     ]);
     const byName = (name: string): string[] | undefined => cells.find((row) => row[1] === name);
@@ -160,7 +162,7 @@ describe('bench:all table', () => {
     for (const title of ['figure', 'same-run baseline', 'ratio / Δ', 'target', 'status'])
       expect(row?.[header?.indexOf(title) ?? -1]).not.toBe(' ');
     expect(row?.slice(header?.indexOf('status'))).toMatch(/^NOT met/);
-    expect(lines.at(-1)).toMatch(/^met 14, NOT met 3, not judged 3, measured 7; exit 0 \(/);
+    expect(lines.at(-1)).toMatch(/^met 15, NOT met 3, not judged 3, measured 7; exit 0 \(/);
     expect(formatAllReport(report(fullRun(), true))).toContain('QUICK RUN');
     expect(text).not.toContain('QUICK RUN');
   });

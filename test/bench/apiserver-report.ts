@@ -6,7 +6,7 @@ import type { LatencySummary } from './stats.js';
 import { formatTargetLine, type TargetRow } from './target-row.js';
 
 /** The phases, alternated round by round (apiserver.ts says what each is). */
-export const PHASES = ['none', 'bare', 'bare-small', 'ztgate'] as const;
+export const PHASES = ['none', 'bare', 'bare-small', 'ztgate', 'mesh-bare', 'mesh-ztgate'] as const;
 /** One phase. */
 export type Phase = (typeof PHASES)[number];
 
@@ -41,7 +41,15 @@ const BASELINE_NAMES: Readonly<Record<Phase, string>> = {
   bare: 'bare webhook',
   'bare-small': 'bare webhook, one-op patch',
   ztgate: 'ztgate',
+  'mesh-bare': "mesh's injector + bare /validate",
+  'mesh-ztgate': "mesh's injector + ztgate's /validate",
 };
+
+/** The bare phase a phase is compared with: the mesh phases with theirs. */
+function bareOf(phase: Phase): Phase | undefined {
+  if (phase === 'none') return undefined;
+  return phase === 'mesh-bare' || phase === 'mesh-ztgate' ? 'mesh-bare' : 'bare';
+}
 
 /** A latency difference of ztgate's phase to a baseline phase, judged against `limit` ms. */
 function over(
@@ -101,6 +109,13 @@ export function judgeApiserverTargets(figures: readonly PhaseFigures[]): TargetR
     ),
     cpuOver("ztgate's server CPU per pod over the bare webhook's", ztgate, bare, 'webhookCpuMs'),
     cpuOver("the API server's CPU per pod, ztgate against the bare webhook", ztgate, bare, 'apiserverCpuMs'),
+    over(
+      "under the mesh's injector (Istio, the default): ztgate's /validate over a bare one, p50",
+      phase('mesh-ztgate'),
+      phase('mesh-bare'),
+      'p50',
+      0.5,
+    ),
   ];
 }
 
@@ -129,29 +144,36 @@ function cpuOver(
 export function formatApiserverReport(report: ApiserverReport): string {
   const { phases: figures, requests, rounds } = report;
   const none = figures.find((f) => f.phase === 'none');
-  const bare = figures.find((f) => f.phase === 'bare');
+  const baseline = (phase: Phase): PhaseFigures | undefined => {
+    const name = bareOf(phase);
+    return name === undefined ? undefined : figures.find((f) => f.phase === name);
+  };
   const lines = [
     `pod creations through kube-apiserver 1.20 (dryRun=All, 5 KB pod, sequential, one keep-alive connection), ${rounds} round(s) × ${requests} per phase, phases alternated; medians of the rounds' figures (ms)`,
     '',
-    'phase       p50     p99     +p50 vs none  +p99 vs none  +p50 vs bare  CPU/pod: apiserver  webhook  webhook calls per pod',
+    'phase        p50     p99     +p50 vs none  +p99 vs none  +p50 vs bare  CPU/pod: apiserver  webhook  webhook calls per pod',
   ];
   const pad = (text: string, width: number): string => text.padEnd(width);
   const num = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(2));
   const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
   const cpu = (value: number | undefined): string =>
     value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(2);
+  const bareCell = (f: PhaseFigures): string => {
+    const base = baseline(f.phase);
+    return base === undefined ? '-' : signed(f.p50 - base.p50);
+  };
   for (const f of figures) {
     const calls = Object.entries(f.calls)
       .map(([name, value]) => `${name} ${value.toFixed(2)}`)
       .join(', ');
     lines.push(
       [
-        pad(f.phase, 11),
+        pad(f.phase, 12),
         pad(num(f.p50), 7),
         pad(num(f.p99), 7),
         pad(none === undefined ? '-' : signed(f.p50 - none.p50), 13),
         pad(none === undefined ? '-' : signed(f.p99 - none.p99), 13),
-        pad(bare === undefined || f.phase === 'none' ? '-' : signed(f.p50 - bare.p50), 13),
+        pad(bareCell(f), 13),
         pad(cpu(f.apiserverCpuMs), 18),
         pad(cpu(f.webhookCpuMs), 8),
         calls === '' ? '-' : calls,

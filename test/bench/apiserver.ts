@@ -11,7 +11,12 @@
  *   ships (reinvocation, timeouts, selectors' shape);
  * - `bare-small`: the same bare server answering a one-operation patch: what the patch's size
  *   costs the API server (applying and re-validating it, the reinvocation it triggers);
- * - `ztgate`: ztgate's /mutate and /validate.
+ * - `ztgate`: ztgate's /mutate and /validate;
+ * - `mesh-bare` and `mesh-ztgate`: the configuration ztgate ships by default, where the mesh's own
+ *   injector adds the proxy (Istio sidecars: Istio's injector registration, answered by the e2e
+ *   suite's stand-in injector in this process) and ztgate registers only /validate for pods,
+ *   answered by the bare webhook or by a second `ztgate serve` with the default config
+ *   (`mesh.provider: istio`; a follower of the first one's Lease, so it judges and writes nothing).
  *
  * The workload: `POST /api/v1/namespaces/<ns>/pods?dryRun=All` of one 5 KB pod, sequential on one
  * keep-alive connection; the phases alternate round by round so noise hits them all. Webhook
@@ -31,6 +36,9 @@ import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../e2e/control-plane.js';
 import { kubectlOk } from '../e2e/support/kubectl.js';
+import { startMeshInjector, type MeshInjector } from '../e2e/support/mesh-injector.js';
+import { istioSecurityCrds } from '../e2e/support/objects.js';
+import { istioInjectorWebhooks } from '../support/mesh-webhooks.js';
 import { renderWebhooksForUrl, type WebhookSpec } from '../e2e/support/manifests.js';
 import { findFreePort, waitFor } from '../e2e/support/processes.js';
 import {
@@ -59,6 +67,12 @@ const ZTGATE_CONFIG = {
   mesh: { provider: 'builtin' },
   sidecar: { image: 'registry.example/bench/proxy:1', initImage: 'registry.example/bench/proxy-init:1' },
 };
+
+/** The mesh phases' ztgate: the shipped defaults (Istio sidecars, injected by Istio's injector). */
+const ZTGATE_MESH_CONFIG = {};
+
+/** The phases where the mesh's injector adds the proxy and ztgate only validates. */
+const MESH_PHASES: readonly Phase[] = ['mesh-bare', 'mesh-ztgate'];
 
 const ONE_OP_PATCH = Buffer.from(
   // The bench pod has no annotations: `add` of the whole map (it replaces one that exists).
@@ -228,7 +242,8 @@ export function webhookCalls(metrics: string): Map<string, number> {
  */
 function phaseWebhooks(phase: Phase, url: string, caPem: string): Record<string, unknown>[] {
   // ztgate runs its own injector here (ZTGATE_CONFIG): the base plus manifests-builtin/'s Pod webhook.
-  const configurations = renderWebhooksForUrl(url, caPem, { builtin: true });
+  // Under a mesh's injector ztgate registers no Pod mutation (manifests/ without manifests-builtin/).
+  const configurations = renderWebhooksForUrl(url, caPem, { builtin: !MESH_PHASES.includes(phase) });
   const selects = (webhook: WebhookSpec): boolean =>
     webhook.rules.some((rule) => rule.resources.includes('pods') && rule.operations.includes('CREATE'));
   return configurations
@@ -308,6 +323,20 @@ async function runPhase(
 async function prepareNamespace(cp: ControlPlane, phase: Phase): Promise<void> {
   const admin = { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig };
   const ns = `bench-${phase}`;
+  const mesh = MESH_PHASES.includes(phase);
+  // The mesh phases' namespaces as ztgate's leader would leave them under Istio: enrolled for
+  // injection, STRICT mTLS in force (this bench's leader runs the builtin config, so they are
+  // written here).
+  const meshObjects = mesh
+    ? [
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'strict', namespace: ns },
+          spec: { mtls: { mode: 'STRICT' } },
+        },
+      ]
+    : [];
   const objects = {
     apiVersion: 'v1',
     kind: 'List',
@@ -315,8 +344,16 @@ async function prepareNamespace(cp: ControlPlane, phase: Phase): Promise<void> {
       {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name: ns, labels: { [PHASE_LABEL]: phase, 'kubernetes.io/metadata.name': ns } },
+        metadata: {
+          name: ns,
+          labels: {
+            [PHASE_LABEL]: phase,
+            'kubernetes.io/metadata.name': ns,
+            ...(mesh ? { 'istio-injection': 'enabled' } : {}),
+          },
+        },
       },
+      ...meshObjects,
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: ns } },
       {
         apiVersion: 'networking.k8s.io/v1',
@@ -435,19 +472,39 @@ async function main(): Promise<void> {
   log('starting etcd and kube-apiserver');
   const cp = await startControlPlane();
   let ztgate: Ztgate | undefined;
+  let ztgateMesh: Ztgate | undefined;
+  let injector: MeshInjector | undefined;
   let bare: { url: string; pid: number | undefined; close(): Promise<void> } | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(cp.caFile) });
   try {
     // ztgate-system as manifests/namespace.yaml makes it: the leader's Lease lives there.
     await labelExemptNamespaces(cp, ['ztgate-system']);
     const cert = await createServingCert(`${cp.dir}/bench-certs`);
-    // The same Node options for both servers (the Deployment's semi-space setting).
-    ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert, { env: { NODE_OPTIONS: SERVER_NODE_OPTIONS } });
+    const admin = { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig };
+    // Istio's security CRDs before ztgate starts, so its watch cache serves PeerAuthentications.
+    await kubectlOk(
+      admin,
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: istioSecurityCrds() }),
+    );
+    // The same Node options for every server (the Deployment's semi-space setting).
+    const env = { NODE_OPTIONS: SERVER_NODE_OPTIONS };
+    ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert, { env });
+    // Started second: the first holds the Lease, so this one only answers admissions.
+    ztgateMesh = await startZtgate(cp, ZTGATE_MESH_CONFIG, cert, { env });
     bare = await spawnBareWebhook(cert, ztgate.url);
-    const servers = { bare: bare.pid, ztgate: ztgate.process.child.pid };
+    injector = await startMeshInjector(cert, { server: cp.server, caFile: cp.caFile, token: cp.adminToken });
+    const servers = { bare: bare.pid, ztgate: ztgate.process.child.pid, mesh: ztgateMesh.process.child.pid };
     const pidsOf = (phase: Phase): PhasePids => ({
       apiserver: cp.apiServerPid(),
-      webhook: phase === 'none' ? undefined : phase === 'ztgate' ? servers.ztgate : servers.bare,
+      webhook:
+        phase === 'none'
+          ? undefined
+          : phase === 'ztgate'
+            ? servers.ztgate
+            : phase === 'mesh-ztgate'
+              ? servers.mesh
+              : servers.bare,
     });
     for (const phase of PHASES) await prepareNamespace(cp, phase);
     const caPem = readFileSync(cert.caFile, 'utf8');
@@ -455,9 +512,13 @@ async function main(): Promise<void> {
       ...phaseWebhooks('bare', bare.url, caPem),
       ...phaseWebhooks('bare-small', bare.url, caPem),
       ...phaseWebhooks('ztgate', ztgate.url, caPem),
+      ...phaseWebhooks('mesh-bare', bare.url, caPem),
+      ...phaseWebhooks('mesh-ztgate', ztgateMesh.url, caPem),
+      // Istio's injector as its chart registers it (namespaces labelled istio-injection=enabled).
+      istioInjectorWebhooks('', { url: `${injector.url}/inject`, caBundle: injector.caBundle }),
     ];
     await kubectlOk(
-      { kubectl: cp.kubectl, kubeconfig: cp.adminKubeconfig },
+      admin,
       ['apply', '-f', '-'],
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: registrations }),
     );
@@ -483,6 +544,7 @@ async function main(): Promise<void> {
     for (const phase of PHASES) await runPhase(cp, agent, phase, Math.min(50, requests), pod, pidsOf(phase));
 
     const logStart = ztgate.logLines().length;
+    const meshLogStart = ztgateMesh.logLines().length;
     const perPhase = new Map<Phase, PhaseRound[]>(PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       // Alternate the order round by round so no phase always follows another.
@@ -516,10 +578,13 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${formatApiserverReport(report)}\n`);
     process.stdout.write(`${handlerTimes(ztgate.logLines().slice(logStart))}\n`);
+    process.stdout.write(`mesh phases: ${handlerTimes(ztgateMesh.logLines().slice(meshLogStart))}\n`);
     if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
   } finally {
     agent.destroy();
     await bare?.close();
+    await injector?.stop();
+    await ztgateMesh?.stop();
     await ztgate?.stop();
     await cp.stop();
   }
