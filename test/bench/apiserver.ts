@@ -40,7 +40,7 @@ import { startMeshInjector, type MeshInjector } from '../e2e/support/mesh-inject
 import { istioSecurityCrds } from '../e2e/support/objects.js';
 import { istioInjectorWebhooks } from '../support/mesh-webhooks.js';
 import { renderWebhooksForUrl, type WebhookSpec } from '../e2e/support/manifests.js';
-import { findFreePort, waitFor } from '../e2e/support/processes.js';
+import { findFreePort, httpsGet, waitFor } from '../e2e/support/processes.js';
 import {
   createServingCert,
   labelExemptNamespaces,
@@ -490,6 +490,15 @@ async function main(): Promise<void> {
     // The same Node options for every server (the Deployment's semi-space setting).
     const env = { NODE_OPTIONS: SERVER_NODE_OPTIONS };
     ztgate = await startZtgate(cp, ZTGATE_CONFIG, cert, { env });
+    // The builtin ztgate must hold the Lease before the mesh one starts: a mesh leader would
+    // enrol every namespace for injection, the builtin phases' included.
+    const first = ztgate;
+    const caPemForMetrics = readFileSync(cert.caFile, 'utf8');
+    await waitFor(
+      async () => /^ztgate_leader 1$/m.test((await httpsGet(`${first.url}/metrics`, caPemForMetrics)).body),
+      30_000,
+      () => 'the first ztgate did not become leader within 30 s',
+    );
     // Started second: the first holds the Lease, so this one only answers admissions.
     ztgateMesh = await startZtgate(cp, ZTGATE_MESH_CONFIG, cert, { env });
     bare = await spawnBareWebhook(cert, ztgate.url);
