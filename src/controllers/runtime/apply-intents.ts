@@ -29,8 +29,6 @@ export interface IntentWriterOptions {
   /** Paces posts (Events): a post without a token waits for a later reconcile. */
   readonly posts: RateLimiter;
   readonly onWrite?: (write: ControllerWrite) => void;
-  /** The clock posts' `notBefore` is read against (default Date.now). */
-  readonly now?: () => number;
 }
 
 /** What applying one controller's intents left for later. */
@@ -69,7 +67,6 @@ const rollbackOf = ({ resource, namespace, name }: EnsureIntent): RemoveIntent =
  */
 export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
   const { rest, logger, reports, dryRun } = options;
-  const now = options.now ?? Date.now;
   // A dry run persists nothing, so nothing converges: a write is sent again only when what it saw changed.
   const dryRunSeen = new Map<string, Map<string, string>>();
   // What this term posted, by work item: posted once, never again while this replica leads.
@@ -108,8 +105,9 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
     const id = `${controller}|${describeObject(intent)}`;
     const done = posted.get(key) ?? new Set<string>();
     if (done.has(id)) return undefined;
-    // Before the rate limit: a post that waits for its time takes no token.
-    if (intent.notBefore !== undefined && intent.notBefore > now()) return 'not-yet';
+    // Before the rate limit: a post that waits for its time takes no token. Date.now, as the
+    // come-back that brings the work item back then (run-controllers) reads it.
+    if (intent.notBefore !== undefined && intent.notBefore > Date.now()) return 'not-yet';
     if (!options.posts.take()) return 'deferred';
     const body = intent.body;
     let action: WriteAction | undefined;
@@ -165,10 +163,10 @@ export function createIntentWriter(options: IntentWriterOptions): IntentWriter {
             ? await post(key, controller, intent)
             : await write(key, controller, intent);
         if (action === 'deferred') deferred += 1;
-        else if (action === 'not-yet' && intent.action === 'post')
-          notBefore = Math.min(notBefore ?? Infinity, intent.notBefore ?? 0);
-        else if (action !== undefined && action !== 'not-yet')
-          record(controller, intent, action, enforcement);
+        else if (action === 'not-yet') {
+          // Only post() answers 'not-yet'; the check narrows the type.
+          if (intent.action === 'post') notBefore = Math.min(notBefore ?? Infinity, intent.notBefore ?? 0);
+        } else if (action !== undefined) record(controller, intent, action, enforcement);
       }
       return { deferred, notBefore };
     },
