@@ -493,9 +493,9 @@ async function main(): Promise<void> {
     // The builtin ztgate must hold the Lease before the mesh one starts: a mesh leader would
     // enrol every namespace for injection, the builtin phases' included.
     const first = ztgate;
-    const caPemForMetrics = readFileSync(cert.caFile, 'utf8');
+    const caPem = readFileSync(cert.caFile, 'utf8');
     await waitFor(
-      async () => /^ztgate_leader 1$/m.test((await httpsGet(`${first.url}/metrics`, caPemForMetrics)).body),
+      async () => /^ztgate_leader 1$/m.test((await httpsGet(`${first.url}/metrics`, caPem)).body),
       30_000,
       () => 'the first ztgate did not become leader within 30 s',
     );
@@ -516,7 +516,6 @@ async function main(): Promise<void> {
               : servers.bare,
     });
     for (const phase of PHASES) await prepareNamespace(cp, phase);
-    const caPem = readFileSync(cert.caFile, 'utf8');
     const registrations = [
       ...phaseWebhooks('bare', bare.url, caPem),
       ...phaseWebhooks('bare-small', bare.url, caPem),

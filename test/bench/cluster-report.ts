@@ -53,12 +53,17 @@ export interface RssGrowth {
   readonly growthPct: number;
 }
 
+/** Where the churn's comparisons start: minute 1, or half-way in a churn under two minutes. */
+function churnReferenceS(minutes: number): number {
+  return Math.min(60, (minutes * 60) / 2);
+}
+
 /**
  * Growth from the first reading at or after minute 1 (after half the churn when it lasts under two
  * minutes, so a short run still compares two points) to the last reading.
  */
 export function rssGrowth(samples: readonly RssSample[], minutes: number): RssGrowth {
-  const refS = Math.min(60, (minutes * 60) / 2);
+  const refS = churnReferenceS(minutes);
   const ref = samples.find((s) => s.atS >= refS - 0.5) ?? samples[0];
   const end = samples[samples.length - 1];
   if (ref === undefined || end === undefined) throw new Error('no RSS readings during the churn');
@@ -89,7 +94,7 @@ export interface RssFloorGrowth {
  * while memory that is kept (a leak) raises every reading after it, the lowest included.
  */
 export function rssFloorGrowth(samples: readonly RssSample[], minutes: number): RssFloorGrowth {
-  const startS = Math.min(60, (minutes * 60) / 2);
+  const startS = churnReferenceS(minutes);
   const endS = samples[samples.length - 1]?.atS ?? 0;
   const third = (endS - startS) / 3;
   const first = [startS, startS + third] as const;
